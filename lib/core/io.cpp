@@ -1,0 +1,181 @@
+// Line reading and buffered writing over file descriptors and streams.
+#include "core/io.hpp"
+
+#include "core/error.hpp"
+#include "core/signals.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <istream>
+#include <ostream>
+#include <poll.h>
+#include <unistd.h>
+
+namespace okxkit::core {
+
+Output::Output(int fd, std::size_t capacity) : fd_(fd), capacity_(capacity) {
+    buf_.reserve(capacity_ + 4096);
+}
+
+Output::Output(std::ostream& os, std::size_t capacity) : os_(&os), capacity_(capacity) {
+    buf_.reserve(capacity_ + 4096);
+}
+
+Output::~Output() {
+    try {
+        flush();
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+    }
+}
+
+void Output::flush() {
+    if (buf_.empty()) {
+        return;
+    }
+    if (os_ != nullptr) {
+        os_->write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+        os_->flush();
+        buf_.clear();
+        if (!*os_) {
+            throw RuntimeError("cannot write output");
+        }
+        return;
+    }
+    const char* p = buf_.data();
+    std::size_t left = buf_.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd_, p, left);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            int err = errno;
+            buf_.clear();
+            if (err == EPIPE) {
+                throw BrokenPipe();
+            }
+            throw RuntimeError("cannot write output: " + errno_text(err));
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    buf_.clear();
+}
+
+std::unique_ptr<LineReader> LineReader::open(const std::string& path, std::size_t max_line) {
+    if (path == "-") {
+        return std::make_unique<LineReader>(STDIN_FILENO, false, "-", max_line);
+    }
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        throw RuntimeError(path + ": cannot open: " + errno_text(errno));
+    }
+    return std::make_unique<LineReader>(fd, true, path, max_line);
+}
+
+LineReader::LineReader(int fd, bool owned, std::string name, std::size_t max_line)
+    : fd_(fd), owned_(owned), name_(std::move(name)), max_line_(max_line),
+      buf_(max_line + (1 << 16) + 1) {}
+
+LineReader::LineReader(std::istream& in, std::string name, std::size_t max_line)
+    : in_(&in), name_(std::move(name)), max_line_(max_line), buf_(max_line + (1 << 16) + 1) {}
+
+LineReader::~LineReader() {
+    if (owned_ && fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+bool LineReader::fill() {
+    if (eof_) {
+        return false;
+    }
+    if (begin_ > 0) {
+        // Keep the unread tail at the front so one line always fits in the buffer.
+        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+    std::size_t room = buf_.size() - end_;
+    if (room == 0) {
+        return true; // caller handles an over-long line
+    }
+    if (in_ != nullptr) {
+        in_->read(buf_.data() + end_, static_cast<std::streamsize>(room));
+        auto n = static_cast<std::size_t>(in_->gcount());
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        end_ += n;
+        return true;
+    }
+    for (;;) {
+        if (on_idle_) {
+            pollfd p{fd_, POLLIN, 0};
+            if (::poll(&p, 1, 0) == 0) {
+                on_idle_();
+            }
+        }
+        ssize_t n = ::read(fd_, buf_.data() + end_, room);
+        if (n > 0) {
+            end_ += static_cast<std::size_t>(n);
+            return true;
+        }
+        if (n == 0) {
+            eof_ = true;
+            return false;
+        }
+        if (errno == EINTR) {
+            if (interrupted()) {
+                interrupted_ = true;
+                return false;
+            }
+            continue;
+        }
+        throw RuntimeError(name_ + ": cannot read: " + errno_text(errno));
+    }
+}
+
+LineReader::Status LineReader::next(std::string_view& line) {
+    bool too_long = false;
+    for (;;) {
+        const char* base = buf_.data();
+        const void* nl = std::memchr(base + begin_ + scan_, '\n', end_ - begin_ - scan_);
+        if (nl != nullptr) {
+            auto pos = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
+            std::size_t len = pos - begin_;
+            line = std::string_view(base + begin_, len);
+            begin_ = pos + 1;
+            scan_ = 0;
+            ++line_no_;
+            if (too_long || len > max_line_) {
+                return Status::kTooLong;
+            }
+            return Status::kLine;
+        }
+        scan_ = end_ - begin_;
+        if (scan_ > max_line_) {
+            // Drop what we have of this line; keep reading until its newline.
+            too_long = true;
+            begin_ = end_ = scan_ = 0;
+        }
+        if (!fill()) {
+            if (interrupted_) {
+                return Status::kInterrupted;
+            }
+            if (end_ > begin_ || too_long) {
+                std::size_t len = end_ - begin_;
+                line = std::string_view(base + begin_, len);
+                begin_ = end_;
+                scan_ = 0;
+                ++line_no_;
+                return too_long || len > max_line_ ? Status::kTooLong : Status::kLine;
+            }
+            return Status::kEof;
+        }
+    }
+}
+
+} // namespace okxkit::core

@@ -1,0 +1,31 @@
+// Diagnostics on stderr: "tool: level: message", or JSON lines with --log-json.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace okxkit::core {
+
+enum class Level { kError, kWarning, kNote, kDebug };
+
+// Process-wide diagnostics. Errors always print; warnings unless quiet; notes with
+// verbosity >= 1; debug with >= 2. Each diagnostic is one write(2) to stderr, so lines of
+// concurrent tools never interleave. Text is printed as given: never pass a secret.
+class Log {
+public:
+    // verbosity: -1 quiet, 0 default, 1 -v, 2 -vv.
+    static void init(std::string_view tool, int verbosity, bool json);
+    static void emit(Level level, std::string_view msg);
+    // A diagnostic about input: "tool: error: FILE:LINE: msg" (file empty: "line N: msg").
+    static void emit_at(Level level, std::string_view file, std::uint64_t line,
+                        std::string_view msg);
+    static void error(std::string_view msg) { emit(Level::kError, msg); }
+    static void warning(std::string_view msg) { emit(Level::kWarning, msg); }
+    static void note(std::string_view msg) { emit(Level::kNote, msg); }
+    static void debug(std::string_view msg) { emit(Level::kDebug, msg); }
+    static bool enabled(Level level);
+    [[nodiscard]] static std::string_view tool();
+};
+
+} // namespace okxkit::core

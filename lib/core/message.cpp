@@ -1,0 +1,303 @@
+// Message kinds and their validation (the schema module of DESIGN.md).
+#include "core/message.hpp"
+
+#include "core/json_out.hpp"
+
+#include <array>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace okxkit::core {
+
+namespace {
+
+using F = FieldSpec;
+constexpr auto S = FieldType::kString;
+constexpr auto I = FieldType::kInt;
+constexpr auto N = FieldType::kNumber;
+constexpr auto B = FieldType::kBool;
+constexpr auto A = FieldType::kArray;
+constexpr auto O = FieldType::kObject;
+constexpr auto X = FieldType::kAny;
+
+// Optional on every message.
+constexpr std::array kCommon{F{"run", S, false}, F{"src", S, false}, F{"recv_ts", I, false}};
+
+constexpr std::array kCandle{F{"bar", S, true},  F{"o", N, true},          F{"h", N, true},
+                             F{"l", N, true},    F{"c", N, true},          F{"vol", N, true},
+                             F{"vol_quote", N, false}, F{"confirm", B, true}};
+constexpr std::array kTicker{F{"last", N, true},   F{"bid", N, true},    F{"bid_sz", N, true},
+                             F{"ask", N, true},    F{"ask_sz", N, true}, F{"vol_24h", N, false}};
+constexpr std::array kTrade{F{"px", N, true}, F{"sz", N, true}, F{"side", S, true, "buy|sell"},
+                            F{"trade_id", S, true}};
+constexpr std::array kBook{F{"bids", A, true}, F{"asks", A, true}, F{"depth", I, true},
+                           F{"seq", I, false}};
+constexpr std::array kGap{F{"bar", S, true}, F{"from", I, true}, F{"to", I, true},
+                          F{"cause", S, true, "reconnect|missing|notice|checksum|stall"}};
+constexpr std::array kFeatureSchema{F{"schema", S, true}, F{"names", A, true},
+                                    F{"bar", S, true}};
+constexpr std::array kFeatures{F{"bar", S, true}, F{"schema", S, true}, F{"f", A, true}};
+constexpr std::array kPrediction{F{"bar", S, true},     F{"model", S, true},
+                                 F{"horizon", I, true}, F{"p_up", N, true},
+                                 F{"exp_ret", N, true}, F{"confidence", N, true}};
+constexpr std::array kRegime{F{"bar", S, true}, F{"score", N, true},
+                             F{"label", S, true, "trend_up|trend_down|range|volatile"},
+                             F{"components", O, true}};
+constexpr std::array kAssignment{F{"strategy", S, true}, F{"template", S, false},
+                                 F{"suitability", N, true}, F{"prev", S, true, {}, true},
+                                 F{"reasons", A, true}};
+constexpr std::array kSignal{F{"strategy", S, true}, F{"side", S, true, "buy|sell|flat"},
+                             F{"strength", N, true}, F{"confidence", N, true},
+                             F{"reason", S, true}};
+constexpr std::array kIntent{
+    F{"strategy", S, true},   F{"leg", S, true},
+    F{"action", S, true, "place|cancel"},
+    F{"side", S, true, "buy|sell"},
+    F{"ord_type", S, true, "market|limit|post_only"},
+    F{"px", N, false},        F{"sz", N, false},
+    F{"notional", N, false},  F{"equity_frac", N, false},
+    F{"reduce_only", B, false}, F{"approved", B, false},
+    F{"tp", A, false},        F{"sl", O, false},
+    F{"trail", O, false}};
+constexpr std::array kRisk{F{"action", S, true, "reject|adjust|halt|resume"},
+                           F{"code", S, true},      F{"limit", S, true},
+                           F{"value", N, true, {}, true}, F{"threshold", N, true, {}, true},
+                           F{"strategy", S, false}, F{"leg", S, false},
+                           F{"detail", S, true}};
+constexpr std::array kSync{F{"id", I, true}};
+constexpr std::array kOrder{
+    F{"cl_ord_id", S, true}, F{"ord_id", S, false},  F{"strategy", S, true},
+    F{"leg", S, true},       F{"side", S, true, "buy|sell"},
+    F{"ord_type", S, true, "market|limit|post_only"},
+    F{"px", N, false},       F{"sz", N, true},
+    F{"state", S, true, "live|partially_filled|filled|canceled|rejected"},
+    F{"filled_sz", N, true}, F{"avg_px", N, false}, F{"reason", S, false},
+    F{"mode", S, true, "paper|demo|live"}};
+constexpr std::array kFill{F{"cl_ord_id", S, true}, F{"ord_id", S, false},
+                           F{"trade_id", S, true},  F{"strategy", S, true},
+                           F{"leg", S, true},       F{"side", S, true, "buy|sell"},
+                           F{"px", N, true},        F{"sz", N, true},
+                           F{"fee", N, true},       F{"fee_ccy", S, true},
+                           F{"liquidity", S, true, "maker|taker"},
+                           F{"mode", S, true, "paper|demo|live"}};
+constexpr std::array kPosition{F{"sz", N, true},  F{"avg_px", N, true}, F{"mark_px", N, true},
+                               F{"upl", N, true}, F{"rpl", N, true},    F{"fees", N, true}};
+constexpr std::array kPortfolio{F{"cash", N, true},          F{"equity", N, true},
+                                F{"gross_exposure", N, true}, F{"net_exposure", N, true},
+                                F{"drawdown", N, true},      F{"day_pnl", N, true},
+                                F{"halted", B, true}};
+constexpr std::array kHealth{
+    F{"component", S, true},
+    F{"event", S, true, "connect|disconnect|reconnect|gap|backfill|latency|error"},
+    F{"value", X, false}, F{"detail", S, false}};
+constexpr std::array kNews{F{"headline", S, true}, F{"source", S, true}, F{"url", S, false},
+                           F{"symbols", A, true},  F{"sentiment", N, false}};
+
+constexpr std::array<KindSpec, 20> kKinds{{
+    {"candle", 1, true, kCandle},
+    {"ticker", 1, true, kTicker},
+    {"trade", 1, true, kTrade},
+    {"book", 1, true, kBook},
+    {"gap", 1, true, kGap},
+    {"feature_schema", 1, false, kFeatureSchema},
+    {"features", 1, true, kFeatures},
+    {"prediction", 1, true, kPrediction},
+    {"regime", 1, true, kRegime},
+    {"assignment", 1, true, kAssignment},
+    {"signal", 1, true, kSignal},
+    {"intent", 1, true, kIntent},
+    {"risk", 1, true, kRisk},
+    {"sync", 1, false, kSync},
+    {"order", 1, true, kOrder},
+    {"fill", 1, true, kFill},
+    {"position", 1, true, kPosition},
+    {"portfolio", 1, false, kPortfolio},
+    {"health", 1, false, kHealth},
+    {"news", 1, false, kNews},
+}};
+
+bool has_type(const nlohmann::json& v, FieldType t) {
+    switch (t) {
+    case FieldType::kString:
+        return v.is_string();
+    case FieldType::kInt:
+        return v.is_number_integer();
+    case FieldType::kNumber:
+        return v.is_number();
+    case FieldType::kBool:
+        return v.is_boolean();
+    case FieldType::kArray:
+        return v.is_array();
+    case FieldType::kObject:
+        return v.is_object();
+    case FieldType::kAny:
+        return true;
+    }
+    return false;
+}
+
+std::string_view type_name(FieldType t) {
+    switch (t) {
+    case FieldType::kString:
+        return "a string";
+    case FieldType::kInt:
+        return "an integer";
+    case FieldType::kNumber:
+        return "a number";
+    case FieldType::kBool:
+        return "true or false";
+    case FieldType::kArray:
+        return "an array";
+    case FieldType::kObject:
+        return "an object";
+    case FieldType::kAny:
+        return "a value";
+    }
+    return "a value";
+}
+
+bool allowed_value(std::string_view allowed, std::string_view value) {
+    while (!allowed.empty()) {
+        std::size_t bar = allowed.find('|');
+        std::string_view one = allowed.substr(0, bar);
+        if (one == value) {
+            return true;
+        }
+        if (bar == std::string_view::npos) {
+            break;
+        }
+        allowed.remove_prefix(bar + 1);
+    }
+    return false;
+}
+
+std::optional<std::string> check_field(const nlohmann::json& msg, const FieldSpec& f) {
+    auto it = msg.find(f.name);
+    if (it == msg.end()) {
+        if (f.required) {
+            return "missing field \"" + std::string(f.name) + "\"";
+        }
+        return std::nullopt;
+    }
+    if (it->is_null() && (f.nullable || !f.required)) {
+        return std::nullopt;
+    }
+    if (!has_type(*it, f.type)) {
+        return "field \"" + std::string(f.name) + "\" must be " + std::string(type_name(f.type));
+    }
+    if (f.type == FieldType::kNumber && it->is_number_float() &&
+        !std::isfinite(it->get<double>())) {
+        return "field \"" + std::string(f.name) + "\" must be finite";
+    }
+    if (!f.allowed.empty() && !allowed_value(f.allowed, it->get_ref<const std::string&>())) {
+        std::string allowed(f.allowed);
+        for (char& c : allowed) {
+            if (c == '|') {
+                c = ',';
+            }
+        }
+        return "field \"" + std::string(f.name) + "\" must be one of " + allowed;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::span<const KindSpec> all_kinds() { return kKinds; }
+
+const KindSpec* find_kind(std::string_view type) {
+    for (const KindSpec& k : kKinds) {
+        if (k.type == type) {
+            return &k;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<std::string> validate_message(const nlohmann::json& msg) {
+    if (!msg.is_object()) {
+        return "not a JSON object";
+    }
+    auto type = msg.find("type");
+    if (type == msg.end()) {
+        return "missing field \"type\"";
+    }
+    if (!type->is_string()) {
+        return "field \"type\" must be a string";
+    }
+    for (const FieldSpec& f : {F{"v", I, true}, F{"ts", I, true}}) {
+        if (auto err = check_field(msg, f)) {
+            return err;
+        }
+    }
+    const KindSpec* kind = find_kind(type->get_ref<const std::string&>());
+    if (kind == nullptr) {
+        return std::nullopt; // unknown kinds pass through untouched
+    }
+    if (auto err = check_field(msg, F{"inst", S, kind->has_inst})) {
+        return err;
+    }
+    for (const FieldSpec& f : kCommon) {
+        if (auto err = check_field(msg, f)) {
+            return err;
+        }
+    }
+    for (const FieldSpec& f : kind->fields) {
+        if (auto err = check_field(msg, f)) {
+            return err;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> check_ohlcv(double o, double h, double l, double c, double vol) {
+    const double values[] = {o, h, l, c, vol};
+    static constexpr std::string_view kNames[] = {"open", "high", "low", "close", "volume"};
+    for (std::size_t i = 0; i < 5; ++i) {
+        if (!std::isfinite(values[i])) {
+            return std::string(kNames[i]) + " is not a finite number";
+        }
+    }
+    if (o <= 0 || h <= 0 || l <= 0 || c <= 0) {
+        return "prices must be positive";
+    }
+    if (vol < 0) {
+        return "volume must not be negative";
+    }
+    if (h < l) {
+        return "high is below low";
+    }
+    if (h < o || h < c) {
+        return "high is below open or close";
+    }
+    if (l > o || l > c) {
+        return "low is above open or close";
+    }
+    return std::nullopt;
+}
+
+void append_candle(std::string& out, const Candle& k) {
+    out += R"({"type":"candle","v":1,"ts":)";
+    append_int(out, k.ts);
+    out += R"(,"inst":")";
+    out += k.inst; // instIds are [A-Z0-9-]: no escaping needed
+    out += R"(","bar":")";
+    out += k.bar;
+    out += R"(","o":)";
+    append_double(out, k.o);
+    out += R"(,"h":)";
+    append_double(out, k.h);
+    out += R"(,"l":)";
+    append_double(out, k.l);
+    out += R"(,"c":)";
+    append_double(out, k.c);
+    out += R"(,"vol":)";
+    append_double(out, k.vol);
+    if (k.vol_quote) {
+        out += R"(,"vol_quote":)";
+        append_double(out, *k.vol_quote);
+    }
+    out += k.confirm ? R"(,"confirm":true})" : R"(,"confirm":false})";
+}
+
+} // namespace okxkit::core

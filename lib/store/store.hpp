@@ -1,0 +1,143 @@
+// The okxkit SQLite store: connection, migrations, statements, transactions, typed tables.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace okxkit::store {
+
+// The schema version this build writes; migrations 1..kSchemaVersion are applied on open.
+inline constexpr int kSchemaVersion = 1;
+
+// A prepared statement. Bind parameters are 1-based, as in SQLite. Not copyable.
+// Errors throw core::RuntimeError naming the SQL and SQLite's message.
+class Statement {
+public:
+    Statement(sqlite3* db, std::string_view sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&& other) noexcept;
+
+    Statement& bind(int index, std::int64_t value);
+    Statement& bind(int index, double value);
+    Statement& bind(int index, std::string_view value);
+    Statement& bind_null(int index);
+
+    // Runs one step: true while a row is available, false when done.
+    bool step();
+    // Runs to completion (for statements that return no rows), then resets.
+    void exec();
+    // Resets and clears bindings so the statement can run again.
+    void reset();
+
+    [[nodiscard]] std::int64_t column_int(int col) const;
+    [[nodiscard]] double column_double(int col) const;
+    [[nodiscard]] std::string column_text(int col) const;
+    [[nodiscard]] bool column_is_null(int col) const;
+
+private:
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+// One candle as stored: the primary key is (inst, bar, ts).
+struct CandleRow {
+    std::string inst;
+    std::string bar;
+    std::int64_t ts = 0;
+    double o = 0, h = 0, l = 0, c = 0, vol = 0;
+    std::optional<double> vol_quote;
+    std::string source;
+};
+
+// A connection to one store file. Opening creates the file and its folder if needed,
+// sets WAL mode, synchronous=NORMAL, foreign_keys=ON and a busy timeout, then applies
+// any missing migrations inside one transaction. Several processes may open one file.
+// Throws core::RuntimeError when the file cannot be opened, is not an okxkit store, or
+// was written by a newer okxkit (schema_version > kSchemaVersion).
+class Store {
+public:
+    struct Options {
+        int busy_timeout_ms = 10000;
+        bool read_only = false;
+    };
+
+    explicit Store(const std::string& path) : Store(path, Options{}) {}
+    Store(const std::string& path, Options options);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] int schema_version();
+    [[nodiscard]] sqlite3* handle() const { return db_; }
+
+    // Prepares a statement on this connection.
+    Statement prepare(std::string_view sql);
+    // Runs SQL with no results (may hold several statements).
+    void exec(std::string_view sql);
+
+    // Write transactions start with BEGIN IMMEDIATE so that two writers queue on the
+    // busy timeout instead of failing on a lock upgrade.
+    void begin();
+    void commit();
+    void rollback();
+    [[nodiscard]] bool in_transaction() const;
+
+    // Records the start of a run (insert or replace): run id, tool, wall-clock start (ms),
+    // free text describing the inputs. Status is "running".
+    void begin_run(std::string_view run_id, std::string_view tool, std::int64_t started_ms,
+                   std::string_view detail);
+    // Records the end of a run: status ("ok", "interrupted", "failed", "bad-input"),
+    // wall-clock end (ms), the number of messages it produced.
+    void end_run(std::string_view run_id, std::string_view status, std::int64_t ended_ms,
+                 std::int64_t count);
+
+    // Number of candles stored for inst and bar (all when empty).
+    std::int64_t count_candles(std::string_view inst = {}, std::string_view bar = {});
+
+private:
+    void migrate();
+    std::string path_;
+    sqlite3* db_ = nullptr;
+};
+
+// Upserts candles in batches: rows are collected and written in one transaction per
+// `batch` rows (and on flush()). Upsert on (inst, bar, ts), so replaying twice is
+// idempotent. The destructor does not commit; call flush() (a destructor with pending
+// rows rolls them back, which keeps the store consistent after an exception).
+class CandleWriter {
+public:
+    explicit CandleWriter(Store& store, std::size_t batch = 1000);
+    ~CandleWriter();
+    CandleWriter(const CandleWriter&) = delete;
+    CandleWriter& operator=(const CandleWriter&) = delete;
+
+    // Adds one row; may commit a batch. O(1) amortised.
+    void add(const CandleRow& row);
+    // Commits the rows added so far.
+    void flush();
+    [[nodiscard]] std::int64_t written() const { return written_; }
+
+private:
+    Store& store_;
+    Statement upsert_;
+    std::size_t batch_;
+    std::size_t pending_ = 0;
+    std::int64_t written_ = 0;
+};
+
+// Default store path: ${XDG_DATA_HOME:-$HOME/.local/share}/okxkit/store.db (the --store option
+// and OKXKIT_STORE override it through the option table).
+std::string default_store_path();
+
+} // namespace okxkit::store

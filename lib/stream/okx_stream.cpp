@@ -1,0 +1,107 @@
+// The okx-stream tool: option table and the body that maps options to a replay.
+#include "core/bar.hpp"
+#include "core/instrument.hpp"
+#include "core/log.hpp"
+#include "core/timeutil.hpp"
+#include "stream/replay.hpp"
+
+#include <unistd.h>
+
+namespace okxkit::stream {
+
+namespace {
+
+using core::OptType;
+
+core::ToolSpec make_spec() {
+    core::ToolSpec spec{
+        "okx-stream",
+        "market data for okxkit pipelines: replay recorded candles as NDJSON",
+        "okx-stream --replay FILE... [--inst INST] [--bar BAR] [--from TIME] [--to TIME]\n"
+        "                  [--speed N] [--store FILE] [OPTIONS]",
+        "Inputs are candle CSV files (header ts_ms,open,high,low,close,volume; instrument and\n"
+        "bar from a name like BTC-USDT_1m.csv) or NDJSON message files; - reads stdin.\n"
+        "Several inputs are merged into one stream in event-time order.\n"
+        "Example: okx-stream --replay BTC-USDT_1m.csv ETH-USDT_1m.csv --from 2021-04-05 | head\n",
+        {},
+    };
+    const core::OptionSpec own[] = {
+        {"replay", 0, OptType::kStrings, "FILE", "replay recorded candles from FILEs (- is stdin)"},
+        {"inst", 0, OptType::kString, "INST",
+         "instrument of CSV inputs, when the file name does not say (BTC-USDT, BTCUSDT)"},
+        {"bar", 0, OptType::kString, "BAR",
+         "bar of CSV inputs, when the file name does not say (1m 5m 1H 1D ...)"},
+        {"from", 0, OptType::kString, "TIME",
+         "emit candles at or after TIME (ms since epoch or ISO-8601 UTC)"},
+        {"to", 0, OptType::kString, "TIME", "emit candles before TIME"},
+        {"speed", 0, OptType::kNumber, "N", "pace at N x real time (0: as fast as possible)", "0",
+         "replay.speed"},
+        {"source", 0, OptType::kString, "LABEL",
+         "source label stored with the candles (default: replay:<file name>)", {},
+         "replay.source"},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
+    for (auto set : {core::store_options(), core::run_options(), core::input_options(),
+                     core::output_options(), core::common_options()}) {
+        spec.options.insert(spec.options.end(), set.begin(), set.end());
+    }
+    return spec;
+}
+
+std::optional<std::int64_t> time_option(const core::Options& o, std::string_view name) {
+    if (!o.has(name)) {
+        return std::nullopt;
+    }
+    std::string text = o.str(name);
+    auto ms = core::parse_time_ms(text);
+    if (!ms) {
+        throw core::UsageError("--" + std::string(name) + ": \"" + text +
+                               "\" is not a time (use ms since the epoch or ISO-8601 such as "
+                               "2021-04-02T00:00:00Z)");
+    }
+    return ms;
+}
+
+} // namespace
+
+const core::ToolSpec& okx_stream_spec() {
+    static const core::ToolSpec spec = make_spec();
+    return spec;
+}
+
+int okx_stream_main(const core::Options& o) {
+    if (!o.has("replay")) {
+        throw core::UsageError("no input: give --replay FILE... (- for stdin); see okx-stream --help");
+    }
+    ReplayOptions r;
+    r.files = o.strs("replay");
+    r.inst = o.str("inst");
+    r.bar = o.str("bar");
+    if (!r.inst.empty() && !core::normalize_inst(r.inst)) {
+        throw core::UsageError("--inst: \"" + r.inst + "\" is not an instrument (e.g. BTC-USDT)");
+    }
+    if (!r.bar.empty() && !core::parse_bar(r.bar)) {
+        throw core::UsageError("--bar: \"" + r.bar + "\" is not an OKX bar (1m 3m 5m 15m 30m 1H "
+                               "2H 4H 6H 12H 1D 1W, or 6Hutc 12Hutc 1Dutc 1Wutc)");
+    }
+    r.from = time_option(o, "from");
+    r.to = time_option(o, "to");
+    r.speed = o.number("speed");
+    if (r.speed < 0) {
+        throw core::UsageError("--speed must be 0 (as fast as possible) or positive");
+    }
+    r.strict = o.flag("strict");
+    std::int64_t max_line = o.integer("max-line");
+    if (max_line < 16) {
+        throw core::UsageError("--max-line must be at least 16 bytes");
+    }
+    r.max_line = static_cast<std::size_t>(max_line);
+    r.store_path = o.str("store");
+    r.run_id = o.str("run");
+    r.source = o.str("source");
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    return replay(r, out);
+}
+
+} // namespace okxkit::stream

@@ -1,0 +1,686 @@
+// Replay: sources (CSV and NDJSON readers), the k-way merge by event time, validation, output.
+#include "stream/replay.hpp"
+
+#include "core/bar.hpp"
+#include "core/error.hpp"
+#include "core/instrument.hpp"
+#include "core/log.hpp"
+#include "core/message.hpp"
+#include "core/signals.hpp"
+#include "core/timeutil.hpp"
+#include "store/store.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <climits>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <unordered_map>
+
+namespace okxkit::stream {
+
+namespace {
+
+using core::Level;
+using core::Log;
+
+// Thrown by a source under --strict after it reported a bad line; replay() catches it.
+struct StrictStop {};
+
+// Quotes a piece of bad input for a diagnostic: at most 40 bytes, non-printables as \xNN.
+std::string shown(std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "\"";
+    std::size_t n = 0;
+    for (char ch : s) {
+        if (++n > 40) {
+            out += "...";
+            break;
+        }
+        auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        } else {
+            out += ch;
+        }
+    }
+    return out + "\"";
+}
+
+bool parse_double(std::string_view s, double& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+bool parse_int(std::string_view s, std::int64_t& out) {
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size() && !s.empty();
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// Interned (inst, bar) pairs with the last confirmed candle time of each.
+class KeyTable {
+public:
+    int intern(std::string_view inst, std::string_view bar) {
+        key_.assign(inst);
+        key_ += ' ';
+        key_ += bar;
+        auto [it, inserted] = ids_.try_emplace(key_, static_cast<int>(last_.size()));
+        if (inserted) {
+            last_.push_back(LLONG_MIN);
+        }
+        return it->second;
+    }
+    std::int64_t& last(int id) { return last_[static_cast<std::size_t>(id)]; }
+
+private:
+    std::string key_;
+    std::unordered_map<std::string, int> ids_;
+    std::vector<std::int64_t> last_;
+};
+
+// What a source holds at its head: one row ready to be merged.
+struct Record {
+    std::int64_t ts = 0;
+    std::string_view inst; // candles only; points into the source
+    core::Bar bar{};
+    double o = 0, h = 0, l = 0, c = 0, vol = 0;
+    std::optional<double> vol_quote;
+    bool candle = false;    // a confirmed candle (validated, stored, monotonic per key)
+    bool from_csv = false;  // written by append_candle; else `raw` is written as it is
+    int key = -1;
+    std::string raw;        // NDJSON: the original line
+    std::string inst_buf;   // NDJSON: storage for inst
+    std::uint64_t line = 0;
+};
+
+class Source {
+public:
+    Source(std::string path, std::size_t index, const ReplayOptions& opts, KeyTable& keys,
+           ReplayStats& stats)
+        : path_(std::move(path)), index_(index), opts_(opts), keys_(keys), stats_(stats) {
+        reader_ = core::LineReader::open(path_, opts.max_line);
+        display_ = path_ == "-" ? "<stdin>" : path_;
+    }
+
+    core::LineReader& reader() { return *reader_; }
+    [[nodiscard]] const std::string& display() const { return display_; }
+    [[nodiscard]] std::size_t index() const { return index_; }
+    Record& head() { return head_; }
+    [[nodiscard]] bool interrupted() const { return interrupted_; }
+
+    // Reports a bad line of this source; under --strict stops the replay.
+    void bad(std::uint64_t line, const std::string& msg) {
+        ++stats_.bad;
+        ++errors_;
+        if (errors_ <= opts_.max_errors_per_file) {
+            Log::emit_at(Level::kError, display_, line, msg);
+        }
+        if (opts_.strict) {
+            throw StrictStop{};
+        }
+    }
+
+    // Summarises diagnostics that were not shown.
+    void finish() const {
+        if (errors_ > opts_.max_errors_per_file) {
+            Log::emit_at(Level::kError, display_, 0,
+                         std::to_string(errors_ - opts_.max_errors_per_file) +
+                             " more malformed lines not shown (" + std::to_string(errors_) +
+                             " in all)");
+        }
+    }
+
+    // Advances to the next valid row. False at end of input (or when interrupted).
+    bool advance() {
+        std::string_view line;
+        for (;;) {
+            if (unusable_) {
+                return false;
+            }
+            auto st = reader_->next(line);
+            if (st == core::LineReader::Status::kEof) {
+                if (!started_) {
+                    bad(1, "empty input: expected a CSV header (ts_ms,open,high,low,close,"
+                           "volume) or NDJSON lines");
+                }
+                return false;
+            }
+            if (st == core::LineReader::Status::kInterrupted) {
+                interrupted_ = true;
+                return false;
+            }
+            const std::uint64_t no = reader_->line_no();
+            if (st == core::LineReader::Status::kTooLong) {
+                started_ = true;
+                bad(no, "line longer than " + std::to_string(opts_.max_line) +
+                            " bytes (see --max-line)");
+                continue;
+            }
+            if (!started_) {
+                started_ = true;
+                if (!start(line)) {
+                    continue; // the header line
+                }
+            }
+            if (ndjson_ ? parse_ndjson(line, no) : parse_csv(line, no)) {
+                if (head_.ts < prev_ts_) {
+                    bad(no, "time goes back: ts " + std::to_string(head_.ts) + " (" +
+                                core::format_iso_ms(head_.ts) + ") comes after " +
+                                std::to_string(prev_ts_) + " (" + core::format_iso_ms(prev_ts_) +
+                                ") in this file");
+                    continue;
+                }
+                prev_ts_ = head_.ts;
+                head_.line = no;
+                return true;
+            }
+        }
+    }
+
+private:
+    // Decides the format from the first line. Returns false when that line is a header.
+    bool start(std::string_view first) {
+        std::string_view name = path_;
+        if (ends_with(name, ".ndjson") || ends_with(name, ".jsonl") || ends_with(name, ".json")) {
+            ndjson_ = true;
+        } else if (ends_with(name, ".csv")) {
+            ndjson_ = false;
+        } else {
+            std::size_t i = first.find_first_not_of(" \t\r");
+            ndjson_ = i != std::string_view::npos && first[i] == '{';
+        }
+        if (ndjson_) {
+            return true;
+        }
+        resolve_inst_bar();
+        return !parse_header(first);
+    }
+
+    void resolve_inst_bar() {
+        std::string inst = opts_.inst;
+        std::string bar = opts_.bar;
+        if (inst.empty() || bar.empty()) {
+            if (auto ib = inst_bar_from_filename(path_)) {
+                inst = inst.empty() ? ib->first : inst;
+                bar = bar.empty() ? ib->second : bar;
+            }
+        }
+        if (inst.empty() || bar.empty()) {
+            throw core::UsageError(display_ + ": cannot tell the instrument and bar of this CSV "
+                                              "input: name it like BTC-USDT_1m.csv or pass "
+                                              "--inst and --bar");
+        }
+        auto norm = core::normalize_inst(inst);
+        if (!norm) {
+            throw core::UsageError("--inst: \"" + inst + "\" is not an instrument (e.g. BTC-USDT)");
+        }
+        auto b = core::parse_bar(bar);
+        if (!b) {
+            throw core::UsageError("--bar: \"" + bar + "\" is not an OKX bar (1m 3m 5m 15m 30m "
+                                   "1H 2H 4H 6H 12H 1D 1W, or 6Hutc 12Hutc 1Dutc 1Wutc)");
+        }
+        inst_ = *norm;
+        bar_ = *b;
+        key_ = keys_.intern(inst_, bar_.name);
+    }
+
+    // Reads the column layout from a header. Returns false (and keeps the standard layout)
+    // when the line is not a header, after reporting it.
+    bool parse_header(std::string_view line) {
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        std::size_t i = line.find_first_not_of(" \t");
+        if (i == std::string_view::npos || (line[i] >= '0' && line[i] <= '9') || line[i] == '-') {
+            bad(1, "missing header: expected ts_ms,open,high,low,close,volume; reading the "
+                   "columns in that order");
+            return false;
+        }
+        int cols[7] = {-1, -1, -1, -1, -1, -1, -1};
+        int n = 0;
+        std::size_t pos = 0;
+        for (;; ++n) {
+            std::size_t comma = line.find(',', pos);
+            std::string name(line.substr(pos, comma == std::string_view::npos ? comma : comma - pos));
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+            int slot = -1;
+            if (name == "ts_ms" || name == "ts" || name == "timestamp" || name == "time") {
+                slot = 0;
+            } else if (name == "open" || name == "o") {
+                slot = 1;
+            } else if (name == "high" || name == "h") {
+                slot = 2;
+            } else if (name == "low" || name == "l") {
+                slot = 3;
+            } else if (name == "close" || name == "c") {
+                slot = 4;
+            } else if (name == "volume" || name == "vol") {
+                slot = 5;
+            } else if (name == "vol_quote" || name == "volume_quote" || name == "quote_volume") {
+                slot = 6;
+            }
+            if (slot >= 0) {
+                cols[slot] = n;
+            }
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            pos = comma + 1;
+        }
+        static constexpr std::string_view kNames[] = {"ts_ms", "open", "high", "low", "close",
+                                                      "volume"};
+        for (int k = 0; k < 6; ++k) {
+            if (cols[k] < 0) {
+                // Without the column the file cannot be read at all.
+                bad(1, "header " + shown(line) + " has no column \"" + std::string(kNames[k]) +
+                           "\": skipping this file");
+                unusable_ = true;
+                return true;
+            }
+        }
+        std::copy(std::begin(cols), std::end(cols), std::begin(cols_));
+        ncols_ = n + 1;
+        return true;
+    }
+
+    bool parse_csv(std::string_view line, std::uint64_t no) {
+        if (unusable_) {
+            return false;
+        }
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        std::string_view fields[32];
+        int n = 0;
+        std::size_t pos = 0;
+        for (;;) {
+            std::size_t comma = line.find(',', pos);
+            if (n < 32) {
+                fields[n] = line.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
+            }
+            ++n;
+            if (comma == std::string_view::npos) {
+                break;
+            }
+            pos = comma + 1;
+        }
+        if (n != ncols_) {
+            bad(no, "expected " + std::to_string(ncols_) + " fields, found " + std::to_string(n) +
+                        (line.empty() ? " (empty line)" : ": " + shown(line)));
+            return false;
+        }
+        Record& r = head_;
+        if (!parse_int(fields[cols_[0]], r.ts)) {
+            bad(no, "ts_ms is not an integer: " + shown(fields[cols_[0]]));
+            return false;
+        }
+        static constexpr std::string_view kNames[] = {"ts_ms", "open", "high", "low", "close",
+                                                      "volume"};
+        double* vals[] = {nullptr, &r.o, &r.h, &r.l, &r.c, &r.vol};
+        for (int k = 1; k < 6; ++k) {
+            if (!parse_double(fields[cols_[k]], *vals[k])) {
+                bad(no, std::string(kNames[k]) + " is not a number: " + shown(fields[cols_[k]]));
+                return false;
+            }
+        }
+        r.vol_quote.reset();
+        if (cols_[6] >= 0 && !fields[cols_[6]].empty()) {
+            double vq = 0;
+            if (!parse_double(fields[cols_[6]], vq) || !std::isfinite(vq) || vq < 0) {
+                bad(no, "vol_quote is not a non-negative number: " + shown(fields[cols_[6]]));
+                return false;
+            }
+            r.vol_quote = vq;
+        }
+        if (auto err = core::check_ohlcv(r.o, r.h, r.l, r.c, r.vol)) {
+            bad(no, *err + ": " + shown(line));
+            return false;
+        }
+        r.inst = inst_;
+        r.bar = bar_;
+        r.key = key_;
+        r.candle = true;
+        r.from_csv = true;
+        return true;
+    }
+
+    bool parse_ndjson(std::string_view line, std::uint64_t no) {
+        Record& r = head_;
+        nlohmann::json msg = nlohmann::json::parse(line, nullptr, false);
+        if (msg.is_discarded()) {
+            bad(no, "not valid JSON: " + shown(line));
+            return false;
+        }
+        if (auto err = core::validate_message(msg)) {
+            bad(no, *err);
+            return false;
+        }
+        r.ts = msg["ts"].get<std::int64_t>();
+        r.raw.assign(line);
+        r.from_csv = false;
+        r.candle = false;
+        r.key = -1;
+        if (msg["type"] != "candle") {
+            return true; // other kinds pass through, in time order
+        }
+        const auto& inst = msg["inst"].get_ref<const std::string&>();
+        if (!core::is_inst_id(inst)) {
+            bad(no, "inst " + shown(inst) + " is not an OKX instrument id (e.g. BTC-USDT)");
+            return false;
+        }
+        const auto& bar = msg["bar"].get_ref<const std::string&>();
+        auto b = core::parse_bar(bar);
+        if (!b || b->name != bar) {
+            bad(no, "bar " + shown(bar) + " is not an OKX bar name" +
+                        (b ? " (OKX spells it " + std::string(b->name) + ")" : std::string()));
+            return false;
+        }
+        if (!msg["confirm"].get<bool>()) {
+            return true; // a bar still forming: passed on, never stored
+        }
+        r.o = msg["o"].get<double>();
+        r.h = msg["h"].get<double>();
+        r.l = msg["l"].get<double>();
+        r.c = msg["c"].get<double>();
+        r.vol = msg["vol"].get<double>();
+        r.vol_quote.reset();
+        if (auto vq = msg.find("vol_quote"); vq != msg.end() && vq->is_number()) {
+            r.vol_quote = vq->get<double>();
+        }
+        if (auto err = core::check_ohlcv(r.o, r.h, r.l, r.c, r.vol)) {
+            bad(no, *err);
+            return false;
+        }
+        r.inst_buf = inst;
+        r.inst = r.inst_buf;
+        r.bar = *b;
+        r.key = keys_.intern(inst, b->name);
+        r.candle = true;
+        return true;
+    }
+
+    std::string path_;
+    std::string display_;
+    std::size_t index_;
+    const ReplayOptions& opts_;
+    KeyTable& keys_;
+    ReplayStats& stats_;
+    std::unique_ptr<core::LineReader> reader_;
+    Record head_;
+    bool started_ = false;
+    bool ndjson_ = false;
+    bool unusable_ = false;
+    bool interrupted_ = false;
+    std::string inst_;
+    core::Bar bar_{};
+    int key_ = -1;
+    int cols_[7] = {0, 1, 2, 3, 4, 5, -1};
+    int ncols_ = 6;
+    std::int64_t prev_ts_ = LLONG_MIN;
+    std::size_t errors_ = 0;
+};
+
+// Orders sources by their head: event time, then instrument, then bar length, then file.
+bool head_after(Source* a, Source* b) {
+    const Record& x = a->head();
+    const Record& y = b->head();
+    if (x.ts != y.ts) {
+        return x.ts > y.ts;
+    }
+    if (x.inst != y.inst) {
+        return x.inst > y.inst;
+    }
+    if (x.bar.ms != y.bar.ms) {
+        return x.bar.ms > y.bar.ms;
+    }
+    return a->index() > b->index();
+}
+
+// Sleeps until event time ts is due at `speed` x real time. Flushes first so a paced replay
+// shows each line as it happens.
+class Pacer {
+public:
+    explicit Pacer(double speed) : speed_(speed) {}
+    void wait(std::int64_t ts, core::Output& out) {
+        if (speed_ <= 0) {
+            return;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (!started_) {
+            started_ = true;
+            t0_ = ts;
+            w0_ = now;
+            return;
+        }
+        auto due = w0_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double, std::milli>(
+                                 static_cast<double>(ts - t0_) / speed_));
+        if (due <= now) {
+            return;
+        }
+        out.flush();
+        while (now < due && !core::interrupted()) {
+            std::this_thread::sleep_for(
+                std::min<std::chrono::steady_clock::duration>(due - now,
+                                                             std::chrono::milliseconds(50)));
+            now = std::chrono::steady_clock::now();
+        }
+    }
+
+private:
+    double speed_;
+    bool started_ = false;
+    std::int64_t t0_ = 0;
+    std::chrono::steady_clock::time_point w0_;
+};
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+} // namespace
+
+std::optional<std::pair<std::string, std::string>> inst_bar_from_filename(const std::string& path) {
+    std::string name = std::filesystem::path(path).filename().string();
+    for (std::string_view ext : {".csv", ".ndjson", ".jsonl", ".json", ".txt"}) {
+        if (ends_with(name, ext)) {
+            name.resize(name.size() - ext.size());
+            break;
+        }
+    }
+    std::size_t us = name.rfind('_');
+    if (us == std::string::npos || us == 0 || us + 1 == name.size()) {
+        return std::nullopt;
+    }
+    auto inst = core::normalize_inst(name.substr(0, us));
+    auto bar = core::parse_bar(name.substr(us + 1));
+    if (!inst || !bar) {
+        return std::nullopt;
+    }
+    return std::make_pair(*inst, std::string(bar->name));
+}
+
+int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out) {
+    ReplayStats stats;
+    if (opts.from && opts.to && *opts.from >= *opts.to) {
+        throw core::UsageError("--from must be before --to");
+    }
+    KeyTable keys;
+    std::vector<std::unique_ptr<Source>> sources;
+    sources.reserve(opts.files.size());
+    int stdin_uses = 0;
+    for (std::size_t i = 0; i < opts.files.size(); ++i) {
+        if (opts.files[i] == "-" && ++stdin_uses > 1) {
+            throw core::UsageError("stdin (-) can be replayed only once");
+        }
+        sources.push_back(std::make_unique<Source>(opts.files[i], i, opts, keys, stats));
+    }
+
+    std::unique_ptr<store::Store> db;
+    std::unique_ptr<store::CandleWriter> writer;
+    if (!opts.store_path.empty()) {
+        db = std::make_unique<store::Store>(opts.store_path);
+        std::string detail = "replay";
+        for (const auto& f : opts.files) {
+            detail += ' ';
+            detail += f;
+        }
+        db->begin_run(opts.run_id, "okx-stream", wall_ms(), detail);
+        writer = std::make_unique<store::CandleWriter>(*db, 2000);
+    }
+    store::CandleRow row;
+    std::vector<std::string> labels;
+    for (const auto& f : opts.files) {
+        labels.push_back(!opts.source.empty()
+                             ? opts.source
+                             : "replay:" + (f == "-" ? std::string("stdin")
+                                                     : std::filesystem::path(f).filename().string()));
+    }
+
+    // Flush what we have whenever stdin would block, so a live pipe is never held back.
+    for (auto& s : sources) {
+        s->reader().on_idle([&out] { out.flush(); });
+    }
+
+    Pacer pacer(opts.speed);
+    int code = 0;
+    bool interrupted = false;
+    try {
+        std::vector<Source*> heap;
+        for (auto& s : sources) {
+            if (s->advance()) {
+                heap.push_back(s.get());
+            }
+            interrupted = interrupted || s->interrupted();
+        }
+        std::make_heap(heap.begin(), heap.end(), head_after);
+        std::string& buf = out.buffer();
+        while (!heap.empty() && !interrupted) {
+            std::pop_heap(heap.begin(), heap.end(), head_after);
+            Source* src = heap.back();
+            Record& r = src->head();
+            bool keep = true;
+            if (r.candle) {
+                std::int64_t& last = keys.last(r.key);
+                if (r.ts <= last) {
+                    keep = false;
+                    src->bad(r.line, (r.ts == last ? "duplicate candle: " : "out of order: ") +
+                                         std::string(r.inst) + " " + std::string(r.bar.name) +
+                                         " at " + std::to_string(r.ts) + " (" +
+                                         core::format_iso_ms(r.ts) + ")" +
+                                         (r.ts == last ? " was already replayed"
+                                                       : " is older than the last one replayed, " +
+                                                             core::format_iso_ms(last)));
+                } else {
+                    last = r.ts;
+                }
+            }
+            if (keep && (opts.from && r.ts < *opts.from)) {
+                keep = false;
+            }
+            if (keep && (opts.to && r.ts >= *opts.to)) {
+                keep = false;
+            }
+            if (keep) {
+                pacer.wait(r.ts, out);
+                if (r.from_csv) {
+                    core::append_candle(buf, core::Candle{r.ts, r.inst, r.bar.name, r.o, r.h, r.l,
+                                                          r.c, r.vol, r.vol_quote, true});
+                } else {
+                    buf += r.raw;
+                }
+                out.end_line();
+                ++stats.emitted;
+                if (r.candle) {
+                    ++stats.candles;
+                    if (writer) {
+                        row.inst.assign(r.inst);
+                        row.bar.assign(r.bar.name);
+                        row.ts = r.ts;
+                        row.o = r.o;
+                        row.h = r.h;
+                        row.l = r.l;
+                        row.c = r.c;
+                        row.vol = r.vol;
+                        row.vol_quote = r.vol_quote;
+                        row.source = labels[src->index()];
+                        writer->add(row);
+                    }
+                }
+            }
+            if (core::interrupted()) {
+                interrupted = true;
+                break;
+            }
+            if (src->advance()) {
+                std::push_heap(heap.begin(), heap.end(), head_after);
+            } else {
+                heap.pop_back();
+                interrupted = interrupted || src->interrupted();
+            }
+        }
+    } catch (const StrictStop&) {
+        code = core::exit_status(core::Exit::kBadInput);
+        Log::error("stopped at the first malformed line (--strict); everything before it was "
+                   "kept");
+    } catch (const core::BrokenPipe&) {
+        // The reader is gone: keep what was stored, then let the tool die of SIGPIPE.
+        if (writer) {
+            writer->flush();
+            db->end_run(opts.run_id, "broken-pipe", wall_ms(),
+                        static_cast<std::int64_t>(stats.emitted));
+        }
+        throw;
+    }
+    if (interrupted || core::interrupted()) {
+        code = core::exit_status(core::interrupt_exit());
+    }
+    for (auto& s : sources) {
+        s->finish();
+    }
+    try {
+        out.flush();
+    } catch (const core::BrokenPipe&) {
+        if (writer) {
+            writer->flush();
+            db->end_run(opts.run_id, "broken-pipe", wall_ms(),
+                        static_cast<std::int64_t>(stats.emitted));
+        }
+        throw;
+    }
+    if (writer) {
+        writer->flush();
+        stats.stored = writer->written();
+        const char* status = code == 0 ? "ok" : code == 3 ? "bad-input" : "interrupted";
+        db->end_run(opts.run_id, status, wall_ms(), static_cast<std::int64_t>(stats.emitted));
+    }
+    if (stats.bad > 0 && code == 0) {
+        Log::warning("skipped " + std::to_string(stats.bad) + " malformed line" +
+                     (stats.bad == 1 ? "" : "s") + "; " + std::to_string(stats.emitted) +
+                     " lines replayed");
+    }
+    Log::note("replayed " + std::to_string(stats.emitted) + " lines (" +
+              std::to_string(stats.candles) + " candles) from " +
+              std::to_string(opts.files.size()) + " input" + (opts.files.size() == 1 ? "" : "s") +
+              (writer ? "; stored " + std::to_string(stats.stored) + " candles in " +
+                            opts.store_path
+                      : std::string()));
+    if (stats_out != nullptr) {
+        *stats_out = stats;
+    }
+    return code;
+}
+
+} // namespace okxkit::stream

@@ -1,0 +1,346 @@
+#!/usr/bin/env bats
+# okx-stream's contract: options, replay order and content, bad input, signals, store, config.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+setup() {
+    T=$BATS_TEST_TMPDIR
+}
+
+# Prints the rows of a sample file as the candle messages they must become, with plain awk:
+# an independent reference for the conversion (the CSV numbers are already in shortest form).
+expected_ndjson() { # FILE INST BAR
+    awk -F, -v inst="$2" -v bar="$3" 'NR > 1 {
+        printf "{\"type\":\"candle\",\"v\":1,\"ts\":%s,\"inst\":\"%s\",\"bar\":\"%s\",\"o\":%s,\"h\":%s,\"l\":%s,\"c\":%s,\"vol\":%s,\"confirm\":true}\n", $1, inst, bar, $2, $3, $4, $5, $6
+    }' "$1"
+}
+
+@test "--help describes the tool and exits 0" {
+    run okx-stream --help
+    assert_success
+    assert_output --partial "Usage: okx-stream --replay FILE..."
+    assert_output --partial "--strict"
+    assert_output --partial "Exit status"
+}
+
+@test "--version prints the version" {
+    run okx-stream --version
+    assert_success
+    assert_output --regexp '^okx-stream \(okxkit\) [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "an unknown option is a usage error (exit 2) that points to --help" {
+    run okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --frobnicate
+    assert_failure 2
+    assert_output --partial "okx-stream: error:"
+    assert_output --partial "--help"
+}
+
+@test "no input is a usage error that says what to give" {
+    run okx-stream
+    assert_failure 2
+    assert_output --partial "--replay FILE"
+}
+
+@test "a missing file fails with exit 1 naming the file" {
+    run okx-stream --replay "$T/nope_1m.csv"
+    assert_failure 1
+    assert_output --partial "nope_1m.csv: cannot open"
+}
+
+@test "a bad --from, --bar or --speed is a usage error" {
+    run okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from yesterday
+    assert_failure 2
+    assert_output --partial "not a time"
+    run okx-stream --replay - --inst BTC-USDT --bar 7m </dev/null
+    assert_failure 2
+    assert_output --partial "not an OKX bar"
+    run okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --speed fast
+    assert_failure 2
+    assert_output --partial "wants a number"
+}
+
+@test "one file: every row becomes exactly the candle message the reference computes" {
+    expected_ndjson "$SAMPLES/ETH-USDT_5m.csv" ETH-USDT 5m > "$T/want"
+    okx-stream --replay "$SAMPLES/ETH-USDT_5m.csv" > "$T/got"
+    cmp "$T/want" "$T/got"
+}
+
+@test "several files merge into one stream ordered by time, then instrument" {
+    okx-stream --replay "$SAMPLES/XRP-USDT_5m.csv" "$SAMPLES/BTC-USDT_5m.csv" \
+        "$SAMPLES/ETH-USDT_5m.csv" > "$T/got"
+    # Same multiset of lines as the three single-file conversions...
+    for s in XRP BTC ETH; do expected_ndjson "$SAMPLES/$s-USDT_5m.csv" $s-USDT 5m; done |
+        sort > "$T/want.sorted"
+    sort "$T/got" | cmp - "$T/want.sorted"
+    # ...in (ts, inst) order.
+    jq -r '"\(.ts) \(.inst)"' "$T/got" > "$T/keys"
+    sort -k1,1n -k2,2 -c "$T/keys"
+    run awk 'NR <= 3 { print $2 }' "$T/keys"
+    assert_output $'BTC-USDT\nETH-USDT\nXRP-USDT'
+}
+
+@test "the output is byte-identical from run to run" {
+    okx-stream --replay "$SAMPLES"/*.csv > "$T/a"
+    okx-stream --replay "$SAMPLES"/*.csv > "$T/b"
+    cmp "$T/a" "$T/b"
+    [ "$(wc -l < "$T/a")" -eq $(( $(cat "$SAMPLES"/*.csv | wc -l) - 8 )) ]
+}
+
+@test "--from is inclusive, --to exclusive, both in ms or ISO-8601" {
+    run okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-10T00:00:00Z \
+        --to 1618020000000
+    assert_success
+    [ "${#lines[@]}" -eq 24 ] # 2 hours of 5m bars
+    assert_line --index 0 --partial '"ts":1618012800000'
+    assert_line --index 23 --partial '"ts":1618019700000'
+    run okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-10T02:00 --to 2021-04-10
+    assert_failure 2
+}
+
+@test "stdin: - with --inst and --bar; instrument names are normalised" {
+    run okx-stream --replay - --inst btcusdt --bar 5m < "$SAMPLES/BTC-USDT_5m.csv"
+    assert_success
+    assert_line --index 0 --partial '"inst":"BTC-USDT","bar":"5m"'
+    run okx-stream --replay - < "$SAMPLES/BTC-USDT_5m.csv"
+    assert_failure 2
+    assert_output --partial "pass --inst and --bar"
+}
+
+@test "lower-case bars in file names map to OKX names" {
+    head -3 "$SAMPLES/BTC-USDT_5m.csv" > "$T/BTCUSDT_1h.csv"
+    head -3 "$SAMPLES/BTC-USDT_5m.csv" > "$T/ETH_USDT_1d.csv"
+    run okx-stream --replay "$T/BTCUSDT_1h.csv" "$T/ETH_USDT_1d.csv"
+    assert_success
+    assert_line --index 0 --partial '"inst":"BTC-USDT","bar":"1H"'
+    assert_line --index 1 --partial '"inst":"ETH-USDT","bar":"1Dutc"'
+}
+
+@test "NDJSON input passes through byte for byte, in time order with CSV input" {
+    cat > "$T/rec.ndjson" <<'NDJSON'
+{"type":"candle","v":1,"ts":1617235200000,"inst":"BTC-USDT","bar":"5m","o":1,"h":2,"l":0.5,"c":1.5,"vol":3,"confirm":false,"extra":"kept"}
+{"type":"news","v":1,"ts":1617235250000,"headline":"x","source":"y","symbols":["BTC-USDT"]}
+{"type":"candle","v":1,"ts":1617235500000,"inst":"SOL-USDT","bar":"5m","o":1,"h":2,"l":0.5,"c":1.5,"vol":3,"confirm":true,   "extra":{"a":[1,2]}}
+{"type":"mystery","v":7,"ts":1617235500001}
+NDJSON
+    head -3 "$SAMPLES/BTC-USDT_5m.csv" > "$T/BTC-USDT_5m.csv"
+    run okx-stream --replay "$T/rec.ndjson" "$T/BTC-USDT_5m.csv"
+    assert_success
+    assert_equal "${#lines[@]}" 6
+    assert_equal "${lines[0]}" "$(sed -n 1p "$T/rec.ndjson")"
+    assert_line --index 1 --partial '"ts":1617235200000,"inst":"BTC-USDT","bar":"5m","o":58739.46'
+    assert_equal "${lines[2]}" "$(sed -n 2p "$T/rec.ndjson")"
+    assert_line --index 3 --partial '"ts":1617235500000,"inst":"BTC-USDT"'
+    assert_equal "${lines[4]}" "$(sed -n 3p "$T/rec.ndjson")"
+    assert_equal "${lines[5]}" "$(sed -n 4p "$T/rec.ndjson")"
+}
+
+@test "NDJSON lines that are not messages get file:line diagnostics and are skipped" {
+    printf '%s\n' '{"type":"candle","v":1,"ts":1,"inst":"BTC-USDT","bar":"1m","o":1,"h":1,"l":1,"c":1,"vol":0,"confirm":true}' \
+        'not json' '{"type":"candle","v":1,"inst":"BTC-USDT"}' \
+        '{"type":"candle","v":1,"ts":2,"inst":"BTC-USDT","bar":"1h","o":1,"h":1,"l":1,"c":1,"vol":0,"confirm":true}' \
+        '{"type":"candle","v":1,"ts":3,"inst":"BTC-USDT","bar":"1m","o":1,"h":0.5,"l":1,"c":1,"vol":0,"confirm":true}' \
+        '{"type":"candle","v":1,"ts":4,"inst":"BTC-USDT","bar":"1m","o":1,"h":1,"l":1,"c":1,"vol":0,"confirm":true}' > "$T/m.ndjson"
+    run okx-stream --replay "$T/m.ndjson"
+    assert_success
+    assert_output --partial "m.ndjson:2: not valid JSON"
+    assert_output --partial 'm.ndjson:3: missing field "ts"'
+    assert_output --partial 'm.ndjson:4: bar "1h" is not an OKX bar name (OKX spells it 1H)'
+    assert_output --partial "m.ndjson:5: high is below low"
+    run okx-stream --replay "$T/m.ndjson" -q
+    assert_equal "${#lines[@]}" 6 # 2 candles + 4 errors
+}
+
+# name  bad-line  message  good-rows-in-skip-mode  good-rows-before-the-bad-line
+corpus_cases() {
+    cat <<'CASES'
+truncated.csv|4|expected 6 fields, found 3|4|2
+truncated-last.csv|5|expected 6 fields, found 3|3|3
+non-numeric.csv|4|high is not a number: "abc"|4|2
+nan.csv|4|close is not a finite number|4|2
+negative-volume.csv|4|volume must not be negative|4|2
+high-below-low.csv|4|high is below low|4|2
+duplicate-ts.csv|4|duplicate candle: BTC-USDT 1m at 1617321660000|4|2
+out-of-order.csv|5|time goes back: ts 1617321630000|4|3
+missing-header.csv|1|missing header|4|0
+empty.csv|1|empty input|0|0
+binary-garbage.csv|4|expected 6 fields, found 2|4|2
+blank-line.csv|4|expected 6 fields, found 1 (empty line)|4|2
+header-without-low.csv|1|header "ts_ms,open,high,close,volume" has no column "low"|0|0
+CASES
+}
+
+@test "bad-input corpus: each bad line gets file:line and a reason, good rows still flow (exit 0)" {
+    while IFS='|' read -r name line msg good _; do
+        run okx-stream --replay "$CORPUS/$name" --inst BTC-USDT --bar 1m
+        assert_success
+        assert_output --partial "okx-stream: error: $CORPUS/$name:$line: $msg"
+        n=$(okx-stream --replay "$CORPUS/$name" --inst BTC-USDT --bar 1m 2>/dev/null | wc -l)
+        [ "$n" -eq "$good" ] || fail "$name: $n good rows, want $good"
+    done < <(corpus_cases)
+}
+
+@test "bad-input corpus under --strict: exit 3, the rows before the bad line are kept" {
+    while IFS='|' read -r name line msg _ before; do
+        run okx-stream --replay "$CORPUS/$name" --inst BTC-USDT --bar 1m --strict
+        assert_failure 3
+        assert_output --partial "$CORPUS/$name:$line: $msg"
+        assert_output --partial "stopped at the first malformed line (--strict)"
+        n=$(okx-stream --replay "$CORPUS/$name" --inst BTC-USDT --bar 1m --strict 2>/dev/null | wc -l)
+        [ "$n" -eq "$before" ] || fail "$name: $n rows before the stop, want $before"
+    done < <(corpus_cases)
+}
+
+@test "a 2 MiB line is reported and skipped; the rows around it survive" {
+    { sed -n 1,3p "$SAMPLES/BTC-USDT_5m.csv"
+      head -c 2097152 /dev/zero | tr '\0' '7'; echo
+      sed -n 4,5p "$SAMPLES/BTC-USDT_5m.csv"; } > "$T/BTC-USDT_5m.csv"
+    run okx-stream --replay "$T/BTC-USDT_5m.csv"
+    assert_success
+    assert_line --index 0 "okx-stream: error: $T/BTC-USDT_5m.csv:4: line longer than 1048576 bytes (see --max-line)"
+    run okx-stream --replay "$T/BTC-USDT_5m.csv" -q
+    assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '"type":"candle"')" 4
+    run okx-stream --replay "$T/BTC-USDT_5m.csv" --max-line 4194304 --strict
+    assert_failure 3
+    assert_output --partial "BTC-USDT_5m.csv:4: expected 6 fields, found 1"
+}
+
+@test "diagnostics beyond 20 per file are counted, not printed" {
+    { head -2 "$SAMPLES/BTC-USDT_5m.csv"; for i in $(seq 1 50); do echo "junk$i"; done; } > "$T/BTC-USDT_5m.csv"
+    run okx-stream --replay "$T/BTC-USDT_5m.csv"
+    assert_success
+    assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c 'expected 6 fields')" 20
+    assert_output --partial "30 more malformed lines not shown (50 in all)"
+}
+
+@test "--log-json writes diagnostics as JSON lines with file and line" {
+    run --separate-stderr okx-stream --replay "$CORPUS/nan.csv" --inst BTC-USDT --bar 1m --log-json
+    assert_success
+    echo "$stderr" | head -1 | jq -e '.tool == "okx-stream" and .level == "error" and .line == 4 and (.file | endswith("nan.csv"))'
+}
+
+@test "okx-stream | head -1 exits quietly (dies of SIGPIPE, nothing on stderr)" {
+    run bash -c 'set -o pipefail; okx-stream --replay "$0"/*.csv 2>"$1" | head -1 >/dev/null' "$SAMPLES" "$T/err"
+    assert_failure 141
+    [ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
+}
+
+@test "SIGINT during a --store replay: exit 130, store consistent, every emitted candle stored" {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --speed 1500000 --store "$T/s.db" \
+        --run sigint > "$T/out" 2> "$T/err" &
+    pid=$!
+    sleep 1
+    kill -INT $pid
+    status=0
+    wait $pid || status=$?
+    [ "$status" -eq 130 ] || fail "exit $status: $(cat "$T/err")"
+    emitted=$(wc -l < "$T/out")
+    [ "$emitted" -gt 0 ] && [ "$emitted" -lt 8554 ] || fail "emitted $emitted"
+    run sqlite3 "$T/s.db" "PRAGMA integrity_check; SELECT COUNT(*) FROM candles; SELECT status FROM runs WHERE run_id='sigint';"
+    assert_output "$(printf 'ok\n%s\ninterrupted' "$emitted")"
+}
+
+@test "SIGTERM exits 143" {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --speed 1500000 > /dev/null &
+    pid=$!
+    sleep 0.5
+    kill -TERM $pid
+    status=0
+    wait $pid || status=$?
+    [ "$status" -eq 143 ]
+}
+
+@test "SIGINT while waiting on an idle stdin exits 130 at once" {
+    mkfifo "$T/fifo"
+    okx-stream --replay - --inst BTC-USDT --bar 5m < "$T/fifo" > "$T/out" &
+    pid=$!
+    exec 7> "$T/fifo"
+    head -2 "$SAMPLES/BTC-USDT_5m.csv" >&7
+    sleep 0.5
+    kill -INT $pid
+    status=0
+    wait $pid || status=$?
+    exec 7>&-
+    [ "$status" -eq 130 ]
+    [ "$(wc -l < "$T/out")" -eq 1 ]
+}
+
+@test "output is flushed as soon as the input would block (live latency)" {
+    mkfifo "$T/fifo"
+    okx-stream --replay - --inst BTC-USDT --bar 5m < "$T/fifo" > "$T/out" &
+    pid=$!
+    exec 7> "$T/fifo"
+    head -3 "$SAMPLES/BTC-USDT_5m.csv" >&7
+    for _ in $(seq 50); do [ -s "$T/out" ] && break; sleep 0.1; done
+    lines_seen=$(wc -l < "$T/out")
+    exec 7>&-
+    wait $pid
+    [ "$lines_seen" -eq 2 ]
+}
+
+@test "--store upserts candles idempotently and records the run" {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --store "$T/s.db" --run r1 > /dev/null
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --store "$T/s.db" --run r2 > /dev/null
+    run sqlite3 "$T/s.db" "SELECT inst, COUNT(*) FROM candles GROUP BY inst; SELECT run_id, status, count FROM runs ORDER BY run_id;"
+    assert_output $'BTC-USDT|8554\nETH-USDT|8554\nr1|ok|17108\nr2|ok|8554'
+    run sqlite3 "$T/s.db" "SELECT source FROM candles WHERE inst='ETH-USDT' LIMIT 1; PRAGMA journal_mode;"
+    assert_output $'replay:ETH-USDT_5m.csv\nwal'
+}
+
+@test "OKXKIT_STORE names the store when --store is not given" {
+    OKXKIT_STORE=$T/env.db okx-stream --replay "$SAMPLES/ADA-USDT_5m.csv" > /dev/null
+    run sqlite3 "$T/env.db" "SELECT COUNT(*) FROM candles"
+    assert_output 8554
+}
+
+@test "two replays writing one store at once both succeed" {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" "$SAMPLES/ADA-USDT_5m.csv" "$SAMPLES/BNB-USDT_5m.csv" --store "$T/s.db" --run a > /dev/null &
+    a=$!
+    okx-stream --replay "$SAMPLES/DOT-USDT_5m.csv" "$SAMPLES/LINK-USDT_5m.csv" "$SAMPLES/LTC-USDT_5m.csv" "$SAMPLES/XRP-USDT_5m.csv" --store "$T/s.db" --run b > /dev/null &
+    b=$!
+    wait $a
+    wait $b
+    run sqlite3 "$T/s.db" "SELECT COUNT(*) FROM candles; SELECT COUNT(*) FROM runs WHERE status='ok';"
+    assert_output $'68432\n2'
+}
+
+@test "config file: values apply, CLI wins, unknown keys are warned with file:line" {
+    cat > "$T/c.toml" <<'TOML'
+[replay]
+source = "archive"
+speeed = 3
+[store]
+path = "~/from-config.db"
+TOML
+    HOME=$T run okx-stream --config "$T/c.toml" --replay "$SAMPLES/LTC-USDT_5m.csv" --to 2021-04-01T00:10Z
+    assert_success
+    assert_output --partial "okx-stream: warning: $T/c.toml:3: unknown key \"replay.speeed\""
+    run sqlite3 "$T/from-config.db" "SELECT COUNT(*), source FROM candles"
+    assert_output "2|archive"
+    HOME=$T run okx-stream --config "$T/c.toml" --replay "$SAMPLES/LTC-USDT_5m.csv" --to 2021-04-01T00:10Z --source cli --store "$T/cli.db"
+    run sqlite3 "$T/cli.db" "SELECT source FROM candles LIMIT 1"
+    assert_output "cli"
+}
+
+@test "config file errors are usage errors with file:line" {
+    printf '[replay]\nspeed = "fast"\n' > "$T/bad.toml"
+    run okx-stream --config "$T/bad.toml" --replay "$SAMPLES/BTC-USDT_5m.csv"
+    assert_failure 2
+    assert_output --partial "$T/bad.toml:2: key \"replay.speed\" must be a number"
+    printf '[replay\n' > "$T/syntax.toml"
+    run okx-stream --config "$T/syntax.toml" --replay "$SAMPLES/BTC-USDT_5m.csv"
+    assert_failure 2
+    assert_output --partial "$T/syntax.toml:1:"
+    run okx-stream --config "$T/none.toml" --replay "$SAMPLES/BTC-USDT_5m.csv"
+    assert_failure 2
+    assert_output --partial "no such file"
+}
+
+@test "--speed paces by event time" {
+    # 12 bars of 5 minutes = 55 minutes of event time between first and last; at 3300x: ~1 s.
+    start=$(date +%s%N)
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --to 2021-04-01T01:00Z --speed 3300 > /dev/null
+    ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ] || fail "took $ms ms"
+}
