@@ -10,9 +10,16 @@ namespace okxkit::core {
 // Appends the decimal form of v. O(digits), no allocation beyond the buffer's growth.
 void append_int(std::string& out, std::int64_t v);
 
-// Appends v in shortest round-trip form (std::to_chars); NaN and infinities become null,
-// since JSON has no spelling for them.
+// Appends v in shortest round-trip form (std::to_chars): plain decimal notation for
+// magnitudes from 1e-7 to below 1e16 (so a volume reads 300000, not 3e+05), scientific
+// outside. NaN and infinities become null, since JSON has no spelling for them.
 void append_double(std::string& out, double v);
+
+// Appends what append_double(out, v) would, where `text` is the decimal v was parsed from:
+// when text is already canonical (unsigned, no exponent, no leading or trailing zeros, at
+// most 15 significant digits) it is copied, which is what to_chars would print and several
+// times cheaper. O(length of text).
+void append_double_from_text(std::string& out, std::string_view text, double v);
 
 // Appends s as a JSON string literal with quotes, escaping '"', '\\' and control
 // characters. Bytes >= 0x80 are copied as they are (input is taken to be UTF-8).

@@ -284,15 +284,15 @@ void append_candle(std::string& out, const Candle& k) {
     out += R"(","bar":")";
     out += k.bar;
     out += R"(","o":)";
-    append_double(out, k.o);
+    append_double_from_text(out, k.text[0], k.o);
     out += R"(,"h":)";
-    append_double(out, k.h);
+    append_double_from_text(out, k.text[1], k.h);
     out += R"(,"l":)";
-    append_double(out, k.l);
+    append_double_from_text(out, k.text[2], k.l);
     out += R"(,"c":)";
-    append_double(out, k.c);
+    append_double_from_text(out, k.text[3], k.c);
     out += R"(,"vol":)";
-    append_double(out, k.vol);
+    append_double_from_text(out, k.text[4], k.vol);
     if (k.vol_quote) {
         out += R"(,"vol_quote":)";
         append_double(out, *k.vol_quote);

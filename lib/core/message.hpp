@@ -1,6 +1,7 @@
 // The message model: every kind of MESSAGES.md, its fields, and validation against them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -49,6 +50,9 @@ struct Candle {
     double o = 0, h = 0, l = 0, c = 0, vol = 0;
     std::optional<double> vol_quote;
     bool confirm = true;
+    // Optional: the decimal texts o h l c vol were parsed from (empty: format the value).
+    // Output is the same either way; the text only saves the formatting.
+    std::array<std::string_view, 5> text{};
 };
 
 // Checks the OHLCV invariants every okxkit tool relies on: all values finite, prices > 0,

@@ -94,6 +94,7 @@ struct Record {
     core::Bar bar{};
     double o = 0, h = 0, l = 0, c = 0, vol = 0;
     std::optional<double> vol_quote;
+    std::array<std::string_view, 5> text{}; // CSV: the number texts, valid until advance()
     bool candle = false;    // a confirmed candle (validated, stored, monotonic per key)
     bool from_csv = false;  // written by append_candle; else `raw` is written as it is
     int key = -1;
@@ -328,6 +329,7 @@ private:
                                                       "volume"};
         double* vals[] = {nullptr, &r.o, &r.h, &r.l, &r.c, &r.vol};
         for (int k = 1; k < 6; ++k) {
+            r.text[static_cast<std::size_t>(k - 1)] = fields[cols_[k]];
             if (!parse_double(fields[cols_[k]], *vals[k])) {
                 bad(no, std::string(kNames[k]) + " is not a number: " + shown(fields[cols_[k]]));
                 return false;
@@ -597,7 +599,8 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
                 pacer.wait(r.ts, out);
                 if (r.from_csv) {
                     core::append_candle(buf, core::Candle{r.ts, r.inst, r.bar.name, r.o, r.h, r.l,
-                                                          r.c, r.vol, r.vol_quote, true});
+                                                          r.c, r.vol, r.vol_quote, true,
+                                                          r.text});
                 } else {
                     buf += r.raw;
                 }
