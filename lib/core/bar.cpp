@@ -12,10 +12,22 @@ constexpr std::int64_t kHour = 60 * kMin;
 constexpr std::int64_t kDay = 24 * kHour;
 
 constexpr std::array<Bar, 16> kBars{{
-    {"1m", kMin},          {"3m", 3 * kMin},       {"5m", 5 * kMin},     {"15m", 15 * kMin},
-    {"30m", 30 * kMin},    {"1H", kHour},          {"2H", 2 * kHour},    {"4H", 4 * kHour},
-    {"6H", 6 * kHour},     {"12H", 12 * kHour},    {"1D", kDay},         {"1W", 7 * kDay},
-    {"6Hutc", 6 * kHour},  {"12Hutc", 12 * kHour}, {"1Dutc", kDay},      {"1Wutc", 7 * kDay},
+    {"1m", kMin},
+    {"3m", 3 * kMin},
+    {"5m", 5 * kMin},
+    {"15m", 15 * kMin},
+    {"30m", 30 * kMin},
+    {"1H", kHour},
+    {"2H", 2 * kHour},
+    {"4H", 4 * kHour},
+    {"6H", 6 * kHour},
+    {"12H", 12 * kHour},
+    {"1D", kDay},
+    {"1W", 7 * kDay},
+    {"6Hutc", 6 * kHour},
+    {"12Hutc", 12 * kHour},
+    {"1Dutc", kDay},
+    {"1Wutc", 7 * kDay},
 }};
 
 // Lower-case spellings of other exchanges, mapped to the OKX bar of the same meaning.
@@ -32,7 +44,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kAliases{
 
 } // namespace
 
-std::span<const Bar> all_bars() { return kBars; }
+std::span<const Bar> all_bars() {
+    return kBars;
+}
 
 std::optional<Bar> parse_bar(std::string_view text) {
     for (const auto& [alias, name] : kAliases) {

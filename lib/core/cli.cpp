@@ -21,41 +21,89 @@ constexpr std::string_view kCommon = "Common options";
 const OptionSpec kCommonOptions[] = {
     {"help", 'h', OptType::kFlag, "", "show this help and exit", {}, {}, {}, kCommon},
     {"version", 0, OptType::kFlag, "", "show the version and exit", {}, {}, {}, kCommon},
-    {"config", 0, OptType::kPath, "FILE",
-     "config file (default: ${XDG_CONFIG_HOME:-~/.config}/okxkit/config.toml)", {}, {},
-     "OKXKIT_CONFIG", kCommon},
-    {"verbose", 'v', OptType::kFlag, "", "say more on stderr (twice for debug)", {},
-     "log.verbosity", {}, kCommon},
+    {"config",
+     0,
+     OptType::kPath,
+     "FILE",
+     "config file (default: ${XDG_CONFIG_HOME:-~/.config}/okxkit/config.toml)",
+     {},
+     {},
+     "OKXKIT_CONFIG",
+     kCommon},
+    {"verbose",
+     'v',
+     OptType::kFlag,
+     "",
+     "say more on stderr (twice for debug)",
+     {},
+     "log.verbosity",
+     {},
+     kCommon},
     {"quiet", 'q', OptType::kFlag, "", "print errors only", {}, {}, {}, kCommon},
-    {"log-json", 0, OptType::kFlag, "", "write diagnostics as JSON lines on stderr", {},
-     "log.json", {}, kCommon},
+    {"log-json",
+     0,
+     OptType::kFlag,
+     "",
+     "write diagnostics as JSON lines on stderr",
+     {},
+     "log.json",
+     {},
+     kCommon},
 };
 
 const OptionSpec kInputOptions[] = {
-    {"strict", 0, OptType::kFlag, "",
+    {"strict",
+     0,
+     OptType::kFlag,
+     "",
      "stop with exit 3 at the first malformed input line (default: report it and skip it)",
-     {}, "input.strict", {}, kCommon},
-    {"max-line", 0, OptType::kInt, "BYTES", "longest input line accepted", "1048576",
-     "input.max_line", {}, kCommon},
+     {},
+     "input.strict",
+     {},
+     kCommon},
+    {"max-line",
+     0,
+     OptType::kInt,
+     "BYTES",
+     "longest input line accepted",
+     "1048576",
+     "input.max_line",
+     {},
+     kCommon},
 };
 
 const OptionSpec kOutputOptions[] = {
-    {"unbuffered", 0, OptType::kFlag, "", "flush stdout after every line", {},
-     "output.unbuffered", {}, kCommon},
+    {"unbuffered",
+     0,
+     OptType::kFlag,
+     "",
+     "flush stdout after every line",
+     {},
+     "output.unbuffered",
+     {},
+     kCommon},
 };
 
 const OptionSpec kStoreOptions[] = {
-    {"store", 0, OptType::kPath, "FILE",
-     "SQLite store (default: ${XDG_DATA_HOME:-~/.local/share}/okxkit/store.db)", {},
-     "store.path", "OKXKIT_STORE", kCommon},
+    {"store",
+     0,
+     OptType::kPath,
+     "FILE",
+     "SQLite store (default: ${XDG_DATA_HOME:-~/.local/share}/okxkit/store.db)",
+     {},
+     "store.path",
+     "OKXKIT_STORE",
+     kCommon},
 };
 
 const OptionSpec kRunOptions[] = {
-    {"run", 0, OptType::kString, "NAME", "run id that keeps this run apart in the store",
-     "default", "run", "OKXKIT_RUN", kCommon},
+    {"run", 0, OptType::kString, "NAME", "run id that keeps this run apart in the store", "default",
+     "run", "OKXKIT_RUN", kCommon},
 };
 
-std::string dashed(const OptionSpec& o) { return "--" + std::string(o.name); }
+std::string dashed(const OptionSpec& o) {
+    return "--" + std::string(o.name);
+}
 
 std::string type_for_config(OptType t) {
     switch (t) {
@@ -104,7 +152,11 @@ std::string help_text(const ToolSpec& spec) {
             rows.emplace_back(std::move(left), std::move(right));
         }
         for (auto& [left, right] : rows) {
-            out += "  " + left + std::string(width - left.size() + 2, ' ') + right + "\n";
+            out += "  ";
+            out += left;
+            out.append(width - left.size() + 2, ' ');
+            out += right;
+            out += '\n';
         }
     };
     out += "\nOptions:\n";
@@ -150,13 +202,25 @@ void check_value(const OptionSpec& o, const std::string& v, const std::string& o
 
 } // namespace
 
-std::span<const OptionSpec> common_options() { return kCommonOptions; }
-std::span<const OptionSpec> input_options() { return kInputOptions; }
-std::span<const OptionSpec> output_options() { return kOutputOptions; }
-std::span<const OptionSpec> store_options() { return kStoreOptions; }
-std::span<const OptionSpec> run_options() { return kRunOptions; }
+std::span<const OptionSpec> common_options() {
+    return kCommonOptions;
+}
+std::span<const OptionSpec> input_options() {
+    return kInputOptions;
+}
+std::span<const OptionSpec> output_options() {
+    return kOutputOptions;
+}
+std::span<const OptionSpec> store_options() {
+    return kStoreOptions;
+}
+std::span<const OptionSpec> run_options() {
+    return kRunOptions;
+}
 
-bool Options::has(std::string_view name) const { return values_.find(name) != values_.end(); }
+bool Options::has(std::string_view name) const {
+    return values_.find(name) != values_.end();
+}
 
 bool Options::flag(std::string_view name) const {
     auto it = values_.find(name);
@@ -174,9 +238,9 @@ std::string Options::str(std::string_view name) const {
 }
 
 const std::vector<std::string>& Options::strs(std::string_view name) const {
-    static const std::vector<std::string> kEmpty;
+    static const std::vector<std::string> empty;
     auto it = values_.find(name);
-    return it == values_.end() ? kEmpty : it->second.values;
+    return it == values_.end() ? empty : it->second.values;
 }
 
 std::int64_t Options::integer(std::string_view name) const {
@@ -244,7 +308,7 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
     for (const OptionSpec& o : spec.options) {
         std::string names = dashed(o);
         if (o.short_name != 0) {
-            names = std::string("-") + o.short_name + "," + names;
+            names.insert(0, std::string{'-', o.short_name, ','});
         }
         auto& store = given[std::string(o.name)];
         CLI::Option* opt = nullptr;
@@ -298,8 +362,10 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
     std::error_code ec;
     if (std::filesystem::exists(config_path, ec)) {
         config = Config::load(config_path);
+        result.warnings = config.warnings();
     } else if (config_required) {
-        throw UsageError("config " + config_path + ": no such file (check --config or OKXKIT_CONFIG)");
+        throw UsageError("config " + config_path +
+                         ": no such file (check --config or OKXKIT_CONFIG)");
     }
 
     Options& opts = result.options;
@@ -328,7 +394,7 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
             }
         }
         if (!o.config_key.empty() && config.loaded()) {
-            std::string_view type = name == "verbose" ? "integer" : type_for_config(o.type);
+            std::string type = name == "verbose" ? "integer" : type_for_config(o.type);
             if (auto vals = config.get(o.config_key, type)) {
                 std::string origin = config.path() + " (" + std::string(o.config_key) + ")";
                 if (o.type == OptType::kPath) {
@@ -364,6 +430,9 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv,
             return *parsed.exit_now;
         }
         Log::init(spec.name, parsed.options.verbosity(), parsed.options.flag("log-json"));
+        for (const auto& w : parsed.warnings) {
+            Log::emit_at(Level::kWarning, w.file, w.line, w.msg);
+        }
         return body(parsed.options);
     } catch (const BrokenPipe&) {
         die_by_sigpipe();

@@ -25,8 +25,8 @@ enum class OptType {
 };
 
 struct OptionSpec {
-    std::string_view name;       // long name without dashes, kebab-case
-    char short_name;             // 0 when none
+    std::string_view name; // long name without dashes, kebab-case
+    char short_name;       // 0 when none
     OptType type;
     std::string_view value_name; // FILE, N, TIME ... (empty for flags)
     std::string_view help;
@@ -47,9 +47,9 @@ std::span<const OptionSpec> run_options();
 
 struct ToolSpec {
     std::string_view name;
-    std::string_view summary;  // one line, for --help and the man page NAME
-    std::string_view usage;    // e.g. "okx-stream --replay FILE... [OPTIONS]"
-    std::string_view epilog;   // text after the options in --help
+    std::string_view summary;        // one line, for --help and the man page NAME
+    std::string_view usage;          // e.g. "okx-stream --replay FILE... [OPTIONS]"
+    std::string_view epilog;         // text after the options in --help
     std::vector<OptionSpec> options; // common options included
 };
 
@@ -81,6 +81,7 @@ private:
 struct ParseResult {
     std::optional<int> exit_now;
     Options options;
+    std::vector<Config::Warning> warnings; // from the config file, printed by run_tool
 };
 
 // Builds the CLI11 app from spec, parses argv, loads the config (--config, OKXKIT_CONFIG,

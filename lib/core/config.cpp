@@ -2,7 +2,6 @@
 #include "core/config.hpp"
 
 #include "core/error.hpp"
-#include "core/log.hpp"
 
 #include <array>
 #include <cstdlib>
@@ -49,18 +48,20 @@ std::string where(const std::string& path, const toml::source_region& src) {
     return path + ":" + std::to_string(src.begin.line);
 }
 
-void warn_unknown(const std::string& path, const toml::table& table, const std::string& prefix) {
+void warn_unknown(const std::string& path, const toml::table& table, const std::string& prefix,
+                  std::vector<Config::Warning>& out) {
     for (const auto& [k, node] : table) {
-        std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        std::string key =
+            prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
         if (known_key(key)) {
             continue;
         }
         if (node.is_table() && known_table(key)) {
-            warn_unknown(path, *node.as_table(), key);
+            warn_unknown(path, *node.as_table(), key, out);
             continue;
         }
-        Log::emit_at(Level::kWarning, path, k.source().begin.line,
-                     "unknown key \"" + key + "\" (ignored; see okxkit-config(5))");
+        out.push_back({path, k.source().begin.line,
+                       "unknown key \"" + key + "\" (ignored; see okxkit-config(5))"});
     }
 }
 
@@ -96,7 +97,9 @@ struct Config::Impl {
     toml::table table;
 };
 
-std::span<const ConfigKey> config_keys() { return kKeys; }
+std::span<const ConfigKey> config_keys() {
+    return kKeys;
+}
 
 std::string expand_home(std::string_view path) {
     if (path.size() >= 2 && path[0] == '~' && path[1] == '/') {
@@ -125,13 +128,15 @@ Config Config::load(const std::string& path) {
         cfg.impl_->table = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
         const auto& src = e.source();
-        if (!src.path && src.begin.line == 0) {
-            throw UsageError("config " + path + ": " + std::string(e.description()));
+        if (src.begin.line == 0) {
+            throw UsageError("config " + path +
+                             ": cannot read it (check the path and its "
+                             "permissions)");
         }
         throw UsageError(path + ":" + std::to_string(src.begin.line) + ":" +
                          std::to_string(src.begin.column) + ": " + std::string(e.description()));
     }
-    warn_unknown(path, cfg.impl_->table, "");
+    warn_unknown(path, cfg.impl_->table, "", cfg.warnings_);
     return cfg;
 }
 
@@ -146,8 +151,8 @@ std::optional<std::vector<std::string>> Config::get(std::string_view key,
     }
     auto bad = [&] {
         return UsageError(where(path_, node.node()->source()) + ": key \"" + std::string(key) +
-                          "\" must be " + (type == "strings" ? "an array of strings"
-                                                             : "a " + std::string(type)));
+                          "\" must be " +
+                          (type == "strings" ? "an array of strings" : "a " + std::string(type)));
     };
     std::vector<std::string> out;
     if (type == "strings") {

@@ -1,6 +1,7 @@
 // The okxkit config file: TOML at an XDG path, its known keys, and lookups by dotted key.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -32,9 +33,17 @@ std::string expand_home(std::string_view path);
 class Config {
 public:
     Config() = default;
-    // Parses path. Throws UsageError with file:line:column on a syntax error. Warns once
-    // per unknown key ("config.toml:12: unknown key "x.y"") through Log.
+    // A problem worth a warning (an unknown key), for the caller to print once logging is set.
+    struct Warning {
+        std::string file;
+        std::uint64_t line;
+        std::string msg;
+    };
+
+    // Parses path. Throws UsageError with file:line:column on a syntax error. Unknown keys
+    // are collected in warnings() ("unknown key "x.y"", with file and line).
     static Config load(const std::string& path);
+    [[nodiscard]] const std::vector<Warning>& warnings() const { return warnings_; }
 
     // The value of a dotted key as strings, or nullopt when absent. Throws UsageError
     // naming file and line when the value's type does not match `type` of ConfigKey.
@@ -47,6 +56,7 @@ private:
     struct Impl;
     std::string path_;
     std::shared_ptr<Impl> impl_;
+    std::vector<Warning> warnings_;
 };
 
 } // namespace okxkit::core

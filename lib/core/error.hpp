@@ -54,7 +54,9 @@ public:
 };
 
 // Returns the integer exit status for code.
-constexpr int exit_status(Exit code) { return static_cast<int>(code); }
+constexpr int exit_status(Exit code) {
+    return static_cast<int>(code);
+}
 
 // Formats errno as text ("No such file or directory"), for diagnostics.
 std::string errno_text(int err);

@@ -8,10 +8,12 @@ namespace okxkit::core {
 namespace {
 
 // Quote currencies tried, longest first, when a name has no separator.
-constexpr std::array<std::string_view, 11> kQuotes{
-    "USDT", "USDC", "USDG", "FDUSD", "DAI", "USD", "EUR", "BTC", "ETH", "OKB", "TRY"};
+constexpr std::array<std::string_view, 11> kQuotes{"USDT", "USDC", "USDG", "FDUSD", "DAI", "USD",
+                                                   "EUR",  "BTC",  "ETH",  "OKB",   "TRY"};
 
-bool is_alnum_upper(char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_alnum_upper(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 } // namespace
 

@@ -11,8 +11,9 @@ namespace okxkit::core {
 void append_int(std::string& out, std::int64_t v);
 
 // Appends v in shortest round-trip form (std::to_chars): plain decimal notation for
-// magnitudes from 1e-7 to below 1e16 (so a volume reads 300000, not 3e+05), scientific
-// outside. NaN and infinities become null, since JSON has no spelling for them.
+// magnitudes from 1e-7 to below 1e16 (so a volume reads 300000, not 3e+05), and outside
+// that range whichever of plain or exponent notation is shorter. NaN and infinities become null,
+// since JSON has no spelling for them.
 void append_double(std::string& out, double v);
 
 // Appends what append_double(out, v) would, where `text` is the decimal v was parsed from:

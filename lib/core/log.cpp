@@ -49,7 +49,9 @@ void Log::init(std::string_view tool, int verbosity, bool json) {
     g_json = json;
 }
 
-std::string_view Log::tool() { return g_tool; }
+std::string_view Log::tool() {
+    return g_tool;
+}
 
 bool Log::enabled(Level level) {
     switch (level) {
@@ -65,7 +67,9 @@ bool Log::enabled(Level level) {
     return true;
 }
 
-void Log::emit(Level level, std::string_view msg) { emit_at(level, {}, 0, msg); }
+void Log::emit(Level level, std::string_view msg) {
+    emit_at(level, {}, 0, msg);
+}
 
 void Log::emit_at(Level level, std::string_view file, std::uint64_t line, std::string_view msg) {
     if (!enabled(level)) {
@@ -73,9 +77,9 @@ void Log::emit_at(Level level, std::string_view file, std::uint64_t line, std::s
     }
     std::string out;
     if (g_json) {
-        out += "{\"tool\":";
+        out += R"({"tool":)";
         append_json_string(out, g_tool);
-        out += ",\"level\":\"";
+        out += R"(,"level":")";
         out += level_name(level);
         out += '"';
         if (!file.empty()) {

@@ -11,6 +11,8 @@ namespace okxkit::core {
 
 namespace {
 
+// Short names keep the field tables below readable.
+// NOLINTBEGIN(readability-identifier-naming)
 using F = FieldSpec;
 constexpr auto S = FieldType::kString;
 constexpr auto I = FieldType::kInt;
@@ -19,23 +21,23 @@ constexpr auto B = FieldType::kBool;
 constexpr auto A = FieldType::kArray;
 constexpr auto O = FieldType::kObject;
 constexpr auto X = FieldType::kAny;
+// NOLINTEND(readability-identifier-naming)
 
 // Optional on every message.
 constexpr std::array kCommon{F{"run", S, false}, F{"src", S, false}, F{"recv_ts", I, false}};
 
-constexpr std::array kCandle{F{"bar", S, true},  F{"o", N, true},          F{"h", N, true},
-                             F{"l", N, true},    F{"c", N, true},          F{"vol", N, true},
+constexpr std::array kCandle{F{"bar", S, true},        F{"o", N, true},      F{"h", N, true},
+                             F{"l", N, true},          F{"c", N, true},      F{"vol", N, true},
                              F{"vol_quote", N, false}, F{"confirm", B, true}};
-constexpr std::array kTicker{F{"last", N, true},   F{"bid", N, true},    F{"bid_sz", N, true},
-                             F{"ask", N, true},    F{"ask_sz", N, true}, F{"vol_24h", N, false}};
+constexpr std::array kTicker{F{"last", N, true}, F{"bid", N, true},    F{"bid_sz", N, true},
+                             F{"ask", N, true},  F{"ask_sz", N, true}, F{"vol_24h", N, false}};
 constexpr std::array kTrade{F{"px", N, true}, F{"sz", N, true}, F{"side", S, true, "buy|sell"},
                             F{"trade_id", S, true}};
 constexpr std::array kBook{F{"bids", A, true}, F{"asks", A, true}, F{"depth", I, true},
                            F{"seq", I, false}};
 constexpr std::array kGap{F{"bar", S, true}, F{"from", I, true}, F{"to", I, true},
                           F{"cause", S, true, "reconnect|missing|notice|checksum|stall"}};
-constexpr std::array kFeatureSchema{F{"schema", S, true}, F{"names", A, true},
-                                    F{"bar", S, true}};
+constexpr std::array kFeatureSchema{F{"schema", S, true}, F{"names", A, true}, F{"bar", S, true}};
 constexpr std::array kFeatures{F{"bar", S, true}, F{"schema", S, true}, F{"f", A, true}};
 constexpr std::array kPrediction{F{"bar", S, true},     F{"model", S, true},
                                  F{"horizon", I, true}, F{"p_up", N, true},
@@ -49,71 +51,78 @@ constexpr std::array kAssignment{F{"strategy", S, true}, F{"template", S, false}
 constexpr std::array kSignal{F{"strategy", S, true}, F{"side", S, true, "buy|sell|flat"},
                              F{"strength", N, true}, F{"confidence", N, true},
                              F{"reason", S, true}};
-constexpr std::array kIntent{
-    F{"strategy", S, true},   F{"leg", S, true},
-    F{"action", S, true, "place|cancel"},
-    F{"side", S, true, "buy|sell"},
-    F{"ord_type", S, true, "market|limit|post_only"},
-    F{"px", N, false},        F{"sz", N, false},
-    F{"notional", N, false},  F{"equity_frac", N, false},
-    F{"reduce_only", B, false}, F{"approved", B, false},
-    F{"tp", A, false},        F{"sl", O, false},
-    F{"trail", O, false}};
+constexpr std::array kIntent{F{"strategy", S, true},
+                             F{"leg", S, true},
+                             F{"action", S, true, "place|cancel"},
+                             F{"side", S, true, "buy|sell"},
+                             F{"ord_type", S, true, "market|limit|post_only"},
+                             F{"px", N, false},
+                             F{"sz", N, false},
+                             F{"notional", N, false},
+                             F{"equity_frac", N, false},
+                             F{"reduce_only", B, false},
+                             F{"approved", B, false},
+                             F{"tp", A, false},
+                             F{"sl", O, false},
+                             F{"trail", O, false}};
 constexpr std::array kRisk{F{"action", S, true, "reject|adjust|halt|resume"},
-                           F{"code", S, true},      F{"limit", S, true},
-                           F{"value", N, true, {}, true}, F{"threshold", N, true, {}, true},
-                           F{"strategy", S, false}, F{"leg", S, false},
+                           F{"code", S, true},
+                           F{"limit", S, true},
+                           F{"value", N, true, {}, true},
+                           F{"threshold", N, true, {}, true},
+                           F{"strategy", S, false},
+                           F{"leg", S, false},
                            F{"detail", S, true}};
 constexpr std::array kSync{F{"id", I, true}};
-constexpr std::array kOrder{
-    F{"cl_ord_id", S, true}, F{"ord_id", S, false},  F{"strategy", S, true},
-    F{"leg", S, true},       F{"side", S, true, "buy|sell"},
-    F{"ord_type", S, true, "market|limit|post_only"},
-    F{"px", N, false},       F{"sz", N, true},
-    F{"state", S, true, "live|partially_filled|filled|canceled|rejected"},
-    F{"filled_sz", N, true}, F{"avg_px", N, false}, F{"reason", S, false},
-    F{"mode", S, true, "paper|demo|live"}};
-constexpr std::array kFill{F{"cl_ord_id", S, true}, F{"ord_id", S, false},
-                           F{"trade_id", S, true},  F{"strategy", S, true},
-                           F{"leg", S, true},       F{"side", S, true, "buy|sell"},
-                           F{"px", N, true},        F{"sz", N, true},
-                           F{"fee", N, true},       F{"fee_ccy", S, true},
+constexpr std::array kOrder{F{"cl_ord_id", S, true},
+                            F{"ord_id", S, false},
+                            F{"strategy", S, true},
+                            F{"leg", S, true},
+                            F{"side", S, true, "buy|sell"},
+                            F{"ord_type", S, true, "market|limit|post_only"},
+                            F{"px", N, false},
+                            F{"sz", N, true},
+                            F{"state", S, true, "live|partially_filled|filled|canceled|rejected"},
+                            F{"filled_sz", N, true},
+                            F{"avg_px", N, false},
+                            F{"reason", S, false},
+                            F{"mode", S, true, "paper|demo|live"}};
+constexpr std::array kFill{F{"cl_ord_id", S, true},
+                           F{"ord_id", S, false},
+                           F{"trade_id", S, true},
+                           F{"strategy", S, true},
+                           F{"leg", S, true},
+                           F{"side", S, true, "buy|sell"},
+                           F{"px", N, true},
+                           F{"sz", N, true},
+                           F{"fee", N, true},
+                           F{"fee_ccy", S, true},
                            F{"liquidity", S, true, "maker|taker"},
                            F{"mode", S, true, "paper|demo|live"}};
 constexpr std::array kPosition{F{"sz", N, true},  F{"avg_px", N, true}, F{"mark_px", N, true},
                                F{"upl", N, true}, F{"rpl", N, true},    F{"fees", N, true}};
-constexpr std::array kPortfolio{F{"cash", N, true},          F{"equity", N, true},
+constexpr std::array kPortfolio{F{"cash", N, true},           F{"equity", N, true},
                                 F{"gross_exposure", N, true}, F{"net_exposure", N, true},
-                                F{"drawdown", N, true},      F{"day_pnl", N, true},
+                                F{"drawdown", N, true},       F{"day_pnl", N, true},
                                 F{"halted", B, true}};
 constexpr std::array kHealth{
     F{"component", S, true},
     F{"event", S, true, "connect|disconnect|reconnect|gap|backfill|latency|error"},
     F{"value", X, false}, F{"detail", S, false}};
 constexpr std::array kNews{F{"headline", S, true}, F{"source", S, true}, F{"url", S, false},
-                           F{"symbols", A, true},  F{"sentiment", N, false}};
+                           F{"symbols", A, true}, F{"sentiment", N, false}};
 
 constexpr std::array<KindSpec, 20> kKinds{{
-    {"candle", 1, true, kCandle},
-    {"ticker", 1, true, kTicker},
-    {"trade", 1, true, kTrade},
-    {"book", 1, true, kBook},
-    {"gap", 1, true, kGap},
-    {"feature_schema", 1, false, kFeatureSchema},
-    {"features", 1, true, kFeatures},
-    {"prediction", 1, true, kPrediction},
-    {"regime", 1, true, kRegime},
-    {"assignment", 1, true, kAssignment},
-    {"signal", 1, true, kSignal},
-    {"intent", 1, true, kIntent},
-    {"risk", 1, true, kRisk},
-    {"sync", 1, false, kSync},
-    {"order", 1, true, kOrder},
-    {"fill", 1, true, kFill},
-    {"position", 1, true, kPosition},
-    {"portfolio", 1, false, kPortfolio},
-    {"health", 1, false, kHealth},
-    {"news", 1, false, kNews},
+    {"candle", 1, true, kCandle},     {"ticker", 1, true, kTicker},
+    {"trade", 1, true, kTrade},       {"book", 1, true, kBook},
+    {"gap", 1, true, kGap},           {"feature_schema", 1, false, kFeatureSchema},
+    {"features", 1, true, kFeatures}, {"prediction", 1, true, kPrediction},
+    {"regime", 1, true, kRegime},     {"assignment", 1, true, kAssignment},
+    {"signal", 1, true, kSignal},     {"intent", 1, true, kIntent},
+    {"risk", 1, true, kRisk},         {"sync", 1, false, kSync},
+    {"order", 1, true, kOrder},       {"fill", 1, true, kFill},
+    {"position", 1, true, kPosition}, {"portfolio", 1, false, kPortfolio},
+    {"health", 1, false, kHealth},    {"news", 1, false, kNews},
 }};
 
 bool has_type(const nlohmann::json& v, FieldType t) {
@@ -121,7 +130,10 @@ bool has_type(const nlohmann::json& v, FieldType t) {
     case FieldType::kString:
         return v.is_string();
     case FieldType::kInt:
-        return v.is_number_integer();
+        // Integers must fit int64 (nlohmann keeps larger ones as unsigned).
+        return v.is_number_integer() &&
+               (!v.is_number_unsigned() ||
+                v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX));
     case FieldType::kNumber:
         return v.is_number();
     case FieldType::kBool:
@@ -203,7 +215,9 @@ std::optional<std::string> check_field(const nlohmann::json& msg, const FieldSpe
 
 } // namespace
 
-std::span<const KindSpec> all_kinds() { return kKinds; }
+std::span<const KindSpec> all_kinds() {
+    return kKinds;
+}
 
 const KindSpec* find_kind(std::string_view type) {
     for (const KindSpec& k : kKinds) {

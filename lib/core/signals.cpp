@@ -33,11 +33,17 @@ void install_signal_policy() {
     sigaction(SIGTERM, &stop, nullptr);
 }
 
-int pending_signal() { return g_pending; }
+int pending_signal() {
+    return g_pending;
+}
 
-void reset_pending_signal() { g_pending = 0; }
+void reset_pending_signal() {
+    g_pending = 0;
+}
 
-Exit interrupt_exit() { return g_pending == SIGTERM ? Exit::kTerminated : Exit::kInterrupted; }
+Exit interrupt_exit() {
+    return g_pending == SIGTERM ? Exit::kTerminated : Exit::kInterrupted;
+}
 
 void die_by_sigpipe() {
     std::signal(SIGPIPE, SIG_DFL);

@@ -14,7 +14,9 @@ void install_signal_policy();
 int pending_signal();
 
 // True when a stop was asked for.
-inline bool interrupted() { return pending_signal() != 0; }
+inline bool interrupted() {
+    return pending_signal() != 0;
+}
 
 // The exit code for the pending signal: 130 for SIGINT, 143 for SIGTERM.
 Exit interrupt_exit();

@@ -33,7 +33,9 @@ bool digits(std::string_view s, std::size_t& pos, std::size_t n, std::int64_t& o
     return true;
 }
 
-bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(std::int64_t y) {
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t y, std::int64_t m) {
     static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -88,7 +90,8 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
             return std::nullopt;
         }
         std::int64_t part = 0;
-        if (__builtin_mul_overflow(n, scale, &part) || __builtin_add_overflow(total, part, &total)) {
+        if (__builtin_mul_overflow(n, scale, &part) ||
+            __builtin_add_overflow(total, part, &total)) {
             return std::nullopt;
         }
     }
@@ -172,8 +175,8 @@ std::optional<std::int64_t> parse_time_ms(std::string_view s) {
 }
 
 std::string format_iso_ms(std::int64_t ms) {
-    std::int64_t days = ms >= 0 ? ms / 86'400'000 : -((-ms + 86'399'999) / 86'400'000);
-    std::int64_t rem = ms - days * 86'400'000;
+    std::int64_t days = ms / 86'400'000 - (ms % 86'400'000 < 0 ? 1 : 0); // floor, no overflow
+    std::int64_t rem = ms % 86'400'000 + (ms % 86'400'000 < 0 ? 86'400'000 : 0);
     // civil_from_days (H. Hinnant)
     std::int64_t z = days + 719468;
     const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -187,8 +190,7 @@ std::string format_iso_ms(std::int64_t ms) {
     y += m <= 2 ? 1 : 0;
     char buf[48];
     int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                          static_cast<long long>(y), m, d,
-                          static_cast<long long>(rem / 3'600'000),
+                          static_cast<long long>(y), m, d, static_cast<long long>(rem / 3'600'000),
                           static_cast<long long>(rem / 60'000 % 60),
                           static_cast<long long>(rem / 1000 % 60));
     std::string out(buf, static_cast<std::size_t>(n));

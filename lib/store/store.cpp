@@ -63,7 +63,9 @@ constexpr std::string_view kUpsertCandle =
     "l = excluded.l, c = excluded.c, vol = excluded.vol, vol_quote = excluded.vol_quote, "
     "source = excluded.source";
 
-bool is_memory_path(const std::string& path) { return path.empty() || path == ":memory:"; }
+bool is_memory_path(const std::string& path) {
+    return path.empty() || path == ":memory:";
+}
 
 std::int64_t now_ms() {
     using namespace std::chrono;
@@ -173,7 +175,9 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
     }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)), stmt_(std::exchange(other.stmt_, nullptr)) {}
@@ -263,9 +267,13 @@ void Statement::reset() {
     }
 }
 
-std::int64_t Statement::column_int(int col) const { return sqlite3_column_int64(stmt_, col); }
+std::int64_t Statement::column_int(int col) const {
+    return sqlite3_column_int64(stmt_, col);
+}
 
-double Statement::column_double(int col) const { return sqlite3_column_double(stmt_, col); }
+double Statement::column_double(int col) const {
+    return sqlite3_column_double(stmt_, col);
+}
 
 std::string Statement::column_text(int col) const {
     const auto* text = sqlite3_column_text(stmt_, col);
@@ -362,7 +370,9 @@ Store::Store(const std::string& path, Options options) : path_(path) {
     }
 }
 
-Store::~Store() { sqlite3_close_v2(db_); }
+Store::~Store() {
+    sqlite3_close_v2(db_);
+}
 
 int Store::schema_version() {
     Statement table =
@@ -421,7 +431,9 @@ void Store::migrate() {
     }
 }
 
-Statement Store::prepare(std::string_view sql) { return {db_, sql}; }
+Statement Store::prepare(std::string_view sql) {
+    return {db_, sql};
+}
 
 void Store::exec(std::string_view sql) {
     const int rc = run_sql(db_, std::string(sql).c_str());
@@ -452,7 +464,9 @@ void Store::rollback() {
     }
 }
 
-bool Store::in_transaction() const { return db_ != nullptr && sqlite3_get_autocommit(db_) == 0; }
+bool Store::in_transaction() const {
+    return db_ != nullptr && sqlite3_get_autocommit(db_) == 0;
+}
 
 void Store::begin_run(std::string_view run_id, std::string_view tool, std::int64_t started_ms,
                       std::string_view detail) {

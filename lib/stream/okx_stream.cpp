@@ -36,14 +36,24 @@ core::ToolSpec make_spec() {
         {"to", 0, OptType::kString, "TIME", "emit candles before TIME"},
         {"speed", 0, OptType::kNumber, "N", "pace at N x real time (0: as fast as possible)", "0",
          "replay.speed"},
-        {"source", 0, OptType::kString, "LABEL",
-         "source label stored with the candles (default: replay:<file name>)", {},
+        {"source",
+         0,
+         OptType::kString,
+         "LABEL",
+         "source label stored with the candles (default: replay:<file name>)",
+         {},
          "replay.source"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::store_options(), core::run_options(), core::input_options(),
                      core::output_options(), core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
+    }
+    // Replay writes to a store only when one is named (here, by OKXKIT_STORE or the config).
+    for (auto& opt : spec.options) {
+        if (opt.name == "store") {
+            opt.help = "also upsert the replayed candles into this SQLite store (default: none)";
+        }
     }
     return spec;
 }
@@ -71,7 +81,8 @@ const core::ToolSpec& okx_stream_spec() {
 
 int okx_stream_main(const core::Options& o) {
     if (!o.has("replay")) {
-        throw core::UsageError("no input: give --replay FILE... (- for stdin); see okx-stream --help");
+        throw core::UsageError(
+            "no input: give --replay FILE... (- for stdin); see okx-stream --help");
     }
     ReplayOptions r;
     r.files = o.strs("replay");
@@ -81,7 +92,8 @@ int okx_stream_main(const core::Options& o) {
         throw core::UsageError("--inst: \"" + r.inst + "\" is not an instrument (e.g. BTC-USDT)");
     }
     if (!r.bar.empty() && !core::parse_bar(r.bar)) {
-        throw core::UsageError("--bar: \"" + r.bar + "\" is not an OKX bar (1m 3m 5m 15m 30m 1H "
+        throw core::UsageError("--bar: \"" + r.bar +
+                               "\" is not an OKX bar (1m 3m 5m 15m 30m 1H "
                                "2H 4H 6H 12H 1D 1W, or 6Hutc 12Hutc 1Dutc 1Wutc)");
     }
     r.from = time_option(o, "from");

@@ -95,11 +95,11 @@ struct Record {
     double o = 0, h = 0, l = 0, c = 0, vol = 0;
     std::optional<double> vol_quote;
     std::array<std::string_view, 5> text{}; // CSV: the number texts, valid until advance()
-    bool candle = false;    // a confirmed candle (validated, stored, monotonic per key)
-    bool from_csv = false;  // written by append_candle; else `raw` is written as it is
+    bool candle = false;   // a confirmed candle (validated, stored, monotonic per key)
+    bool from_csv = false; // written by append_candle; else `raw` is written as it is
     int key = -1;
-    std::string raw;        // NDJSON: the original line
-    std::string inst_buf;   // NDJSON: storage for inst
+    std::string raw;      // NDJSON: the original line
+    std::string inst_buf; // NDJSON: storage for inst
     std::uint64_t line = 0;
 };
 
@@ -226,7 +226,8 @@ private:
         }
         auto b = core::parse_bar(bar);
         if (!b) {
-            throw core::UsageError("--bar: \"" + bar + "\" is not an OKX bar (1m 3m 5m 15m 30m "
+            throw core::UsageError("--bar: \"" + bar +
+                                   "\" is not an OKX bar (1m 3m 5m 15m 30m "
                                    "1H 2H 4H 6H 12H 1D 1W, or 6Hutc 12Hutc 1Dutc 1Wutc)");
         }
         inst_ = *norm;
@@ -251,7 +252,8 @@ private:
         std::size_t pos = 0;
         for (;; ++n) {
             std::size_t comma = line.find(',', pos);
-            std::string name(line.substr(pos, comma == std::string_view::npos ? comma : comma - pos));
+            std::string name(
+                line.substr(pos, comma == std::string_view::npos ? comma : comma - pos));
             std::transform(name.begin(), name.end(), name.begin(),
                            [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
             int slot = -1;
@@ -278,8 +280,8 @@ private:
             }
             pos = comma + 1;
         }
-        static constexpr std::string_view kNames[] = {"ts_ms", "open", "high", "low", "close",
-                                                      "volume"};
+        static constexpr std::string_view kNames[] = {"ts_ms", "open",  "high",
+                                                      "low",   "close", "volume"};
         for (int k = 0; k < 6; ++k) {
             if (cols[k] < 0) {
                 // Without the column the file cannot be read at all.
@@ -325,8 +327,8 @@ private:
             bad(no, "ts_ms is not an integer: " + shown(fields[cols_[0]]));
             return false;
         }
-        static constexpr std::string_view kNames[] = {"ts_ms", "open", "high", "low", "close",
-                                                      "volume"};
+        static constexpr std::string_view kNames[] = {"ts_ms", "open",  "high",
+                                                      "low",   "close", "volume"};
         double* vals[] = {nullptr, &r.o, &r.h, &r.l, &r.c, &r.vol};
         for (int k = 1; k < 6; ++k) {
             r.text[static_cast<std::size_t>(k - 1)] = fields[cols_[k]];
@@ -373,7 +375,12 @@ private:
         r.candle = false;
         r.key = -1;
         if (msg["type"] != "candle") {
-            return true; // other kinds pass through, in time order
+            // Other kinds pass through in time order; their inst (if any) breaks ties.
+            auto inst = msg.find("inst");
+            r.inst_buf = inst != msg.end() && inst->is_string() ? inst->get<std::string>() : "";
+            r.inst = r.inst_buf;
+            r.bar = core::Bar{};
+            return true;
         }
         const auto& inst = msg["inst"].get_ref<const std::string&>();
         if (!core::is_inst_id(inst)) {
@@ -464,17 +471,17 @@ public:
             w0_ = now;
             return;
         }
-        auto due = w0_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                             std::chrono::duration<double, std::milli>(
-                                 static_cast<double>(ts - t0_) / speed_));
+        auto due =
+            w0_ +
+            std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double, std::milli>(static_cast<double>(ts - t0_) / speed_));
         if (due <= now) {
             return;
         }
         out.flush();
         while (now < due && !core::interrupted()) {
-            std::this_thread::sleep_for(
-                std::min<std::chrono::steady_clock::duration>(due - now,
-                                                             std::chrono::milliseconds(50)));
+            std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+                due - now, std::chrono::milliseconds(50)));
             now = std::chrono::steady_clock::now();
         }
     }
@@ -547,8 +554,9 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
     for (const auto& f : opts.files) {
         labels.push_back(!opts.source.empty()
                              ? opts.source
-                             : "replay:" + (f == "-" ? std::string("stdin")
-                                                     : std::filesystem::path(f).filename().string()));
+                             : "replay:" + (f == "-"
+                                                ? std::string("stdin")
+                                                : std::filesystem::path(f).filename().string()));
     }
 
     // Flush what we have whenever stdin would block, so a live pipe is never held back.
@@ -599,8 +607,7 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
                 pacer.wait(r.ts, out);
                 if (r.from_csv) {
                     core::append_candle(buf, core::Candle{r.ts, r.inst, r.bar.name, r.o, r.h, r.l,
-                                                          r.c, r.vol, r.vol_quote, true,
-                                                          r.text});
+                                                          r.c, r.vol, r.vol_quote, true, r.text});
                 } else {
                     buf += r.raw;
                 }
@@ -677,9 +684,9 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
     Log::note("replayed " + std::to_string(stats.emitted) + " lines (" +
               std::to_string(stats.candles) + " candles) from " +
               std::to_string(opts.files.size()) + " input" + (opts.files.size() == 1 ? "" : "s") +
-              (writer ? "; stored " + std::to_string(stats.stored) + " candles in " +
-                            opts.store_path
-                      : std::string()));
+              (writer
+                   ? "; stored " + std::to_string(stats.stored) + " candles in " + opts.store_path
+                   : std::string()));
     if (stats_out != nullptr) {
         *stats_out = stats;
     }

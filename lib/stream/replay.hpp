@@ -12,17 +12,17 @@
 namespace okxkit::stream {
 
 struct ReplayOptions {
-    std::vector<std::string> files; // "-" is stdin
-    std::string inst;               // instrument of CSV inputs (overrides the file name)
-    std::string bar;                // bar of CSV inputs (overrides the file name)
+    std::vector<std::string> files;   // "-" is stdin
+    std::string inst;                 // instrument of CSV inputs (overrides the file name)
+    std::string bar;                  // bar of CSV inputs (overrides the file name)
     std::optional<std::int64_t> from; // keep ts >= from (ms)
     std::optional<std::int64_t> to;   // keep ts < to (ms)
-    double speed = 0;               // 0 = as fast as possible, else N x real time
-    bool strict = false;            // stop at the first malformed line (exit 3)
+    double speed = 0;                 // 0 = as fast as possible, else N x real time
+    bool strict = false;              // stop at the first malformed line (exit 3)
     std::size_t max_line = core::kDefaultMaxLine;
-    std::string store_path;         // empty: do not store
+    std::string store_path; // empty: do not store
     std::string run_id = "default";
-    std::string source;             // label stored with candles; empty: "replay:<file name>"
+    std::string source;                   // label stored with candles; empty: "replay:<file name>"
     std::size_t max_errors_per_file = 20; // diagnostics shown per file before a summary
 };
 

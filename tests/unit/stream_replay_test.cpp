@@ -90,16 +90,16 @@ TEST_F(StreamReplay, MergesByTimeThenInstrumentThenBarThenFile) {
                       m["inst"].get<std::string>() + " " + m["bar"].get<std::string>());
     }
     std::vector<std::string> want = {
-        "0 BTC-USDT 1m",      "0 BTC-USDT 5m",      "0 XRP-USDT 1m",      "60000 ADA-USDT 1m",
-        "60000 BTC-USDT 1m",  "60000 XRP-USDT 1m",  "120000 ADA-USDT 1m", "120000 BTC-USDT 1m",
-        "120000 XRP-USDT 1m"};
+        "0 BTC-USDT 1m",      "0 BTC-USDT 5m",      "0 XRP-USDT 1m",
+        "60000 ADA-USDT 1m",  "60000 BTC-USDT 1m",  "60000 XRP-USDT 1m",
+        "120000 ADA-USDT 1m", "120000 BTC-USDT 1m", "120000 XRP-USDT 1m"};
     EXPECT_EQ(got, want);
 }
 
 TEST_F(StreamReplay, CandleFieldsRoundTripExactly) {
     ReplayOptions o;
-    o.files = {write("ETH-USDT_1H.csv",
-                     std::string(kHeader) + "1617321600000,1968.05,1972.54,1967.54,1968.3,"
+    o.files = {write("ETH-USDT_1H.csv", std::string(kHeader) +
+                                            "1617321600000,1968.05,1972.54,1967.54,1968.3,"
                                             "1721.20355\n")};
     auto out = run(o);
     ASSERT_EQ(out.size(), 1u);
@@ -150,8 +150,10 @@ TEST_F(StreamReplay, StrictStopsAtFirstBadLineKeepingEarlierOutput) {
 }
 
 TEST_F(StreamReplay, NdjsonPassesThroughVerbatimAndUnconfirmedIsNotStored) {
-    std::string a = R"({"type":"candle","v":1,"ts":60000,"inst":"BTC-USDT","bar":"1m","o":1,"h":1,"l":1,"c":1,"vol":0,"confirm":false, "note":"x"})";
-    std::string b = R"({"type":"candle","v":1,"ts":60000,"inst":"BTC-USDT","bar":"1m","o":1,"h":2,"l":0.5,"c":1.5,"vol":3,"confirm":true})";
+    std::string a =
+        R"({"type":"candle","v":1,"ts":60000,"inst":"BTC-USDT","bar":"1m","o":1,"h":1,"l":1,"c":1,"vol":0,"confirm":false, "note":"x"})";
+    std::string b =
+        R"({"type":"candle","v":1,"ts":60000,"inst":"BTC-USDT","bar":"1m","o":1,"h":2,"l":0.5,"c":1.5,"vol":3,"confirm":true})";
     std::string c = R"({"type":"whatever","v":3,"ts":70000,"payload":[1,2,3]})";
     ReplayOptions o;
     o.files = {write("tape.ndjson", a + "\n" + b + "\n" + c + "\n")};
