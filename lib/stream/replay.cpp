@@ -564,6 +564,15 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
         s->reader().on_idle([&out] { out.flush(); });
     }
 
+    // Commits what was stored and records how the run ended.
+    auto close_store = [&](std::string_view status) {
+        if (writer) {
+            writer->flush();
+            stats.stored = writer->written();
+            db->end_run(opts.run_id, status, wall_ms(), static_cast<std::int64_t>(stats.emitted));
+        }
+    };
+
     Pacer pacer(opts.speed);
     int code = 0;
     bool interrupted = false;
@@ -647,11 +656,7 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
                    "kept");
     } catch (const core::BrokenPipe&) {
         // The reader is gone: keep what was stored, then let the tool die of SIGPIPE.
-        if (writer) {
-            writer->flush();
-            db->end_run(opts.run_id, "broken-pipe", wall_ms(),
-                        static_cast<std::int64_t>(stats.emitted));
-        }
+        close_store("broken-pipe");
         throw;
     }
     if (interrupted || core::interrupted()) {
@@ -663,19 +668,10 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
     try {
         out.flush();
     } catch (const core::BrokenPipe&) {
-        if (writer) {
-            writer->flush();
-            db->end_run(opts.run_id, "broken-pipe", wall_ms(),
-                        static_cast<std::int64_t>(stats.emitted));
-        }
+        close_store("broken-pipe");
         throw;
     }
-    if (writer) {
-        writer->flush();
-        stats.stored = writer->written();
-        const char* status = code == 0 ? "ok" : code == 3 ? "bad-input" : "interrupted";
-        db->end_run(opts.run_id, status, wall_ms(), static_cast<std::int64_t>(stats.emitted));
-    }
+    close_store(code == 0 ? "ok" : code == 3 ? "bad-input" : "interrupted");
     if (stats.bad > 0 && code == 0) {
         Log::warning("skipped " + std::to_string(stats.bad) + " malformed line" +
                      (stats.bad == 1 ? "" : "s") + "; " + std::to_string(stats.emitted) +

@@ -226,6 +226,13 @@ CASES
     [ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
 }
 
+@test "a broken pipe during a --store replay commits what was stored and says so in the run" {
+    run bash -c 'okx-stream --replay "$0"/*.csv --store "$1" --run pipe | head -1 >/dev/null' "$SAMPLES" "$T/s.db"
+    assert_success
+    run sqlite3 "$T/s.db" "PRAGMA integrity_check; SELECT status, count > 0 FROM runs WHERE run_id='pipe'; SELECT COUNT(*) >= (SELECT count FROM runs) FROM candles;"
+    assert_output $'ok\nbroken-pipe|1\n1'
+}
+
 @test "SIGINT during a --store replay: exit 130, store consistent, every emitted candle stored" {
     okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --speed 1500000 --store "$T/s.db" \
         --run sigint > "$T/out" 2> "$T/err" &
