@@ -11,7 +11,7 @@ namespace okxkit::core {
 
 namespace {
 
-constexpr std::array<ConfigKey, 11> kKeys{{
+constexpr std::array<ConfigKey, 14> kKeys{{
     {"symbols", "strings", "instruments to trade and stream (default: 8 majors against USDT)"},
     {"bars", "strings", "candle bars to stream (default: 1m)"},
     {"run", "string", "run id recorded with every order and fill (like --run)"},
@@ -23,6 +23,9 @@ constexpr std::array<ConfigKey, 11> kKeys{{
     {"output.unbuffered", "boolean", "flush stdout after every line (like --unbuffered)"},
     {"replay.speed", "number", "replay pace as a multiple of real time; 0 = as fast as possible"},
     {"replay.source", "string", "source label stored with replayed candles"},
+    {"okx.rest_url", "string", "OKX REST base URL (like --rest-url)"},
+    {"okx.demo", "boolean", "use OKX demo trading (like --demo)"},
+    {"okx.retries", "integer", "retries of a REST request after transient errors (like --retries)"},
 }};
 
 bool known_key(std::string_view key) {

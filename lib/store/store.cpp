@@ -606,4 +606,25 @@ std::string default_store_path() {
     return home + "/.local/share/okxkit/store.db";
 }
 
+CandleRun::CandleRun(const std::string& path, std::string run_id, std::string_view tool,
+                     std::string_view detail, std::size_t batch)
+    : store_(path), run_id_(std::move(run_id)), writer_(store_, batch) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    store_.begin_run(run_id_, tool, now, detail);
+}
+
+void CandleRun::close(std::string_view status, std::int64_t count) {
+    if (closed_) {
+        return;
+    }
+    closed_ = true;
+    writer_.flush();
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    store_.end_run(run_id_, status, now, count);
+}
+
 } // namespace okxkit::store

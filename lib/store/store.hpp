@@ -136,6 +136,27 @@ private:
     std::int64_t written_ = 0;
 };
 
+// A run that writes candles: opens the store, records the run ("running"), upserts candles
+// in batches, and on close() commits and records how the run ended. Used by every okx-stream
+// mode so that an interrupted or failed run always leaves a consistent store and an honest
+// runs row. The destructor without close() rolls back pending rows (see CandleWriter).
+class CandleRun {
+public:
+    CandleRun(const std::string& path, std::string run_id, std::string_view tool,
+              std::string_view detail, std::size_t batch = 2000);
+    void add(const CandleRow& row) { writer_.add(row); }
+    // Commits, then records status ("ok", "interrupted", "bad-input", "broken-pipe",
+    // "failed") and count. Later calls do nothing.
+    void close(std::string_view status, std::int64_t count);
+    [[nodiscard]] std::int64_t written() const { return writer_.written(); }
+
+private:
+    Store store_;
+    std::string run_id_;
+    CandleWriter writer_;
+    bool closed_ = false;
+};
+
 // Default store path: ${XDG_DATA_HOME:-$HOME/.local/share}/okxkit/store.db (the --store option
 // and OKXKIT_STORE override it through the option table).
 std::string default_store_path();

@@ -3,6 +3,7 @@
 #include "core/instrument.hpp"
 #include "core/log.hpp"
 #include "core/timeutil.hpp"
+#include "stream/history.hpp"
 #include "stream/replay.hpp"
 
 #include <unistd.h>
@@ -36,6 +37,31 @@ core::ToolSpec make_spec() {
         {"to", 0, OptType::kString, "TIME", "emit candles before TIME"},
         {"speed", 0, OptType::kNumber, "N", "pace at N x real time (0: as fast as possible)", "0",
          "replay.speed"},
+        {"symbols",
+         0,
+         OptType::kStrings,
+         "INST",
+         "instruments to fetch, comma- or space-separated (default: config symbols, else the 8 "
+         "majors against USDT)",
+         {},
+         "symbols"},
+        {"since", 0, OptType::kString, "TIME", "fetch closed candles from OKX REST from TIME on"},
+        {"backfill", 0, OptType::kString, "DURATION",
+         "fetch closed candles of the last DURATION (90m, 6h, 7d)"},
+        {"until", 0, OptType::kString, "TIME",
+         "stop fetching before TIME (default: the bar still forming)"},
+        {"rest-url", 0, OptType::kString, "URL", "OKX REST base URL", "https://www.okx.com",
+         "okx.rest_url", "OKX_REST_URL"},
+        {"demo",
+         0,
+         OptType::kFlag,
+         "",
+         "use OKX demo trading (x-simulated-trading: 1)",
+         {},
+         "okx.demo"},
+        {"retries", 0, OptType::kInt, "N",
+         "retries of a REST request after transient errors (429, 5xx, timeouts)", "5",
+         "okx.retries"},
         {"source",
          0,
          OptType::kString,
@@ -79,10 +105,78 @@ const core::ToolSpec& okx_stream_spec() {
     return spec;
 }
 
+namespace {
+
+std::vector<std::string> symbols_option(const core::Options& o) {
+    static const char* const kDefaults[] = {"BTC-USDT", "ETH-USDT",  "ADA-USDT", "BNB-USDT",
+                                            "DOT-USDT", "LINK-USDT", "LTC-USDT", "XRP-USDT"};
+    std::vector<std::string> out;
+    for (const std::string& arg : o.strs("symbols")) {
+        std::size_t pos = 0;
+        while (pos <= arg.size()) {
+            std::size_t comma = arg.find(',', pos);
+            std::string one = arg.substr(pos, comma == std::string::npos ? comma : comma - pos);
+            if (!one.empty()) {
+                auto inst = core::normalize_inst(one);
+                if (!inst) {
+                    throw core::UsageError("--symbols: \"" + one +
+                                           "\" is not an instrument (e.g. BTC-USDT, BTCUSDT)");
+                }
+                out.push_back(*inst);
+            }
+            if (comma == std::string::npos) {
+                break;
+            }
+            pos = comma + 1;
+        }
+    }
+    if (out.empty()) {
+        out.assign(std::begin(kDefaults), std::end(kDefaults));
+    }
+    return out;
+}
+
+int history_main(const core::Options& o) {
+    HistoryOptions h;
+    h.insts = symbols_option(o);
+    h.bar = o.has("bar") ? std::string(core::parse_bar(o.str("bar"))->name) : "1m";
+    h.since = time_option(o, "since");
+    if (o.has("backfill")) {
+        auto ms = core::parse_duration_ms(o.str("backfill"));
+        if (!ms || *ms <= 0) {
+            throw core::UsageError("--backfill: \"" + o.str("backfill") +
+                                   "\" is not a duration (e.g. 90m, 6h, 7d)");
+        }
+        h.backfill = ms;
+    }
+    h.until = time_option(o, "until");
+    h.rest.base_url = o.str("rest-url");
+    h.rest.demo = o.flag("demo");
+    h.rest.max_retries = static_cast<int>(o.integer("retries"));
+    if (h.rest.max_retries < 0 || h.rest.max_retries > 100) {
+        throw core::UsageError("--retries must be between 0 and 100");
+    }
+    h.store_path = o.str("store");
+    h.run_id = o.str("run");
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    return history(h, out);
+}
+
+} // namespace
+
 int okx_stream_main(const core::Options& o) {
-    if (!o.has("replay")) {
-        throw core::UsageError(
-            "no input: give --replay FILE... (- for stdin); see okx-stream --help");
+    const bool fetch = o.has("since") || o.has("backfill");
+    if (o.has("replay") && fetch) {
+        throw core::UsageError("--replay reads recordings; --since/--backfill fetch from OKX: "
+                               "give one or the other");
+    }
+    if (o.has("since") && o.has("backfill")) {
+        throw core::UsageError("give --since or --backfill, not both");
+    }
+    if (!o.has("replay") && !fetch) {
+        throw core::UsageError("nothing to do: give --replay FILE... (- for stdin), or --since "
+                               "TIME / --backfill DURATION to fetch candles from OKX");
     }
     ReplayOptions r;
     r.files = o.strs("replay");
@@ -95,6 +189,9 @@ int okx_stream_main(const core::Options& o) {
         throw core::UsageError("--bar: \"" + r.bar +
                                "\" is not an OKX bar (1m 3m 5m 15m 30m 1H "
                                "2H 4H 6H 12H 1D 1W, or 6Hutc 12Hutc 1Dutc 1Wutc)");
+    }
+    if (fetch) {
+        return history_main(o);
     }
     r.from = time_option(o, "from");
     r.to = time_option(o, "to");

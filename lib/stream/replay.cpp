@@ -493,12 +493,6 @@ private:
     std::chrono::steady_clock::time_point w0_;
 };
 
-std::int64_t wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 } // namespace
 
 std::optional<std::pair<std::string, std::string>> inst_bar_from_filename(const std::string& path) {
@@ -537,17 +531,15 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
         sources.push_back(std::make_unique<Source>(opts.files[i], i, opts, keys, stats));
     }
 
-    std::unique_ptr<store::Store> db;
-    std::unique_ptr<store::CandleWriter> writer;
+    std::unique_ptr<store::CandleRun> sink;
     if (!opts.store_path.empty()) {
-        db = std::make_unique<store::Store>(opts.store_path);
         std::string detail = "replay";
         for (const auto& f : opts.files) {
             detail += ' ';
             detail += f;
         }
-        db->begin_run(opts.run_id, "okx-stream", wall_ms(), detail);
-        writer = std::make_unique<store::CandleWriter>(*db, 2000);
+        sink =
+            std::make_unique<store::CandleRun>(opts.store_path, opts.run_id, "okx-stream", detail);
     }
     store::CandleRow row;
     std::vector<std::string> labels;
@@ -566,10 +558,9 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
 
     // Commits what was stored and records how the run ended.
     auto close_store = [&](std::string_view status) {
-        if (writer) {
-            writer->flush();
-            stats.stored = writer->written();
-            db->end_run(opts.run_id, status, wall_ms(), static_cast<std::int64_t>(stats.emitted));
+        if (sink) {
+            sink->close(status, static_cast<std::int64_t>(stats.emitted));
+            stats.stored = sink->written();
         }
     };
 
@@ -624,7 +615,7 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
                 ++stats.emitted;
                 if (r.candle) {
                     ++stats.candles;
-                    if (writer) {
+                    if (sink) {
                         row.inst.assign(r.inst);
                         row.bar.assign(r.bar.name);
                         row.ts = r.ts;
@@ -635,7 +626,7 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
                         row.vol = r.vol;
                         row.vol_quote = r.vol_quote;
                         row.source = labels[src->index()];
-                        writer->add(row);
+                        sink->add(row);
                     }
                 }
             }
@@ -680,9 +671,8 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
     Log::note("replayed " + std::to_string(stats.emitted) + " lines (" +
               std::to_string(stats.candles) + " candles) from " +
               std::to_string(opts.files.size()) + " input" + (opts.files.size() == 1 ? "" : "s") +
-              (writer
-                   ? "; stored " + std::to_string(stats.stored) + " candles in " + opts.store_path
-                   : std::string()));
+              (sink ? "; stored " + std::to_string(stats.stored) + " candles in " + opts.store_path
+                    : std::string()));
     if (stats_out != nullptr) {
         *stats_out = stats;
     }

@@ -1,0 +1,175 @@
+// REST transport: libcurl easy handle reused across requests, pacing and retry loop.
+#include "okx/rest.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/signals.hpp"
+#include "okx/envelope.hpp"
+
+#include <chrono>
+#include <curl/curl.h>
+#include <thread>
+
+namespace okxkit::okx {
+
+namespace {
+
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+// Sleeps ms, waking early (and throwing) when the user asks the tool to stop.
+void pause_ms(std::int64_t ms) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (std::chrono::steady_clock::now() < until) {
+        if (core::interrupted()) {
+            throw core::Error(core::interrupt_exit(), "interrupted");
+        }
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            until - std::chrono::steady_clock::now(), std::chrono::milliseconds(20)));
+    }
+}
+
+extern "C" size_t collect_body(char* data, size_t size, size_t n, void* user) {
+    static_cast<std::string*>(user)->append(data, size * n);
+    return size * n;
+}
+
+// Lets a long transfer notice SIGINT/SIGTERM.
+extern "C" int check_interrupt(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return core::interrupted() ? 1 : 0;
+}
+
+bool unreserved(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
+}
+
+void append_encoded(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (unreserved(c)) {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+}
+
+struct CurlGlobal {
+    CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+    ~CurlGlobal() { curl_global_cleanup(); }
+};
+
+} // namespace
+
+struct RestClient::Impl {
+    CURL* curl = nullptr;
+    curl_slist* headers = nullptr;
+    std::string body;
+    char error[CURL_ERROR_SIZE] = {};
+};
+
+std::string encode_query(const Query& query) {
+    std::string out;
+    for (const auto& [k, v] : query) {
+        if (!out.empty()) {
+            out += '&';
+        }
+        append_encoded(out, k);
+        out += '=';
+        append_encoded(out, v);
+    }
+    return out;
+}
+
+RestClient::RestClient(RestOptions options)
+    : impl_(new Impl), options_(std::move(options)), backoff_(500, 10000, options_.seed) {
+    static CurlGlobal global;
+    impl_->curl = curl_easy_init();
+    if (impl_->curl == nullptr) {
+        delete impl_;
+        throw core::RuntimeError("okx: cannot initialise libcurl");
+    }
+    while (!options_.base_url.empty() && options_.base_url.back() == '/') {
+        options_.base_url.pop_back();
+    }
+    impl_->headers = curl_slist_append(impl_->headers, "Accept: application/json");
+    if (options_.demo) {
+        impl_->headers = curl_slist_append(impl_->headers, "x-simulated-trading: 1");
+    }
+    CURL* c = impl_->curl;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, impl_->headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &impl_->body);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->error);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, options_.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "okxkit/" OKXKIT_VERSION);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_interrupt);
+    // OKX answers from one host; a redirect elsewhere would be a misconfiguration.
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+}
+
+RestClient::~RestClient() {
+    curl_slist_free_all(impl_->headers);
+    curl_easy_cleanup(impl_->curl);
+    delete impl_;
+}
+
+nlohmann::json RestClient::get(std::string_view path, const Query& query) {
+    std::string request(path);
+    if (!query.empty()) {
+        request += '?';
+        request += encode_query(query);
+    }
+    const std::string url = options_.base_url + request;
+    const std::string endpoint = "GET " + std::string(path);
+    for (int attempt = 0;; ++attempt) {
+        for (std::int64_t wait = limiter_.acquire(path, steady_ms()); wait > 0;
+             wait = limiter_.acquire(path, steady_ms())) {
+            pause_ms(wait);
+        }
+        impl_->body.clear();
+        impl_->error[0] = '\0';
+        curl_easy_setopt(impl_->curl, CURLOPT_URL, url.c_str());
+        ++requests_;
+        CURLcode rc = curl_easy_perform(impl_->curl);
+        if (core::interrupted()) {
+            throw core::Error(core::interrupt_exit(), "interrupted");
+        }
+        long status = 0;
+        curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &status);
+        try {
+            if (rc != CURLE_OK) {
+                std::string why = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(rc);
+                throw OkxError("", "no answer from " + options_.base_url + ": " + why, 0, endpoint);
+            }
+            if (on_response) {
+                on_response(request, status, impl_->body);
+            }
+            return parse_envelope(impl_->body, status, endpoint);
+        } catch (const OkxError& e) {
+            if (e.retry() != Retry::kBackoff || attempt >= options_.max_retries) {
+                throw;
+            }
+            std::int64_t delay = backoff_.delay_ms(attempt);
+            core::Log::emit(core::Level::kWarning, std::string(e.what()) + "; retry " +
+                                                       std::to_string(attempt + 1) + " of " +
+                                                       std::to_string(options_.max_retries) +
+                                                       " in " + std::to_string(delay) + " ms");
+            pause_ms(delay);
+        }
+    }
+}
+
+} // namespace okxkit::okx

@@ -1,0 +1,64 @@
+// The OKX REST client on libcurl: keep-alive, timeouts, pacing, retries with backoff.
+#pragma once
+
+#include "okx/rate_limit.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace okxkit::okx {
+
+inline constexpr std::string_view kProductionRestUrl = "https://www.okx.com";
+
+struct RestOptions {
+    std::string base_url{kProductionRestUrl}; // scheme://host[:port], no trailing slash
+    bool demo = false;                        // sends x-simulated-trading: 1
+    long connect_timeout_ms = 5000;
+    long timeout_ms = 15000;
+    int max_retries = 5;    // retries after the first attempt, for retryable errors only
+    std::uint64_t seed = 1; // backoff jitter
+};
+
+using Query = std::vector<std::pair<std::string, std::string>>;
+
+// A public-endpoint client. One connection, reused (HTTP keep-alive). Each request waits for
+// its endpoint's token bucket (80% of OKX's published limit), then retries transient errors
+// (see okx::retry_for) with exponential backoff and jitter. Not thread-safe.
+class RestClient {
+public:
+    explicit RestClient(RestOptions options);
+    ~RestClient();
+    RestClient(const RestClient&) = delete;
+    RestClient& operator=(const RestClient&) = delete;
+
+    // GETs path ("/api/v5/market/candles") with query (sent in the given order, URL-encoded)
+    // and returns the envelope's data array. Throws OkxError: immediately for errors that
+    // retrying cannot fix, after max_retries for transient ones (exit code 5), and
+    // core::Error with the interrupt exit code when SIGINT/SIGTERM arrives while waiting.
+    nlohmann::json get(std::string_view path, const Query& query);
+
+    // Called with every response received (request path with query, HTTP status, body),
+    // e.g. to record a tape. Optional.
+    std::function<void(std::string_view request, long status, std::string_view body)> on_response;
+
+    // Requests sent so far (including retries).
+    [[nodiscard]] std::uint64_t requests() const { return requests_; }
+
+private:
+    struct Impl;
+    Impl* impl_;
+    RestOptions options_;
+    RateLimiter limiter_;
+    Backoff backoff_;
+    std::uint64_t requests_ = 0;
+};
+
+// "a=1&b=x%2Fy": the query as sent on the wire (RFC 3986 unreserved characters kept).
+std::string encode_query(const Query& query);
+
+} // namespace okxkit::okx

@@ -1,0 +1,98 @@
+// fake-okx: a local OKX v5 REST server on 127.0.0.1 for the tests (see README.md here).
+#include "core/cli.hpp"
+#include "core/error.hpp"
+#include "market.hpp"
+#include "rest.hpp"
+#include "server.hpp"
+
+#include <libwebsockets.h>
+
+namespace {
+
+using okxkit::core::OptionSpec;
+using okxkit::core::OptType;
+
+okxkit::core::ToolSpec fake_okx_spec() {
+    okxkit::core::ToolSpec spec{
+        "fake-okx",
+        "a local OKX v5 server for tests: REST market data from candle CSVs, with faults",
+        "fake-okx [--port N] [--port-file FILE] [--data DIR] [--now MS] [OPTIONS]",
+        "Endpoints: GET /api/v5/public/time, /api/v5/public/instruments,\n"
+        "/api/v5/market/candles, /api/v5/market/history-candles. Binds 127.0.0.1 only.\n"
+        "SIGINT and SIGTERM stop the server with exit 0. See tests/fake-okx/README.md.\n",
+        {
+            {"port", 0, OptType::kInt, "N", "TCP port on 127.0.0.1; 0 picks a free one", "0"},
+            {"port-file", 0, OptType::kPath, "FILE",
+             "write the bound port here once listening (via FILE.tmp and rename)"},
+            {"data", 0, OptType::kPath, "DIR",
+             "candle CSVs named INST_BAR.csv (BTC-USDT_1m.csv), header "
+             "ts_ms,open,high,low,close,volume"},
+            {"now", 0, OptType::kInt, "MS",
+             "fixed market clock in ms since the epoch (default: the wall clock)"},
+            {"history-limit", 0, OptType::kInt, "N", "most rows one history-candles page returns",
+             "300"},
+            {"log", 0, OptType::kPath, "FILE", "append one JSON line per request to FILE"},
+            {"fault-50011-every", 0, OptType::kInt, "N",
+             "answer every Nth request with HTTP 429, code 50011 (0: never)", "0"},
+            {"fault-500-every", 0, OptType::kInt, "N",
+             "answer every Nth request with HTTP 500, code 50026 (0: never)", "0"},
+            {"fault-delay-ms", 0, OptType::kInt, "MS", "wait this long before every answer",
+             "0"},
+            {"no-rate-limit", 0, OptType::kFlag, "", "do not enforce OKX's per-endpoint limits"},
+        },
+    };
+    for (const OptionSpec& o : okxkit::core::common_options()) {
+        spec.options.push_back(o);
+    }
+    return spec;
+}
+
+std::int64_t int_option(const okxkit::core::Options& opts, std::string_view name,
+                        std::int64_t lo, std::int64_t hi) {
+    const std::int64_t v = opts.integer(name);
+    if (v < lo || v > hi) {
+        throw okxkit::core::UsageError("--" + std::string(name) + " wants " + std::to_string(lo) +
+                                       " to " + std::to_string(hi) + ", got " + std::to_string(v));
+    }
+    return v;
+}
+
+int fake_okx_main(const okxkit::core::Options& opts) {
+    using okxkit::fake::MarketData;
+    MarketData data;
+    if (opts.has("data")) {
+        data = MarketData::load(opts.str("data"));
+    }
+    okxkit::fake::RestOptions rest_options;
+    if (opts.has("now")) {
+        rest_options.now_ms = opts.integer("now");
+    }
+    constexpr std::int64_t kBig = 1'000'000'000;
+    rest_options.history_limit =
+        static_cast<std::size_t>(int_option(opts, "history-limit", 1, kBig));
+    rest_options.fault_50011_every =
+        static_cast<std::uint64_t>(int_option(opts, "fault-50011-every", 0, kBig));
+    rest_options.fault_500_every =
+        static_cast<std::uint64_t>(int_option(opts, "fault-500-every", 0, kBig));
+    rest_options.rate_limit = !opts.flag("no-rate-limit");
+    okxkit::fake::Rest rest(data, rest_options);
+
+    okxkit::fake::ServerOptions server_options;
+    server_options.port = static_cast<int>(int_option(opts, "port", 0, 65535));
+    server_options.port_file = opts.str("port-file");
+    server_options.log_file = opts.str("log");
+    server_options.delay_ms = int_option(opts, "fault-delay-ms", 0, 600'000);
+    const int verbosity = opts.verbosity();
+    server_options.lws_log_level = verbosity >= 1 ? LLL_WARN : 0;
+    if (verbosity >= 2) {
+        server_options.lws_log_level |= LLL_NOTICE;
+    }
+    okxkit::fake::Server server(rest, server_options);
+    return server.run();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    return okxkit::core::run_tool(fake_okx_spec(), argc, argv, fake_okx_main);
+}

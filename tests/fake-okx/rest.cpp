@@ -1,0 +1,251 @@
+// REST endpoints of the fake OKX server: §0 envelope, §1 instruments, §2.1 candles, §6 errors.
+#include "rest.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace okxkit::fake {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::size_t kCandlesMax = 300;     // §2.1: limit maximum on /market/candles
+constexpr std::size_t kDefaultLimit = 100;   // §2.1: limit default on both endpoints
+constexpr std::size_t kCandlesWindow = 1440; // §2.1: /market/candles keeps 1,440 bars
+
+constexpr std::string_view kTime = "/api/v5/public/time";
+constexpr std::string_view kInstruments = "/api/v5/public/instruments";
+constexpr std::string_view kCandles = "/api/v5/market/candles";
+constexpr std::string_view kHistoryCandles = "/api/v5/market/history-candles";
+
+Response ok(Json data) {
+    Json body;
+    body["code"] = "0";
+    body["msg"] = "";
+    body["data"] = std::move(data);
+    return Response{200, body.dump(), "0", {}};
+}
+
+Response error(int status, std::string_view code, std::string_view msg) {
+    Json body;
+    body["code"] = code;
+    body["msg"] = msg;
+    body["data"] = Json::array();
+    return Response{status, body.dump(), std::string(code), {}};
+}
+
+// §0, §6.2: the rate-limit body has no "data" key, and comes with HTTP 429.
+Response too_many_requests() {
+    Json body;
+    body["msg"] = "Too Many Requests";
+    body["code"] = "50011";
+    return Response{429, body.dump(), "50011", {}};
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || s.empty()) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+Json instrument_json(const Instrument& inst) {
+    // The field set of the docs sample (rest_instruments_spot_docs.json), SPOT values.
+    Json j;
+    j["alias"] = "";
+    j["auctionEndTime"] = "";
+    j["baseCcy"] = inst.base;
+    j["category"] = "1";
+    j["ctMult"] = "";
+    j["ctType"] = "";
+    j["ctVal"] = "";
+    j["ctValCcy"] = "";
+    j["contTdSwTime"] = "";
+    j["expTime"] = "";
+    j["futureSettlement"] = false;
+    j["instFamily"] = "";
+    j["instId"] = inst.inst_id;
+    j["instType"] = "SPOT";
+    j["lever"] = "10";
+    j["listTime"] = std::to_string(inst.list_time);
+    j["lotSz"] = "0.00000001";
+    j["maxIcebergSz"] = "9999999999.0000000000000000";
+    j["maxLmtAmt"] = "1000000";
+    j["maxLmtSz"] = "9999999999";
+    j["maxMktAmt"] = "1000000";
+    j["maxMktSz"] = "";
+    j["maxStopSz"] = "";
+    j["maxTriggerSz"] = "9999999999.0000000000000000";
+    j["maxTwapSz"] = "9999999999.0000000000000000";
+    j["minSz"] = "0.00001";
+    j["optType"] = "";
+    j["openType"] = "";
+    j["quoteCcy"] = inst.quote;
+    j["tradeQuoteCcyList"] = Json::array({inst.quote});
+    j["settleCcy"] = "";
+    j["state"] = "live";
+    j["ruleType"] = "normal";
+    j["stk"] = "";
+    j["tickSz"] = inst.tick_sz;
+    j["uly"] = "";
+    j["instIdCode"] = inst.code;
+    return j;
+}
+
+} // namespace
+
+std::optional<std::string> Request::param(std::string_view name) const {
+    for (const auto& [k, v] : query) {
+        if (k == name) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string Request::query_text() const {
+    std::string out;
+    for (const auto& [k, v] : query) {
+        if (!out.empty()) {
+            out += '&';
+        }
+        out += k;
+        out += '=';
+        out += v;
+    }
+    return out;
+}
+
+std::int64_t Rest::now_ms() const {
+    if (options_.now_ms) {
+        return *options_.now_ms;
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+Response Rest::handle(const Request& req) {
+    ++count_;
+    if (options_.fault_50011_every != 0 && count_ % options_.fault_50011_every == 0) {
+        return too_many_requests();
+    }
+    if (options_.fault_500_every != 0 && count_ % options_.fault_500_every == 0) {
+        return error(500, "50026", "System error");
+    }
+    const std::string_view path = req.path;
+    if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles) {
+        return error(404, "50000", "Not Found: " + req.path);
+    }
+    if (req.method != "GET") {
+        Response r = error(405, "50000", "Method Not Allowed: " + req.method + " " + req.path);
+        r.headers.emplace_back("allow:", "GET");
+        return r;
+    }
+    if (options_.rate_limit) {
+        if (auto limit = okx_rate_limit(path); limit && !window_.admit(path, *limit, req.t_ms)) {
+            return too_many_requests();
+        }
+    }
+    if (path == kTime) {
+        return time(req);
+    }
+    if (path == kInstruments) {
+        return instruments(req);
+    }
+    return candles(req, path == kHistoryCandles);
+}
+
+Response Rest::time(const Request& /*req*/) {
+    Json item;
+    item["ts"] = std::to_string(now_ms());
+    return ok(Json::array({item}));
+}
+
+Response Rest::instruments(const Request& req) {
+    const std::string type = req.param("instType").value_or("");
+    if (type.empty()) {
+        return error(400, "50014", "Parameter instType can not be empty");
+    }
+    if (type != "SPOT" && type != "MARGIN" && type != "SWAP" && type != "FUTURES" &&
+        type != "OPTION") {
+        return error(400, "51000", "Parameter instType error");
+    }
+    const std::string inst_id = req.param("instId").value_or("");
+    Json list = Json::array();
+    if (!inst_id.empty()) {
+        const Instrument* inst = data_.instrument(inst_id);
+        if (inst == nullptr) {
+            return error(200, "51001", "Instrument ID does not exist");
+        }
+        if (type == "SPOT") {
+            list.push_back(instrument_json(*inst));
+        }
+        return ok(std::move(list));
+    }
+    // Every instrument of --data is spot; other types list nothing.
+    if (type == "SPOT") {
+        for (const Instrument* inst : data_.instruments()) {
+            list.push_back(instrument_json(*inst));
+        }
+    }
+    return ok(std::move(list));
+}
+
+Response Rest::candles(const Request& req, bool history) {
+    const std::string inst_id = req.param("instId").value_or("");
+    if (inst_id.empty()) {
+        return error(400, "50014", "Parameter instId can not be empty");
+    }
+    std::string bar_name = req.param("bar").value_or("");
+    if (bar_name.empty()) {
+        bar_name = "1m"; // OKX's default bar
+    }
+    const auto bar = find_okx_bar(bar_name);
+    if (!bar || (bar->history_only && !history)) {
+        return error(400, "51000", "Parameter bar error");
+    }
+    CandleQuery query;
+    const std::size_t max_limit = history ? options_.history_limit : kCandlesMax;
+    query.limit = std::min(kDefaultLimit, max_limit);
+    if (auto text = req.param("limit"); text && !text->empty()) {
+        auto n = parse_int(*text);
+        if (!n || *n < 1) {
+            return error(400, "51000", "Parameter limit error");
+        }
+        query.limit = std::min(static_cast<std::size_t>(*n), max_limit);
+    }
+    for (auto [name, slot] : {std::pair{"after", &query.after}, {"before", &query.before}}) {
+        if (auto text = req.param(name); text && !text->empty()) {
+            auto n = parse_int(*text);
+            if (!n) {
+                return error(400, "51000", std::string("Parameter ") + name + " error");
+            }
+            *slot = *n;
+        }
+    }
+    if (data_.instrument(inst_id) == nullptr) {
+        return error(200, "51001", "Instrument ID does not exist");
+    }
+    Json rows = Json::array();
+    const Series* series = data_.series(inst_id, bar->name);
+    if (series == nullptr) {
+        return ok(std::move(rows));
+    }
+    query.now = now_ms();
+    if (!history) {
+        query.window = kCandlesWindow;
+    }
+    for (const Candle* c : select_candles(*series, query)) {
+        rows.push_back(Json::array({std::to_string(c->ts), c->open, c->high, c->low, c->close,
+                                    c->vol, c->vol_quote, c->vol_quote,
+                                    confirm_flag(series->bar, c->ts, query.now)}));
+    }
+    return ok(std::move(rows));
+}
+
+} // namespace okxkit::fake

@@ -1,0 +1,69 @@
+// The fake server's REST API: routing, faults, rate limits and the OKX v5 market endpoints.
+#pragma once
+
+#include "market.hpp"
+#include "rate_limit.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace okxkit::fake {
+
+// One HTTP request, independent of the transport.
+struct Request {
+    std::string method; // "GET", "POST", ...
+    std::string path;   // "/api/v5/market/candles"
+    std::vector<std::pair<std::string, std::string>> query; // decoded, in order
+    std::string body;
+    std::int64_t t_ms = 0; // arrival, monotonic ms since the server started
+
+    // The value of the first query parameter called name, or nullopt.
+    [[nodiscard]] std::optional<std::string> param(std::string_view name) const;
+    // The query as "k=v&k=v" (decoded), for the request log.
+    [[nodiscard]] std::string query_text() const;
+};
+
+// One HTTP answer: the status, a JSON body and the OKX code it carries (for the log).
+struct Response {
+    int status = 200;
+    std::string body;
+    std::string code;
+    std::vector<std::pair<std::string, std::string>> headers; // extra headers
+};
+
+struct RestOptions {
+    std::optional<std::int64_t> now_ms; // fixed market clock; wall clock when unset
+    std::size_t history_limit = 300;    // max rows of history-candles
+    std::uint64_t fault_50011_every = 0;
+    std::uint64_t fault_500_every = 0;
+    bool rate_limit = true;
+};
+
+// Answers REST requests from the market data. Not thread-safe; one per server.
+class Rest {
+public:
+    Rest(const MarketData& data, RestOptions options) : data_(data), options_(options) {}
+
+    // The response to req. Order of checks: the fault counters (every request counts),
+    // the route (404), the method (405), the endpoint's rate limit (429, 50011), then the
+    // endpoint itself. O(log rows + limit) for candles.
+    Response handle(const Request& req);
+
+    // The market clock in ms: --now, or the wall clock.
+    [[nodiscard]] std::int64_t now_ms() const;
+
+private:
+    Response time(const Request& req);
+    Response instruments(const Request& req);
+    Response candles(const Request& req, bool history);
+
+    const MarketData& data_;
+    RestOptions options_;
+    std::uint64_t count_ = 0;
+    SlidingWindow window_;
+};
+
+} // namespace okxkit::fake

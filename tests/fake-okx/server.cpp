@@ -1,0 +1,361 @@
+// HTTP/1.1 over libwebsockets 4.1: requests in, Rest answers out, one JSON log line each.
+#include "server.hpp"
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/signals.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdlib>
+#include <libwebsockets.h>
+#include <nlohmann/json.hpp>
+
+namespace okxkit::fake {
+
+namespace {
+
+constexpr std::size_t kChunk = 16 * 1024;     // body bytes per writeable callback
+constexpr std::size_t kMaxBody = 1024 * 1024; // request bodies beyond this are cut
+constexpr std::size_t kMaxArgs = 64;          // query parameters read per request
+constexpr lws_usec_t kTickUs = 100 * LWS_US_PER_MS;
+
+// One HTTP transaction on a connection: the request, then its answer on the wire.
+struct Session {
+    Request req;
+    Response resp;
+    std::string wire; // LWS_PRE bytes of headroom, then the body
+    std::size_t sent = 0;
+    bool answered = false;
+    bool headers_sent = false;
+};
+
+// libwebsockets' per-connection memory is zeroed C memory: it holds only a pointer.
+struct PerSession {
+    Session* session;
+};
+
+// Wakes lws_service often enough that a stop signal is seen within kTickUs.
+struct Tick {
+    lws_sorted_usec_list_t sul;
+    lws_context* context;
+};
+
+void on_tick(lws_sorted_usec_list_t* sul) {
+    auto* tick = lws_container_of(sul, Tick, sul);
+    lws_sul_schedule(tick->context, 0, &tick->sul, on_tick, kTickUs);
+}
+
+Server* server_of(lws* wsi) {
+    return static_cast<Server*>(lws_context_user(lws_get_context(wsi)));
+}
+
+std::string method_name(int method) {
+    switch (method) {
+    case LWSHUMETH_GET:
+        return "GET";
+    case LWSHUMETH_POST:
+        return "POST";
+    case LWSHUMETH_OPTIONS:
+        return "OPTIONS";
+    case LWSHUMETH_PUT:
+        return "PUT";
+    case LWSHUMETH_PATCH:
+        return "PATCH";
+    case LWSHUMETH_DELETE:
+        return "DELETE";
+    case LWSHUMETH_CONNECT:
+        return "CONNECT";
+    case LWSHUMETH_HEAD:
+        return "HEAD";
+    default:
+        return "?";
+    }
+}
+
+// The decoded query parameters lws split at '&', as key/value pairs.
+std::vector<std::pair<std::string, std::string>> query_of(lws* wsi) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+    if (total <= 0) {
+        return out;
+    }
+    std::string buf(static_cast<std::size_t>(total) + 1, '\0');
+    for (int idx = 0; static_cast<std::size_t>(idx) < kMaxArgs; ++idx) {
+        const int n = lws_hdr_copy_fragment(wsi, buf.data(), static_cast<int>(buf.size()),
+                                            WSI_TOKEN_HTTP_URI_ARGS, idx);
+        if (n < 0) {
+            break;
+        }
+        std::string_view arg(buf.data(), static_cast<std::size_t>(n));
+        const auto eq = arg.find('=');
+        if (eq == std::string_view::npos) {
+            out.emplace_back(std::string(arg), std::string());
+        } else {
+            out.emplace_back(std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1)));
+        }
+    }
+    return out;
+}
+
+// Methods whose request may carry a body: wait for it before answering.
+bool wants_body(lws* wsi, const std::string& method) {
+    if (method != "POST" && method != "PUT" && method != "PATCH") {
+        return false;
+    }
+    char len[32] = {};
+    if (lws_hdr_copy(wsi, len, sizeof len, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+        return false;
+    }
+    return std::strtoll(len, nullptr, 10) > 0;
+}
+
+// Decides the answer, then sends it after --fault-delay-ms (on the wsi timer, so the loop
+// keeps serving other connections meanwhile).
+void answer(lws* wsi, Session& s) {
+    Server* server = server_of(wsi);
+    s.resp = server->answer(s.req);
+    s.wire.assign(LWS_PRE, '\0');
+    s.wire += s.resp.body;
+    s.answered = true;
+    if (server->delay_ms() > 0) {
+        lws_set_timer_usecs(wsi, server->delay_ms() * LWS_US_PER_MS);
+    } else {
+        lws_callback_on_writable(wsi);
+    }
+}
+
+void drop_session(PerSession* pss) {
+    if (pss != nullptr) {
+        delete pss->session;
+        pss->session = nullptr;
+    }
+}
+
+// Writes the headers, then the body in chunks, one lws_write per writeable callback; ends
+// the transaction so the connection can carry the next request (keep-alive).
+int write_some(lws* wsi, PerSession* pss) {
+    Session* s = pss == nullptr ? nullptr : pss->session;
+    if (s == nullptr || !s->answered) {
+        return 0;
+    }
+    const std::size_t body_size = s->wire.size() - LWS_PRE;
+    if (!s->headers_sent) {
+        unsigned char buf[LWS_PRE + 1024];
+        unsigned char* start = buf + LWS_PRE;
+        unsigned char* p = start;
+        unsigned char* end = buf + sizeof buf - 1;
+        if (lws_add_http_common_headers(wsi, static_cast<unsigned>(s->resp.status),
+                                        "application/json", body_size, &p, end) != 0) {
+            return -1;
+        }
+        for (const auto& [name, value] : s->resp.headers) {
+            if (lws_add_http_header_by_name(
+                    wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
+                    reinterpret_cast<const unsigned char*>(value.data()),
+                    static_cast<int>(value.size()), &p, end) != 0) {
+                return -1;
+            }
+        }
+        if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
+            return -1;
+        }
+        s->headers_sent = true;
+        // A HEAD answer announces the body's length but carries none (RFC 9110 §9.3.2).
+        if (body_size > 0 && s->req.method != "HEAD") {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    } else {
+        const std::size_t n = std::min(kChunk, body_size - s->sent);
+        const bool last = s->sent + n == body_size;
+        // The LWS_PRE bytes before the chunk are headroom or bytes already sent.
+        auto* from = reinterpret_cast<unsigned char*>(s->wire.data() + LWS_PRE + s->sent);
+        if (lws_write(wsi, from, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+            static_cast<int>(n)) {
+            return -1;
+        }
+        s->sent += n;
+        if (!last) {
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+    }
+    drop_session(pss);
+    return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+}
+
+int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, std::size_t len) {
+    auto* pss = static_cast<PerSession*>(user);
+    switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+        drop_session(pss);
+        pss->session = new Session;
+        Session& s = *pss->session;
+        s.req.t_ms = server_of(wsi)->since_start_ms();
+        char* uri = nullptr;
+        int uri_len = 0;
+        s.req.method = method_name(lws_http_get_uri_and_method(wsi, &uri, &uri_len));
+        s.req.path = in != nullptr ? std::string(static_cast<const char*>(in))
+                                   : std::string(uri, static_cast<std::size_t>(uri_len));
+        s.req.query = query_of(wsi);
+        if (!wants_body(wsi, s.req.method)) {
+            answer(wsi, s);
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY:
+        if (pss != nullptr && pss->session != nullptr) {
+            std::string& body = pss->session->req.body;
+            body.append(static_cast<const char*>(in), std::min(len, kMaxBody - body.size()));
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss != nullptr && pss->session != nullptr && !pss->session->answered) {
+            answer(wsi, *pss->session);
+        }
+        return 0;
+    case LWS_CALLBACK_TIMER:
+        lws_callback_on_writable(wsi);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return write_some(wsi, pss);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        drop_session(pss);
+        break;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+// protocols[0] gets plain HTTP and, once added, WebSocket upgrades without a subprotocol.
+const lws_protocols kProtocols[] = {
+    {"fake-okx-http", callback, sizeof(PerSession), 0, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+void lws_log(int level, const char* line) {
+    std::string_view text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.remove_suffix(1);
+    }
+    const std::string msg = "lws: " + std::string(text);
+    core::Log::emit(level == LLL_ERR ? core::Level::kWarning : core::Level::kNote, msg);
+}
+
+} // namespace
+
+Server::Server(Rest& rest, ServerOptions options)
+    : rest_(rest), options_(std::move(options)), start_(std::chrono::steady_clock::now()) {
+    if (!options_.log_file.empty()) {
+        log_ = std::fopen(options_.log_file.c_str(), "a");
+        if (log_ == nullptr) {
+            throw core::RuntimeError("--log " + options_.log_file + ": " +
+                                     core::errno_text(errno));
+        }
+    }
+}
+
+Server::~Server() {
+    if (log_ != nullptr) {
+        std::fclose(log_);
+    }
+}
+
+std::int64_t Server::since_start_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - start_)
+        .count();
+}
+
+Response Server::answer(const Request& req) {
+    Response resp = rest_.handle(req);
+    log_request(req, resp);
+    return resp;
+}
+
+void Server::log_request(const Request& req, const Response& resp) {
+    if (log_ == nullptr) {
+        return;
+    }
+    nlohmann::ordered_json line;
+    line["t_ms"] = req.t_ms;
+    line["method"] = req.method;
+    line["path"] = req.path;
+    line["query"] = req.query_text();
+    line["status"] = resp.status;
+    line["code"] = resp.code;
+    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::fputs(text.c_str(), log_);
+    std::fputc('\n', log_);
+    std::fflush(log_);
+}
+
+void Server::write_port_file(int port) const {
+    if (options_.port_file.empty()) {
+        return;
+    }
+    const std::string tmp = options_.port_file + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    if (f == nullptr) {
+        throw core::RuntimeError("--port-file " + tmp + ": " + core::errno_text(errno));
+    }
+    const bool written = std::fprintf(f, "%d\n", port) > 0;
+    if (std::fclose(f) != 0 || !written) {
+        throw core::RuntimeError("--port-file " + tmp + ": cannot write");
+    }
+    if (std::rename(tmp.c_str(), options_.port_file.c_str()) != 0) {
+        throw core::RuntimeError("--port-file " + options_.port_file + ": " +
+                                 core::errno_text(errno));
+    }
+}
+
+int Server::run() {
+    lws_set_log_level(LLL_ERR | options_.lws_log_level, lws_log);
+
+    lws_context_creation_info info{};
+    info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DISABLE_IPV6;
+    info.user = this;
+    lws_context* context = lws_create_context(&info);
+    if (context == nullptr) {
+        throw core::RuntimeError("cannot create the libwebsockets context");
+    }
+    struct ContextGuard {
+        lws_context* c;
+        ~ContextGuard() { lws_context_destroy(c); }
+    } guard{context};
+
+    lws_context_creation_info vinfo{};
+    vinfo.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+    vinfo.vhost_name = "fake-okx";
+    vinfo.iface = "127.0.0.1";
+    vinfo.port = options_.port;
+    vinfo.protocols = kProtocols;
+    vinfo.keepalive_timeout = 30;
+    vinfo.server_string = "fake-okx";
+    lws_vhost* vhost = lws_create_vhost(context, &vinfo);
+    if (vhost == nullptr) {
+        throw core::RuntimeError("cannot listen on 127.0.0.1:" + std::to_string(options_.port) +
+                                 " (is the port in use?)");
+    }
+    const int port = lws_get_vhost_listen_port(vhost);
+    write_port_file(port);
+    core::Log::note("listening on http://127.0.0.1:" + std::to_string(port));
+
+    Tick tick{};
+    tick.context = context;
+    lws_sul_schedule(context, 0, &tick.sul, on_tick, kTickUs);
+    while (!core::interrupted()) {
+        if (lws_service(context, 0) < 0) {
+            break;
+        }
+    }
+    lws_sul_cancel(&tick.sul);
+    core::Log::note("stopping on signal " + std::to_string(core::pending_signal()));
+    return 0;
+}
+
+} // namespace okxkit::fake
