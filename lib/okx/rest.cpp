@@ -20,6 +20,12 @@ std::int64_t steady_ms() {
         .count();
 }
 
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // Sleeps ms, waking early (and throwing) when the user asks the tool to stop.
 void pause_ms(std::int64_t ms) {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
@@ -135,6 +141,28 @@ nlohmann::json RestClient::get(std::string_view path, const Query& query) {
     const std::string url = options_.base_url + request;
     const std::string endpoint = "GET " + std::string(path);
     for (int attempt = 0;; ++attempt) {
+        if (options_.tape) {
+            // Replay: the recorded answer to the same request, retries included.
+            auto answer = options_.tape->next_rest(request);
+            if (!answer) {
+                throw core::RuntimeError("tape: no recorded answer for GET " + request +
+                                         " (the tape ends, or was made with other options)");
+            }
+            ++requests_;
+            try {
+                return parse_envelope((*answer)["body"].get<std::string>(),
+                                      (*answer)["status"].get<long>(), endpoint);
+            } catch (const OkxError& e) {
+                if (e.retry() != Retry::kBackoff || attempt >= options_.max_retries) {
+                    throw;
+                }
+                core::Log::emit(core::Level::kWarning,
+                                std::string(e.what()) + "; retry " + std::to_string(attempt + 1) +
+                                    " of " + std::to_string(options_.max_retries) + " in " +
+                                    std::to_string(backoff_.delay_ms(attempt)) + " ms");
+                continue;
+            }
+        }
         for (std::int64_t wait = limiter_.acquire(path, steady_ms()); wait > 0;
              wait = limiter_.acquire(path, steady_ms())) {
             pause_ms(wait);
@@ -153,6 +181,9 @@ nlohmann::json RestClient::get(std::string_view path, const Query& query) {
             if (rc != CURLE_OK) {
                 std::string why = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(rc);
                 throw OkxError("", "no answer from " + options_.base_url + ": " + why, 0, endpoint);
+            }
+            if (options_.record) {
+                options_.record->rest(wall_ms(), request, status, impl_->body);
             }
             if (on_response) {
                 on_response(request, status, impl_->body);

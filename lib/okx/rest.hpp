@@ -2,9 +2,11 @@
 #pragma once
 
 #include "okx/rate_limit.hpp"
+#include "okx/tape.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -22,6 +24,10 @@ struct RestOptions {
     long timeout_ms = 15000;
     int max_retries = 5;    // retries after the first attempt, for retryable errors only
     std::uint64_t seed = 1; // backoff jitter
+    // Replay: answers come from this tape instead of the network (no pacing, no sleeping).
+    std::shared_ptr<TapeReader> tape;
+    // Recording: every answer received is written here.
+    std::shared_ptr<TapeWriter> record;
 };
 
 using Query = std::vector<std::pair<std::string, std::string>>;

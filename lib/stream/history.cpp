@@ -9,6 +9,7 @@
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "okx/candles.hpp"
+#include "okx/tape.hpp"
 #include "store/store.hpp"
 
 #include <algorithm>
@@ -26,6 +27,12 @@ double to_double(const std::string& s) {
     return ec == std::errc() && p == s.data() + s.size() ? v : std::nan("");
 }
 
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 struct Pending {
     std::size_t pair; // index into the instrument list
     okx::RestCandle candle;
@@ -33,12 +40,50 @@ struct Pending {
 
 } // namespace
 
+HistoryOptions history_options_from_tape(const nlohmann::json& header) {
+    const nlohmann::json& args = header.value("args", nlohmann::json::object());
+    HistoryOptions h;
+    try {
+        h.insts = args.at("symbols").get<std::vector<std::string>>();
+        h.bar = args.at("bar").get<std::string>();
+        h.rest.base_url = args.value("rest_url", std::string(okx::kProductionRestUrl));
+        if (args.contains("since")) {
+            h.since = args["since"].get<std::int64_t>();
+        }
+        if (args.contains("backfill")) {
+            h.backfill = args["backfill"].get<std::int64_t>();
+        }
+        if (args.contains("until")) {
+            h.until = args["until"].get<std::int64_t>();
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw core::UsageError(std::string("tape header: ") + e.what());
+    }
+    return h;
+}
+
 int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_out) {
     auto bar = core::parse_bar(opts.bar);
     if (!bar || bar->name != opts.bar) {
         throw core::UsageError("--bar: \"" + opts.bar + "\" is not an OKX bar name");
     }
-    okx::RestClient client(opts.rest);
+    okx::RestOptions rest = opts.rest;
+    if (!opts.record_path.empty()) {
+        rest.record = std::make_shared<okx::TapeWriter>(opts.record_path);
+        nlohmann::json args = {
+            {"symbols", opts.insts}, {"bar", opts.bar}, {"rest_url", opts.rest.base_url}};
+        if (opts.since) {
+            args["since"] = *opts.since;
+        }
+        if (opts.backfill) {
+            args["backfill"] = *opts.backfill;
+        }
+        if (opts.until) {
+            args["until"] = *opts.until;
+        }
+        rest.record->header(wall_ms(), "history", args);
+    }
+    okx::RestClient client(rest);
     const std::int64_t now = okx::server_time_ms(client);
     // --backfill D means the bars of the last D: start at the bar holding now - D.
     std::int64_t since =

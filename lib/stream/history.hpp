@@ -4,6 +4,8 @@
 #include "core/io.hpp"
 #include "okx/rest.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,7 +22,12 @@ struct HistoryOptions {
     okx::RestOptions rest;
     std::string store_path; // empty: do not store
     std::string run_id = "default";
+    std::string record_path; // empty: no tape
 };
+
+// The options a tape's header recorded (see okx::TapeWriter::header), for its replay.
+// Throws core::UsageError when the header lacks them.
+HistoryOptions history_options_from_tape(const nlohmann::json& header);
 
 struct HistoryStats {
     std::uint64_t candles = 0;

@@ -3,6 +3,7 @@
 #include "core/instrument.hpp"
 #include "core/log.hpp"
 #include "core/timeutil.hpp"
+#include "okx/tape.hpp"
 #include "stream/history.hpp"
 #include "stream/replay.hpp"
 
@@ -59,6 +60,8 @@ core::ToolSpec make_spec() {
          "use OKX demo trading (x-simulated-trading: 1)",
          {},
          "okx.demo"},
+        {"record", 0, OptType::kPath, "FILE",
+         "keep a tape of everything received from OKX; --replay FILE reproduces the output"},
         {"retries", 0, OptType::kInt, "N",
          "retries of a REST request after transient errors (429, 5xx, timeouts)", "5",
          "okx.retries"},
@@ -158,6 +161,24 @@ int history_main(const core::Options& o) {
     }
     h.store_path = o.str("store");
     h.run_id = o.str("run");
+    h.record_path = o.str("record");
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    return history(h, out);
+}
+
+// Replays a tape: the run it recorded is rebuilt from its header and fed from the tape.
+int replay_tape_main(const core::Options& o, const std::string& path) {
+    auto tape = std::make_shared<okx::TapeReader>(path);
+    const nlohmann::json& head = tape->header();
+    if (head.value("mode", "") != "history") {
+        throw core::UsageError(path + ": a tape of mode \"" + head.value("mode", "") +
+                               "\" cannot be replayed by this okx-stream");
+    }
+    HistoryOptions h = history_options_from_tape(head);
+    h.rest.tape = tape;
+    h.store_path = o.str("store");
+    h.run_id = o.str("run");
     core::Output out(STDOUT_FILENO, 1 << 16);
     out.set_unbuffered(o.flag("unbuffered"));
     return history(h, out);
@@ -177,6 +198,10 @@ int okx_stream_main(const core::Options& o) {
     if (!o.has("replay") && !fetch) {
         throw core::UsageError("nothing to do: give --replay FILE... (- for stdin), or --since "
                                "TIME / --backfill DURATION to fetch candles from OKX");
+    }
+    if (o.has("replay") && o.strs("replay").size() == 1 &&
+        okx::TapeReader::is_tape(o.strs("replay").front())) {
+        return replay_tape_main(o, o.strs("replay").front());
     }
     ReplayOptions r;
     r.files = o.strs("replay");

@@ -297,10 +297,14 @@ HISTORY="/api/v5/market/history-candles?instId=BTC-USDT&bar=1m"
     assert_output 200
 }
 
-@test "rate limit: the window slides, so 40 more requests 2 s later pass" {
+@test "rate limit: the 2 s window slides, and refused requests do not count in it" {
     run burst 40 "$CANDLES&limit=1"
     assert_output "$(printf '200 %.0s' $(seq 40))"
-    sleep 2.1
+    sleep 1.5
+    run burst 10 "$CANDLES&limit=1"
+    assert_output "$(printf '429 %.0s' $(seq 10))"
+    # The 40 admitted requests are now over 2 s old; the 10 refused ones are not.
+    sleep 0.7
     run burst 40 "$CANDLES&limit=1"
     assert_output "$(printf '200 %.0s' $(seq 40))"
 }

@@ -141,3 +141,25 @@ reference() { # FILE INST FROM TO
     assert_failure 2
     assert_output --partial "one or the other"
 }
+
+@test "--record keeps a tape; --replay of the tape gives byte-identical output, offline" {
+    start_fake --history-limit 100 --fault-50011-every 5
+    okx-stream --rest-url "$URL" --symbols BTC-USDT,ETH-USDT --since 2021-04-03 \
+        --record "$T/tape.ndjson" > "$T/live" 2> "$T/live.err"
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=
+    [ "$(wc -l < "$T/live")" -gt 3000 ]
+    head -1 "$T/tape.ndjson" | jq -e '.tape == "header" and .mode == "history" and .args.symbols == ["BTC-USDT","ETH-USDT"]'
+    # Every REST answer is on the tape, the 429s included.
+    [ "$(grep -c '"tape":"rest"' "$T/tape.ndjson")" -eq "$(($(wc -l < "$T/tape.ndjson") - 1))" ]
+    grep -q '"status":429' "$T/tape.ndjson"
+    okx-stream --replay "$T/tape.ndjson" > "$T/replayed" 2> "$T/replayed.err"
+    cmp "$T/live" "$T/replayed"
+    cmp "$T/live.err" "$T/replayed.err"
+}
+
+@test "a tape replayed with other expectations fails clearly" {
+    printf '%s\n' '{"tape":"header","recv_ts":1,"tool":"okx-stream","mode":"history","args":{"symbols":["BTC-USDT"],"bar":"1m","since":1617408000000}}' > "$T/short.ndjson"
+    run okx-stream --replay "$T/short.ndjson"
+    assert_failure 1
+    assert_output --partial "tape: no recorded answer for GET /api/v5/public/time"
+}

@@ -36,8 +36,7 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "answer every Nth request with HTTP 429, code 50011 (0: never)", "0"},
             {"fault-500-every", 0, OptType::kInt, "N",
              "answer every Nth request with HTTP 500, code 50026 (0: never)", "0"},
-            {"fault-delay-ms", 0, OptType::kInt, "MS", "wait this long before every answer",
-             "0"},
+            {"fault-delay-ms", 0, OptType::kInt, "MS", "wait this long before every answer", "0"},
             {"no-rate-limit", 0, OptType::kFlag, "", "do not enforce OKX's per-endpoint limits"},
         },
     };
@@ -47,8 +46,8 @@ okxkit::core::ToolSpec fake_okx_spec() {
     return spec;
 }
 
-std::int64_t int_option(const okxkit::core::Options& opts, std::string_view name,
-                        std::int64_t lo, std::int64_t hi) {
+std::int64_t int_option(const okxkit::core::Options& opts, std::string_view name, std::int64_t lo,
+                        std::int64_t hi) {
     const std::int64_t v = opts.integer(name);
     if (v < lo || v > hi) {
         throw okxkit::core::UsageError("--" + std::string(name) + " wants " + std::to_string(lo) +

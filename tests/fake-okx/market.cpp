@@ -116,7 +116,8 @@ std::vector<std::string_view> split_commas(std::string_view line) {
 }
 
 std::string tick_from_decimals(int d) {
-    return d <= 0 ? std::string("1") : "0." + std::string(static_cast<std::size_t>(d - 1), '0') + "1";
+    return d <= 0 ? std::string("1")
+                  : "0." + std::string(static_cast<std::size_t>(d - 1), '0') + "1";
 }
 
 } // namespace
@@ -146,9 +147,9 @@ std::string decimal_mul(std::string_view a, std::string_view b) {
     auto digits = [](std::string_view s, int& scale) {
         std::vector<int> d; // least significant first
         scale = decimals_of(s);
-        for (auto it = s.rbegin(); it != s.rend(); ++it) {
-            if (*it != '.') {
-                d.push_back(*it - '0');
+        for (std::size_t i = s.size(); i-- > 0;) {
+            if (s[i] != '.') {
+                d.push_back(s[i] - '0');
             }
         }
         return d;
@@ -166,7 +167,7 @@ std::string decimal_mul(std::string_view a, std::string_view b) {
             carry = cur / 10;
         }
     }
-    const auto scale = static_cast<std::size_t>(sa + sb);
+    const auto scale = static_cast<std::size_t>(sa) + static_cast<std::size_t>(sb);
     while (prod.size() > scale + 1 && prod.back() == 0) {
         prod.pop_back();
     }
@@ -204,7 +205,8 @@ MarketData MarketData::load(const std::filesystem::path& dir) {
     for (const auto& path : files) {
         const std::string stem = path.stem().string();
         const auto cut = stem.rfind('_');
-        const auto bar = cut == std::string::npos ? std::nullopt : find_okx_bar(stem.substr(cut + 1));
+        const auto bar =
+            cut == std::string::npos ? std::nullopt : find_okx_bar(stem.substr(cut + 1));
         if (!bar || cut == 0) {
             core::Log::warning(path.string() +
                                ": skipped: the name is not INST_BAR.csv with an OKX bar name");

@@ -43,9 +43,9 @@ struct Series {
 // A spot instrument seen in --data.
 struct Instrument {
     std::string inst_id, base, quote;
-    std::string tick_sz;   // 10^-d, d = most decimals of any price in its files
+    std::string tick_sz;    // 10^-d, d = most decimals of any price in its files
     std::int64_t list_time; // oldest candle of any of its files
-    int code;              // instIdCode: 1000000000 + rank in instId order
+    int code;               // instIdCode: 1000000000 + rank in instId order
 };
 
 // All market data of one --data directory.
@@ -77,8 +77,8 @@ struct CandleQuery {
     std::optional<std::int64_t> after;  // ts < after
     std::optional<std::int64_t> before; // ts > before
     std::size_t limit = 100;
-    std::int64_t now = 0;                // bars opening after now do not exist yet
-    std::optional<std::size_t> window;   // only the last N bars at or before now (/candles)
+    std::int64_t now = 0;              // bars opening after now do not exist yet
+    std::optional<std::size_t> window; // only the last N bars at or before now (/candles)
 };
 
 // The rows a candles request returns, newest first: of the bars opening at or before now

@@ -241,9 +241,9 @@ Response Rest::candles(const Request& req, bool history) {
         query.window = kCandlesWindow;
     }
     for (const Candle* c : select_candles(*series, query)) {
-        rows.push_back(Json::array({std::to_string(c->ts), c->open, c->high, c->low, c->close,
-                                    c->vol, c->vol_quote, c->vol_quote,
-                                    confirm_flag(series->bar, c->ts, query.now)}));
+        rows.push_back(
+            Json::array({std::to_string(c->ts), c->open, c->high, c->low, c->close, c->vol,
+                         c->vol_quote, c->vol_quote, confirm_flag(series->bar, c->ts, query.now)}));
     }
     return ok(std::move(rows));
 }

@@ -14,8 +14,8 @@ namespace okxkit::fake {
 
 // One HTTP request, independent of the transport.
 struct Request {
-    std::string method; // "GET", "POST", ...
-    std::string path;   // "/api/v5/market/candles"
+    std::string method;                                     // "GET", "POST", ...
+    std::string path;                                       // "/api/v5/market/candles"
     std::vector<std::pair<std::string, std::string>> query; // decoded, in order
     std::string body;
     std::int64_t t_ms = 0; // arrival, monotonic ms since the server started

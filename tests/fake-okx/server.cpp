@@ -16,9 +16,9 @@ namespace okxkit::fake {
 
 namespace {
 
-constexpr std::size_t kChunk = 16 * 1024;     // body bytes per writeable callback
-constexpr std::size_t kMaxBody = 1024 * 1024; // request bodies beyond this are cut
-constexpr std::size_t kMaxArgs = 64;          // query parameters read per request
+constexpr std::size_t kChunk = std::size_t{16} * 1024;     // body bytes per writeable callback
+constexpr std::size_t kMaxBody = std::size_t{1024} * 1024; // request bodies beyond this are cut
+constexpr std::size_t kMaxArgs = 64;                       // query parameters read per request
 constexpr lws_usec_t kTickUs = 100 * LWS_US_PER_MS;
 
 // One HTTP transaction on a connection: the request, then its answer on the wire.
@@ -151,10 +151,10 @@ int write_some(lws* wsi, PerSession* pss) {
             return -1;
         }
         for (const auto& [name, value] : s->resp.headers) {
-            if (lws_add_http_header_by_name(
-                    wsi, reinterpret_cast<const unsigned char*>(name.c_str()),
-                    reinterpret_cast<const unsigned char*>(value.data()),
-                    static_cast<int>(value.size()), &p, end) != 0) {
+            if (lws_add_http_header_by_name(wsi,
+                                            reinterpret_cast<const unsigned char*>(name.c_str()),
+                                            reinterpret_cast<const unsigned char*>(value.data()),
+                                            static_cast<int>(value.size()), &p, end) != 0) {
                 return -1;
             }
         }
@@ -253,8 +253,7 @@ Server::Server(Rest& rest, ServerOptions options)
     if (!options_.log_file.empty()) {
         log_ = std::fopen(options_.log_file.c_str(), "a");
         if (log_ == nullptr) {
-            throw core::RuntimeError("--log " + options_.log_file + ": " +
-                                     core::errno_text(errno));
+            throw core::RuntimeError("--log " + options_.log_file + ": " + core::errno_text(errno));
         }
     }
 }
@@ -266,8 +265,8 @@ Server::~Server() {
 }
 
 std::int64_t Server::since_start_ms() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now() - start_)
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start_)
         .count();
 }
 

@@ -11,11 +11,11 @@
 namespace okxkit::fake {
 
 struct ServerOptions {
-    int port = 0;               // 0: the kernel picks a free port
-    std::string port_file;      // written (tmp + rename) once listening; empty: none
-    std::string log_file;       // one JSON line per request; empty: none
-    std::int64_t delay_ms = 0;  // --fault-delay-ms: wait before every answer
-    int lws_log_level = 0;      // bits of LLL_*; 0: errors only
+    int port = 0;              // 0: the kernel picks a free port
+    std::string port_file;     // written (tmp + rename) once listening; empty: none
+    std::string log_file;      // one JSON line per request; empty: none
+    std::int64_t delay_ms = 0; // --fault-delay-ms: wait before every answer
+    int lws_log_level = 0;     // bits of LLL_*; 0: errors only
 };
 
 // Serves Rest over HTTP until SIGINT or SIGTERM (core::install_signal_policy must be in
