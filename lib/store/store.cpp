@@ -52,6 +52,30 @@ CREATE TABLE candles(
     PRIMARY KEY (inst, bar, ts)
 ) WITHOUT ROWID;
 )sql"),
+    // 2: the instrument list from OKX (public/instruments), health events of the feeds.
+    std::string_view(R"sql(
+CREATE TABLE instruments(
+    inst TEXT PRIMARY KEY,
+    inst_type TEXT NOT NULL,
+    base_ccy TEXT NOT NULL DEFAULT '',
+    quote_ccy TEXT NOT NULL DEFAULT '',
+    tick_sz TEXT NOT NULL,
+    lot_sz TEXT NOT NULL,
+    min_sz TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE health(
+    ts INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    component TEXT NOT NULL,
+    event TEXT NOT NULL,
+    inst TEXT,
+    value REAL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX health_by_time ON health(ts);
+)sql"),
 };
 static_assert(kMigrations.size() == kSchemaVersion,
               "kSchemaVersion must equal the number of migrations");
@@ -625,6 +649,62 @@ void CandleRun::close(std::string_view status, std::int64_t count) {
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     store_.end_run(run_id_, status, now, count);
+}
+
+void save_instruments(Store& store, std::string_view inst_type,
+                      const std::vector<InstrumentRow>& rows, std::int64_t updated_ms) {
+    store.begin();
+    try {
+        store.prepare("DELETE FROM instruments WHERE inst_type = ?").bind(1, inst_type).exec();
+        Statement put = store.prepare(
+            "INSERT OR REPLACE INTO instruments(inst, inst_type, base_ccy, quote_ccy, tick_sz, "
+            "lot_sz, min_sz, state, updated_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        for (const InstrumentRow& r : rows) {
+            put.bind(1, r.inst)
+                .bind(2, r.inst_type)
+                .bind(3, r.base_ccy)
+                .bind(4, r.quote_ccy)
+                .bind(5, r.tick_sz)
+                .bind(6, r.lot_sz)
+                .bind(7, r.min_sz)
+                .bind(8, r.state)
+                .bind(9, updated_ms);
+            put.exec();
+        }
+        store.commit();
+    } catch (...) {
+        store.rollback();
+        throw;
+    }
+}
+
+std::vector<InstrumentRow> load_instruments(Store& store) {
+    std::vector<InstrumentRow> out;
+    Statement q = store.prepare("SELECT inst, inst_type, base_ccy, quote_ccy, tick_sz, lot_sz, "
+                                "min_sz, state FROM instruments ORDER BY inst");
+    while (q.step()) {
+        out.push_back({q.column_text(0), q.column_text(1), q.column_text(2), q.column_text(3),
+                       q.column_text(4), q.column_text(5), q.column_text(6), q.column_text(7)});
+    }
+    return out;
+}
+
+void add_health(Store& store, const HealthRow& row) {
+    Statement put = store.prepare("INSERT INTO health(ts, run_id, component, event, inst, value, "
+                                  "detail) VALUES(?, ?, ?, ?, ?, ?, ?)");
+    put.bind(1, row.ts).bind(2, row.run_id).bind(3, row.component).bind(4, row.event);
+    if (row.inst.empty()) {
+        put.bind_null(5);
+    } else {
+        put.bind(5, row.inst);
+    }
+    if (row.value) {
+        put.bind(6, *row.value);
+    } else {
+        put.bind_null(6);
+    }
+    put.bind(7, row.detail);
+    put.exec();
 }
 
 } // namespace okxkit::store

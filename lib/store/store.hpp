@@ -14,7 +14,7 @@ struct sqlite3_stmt;
 namespace okxkit::store {
 
 // The schema version this build writes; migrations 1..kSchemaVersion are applied on open.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // A prepared statement. Bind parameters are 1-based, as in SQLite. Not copyable.
 // Errors throw core::RuntimeError naming the SQL and SQLite's message.
@@ -111,6 +111,35 @@ private:
     sqlite3* db_ = nullptr;
 };
 
+// One instrument of OKX's list; sizes kept as OKX's decimal strings.
+struct InstrumentRow {
+    std::string inst;
+    std::string inst_type;
+    std::string base_ccy, quote_ccy;
+    std::string tick_sz, lot_sz, min_sz;
+    std::string state;
+};
+
+// Replaces the stored instruments of inst_type with rows, in one transaction (an instrument
+// OKX no longer lists disappears). updated_ms is the time of the list.
+void save_instruments(Store& store, std::string_view inst_type,
+                      const std::vector<InstrumentRow>& rows, std::int64_t updated_ms);
+
+// All stored instruments, ordered by inst.
+std::vector<InstrumentRow> load_instruments(Store& store);
+
+// One health event of a feed (connect, disconnect, reconnect, gap, backfill, latency, error).
+struct HealthRow {
+    std::int64_t ts = 0;
+    std::string run_id;
+    std::string component;
+    std::string event;
+    std::string inst; // empty: none
+    std::optional<double> value;
+    std::string detail;
+};
+void add_health(Store& store, const HealthRow& row);
+
 // Upserts candles in batches: rows are collected and written in one transaction per
 // `batch` rows (and on flush()). Upsert on (inst, bar, ts), so replaying twice is
 // idempotent. The destructor does not commit; call flush() (a destructor with pending
@@ -149,6 +178,7 @@ public:
     // "failed") and count. Later calls do nothing.
     void close(std::string_view status, std::int64_t count);
     [[nodiscard]] std::int64_t written() const { return writer_.written(); }
+    Store& store() { return store_; }
 
 private:
     Store store_;

@@ -9,6 +9,7 @@
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "okx/candles.hpp"
+#include "okx/instruments.hpp"
 #include "okx/tape.hpp"
 #include "store/store.hpp"
 
@@ -103,6 +104,24 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
         sink = std::make_unique<store::CandleRun>(opts.store_path, opts.run_id, "okx-stream",
                                                   "history " + opts.rest.base_url);
     }
+
+    // Check the symbols against OKX's list (and keep the list in the store).
+    std::vector<std::string> types;
+    for (const auto& inst : opts.insts) {
+        std::string type = okx::inst_type_of(inst);
+        if (std::find(types.begin(), types.end(), type) == types.end()) {
+            types.push_back(type);
+        }
+    }
+    std::vector<store::InstrumentRow> listed;
+    for (const auto& type : types) {
+        auto rows = okx::fetch_instruments(client, type);
+        if (sink) {
+            store::save_instruments(sink->store(), type, rows, now);
+        }
+        listed.insert(listed.end(), rows.begin(), rows.end());
+    }
+    okx::check_symbols(opts.insts, listed);
 
     // Sorted instrument order gives the replay tie-break (time, then instrument).
     std::vector<std::string> insts = opts.insts;

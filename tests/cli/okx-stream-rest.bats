@@ -115,12 +115,16 @@ reference() { # FILE INST FROM TO
     assert_output --partial "retry 1 of 1"
 }
 
-@test "OKX errors that retrying cannot fix fail at once (exit 1) with the code" {
+@test "symbols are checked against OKX's instrument list before any candle is asked for" {
     start_fake
     run okx-stream --rest-url "$URL" --symbols SOL-USDT --backfill 1h
-    assert_failure 1
-    assert_output --partial "51001"
-    [ "$(grep -c market "$T/requests.log")" -eq 1 ]
+    assert_failure 2
+    assert_output --partial "SOL-USDT is not an OKX instrument"
+    run okx-stream --rest-url "$URL" --symbols BTC-USDC --backfill 1h
+    assert_failure 2
+    assert_output --partial "BTC-USDC is not an OKX instrument (OKX lists BTC-USDT)"
+    run grep -c market "$T/requests.log"
+    assert_output 0
 }
 
 @test "--store keeps the fetched candles and the run; a second fetch is idempotent" {
@@ -129,6 +133,8 @@ reference() { # FILE INST FROM TO
     okx-stream --rest-url "$URL" --symbols BTC-USDT --backfill 3h --store "$T/s.db" --run h2 > /dev/null
     run sqlite3 "$T/s.db" "SELECT inst, COUNT(*), MIN(source) FROM candles GROUP BY inst; SELECT run_id, status, count FROM runs ORDER BY 1;"
     assert_output $'BTC-USDT|180|okx:rest\nETH-USDT|180|okx:rest\nh1|ok|360\nh2|ok|180'
+    run sqlite3 "$T/s.db" "SELECT inst, inst_type, state FROM instruments ORDER BY inst"
+    assert_output $'BTC-USDT|SPOT|live\nETH-USDT|SPOT|live'
 }
 
 @test "fetch options are checked before anything is sent" {
