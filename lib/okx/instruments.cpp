@@ -62,7 +62,10 @@ void check_symbols(const std::vector<std::string>& symbols,
                 break;
             }
         }
-        throw core::UsageError(sym + " is not an OKX instrument" + hint);
+        std::string msg = sym;
+        msg += " is not an OKX instrument";
+        msg += hint;
+        throw core::UsageError(msg);
     }
 }
 

@@ -111,8 +111,8 @@ const core::ToolSpec& okx_stream_spec() {
 namespace {
 
 std::vector<std::string> symbols_option(const core::Options& o) {
-    static const char* const kDefaults[] = {"BTC-USDT", "ETH-USDT",  "ADA-USDT", "BNB-USDT",
-                                            "DOT-USDT", "LINK-USDT", "LTC-USDT", "XRP-USDT"};
+    static constexpr const char* kDefaults[] = {"BTC-USDT", "ETH-USDT",  "ADA-USDT", "BNB-USDT",
+                                                "DOT-USDT", "LINK-USDT", "LTC-USDT", "XRP-USDT"};
     std::vector<std::string> out;
     for (const std::string& arg : o.strs("symbols")) {
         std::size_t pos = 0;
