@@ -4,6 +4,7 @@
 #include "market.hpp"
 #include "rest.hpp"
 #include "server.hpp"
+#include "ws.hpp"
 
 #include <libwebsockets.h>
 
@@ -15,10 +16,14 @@ using okxkit::core::OptType;
 okxkit::core::ToolSpec fake_okx_spec() {
     okxkit::core::ToolSpec spec{
         "fake-okx",
-        "a local OKX v5 server for tests: REST market data from candle CSVs, with faults",
+        "a local OKX v5 server for tests: REST and WebSocket market data from candle CSVs, "
+        "with faults",
         "fake-okx [--port N] [--port-file FILE] [--data DIR] [--now MS] [OPTIONS]",
         "Endpoints: GET /api/v5/public/time, /api/v5/public/instruments,\n"
-        "/api/v5/market/candles, /api/v5/market/history-candles. Binds 127.0.0.1 only.\n"
+        "/api/v5/market/candles, /api/v5/market/history-candles; WebSocket /ws/v5/public\n"
+        "(tickers, trades) and /ws/v5/business (candle{bar}) on the same port. The first\n"
+        "WebSocket connection starts the market clock: from then on it advances 60000 ms\n"
+        "every --ws-interval-ms, for the pushes and for REST alike. Binds 127.0.0.1 only.\n"
         "SIGINT and SIGTERM stop the server with exit 0. See tests/fake-okx/README.md.\n",
         {
             {"port", 0, OptType::kInt, "N", "TCP port on 127.0.0.1; 0 picks a free one", "0"},
@@ -28,16 +33,38 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "candle CSVs named INST_BAR.csv (BTC-USDT_1m.csv), header "
              "ts_ms,open,high,low,close,volume"},
             {"now", 0, OptType::kInt, "MS",
-             "fixed market clock in ms since the epoch (default: the wall clock)"},
+             "market clock in ms since the epoch (default: the wall clock); fixed until "
+             "the first WebSocket connects"},
             {"history-limit", 0, OptType::kInt, "N", "most rows one history-candles page returns",
              "300"},
-            {"log", 0, OptType::kPath, "FILE", "append one JSON line per request to FILE"},
+            {"log", 0, OptType::kPath, "FILE",
+             "append one JSON line per request and WebSocket event to FILE"},
             {"fault-50011-every", 0, OptType::kInt, "N",
              "answer every Nth request with HTTP 429, code 50011 (0: never)", "0"},
             {"fault-500-every", 0, OptType::kInt, "N",
              "answer every Nth request with HTTP 500, code 50026 (0: never)", "0"},
             {"fault-delay-ms", 0, OptType::kInt, "MS", "wait this long before every answer", "0"},
             {"no-rate-limit", 0, OptType::kFlag, "", "do not enforce OKX's per-endpoint limits"},
+            {"ws-interval-ms", 0, OptType::kInt, "N",
+             "wall ms per 60000 ms step of the market clock, once a WebSocket connected "
+             "(0: the clock stays put)",
+             "1000"},
+            {"ws-idle-ms", 0, OptType::kInt, "N",
+             "close a WebSocket with 4004 after N ms without a frame from the client", "30000"},
+            {"ws-drop-every", 0, OptType::kInt, "N",
+             "drop a WebSocket without a close frame after every Nth push (0: never)", "0"},
+            {"ws-no-pong", 0, OptType::kFlag, "", "never answer the text frame \"ping\""},
+            {"ws-notice-every", 0, OptType::kInt, "N",
+             "after every Nth push send notice 64008, then close at the next clock step or 1 s "
+             "later (0: never)",
+             "0"},
+            {"ws-malformed-every", 0, OptType::kInt, "N",
+             "send a garbage frame before every Nth push: half a JSON object, then a push with "
+             "5-field rows, in turn (0: never)",
+             "0"},
+            {"ws-dup-every", 0, OptType::kInt, "N", "send every Nth push twice (0: never)", "0"},
+            {"ws-skip-every", 0, OptType::kInt, "N",
+             "never send every Nth confirmed candle of a connection (0: never)", "0"},
         },
     };
     for (const OptionSpec& o : okxkit::core::common_options()) {
@@ -76,6 +103,19 @@ int fake_okx_main(const okxkit::core::Options& opts) {
     rest_options.rate_limit = !opts.flag("no-rate-limit");
     okxkit::fake::Rest rest(data, rest_options);
 
+    okxkit::fake::WsOptions ws_options;
+    ws_options.interval_ms = int_option(opts, "ws-interval-ms", 0, 3'600'000);
+    ws_options.idle_ms = int_option(opts, "ws-idle-ms", 1, 86'400'000);
+    ws_options.drop_every = static_cast<std::uint64_t>(int_option(opts, "ws-drop-every", 0, kBig));
+    ws_options.notice_every =
+        static_cast<std::uint64_t>(int_option(opts, "ws-notice-every", 0, kBig));
+    ws_options.malformed_every =
+        static_cast<std::uint64_t>(int_option(opts, "ws-malformed-every", 0, kBig));
+    ws_options.dup_every = static_cast<std::uint64_t>(int_option(opts, "ws-dup-every", 0, kBig));
+    ws_options.skip_every = static_cast<std::uint64_t>(int_option(opts, "ws-skip-every", 0, kBig));
+    ws_options.no_pong = opts.flag("ws-no-pong");
+    okxkit::fake::WsHub hub(data, rest, ws_options);
+
     okxkit::fake::ServerOptions server_options;
     server_options.port = static_cast<int>(int_option(opts, "port", 0, 65535));
     server_options.port_file = opts.str("port-file");
@@ -86,7 +126,7 @@ int fake_okx_main(const okxkit::core::Options& opts) {
     if (verbosity >= 2) {
         server_options.lws_log_level |= LLL_NOTICE;
     }
-    okxkit::fake::Server server(rest, server_options);
+    okxkit::fake::Server server(rest, hub, server_options);
     return server.run();
 }
 

@@ -189,6 +189,90 @@ std::string decimal_mul(std::string_view a, std::string_view b) {
     return out;
 }
 
+namespace {
+
+// Two decimals as digit strings of equal length, the point dropped, both at `scale`
+// decimals, with one spare leading digit for a carry.
+struct Aligned {
+    std::string a, b;
+    std::size_t scale;
+};
+
+Aligned align(std::string_view a, std::string_view b) {
+    auto parts = [](std::string_view s) {
+        const auto dot = s.find('.');
+        return std::pair{s.substr(0, dot),
+                         dot == std::string_view::npos ? std::string_view() : s.substr(dot + 1)};
+    };
+    const auto [ia, fa] = parts(a);
+    const auto [ib, fb] = parts(b);
+    const std::size_t scale = std::max(fa.size(), fb.size());
+    const std::size_t width = std::max(ia.size(), ib.size()) + 1;
+    auto digits = [&](std::string_view i, std::string_view f) {
+        std::string out(width - i.size(), '0');
+        out += i;
+        out += f;
+        out.append(scale - f.size(), '0');
+        return out;
+    };
+    return Aligned{digits(ia, fa), digits(ib, fb), scale};
+}
+
+// Digits with `scale` implied decimals back to text: no leading zeros, at least "0".
+std::string from_digits(const std::string& digits, std::size_t scale) {
+    std::string int_part = digits.substr(0, digits.size() - scale);
+    const auto first = int_part.find_first_not_of('0');
+    int_part = first == std::string::npos ? "0" : int_part.substr(first);
+    if (scale == 0) {
+        return int_part;
+    }
+    return int_part + "." + digits.substr(digits.size() - scale);
+}
+
+} // namespace
+
+std::string decimal_add(std::string_view a, std::string_view b) {
+    Aligned x = align(a, b);
+    int carry = 0;
+    for (std::size_t i = x.a.size(); i-- > 0;) {
+        const int d = (x.a[i] - '0') + (x.b[i] - '0') + carry;
+        x.a[i] = static_cast<char>('0' + d % 10);
+        carry = d / 10;
+    }
+    return from_digits(x.a, x.scale);
+}
+
+std::string decimal_sub(std::string_view a, std::string_view b) {
+    Aligned x = align(a, b);
+    if (x.a < x.b) {
+        return "0";
+    }
+    int borrow = 0;
+    for (std::size_t i = x.a.size(); i-- > 0;) {
+        int d = (x.a[i] - '0') - (x.b[i] - '0') - borrow;
+        borrow = d < 0 ? 1 : 0;
+        x.a[i] = static_cast<char>('0' + d + 10 * borrow);
+    }
+    return from_digits(x.a, x.scale);
+}
+
+int decimal_cmp(std::string_view a, std::string_view b) {
+    const Aligned x = align(a, b);
+    const int c = x.a.compare(x.b);
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+const Candle* forming_candle(const Series& series, std::int64_t now) {
+    const auto& rows = series.rows;
+    auto it = std::upper_bound(rows.begin(), rows.end(), now,
+                               [](std::int64_t t, const Candle& c) { return t < c.ts; });
+    if (it == rows.begin()) {
+        return nullptr;
+    }
+    --it;
+    return now < bar_end(series.bar, it->ts) ? &*it : nullptr;
+}
+
 MarketData MarketData::load(const std::filesystem::path& dir) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) {
@@ -328,6 +412,23 @@ std::vector<const Instrument*> MarketData::instruments() const {
     for (const auto& [id, inst] : instruments_) {
         out.push_back(&inst);
     }
+    return out;
+}
+
+std::vector<const Series*> MarketData::series_of(std::string_view inst_id) const {
+    std::vector<const Series*> out;
+    auto it = series_.find(inst_id);
+    if (it == series_.end()) {
+        return out;
+    }
+    for (const auto& [name, s] : it->second) {
+        out.push_back(&s);
+    }
+    auto length = [](const Series* s) {
+        return s->bar.months > 0 ? std::int64_t{s->bar.months} * 31 * kDay : s->bar.ms;
+    };
+    std::stable_sort(out.begin(), out.end(),
+                     [&](const Series* x, const Series* y) { return length(x) < length(y); });
     return out;
 }
 

@@ -64,6 +64,8 @@ public:
     [[nodiscard]] const Instrument* instrument(std::string_view inst_id) const;
     [[nodiscard]] const Series* series(std::string_view inst_id, std::string_view bar) const;
     [[nodiscard]] std::vector<const Instrument*> instruments() const;
+    // Every series of inst_id, finest bar first (month bars last); empty when unknown.
+    [[nodiscard]] std::vector<const Series*> series_of(std::string_view inst_id) const;
 
 private:
     void finish();
@@ -93,5 +95,15 @@ std::string_view confirm_flag(const OkxBar& bar, std::int64_t ts, std::int64_t n
 // The exact product of two non-negative decimal strings ("1040.37" × "102820.4"), without
 // trailing zeros. O(digits²).
 std::string decimal_mul(std::string_view a, std::string_view b);
+
+// Exact sum and difference of non-negative decimal strings, at the larger number of
+// decimals of the two ("30000.0" + "0.1" = "30000.1"). decimal_sub gives "0" when b > a.
+std::string decimal_add(std::string_view a, std::string_view b);
+std::string decimal_sub(std::string_view a, std::string_view b);
+// -1, 0 or 1 as a < b, a == b, a > b, by value ("1.50" == "1.5").
+int decimal_cmp(std::string_view a, std::string_view b);
+
+// The candle of series whose bar is forming at now (ts <= now < end), or nullptr.
+const Candle* forming_candle(const Series& series, std::int64_t now);
 
 } // namespace okxkit::fake

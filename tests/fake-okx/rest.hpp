@@ -52,8 +52,10 @@ public:
     // endpoint itself. O(log rows + limit) for candles.
     Response handle(const Request& req);
 
-    // The market clock in ms: --now, or the wall clock.
+    // The market clock in ms: --now, or the wall clock, until set_now_ms moves it.
     [[nodiscard]] std::int64_t now_ms() const;
+    // Fixes the market clock at ms from now on; the WebSocket clock calls it as it advances.
+    void set_now_ms(std::int64_t ms) { options_.now_ms = ms; }
 
 private:
     Response time(const Request& req);

@@ -1,4 +1,5 @@
-// HTTP/1.1 over libwebsockets 4.1: requests in, Rest answers out, one JSON log line each.
+// HTTP/1.1 and WebSocket over libwebsockets 4.1: requests in, Rest answers out; WebSocket
+// frames in, WsHub's queues out; one JSON log line per request and WebSocket event.
 #include "server.hpp"
 
 #include "core/error.hpp"
@@ -10,11 +11,26 @@
 #include <cstddef>
 #include <cstdlib>
 #include <libwebsockets.h>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 namespace okxkit::fake {
 
+// One WebSocket connection as the transport sees it.
+struct WsLink {
+    lws* wsi = nullptr;
+    std::string path;
+    std::unique_ptr<WsConn> conn;
+    std::string rx;                 // the message being received, across fragments
+    std::int64_t last_recv_ms = 0;  // since the server started
+    std::int64_t notice_at_ms = -1; // when the 64008 notice went out; -1: none
+    bool end_logged = false;        // drop or close already logged
+};
+
 namespace {
+
+constexpr std::size_t kMaxWsMessage = std::size_t{64} * 1024; // §5.2: larger is refused
+constexpr std::int64_t kNoticeGraceMs = 1000; // the notice's close comes this much later
 
 constexpr std::size_t kChunk = std::size_t{16} * 1024;     // body bytes per writeable callback
 constexpr std::size_t kMaxBody = std::size_t{1024} * 1024; // request bodies beyond this are cut
@@ -31,9 +47,11 @@ struct Session {
     bool headers_sent = false;
 };
 
-// libwebsockets' per-connection memory is zeroed C memory: it holds only a pointer.
+// libwebsockets' per-connection memory is zeroed C memory: it holds only pointers, to the
+// HTTP transaction or, after an upgrade, to the WebSocket connection.
 struct PerSession {
     Session* session;
+    WsLink* ws;
 };
 
 // Wakes lws_service often enough that a stop signal is seen within kTickUs.
@@ -49,6 +67,18 @@ void on_tick(lws_sorted_usec_list_t* sul) {
 
 Server* server_of(lws* wsi) {
     return static_cast<Server*>(lws_context_user(lws_get_context(wsi)));
+}
+
+// The path of a WebSocket upgrade request, without its query.
+std::string upgrade_path(lws* wsi) {
+    const int total = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
+    if (total <= 0) {
+        return {};
+    }
+    std::string buf(static_cast<std::size_t>(total) + 1, '\0');
+    const int n = lws_hdr_copy(wsi, buf.data(), static_cast<int>(buf.size()), WSI_TOKEN_GET_URI);
+    buf.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+    return buf;
 }
 
 std::string method_name(int method) {
@@ -216,8 +246,48 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, s
             answer(wsi, *pss->session);
         }
         return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+        // Only the OKX WebSocket paths upgrade; anything else is refused with HTTP 404.
+        const std::string path = upgrade_path(wsi);
+        if (!ws_endpoint(path)) {
+            server_of(wsi)->ws_refuse(path);
+            lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
+            return -1;
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_ESTABLISHED:
+        pss->ws = server_of(wsi)->ws_open(wsi, upgrade_path(wsi));
+        return pss->ws == nullptr ? -1 : 0;
+    case LWS_CALLBACK_RECEIVE:
+        if (pss != nullptr && pss->ws != nullptr) {
+            WsLink& link = *pss->ws;
+            link.rx.append(static_cast<const char*>(in), len);
+            if (link.rx.size() > kMaxWsMessage) {
+                lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
+                return -1;
+            }
+            if (lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0) {
+                std::string text;
+                text.swap(link.rx);
+                server_of(wsi)->ws_receive(link, text);
+            }
+        }
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return pss != nullptr && pss->ws != nullptr ? server_of(wsi)->ws_writeable(*pss->ws) : 0;
+    case LWS_CALLBACK_CLOSED:
+        if (pss != nullptr && pss->ws != nullptr) {
+            server_of(wsi)->ws_closed(pss->ws);
+            pss->ws = nullptr;
+        }
+        return 0;
     case LWS_CALLBACK_TIMER:
-        lws_callback_on_writable(wsi);
+        if (pss != nullptr && pss->ws != nullptr) {
+            server_of(wsi)->ws_timer(*pss->ws);
+        } else {
+            lws_callback_on_writable(wsi);
+        }
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         return write_some(wsi, pss);
@@ -237,6 +307,10 @@ const lws_protocols kProtocols[] = {
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
+void on_clock(lws_sorted_usec_list_t* sul) {
+    lws_container_of(sul, ClockTimer, sul)->server->clock_tick();
+}
+
 void lws_log(int level, const char* line) {
     std::string_view text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
@@ -248,8 +322,9 @@ void lws_log(int level, const char* line) {
 
 } // namespace
 
-Server::Server(Rest& rest, ServerOptions options)
-    : rest_(rest), options_(std::move(options)), start_(std::chrono::steady_clock::now()) {
+Server::Server(Rest& rest, WsHub& hub, ServerOptions options)
+    : rest_(rest), hub_(hub), options_(std::move(options)),
+      start_(std::chrono::steady_clock::now()) {
     if (!options_.log_file.empty()) {
         log_ = std::fopen(options_.log_file.c_str(), "a");
         if (log_ == nullptr) {
@@ -287,10 +362,167 @@ void Server::log_request(const Request& req, const Response& resp) {
     line["query"] = req.query_text();
     line["status"] = resp.status;
     line["code"] = resp.code;
-    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    log_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void Server::log_ws(const WsLink& link, std::string_view event, std::string_view frame, int code) {
+    if (log_ == nullptr) {
+        return;
+    }
+    nlohmann::ordered_json line;
+    line["t_ms"] = since_start_ms();
+    line["ws"] = link.path;
+    line["event"] = event;
+    line["connId"] = link.conn ? link.conn->conn_id : std::string();
+    if (event == "recv" || event == "notice") {
+        line["frame"] = frame;
+    }
+    if (event == "close") {
+        line["code"] = code;
+        line["by"] = frame;
+    }
+    log_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void Server::log_line(const std::string& text) {
     std::fputs(text.c_str(), log_);
     std::fputc('\n', log_);
     std::fflush(log_);
+}
+
+void Server::ws_refuse(std::string_view path) {
+    WsLink link;
+    link.path = path;
+    log_ws(link, "refuse", "", 0);
+}
+
+WsLink* Server::ws_open(lws* wsi, const std::string& path) {
+    const auto endpoint = ws_endpoint(path);
+    if (!endpoint) {
+        return nullptr;
+    }
+    const bool first = !hub_.started();
+    auto link = std::make_unique<WsLink>();
+    link->wsi = wsi;
+    link->path = path;
+    link->conn = hub_.open(*endpoint);
+    link->last_recv_ms = since_start_ms();
+    log_ws(*link, "connect", "", 0);
+    arm_timer(*link);
+    links_.push_back(link.get());
+    if (first && hub_.options().interval_ms > 0) {
+        clock_start_ms_ = since_start_ms();
+        schedule_clock();
+    }
+    return link.release();
+}
+
+void Server::ws_receive(WsLink& link, std::string_view text) {
+    link.last_recv_ms = since_start_ms();
+    log_ws(link, "recv", text, 0);
+    hub_.receive(*link.conn, text);
+    arm_timer(link);
+    if (!link.conn->out.empty()) {
+        lws_callback_on_writable(link.wsi);
+    }
+}
+
+// One queued item per call: a text frame, or the end of the connection.
+int Server::ws_writeable(WsLink& link) {
+    auto& out = link.conn->out;
+    if (out.empty()) {
+        return 0;
+    }
+    WsOut item = std::move(out.front());
+    out.pop_front();
+    switch (item.kind) {
+    case WsOut::Kind::kDrop:
+        // No close frame: lws closes the socket without one for a plain -1.
+        log_ws(link, "drop", "", 0);
+        link.end_logged = true;
+        return -1;
+    case WsOut::Kind::kClose:
+        log_ws(link, "close", "server", item.code);
+        link.end_logged = true;
+        lws_close_reason(link.wsi, static_cast<lws_close_status>(item.code),
+                         reinterpret_cast<unsigned char*>(item.text.data()), item.text.size());
+        return -1;
+    case WsOut::Kind::kText:
+        break;
+    }
+    std::string wire(LWS_PRE, '\0');
+    wire += item.text;
+    auto* from = reinterpret_cast<unsigned char*>(wire.data() + LWS_PRE);
+    if (lws_write(link.wsi, from, item.text.size(), LWS_WRITE_TEXT) <
+        static_cast<int>(item.text.size())) {
+        return -1;
+    }
+    if (item.notice) {
+        log_ws(link, "notice", item.text, 0);
+        link.notice_at_ms = since_start_ms();
+        arm_timer(link);
+    }
+    if (!out.empty()) {
+        lws_callback_on_writable(link.wsi);
+    }
+    return 0;
+}
+
+// The wsi timer serves two deadlines: the idle close and the close after a notice.
+void Server::arm_timer(WsLink& link) const {
+    std::int64_t due = link.last_recv_ms + hub_.options().idle_ms;
+    if (link.notice_at_ms >= 0) {
+        due = std::min(due, link.notice_at_ms + kNoticeGraceMs);
+    }
+    const std::int64_t wait = std::max<std::int64_t>(1, due - since_start_ms());
+    lws_set_timer_usecs(link.wsi, wait * LWS_US_PER_MS);
+}
+
+void Server::ws_timer(WsLink& link) {
+    const std::int64_t now = since_start_ms();
+    if (link.notice_at_ms >= 0 && now >= link.notice_at_ms + kNoticeGraceMs) {
+        WsHub::notice_close(*link.conn);
+    }
+    if (now >= link.last_recv_ms + hub_.options().idle_ms) {
+        WsHub::idle_close(*link.conn);
+    }
+    if (!link.conn->out.empty()) {
+        lws_callback_on_writable(link.wsi);
+    } else if (!link.conn->ended) {
+        arm_timer(link);
+    }
+}
+
+void Server::ws_closed(WsLink* link) {
+    if (!link->end_logged && !stopping_) {
+        log_ws(*link, "close", "client", 0);
+    }
+    std::erase(links_, link);
+    delete link;
+}
+
+void Server::schedule_clock() {
+    const std::int64_t interval = hub_.options().interval_ms;
+    const std::int64_t due = clock_start_ms_ + (clock_ticks_ + 1) * interval;
+    const std::int64_t wait = std::max<std::int64_t>(0, due - since_start_ms());
+    clock_timer_.server = this;
+    lws_sul_schedule(context_, 0, &clock_timer_.sul, on_clock, wait * LWS_US_PER_MS);
+}
+
+void Server::clock_tick() {
+    ++clock_ticks_;
+    std::vector<WsConn*> conns;
+    conns.reserve(links_.size());
+    for (WsLink* link : links_) {
+        conns.push_back(link->conn.get());
+    }
+    hub_.tick(conns);
+    for (WsLink* link : links_) {
+        if (!link->conn->out.empty()) {
+            lws_callback_on_writable(link->wsi);
+        }
+    }
+    schedule_clock();
 }
 
 void Server::write_port_file(int port) const {
@@ -322,6 +554,7 @@ int Server::run() {
     if (context == nullptr) {
         throw core::RuntimeError("cannot create the libwebsockets context");
     }
+    context_ = context;
     struct ContextGuard {
         lws_context* c;
         ~ContextGuard() { lws_context_destroy(c); }
@@ -353,6 +586,8 @@ int Server::run() {
         }
     }
     lws_sul_cancel(&tick.sul);
+    lws_sul_cancel(&clock_timer_.sul);
+    stopping_ = true;
     core::Log::note("stopping on signal " + std::to_string(core::pending_signal()));
     return 0;
 }

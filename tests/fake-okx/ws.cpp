@@ -1,0 +1,424 @@
+// WebSocket protocol of the fake OKX server: §5.3 messages, §5.4 candle/tickers/trades pushes.
+#include "ws.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace okxkit::fake {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::int64_t kHkMs = std::int64_t{8} * 3'600'000;
+constexpr std::size_t kGarbageFields = 5; // a malformed push keeps this many fields per row
+
+constexpr std::string_view kCandlePrefix = "candle";
+constexpr std::string_view kNotice =
+    "The connection will soon be closed for a service upgrade. Please reconnect.";
+
+std::string dump(const Json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    const std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+// An event frame: {"id"?, "event", ...fields, "connId"}.
+Json event_frame(const std::string& id, std::string_view event) {
+    Json j;
+    if (!id.empty()) {
+        j["id"] = id;
+    }
+    j["event"] = event;
+    return j;
+}
+
+std::string error_frame(const WsConn& conn, const std::string& id, std::string_view code,
+                        const std::string& msg) {
+    Json j = event_frame(id, "error");
+    j["code"] = code;
+    j["msg"] = msg;
+    j["connId"] = conn.conn_id;
+    return dump(j);
+}
+
+Json push_arg(const WsSub& sub) {
+    Json arg;
+    arg["channel"] = sub.channel;
+    arg["instId"] = sub.inst_id;
+    return arg;
+}
+
+// The push text with every data row cut to its first kGarbageFields fields.
+std::string truncated_rows(const std::string& text) {
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.contains("data") || !j["data"].is_array()) {
+        return text.substr(0, text.size() / 2);
+    }
+    for (Json& row : j["data"]) {
+        if (row.is_array() && row.size() > kGarbageFields) {
+            row.erase(row.begin() + static_cast<std::ptrdiff_t>(kGarbageFields), row.end());
+        } else if (row.is_object()) {
+            Json cut = Json::object();
+            for (auto it = row.begin(); it != row.end() && cut.size() < kGarbageFields; ++it) {
+                cut[it.key()] = it.value();
+            }
+            row = std::move(cut);
+        }
+    }
+    return dump(j);
+}
+
+// The arg's validated subscription, or nullopt when the channel is not served on endpoint
+// or the instrument does not exist (60018).
+std::optional<WsSub> parse_sub(const MarketData& data, WsEndpoint endpoint,
+                               const std::string& channel, const std::string& inst_id) {
+    WsSub sub{channel, inst_id, std::nullopt};
+    if (endpoint == WsEndpoint::kBusiness) {
+        if (std::string_view(channel).substr(0, kCandlePrefix.size()) != kCandlePrefix) {
+            return std::nullopt;
+        }
+        sub.bar = find_okx_bar(std::string_view(channel).substr(kCandlePrefix.size()));
+        if (!sub.bar) {
+            return std::nullopt;
+        }
+    } else if (channel != "tickers" && channel != "trades") {
+        return std::nullopt;
+    }
+    if (data.instrument(inst_id) == nullptr) {
+        return std::nullopt;
+    }
+    return sub;
+}
+
+} // namespace
+
+std::optional<WsEndpoint> ws_endpoint(std::string_view path) {
+    if (path == "/ws/v5/public") {
+        return WsEndpoint::kPublic;
+    }
+    if (path == "/ws/v5/business") {
+        return WsEndpoint::kBusiness;
+    }
+    return std::nullopt;
+}
+
+WsHub::WsHub(const MarketData& data, Rest& rest, WsOptions options)
+    : data_(data), rest_(rest), options_(options) {}
+
+std::unique_ptr<WsConn> WsHub::open(WsEndpoint endpoint) {
+    if (!started_) {
+        started_ = true;
+        clock_ = rest_.now_ms();
+        rest_.set_now_ms(clock_);
+    }
+    auto conn = std::make_unique<WsConn>();
+    conn->endpoint = endpoint;
+    // Distinct, stable ids: a multiplicative hash of the connection's number.
+    const auto mixed = static_cast<std::uint32_t>((++connections_) * 2654435761U);
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(mixed));
+    conn->conn_id = hex;
+    return conn;
+}
+
+void WsHub::receive(WsConn& conn, std::string_view text) {
+    if (conn.ended) {
+        return;
+    }
+    if (text == "ping") {
+        if (!options_.no_pong) {
+            conn.out.push_back(WsOut{WsOut::Kind::kText, "pong", 0, false});
+        }
+        return;
+    }
+    const std::string invalid = "Invalid request: " + std::string(text);
+    const Json req = Json::parse(text, nullptr, false);
+    std::string id;
+    if (!req.is_discarded() && req.is_object() && req.contains("id") && req["id"].is_string()) {
+        id = req["id"].get<std::string>();
+    }
+    const bool valid =
+        !req.is_discarded() && req.is_object() && req.contains("op") && req["op"].is_string() &&
+        req.contains("args") && req["args"].is_array() && !req["args"].empty() &&
+        std::all_of(req["args"].begin(), req["args"].end(), [](const Json& a) {
+            return a.is_object() && a.contains("channel") && a["channel"].is_string();
+        });
+    const std::string op = valid ? req["op"].get<std::string>() : std::string();
+    if (!valid || (op != "subscribe" && op != "unsubscribe")) {
+        conn.out.push_back(
+            WsOut{WsOut::Kind::kText, error_frame(conn, id, "60012", invalid), 0, false});
+        return;
+    }
+    for (const Json& arg : req["args"]) {
+        const std::string channel = arg["channel"].get<std::string>();
+        const std::string inst_id = arg.contains("instId") && arg["instId"].is_string()
+                                        ? arg["instId"].get<std::string>()
+                                        : std::string();
+        const auto sub = parse_sub(data_, conn.endpoint, channel, inst_id);
+        if (!sub) {
+            std::string msg = "Wrong URL or channel:";
+            msg += channel;
+            msg += ",instId:";
+            msg += inst_id;
+            msg += " doesn't exist. Please use the correct URL, channel and parameters "
+                   "referring to API document.";
+            conn.out.push_back(
+                WsOut{WsOut::Kind::kText, error_frame(conn, id, "60018", msg), 0, false});
+            continue;
+        }
+        Json ack = event_frame(id, op);
+        ack["arg"] = arg;
+        ack["connId"] = conn.conn_id;
+        conn.out.push_back(WsOut{WsOut::Kind::kText, dump(ack), 0, false});
+        auto same = [&](const WsSub& s) {
+            return s.channel == sub->channel && s.inst_id == sub->inst_id;
+        };
+        if (op == "unsubscribe") {
+            std::erase_if(conn.subs, same);
+        } else if (std::none_of(conn.subs.begin(), conn.subs.end(), same)) {
+            conn.subs.push_back(*sub);
+            subscribe(conn, id, *sub);
+        }
+    }
+}
+
+// The first push after a subscribe: the forming candle, or the current ticker.
+void WsHub::subscribe(WsConn& conn, const std::string& /*id*/, const WsSub& sub) {
+    if (sub.bar) {
+        const Series* series = data_.series(sub.inst_id, sub.bar->name);
+        if (series != nullptr) {
+            if (const Candle* c = forming_candle(*series, clock_); c != nullptr) {
+                push_candle(conn, sub, *c, false);
+            }
+        }
+    } else if (sub.channel == "tickers") {
+        if (auto data = ticker_data(sub.inst_id)) {
+            push(conn, "{\"arg\":" + dump(push_arg(sub)) + ",\"data\":[" + *data + "]}");
+        }
+    }
+}
+
+void WsHub::tick(const std::vector<WsConn*>& conns) {
+    const std::int64_t prev = clock_;
+    clock_ += kWsStepMs;
+    rest_.set_now_ms(clock_);
+    tick_tickers_.clear();
+    tick_trades_.clear();
+    for (WsConn* conn : conns) {
+        if (conn->ended) {
+            continue;
+        }
+        if (conn->notice_pending) {
+            notice_close(*conn);
+            continue;
+        }
+        const std::vector<WsSub> subs = conn->subs;
+        for (const WsSub& sub : subs) {
+            push_tick(*conn, sub, prev);
+        }
+    }
+}
+
+void WsHub::idle_close(WsConn& conn) {
+    if (conn.ended) {
+        return;
+    }
+    conn.out.push_back(WsOut{WsOut::Kind::kClose, "No data received in 30s", 4004, false});
+    conn.ended = true;
+}
+
+void WsHub::notice_close(WsConn& conn) {
+    if (conn.ended || !conn.notice_pending) {
+        return;
+    }
+    conn.out.push_back(WsOut{WsOut::Kind::kClose, "service upgrade", 1001, false});
+    conn.ended = true;
+}
+
+// The pushes of one subscription for the clock step (prev, clock_].
+void WsHub::push_tick(WsConn& conn, const WsSub& sub, std::int64_t prev) {
+    if (sub.bar) {
+        const Series* series = data_.series(sub.inst_id, sub.bar->name);
+        if (series == nullptr) {
+            return;
+        }
+        // Bars that closed in this step, oldest first; a bar missing from the CSV is an
+        // outage and is not pushed. A bar ends at most 92 days after it opens.
+        const std::int64_t oldest = sub.bar->ms > 0 ? prev - sub.bar->ms : prev - 93 * kDayMs;
+        auto it = std::upper_bound(series->rows.begin(), series->rows.end(), oldest,
+                                   [](std::int64_t t, const Candle& c) { return t < c.ts; });
+        for (; it != series->rows.end() && it->ts <= clock_; ++it) {
+            const std::int64_t end = bar_end(series->bar, it->ts);
+            if (end > prev && end <= clock_) {
+                push_candle(conn, sub, *it, true);
+            }
+        }
+        // Then the bar that opened in this step, still forming.
+        if (const Candle* c = forming_candle(*series, clock_); c != nullptr && c->ts > prev) {
+            push_candle(conn, sub, *c, false);
+        }
+        return;
+    }
+    const bool tickers = sub.channel == "tickers";
+    const auto data = tickers ? ticker_data(sub.inst_id) : trade_data(sub.inst_id);
+    if (data) {
+        push(conn, "{\"arg\":" + dump(push_arg(sub)) + ",\"data\":[" + *data + "]}");
+    }
+}
+
+void WsHub::push_candle(WsConn& conn, const WsSub& sub, const Candle& c, bool confirmed) {
+    if (conn.ended || conn.notice_pending) {
+        return;
+    }
+    if (confirmed) {
+        ++conn.confirmed;
+        if (options_.skip_every != 0 && conn.confirmed % options_.skip_every == 0) {
+            return;
+        }
+    }
+    Json j;
+    j["arg"] = push_arg(sub);
+    j["data"] =
+        Json::array({Json::array({std::to_string(c.ts), c.open, c.high, c.low, c.close, c.vol,
+                                  c.vol_quote, c.vol_quote, confirmed ? "1" : "0"})});
+    push(conn, dump(j));
+}
+
+// Queues one data message with the faults that count pushes.
+void WsHub::push(WsConn& conn, const std::string& text) {
+    if (conn.ended || conn.notice_pending) {
+        return;
+    }
+    const std::uint64_t n = ++conn.pushes;
+    auto every = [n](std::uint64_t k) { return k != 0 && n % k == 0; };
+    if (every(options_.malformed_every)) {
+        // Alternately half a JSON object, and the push with 5-field data rows.
+        const bool half = conn.garbage++ % 2 == 0;
+        std::string garbage = half ? text.substr(0, text.size() / 2) : truncated_rows(text);
+        conn.out.push_back(WsOut{WsOut::Kind::kText, std::move(garbage), 0, false});
+    }
+    conn.out.push_back(WsOut{WsOut::Kind::kText, text, 0, false});
+    if (every(options_.dup_every)) {
+        conn.out.push_back(WsOut{WsOut::Kind::kText, text, 0, false});
+    }
+    if (every(options_.drop_every)) {
+        conn.out.push_back(WsOut{WsOut::Kind::kDrop, "", 0, false});
+        conn.ended = true;
+    } else if (every(options_.notice_every)) {
+        Json j;
+        j["event"] = "notice";
+        j["code"] = "64008";
+        j["msg"] = kNotice;
+        j["connId"] = conn.conn_id;
+        conn.out.push_back(WsOut{WsOut::Kind::kText, dump(j), 0, true});
+        conn.notice_pending = true;
+    }
+}
+
+// The finest bar of inst_id that is forming at the clock, and its series; nullptr when the
+// data has a gap there or has ended.
+const Candle* WsHub::current_bar(const std::string& inst_id, const Series** series) const {
+    for (const Series* s : data_.series_of(inst_id)) {
+        if (const Candle* c = forming_candle(*s, clock_); c != nullptr) {
+            *series = s;
+            return c;
+        }
+    }
+    return nullptr;
+}
+
+// A tickers data object derived from the current bar and the 24 h before the clock.
+std::optional<std::string> WsHub::ticker_data(const std::string& inst_id) {
+    if (auto it = tick_tickers_.find(inst_id); it != tick_tickers_.end()) {
+        return it->second;
+    }
+    std::optional<std::string>& cached = tick_tickers_[inst_id];
+    const Series* series = nullptr;
+    const Candle* bar = current_bar(inst_id, &series);
+    const Instrument* inst = data_.instrument(inst_id);
+    if (bar == nullptr || inst == nullptr) {
+        return cached;
+    }
+    const auto& rows = series->rows;
+    auto first = std::upper_bound(rows.begin(), rows.end(), clock_ - kDayMs,
+                                  [](std::int64_t t, const Candle& c) { return t < c.ts; });
+    auto last = std::upper_bound(first, rows.end(), clock_,
+                                 [](std::int64_t t, const Candle& c) { return t < c.ts; });
+    if (first == last) { // a bar longer than a day: its own values
+        first = rows.begin() + (bar - rows.data());
+        last = first + 1;
+    }
+    std::string high = first->high;
+    std::string low = first->low;
+    std::string vol = "0";
+    std::string vol_ccy = "0";
+    for (auto it = first; it != last; ++it) {
+        if (decimal_cmp(it->high, high) > 0) {
+            high = it->high;
+        }
+        if (decimal_cmp(it->low, low) < 0) {
+            low = it->low;
+        }
+        vol = decimal_add(vol, it->vol);
+        vol_ccy = decimal_add(vol_ccy, it->vol_quote);
+    }
+    // The open of the first bar of the current day, on the UTC and on the UTC+8 clock.
+    auto start_of_day = [&](std::int64_t offset) {
+        const std::int64_t day = floor_div(clock_ + offset, kDayMs) * kDayMs - offset;
+        auto it = std::lower_bound(first, last, day,
+                                   [](const Candle& c, std::int64_t t) { return c.ts < t; });
+        return it == last ? bar->open : it->open;
+    };
+    Json j;
+    j["instType"] = "SPOT";
+    j["instId"] = inst_id;
+    j["last"] = bar->close;
+    j["lastSz"] = "0.1";
+    j["askPx"] = decimal_add(bar->close, inst->tick_sz);
+    j["askSz"] = "1";
+    j["bidPx"] = decimal_sub(bar->close, inst->tick_sz);
+    j["bidSz"] = "1";
+    j["open24h"] = first->open;
+    j["high24h"] = high;
+    j["low24h"] = low;
+    j["volCcy24h"] = vol_ccy;
+    j["vol24h"] = vol;
+    j["sodUtc0"] = start_of_day(0);
+    j["sodUtc8"] = start_of_day(kHkMs);
+    j["ts"] = std::to_string(clock_);
+    cached = dump(j);
+    return cached;
+}
+
+// One trade per clock step at the current bar's close; ids count up per instrument, and
+// the side alternates buy, sell.
+std::optional<std::string> WsHub::trade_data(const std::string& inst_id) {
+    if (auto it = tick_trades_.find(inst_id); it != tick_trades_.end()) {
+        return it->second;
+    }
+    std::optional<std::string>& cached = tick_trades_[inst_id];
+    const Series* series = nullptr;
+    const Candle* bar = current_bar(inst_id, &series);
+    if (bar == nullptr) {
+        return cached;
+    }
+    const std::uint64_t trade_id = ++trade_ids_[inst_id];
+    Json j;
+    j["instId"] = inst_id;
+    j["tradeId"] = std::to_string(trade_id);
+    j["px"] = bar->close;
+    j["sz"] = "0.01";
+    j["side"] = trade_id % 2 == 1 ? "buy" : "sell";
+    j["ts"] = std::to_string(clock_);
+    j["count"] = "1";
+    cached = dump(j);
+    return cached;
+}
+
+} // namespace okxkit::fake

@@ -1,0 +1,112 @@
+// The fake server's WebSocket protocol (§5): subscriptions, the market clock, pushes and
+// faults. No libwebsockets here: the transport in server.cpp feeds frames in and writes out
+// what each connection's queue holds.
+#pragma once
+
+#include "market.hpp"
+#include "rest.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace okxkit::fake {
+
+// The market clock advances by this much per --ws-interval-ms of wall time.
+constexpr std::int64_t kWsStepMs = 60'000;
+
+struct WsOptions {
+    std::int64_t interval_ms = 1000;   // wall time per clock step; 0: the clock never moves
+    std::int64_t idle_ms = 30'000;     // close 4004 after this long without a client frame
+    std::uint64_t drop_every = 0;      // drop the connection after every Nth push
+    std::uint64_t notice_every = 0;    // notice 64008 after every Nth push, then close
+    std::uint64_t malformed_every = 0; // a garbage frame before every Nth push
+    std::uint64_t dup_every = 0;       // send every Nth push twice
+    std::uint64_t skip_every = 0;      // never send every Nth confirmed candle
+    bool no_pong = false;              // never answer "ping"
+};
+
+enum class WsEndpoint { kPublic, kBusiness };
+
+// /ws/v5/public and /ws/v5/business; nullopt for any other path.
+std::optional<WsEndpoint> ws_endpoint(std::string_view path);
+
+// What a connection does next: send a text frame, drop the TCP connection without a close
+// frame, or close with a close frame carrying code and text as the reason.
+struct WsOut {
+    enum class Kind { kText, kDrop, kClose };
+    Kind kind = Kind::kText;
+    std::string text;
+    int code = 0;
+    bool notice = false; // the 64008 notice, for the log
+};
+
+struct WsSub {
+    std::string channel; // "candle1m", "tickers", "trades"
+    std::string inst_id;
+    std::optional<OkxBar> bar; // candle channels only
+};
+
+// The protocol state of one WebSocket connection.
+struct WsConn {
+    WsEndpoint endpoint = WsEndpoint::kPublic;
+    std::string conn_id; // 8 hex digits
+    std::vector<WsSub> subs;
+    std::deque<WsOut> out;
+    std::uint64_t pushes = 0;    // data messages queued (duplicates and garbage not counted)
+    std::uint64_t confirmed = 0; // confirmed candle pushes due, sent or skipped
+    std::uint64_t garbage = 0;   // garbage frames sent
+    bool notice_pending = false; // notice sent: close at the next tick, or after 1 s
+    bool ended = false;          // a drop or close is queued: nothing more is queued
+};
+
+// All WebSocket connections share one hub: the market clock, trade ids and the faults.
+class WsHub {
+public:
+    WsHub(const MarketData& data, Rest& rest, WsOptions options);
+
+    [[nodiscard]] const WsOptions& options() const { return options_; }
+
+    // A new connection on endpoint, with a fresh connId. The first one starts the clock.
+    std::unique_ptr<WsConn> open(WsEndpoint endpoint);
+    [[nodiscard]] bool started() const { return started_; }
+
+    // One text frame from the client: queues the answers (pong, acks, errors, first pushes).
+    void receive(WsConn& conn, std::string_view text);
+
+    // Advances the clock one step and queues the pushes of every connection in conns.
+    void tick(const std::vector<WsConn*>& conns);
+    [[nodiscard]] std::int64_t clock_ms() const { return clock_; }
+
+    // The idle timer fired: queue close 4004.
+    static void idle_close(WsConn& conn);
+    // The notice's grace time is over: queue the close that follows it.
+    static void notice_close(WsConn& conn);
+
+private:
+    void subscribe(WsConn& conn, const std::string& id, const WsSub& sub);
+    void push(WsConn& conn, const std::string& text);
+    void push_candle(WsConn& conn, const WsSub& sub, const Candle& c, bool confirmed);
+    void push_tick(WsConn& conn, const WsSub& sub, std::int64_t prev);
+    std::optional<std::string> ticker_data(const std::string& inst_id);
+    std::optional<std::string> trade_data(const std::string& inst_id);
+    const Candle* current_bar(const std::string& inst_id, const Series** series) const;
+
+    const MarketData& data_;
+    Rest& rest_;
+    WsOptions options_;
+    bool started_ = false;
+    std::int64_t clock_ = 0;
+    std::uint64_t connections_ = 0;
+    std::map<std::string, std::uint64_t, std::less<>> trade_ids_;
+    // Per tick: the ticker and trade data of each instrument, shared by all connections.
+    std::map<std::string, std::optional<std::string>, std::less<>> tick_tickers_;
+    std::map<std::string, std::optional<std::string>, std::less<>> tick_trades_;
+};
+
+} // namespace okxkit::fake
