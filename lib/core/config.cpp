@@ -11,7 +11,7 @@ namespace okxkit::core {
 
 namespace {
 
-constexpr std::array<ConfigKey, 14> kKeys{{
+constexpr std::array<ConfigKey, 16> kKeys{{
     {"symbols", "strings", "instruments to trade and stream (default: 8 majors against USDT)"},
     {"bars", "strings", "candle bars to stream (default: 1m)"},
     {"run", "string", "run id recorded with every order and fill (like --run)"},
@@ -24,6 +24,8 @@ constexpr std::array<ConfigKey, 14> kKeys{{
     {"replay.speed", "number", "replay pace as a multiple of real time; 0 = as fast as possible"},
     {"replay.source", "string", "source label stored with replayed candles"},
     {"okx.rest_url", "string", "OKX REST base URL (like --rest-url)"},
+    {"okx.ws_public_url", "string", "OKX public WebSocket URL (like --ws-public-url)"},
+    {"okx.ws_business_url", "string", "OKX business WebSocket URL (like --ws-business-url)"},
     {"okx.demo", "boolean", "use OKX demo trading (like --demo)"},
     {"okx.retries", "integer", "retries of a REST request after transient errors (like --retries)"},
 }};

@@ -174,6 +174,9 @@ public:
     CandleRun(const std::string& path, std::string run_id, std::string_view tool,
               std::string_view detail, std::size_t batch = 2000);
     void add(const CandleRow& row) { writer_.add(row); }
+    // Commits the rows added so far (a live feed calls it between bursts, so the write
+    // transaction never stays open long).
+    void flush() { writer_.flush(); }
     // Commits, then records status ("ok", "interrupted", "bad-input", "broken-pipe",
     // "failed") and count. Later calls do nothing.
     void close(std::string_view status, std::int64_t count);

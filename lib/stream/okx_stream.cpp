@@ -4,7 +4,9 @@
 #include "core/log.hpp"
 #include "core/timeutil.hpp"
 #include "okx/tape.hpp"
+#include "okx/ws.hpp"
 #include "stream/history.hpp"
+#include "stream/live.hpp"
 #include "stream/replay.hpp"
 
 #include <unistd.h>
@@ -65,6 +67,21 @@ core::ToolSpec make_spec() {
         {"retries", 0, OptType::kInt, "N",
          "retries of a REST request after transient errors (429, 5xx, timeouts)", "5",
          "okx.retries"},
+        // Live mode (stream/live.hpp).
+        {"channels", 0, OptType::kStrings, "CHANNEL",
+         "stream these OKX WebSocket channels live (candle1m candle5m ... tickers trades books5)"},
+        {"ws-public-url", 0, OptType::kString, "URL",
+         "OKX public WebSocket URL (tickers, trades, books5)", okx::kProductionWsPublicUrl,
+         "okx.ws_public_url", "OKX_WS_PUBLIC_URL"},
+        {"ws-business-url", 0, OptType::kString, "URL", "OKX business WebSocket URL (candles)",
+         okx::kProductionWsBusinessUrl, "okx.ws_business_url", "OKX_WS_BUSINESS_URL"},
+        {"partial", 0, OptType::kFlag, "", "live: also write forming candles (confirm:false)"},
+        {"depth", 0, OptType::kInt, "N", "live: price levels per side of book messages", "5"},
+        {"health", 0, OptType::kFlag, "", "live: also write health messages to stdout"},
+        {"ping-after", 0, OptType::kString, "DURATION",
+         "live: send a ping after this long without data", "25s"},
+        {"pong-timeout", 0, OptType::kString, "DURATION",
+         "live: reconnect when no pong comes within this long", "5s"},
         {"source",
          0,
          OptType::kString,
@@ -171,6 +188,11 @@ int history_main(const core::Options& o) {
 int replay_tape_main(const core::Options& o, const std::string& path) {
     auto tape = std::make_shared<okx::TapeReader>(path);
     const nlohmann::json& head = tape->header();
+    if (head.value("mode", "") == "live") {
+        core::Output out(STDOUT_FILENO, 1 << 16);
+        out.set_unbuffered(o.flag("unbuffered"));
+        return live_replay(tape, o.str("store"), o.str("run"), out);
+    }
     if (head.value("mode", "") != "history") {
         throw core::UsageError(path + ": a tape of mode \"" + head.value("mode", "") +
                                "\" cannot be replayed by this okx-stream");
@@ -188,6 +210,13 @@ int replay_tape_main(const core::Options& o, const std::string& path) {
 
 int okx_stream_main(const core::Options& o) {
     const bool fetch = o.has("since") || o.has("backfill");
+    if (o.has("channels")) {
+        if (o.has("replay") || fetch) {
+            throw core::UsageError("--channels streams live from OKX: it cannot be combined with "
+                                   "--replay, --since or --backfill");
+        }
+        return live_main(o, symbols_option(o));
+    }
     if (o.has("replay") && fetch) {
         throw core::UsageError("--replay reads recordings; --since/--backfill fetch from OKX: "
                                "give one or the other");
@@ -196,8 +225,9 @@ int okx_stream_main(const core::Options& o) {
         throw core::UsageError("give --since or --backfill, not both");
     }
     if (!o.has("replay") && !fetch) {
-        throw core::UsageError("nothing to do: give --replay FILE... (- for stdin), or --since "
-                               "TIME / --backfill DURATION to fetch candles from OKX");
+        throw core::UsageError("nothing to do: give --replay FILE... (- for stdin), --since "
+                               "TIME / --backfill DURATION to fetch candles from OKX, or "
+                               "--channels CHANNEL... to stream them live");
     }
     if (o.has("replay") && o.strs("replay").size() == 1 &&
         okx::TapeReader::is_tape(o.strs("replay").front())) {

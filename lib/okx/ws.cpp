@@ -1,0 +1,910 @@
+// The OKX WebSocket client: libwebsockets context, connections, timers and the frame protocol.
+#include "okx/ws.hpp"
+
+#include "core/error.hpp"
+#include "core/json_out.hpp"
+#include "core/log.hpp"
+#include "core/signals.hpp"
+#include "okx/envelope.hpp"
+#include "okx/rate_limit.hpp"
+
+#include <libwebsockets.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <deque>
+#include <exception>
+
+namespace okxkit::okx {
+
+namespace {
+
+constexpr lws_usec_t kTickUs = 100 * LWS_US_PER_MS;     // how often run() looks at the signals
+constexpr std::size_t kMaxFrame = std::size_t{8} << 20; // a longer frame is dropped
+constexpr const char* kProtocolName = "okxkit-ws";
+
+std::string_view trim_detail(std::string_view s, std::size_t max = 200) {
+    return s.substr(0, std::min(s.size(), max));
+}
+
+} // namespace
+
+// --- free functions ----------------------------------------------------------------------
+
+WsUrl parse_ws_url(std::string_view url) {
+    const auto bad = [&](std::string_view why) {
+        return core::UsageError("\"" + std::string(url) + "\" is not a WebSocket URL (" +
+                                std::string(why) + "; e.g. wss://ws.okx.com:8443/ws/v5/public)");
+    };
+    WsUrl out;
+    std::string_view rest;
+    if (url.starts_with("wss://")) {
+        out.tls = true;
+        rest = url.substr(6);
+    } else if (url.starts_with("ws://")) {
+        rest = url.substr(5);
+    } else {
+        throw bad("it must start with ws:// or wss://");
+    }
+    const std::size_t slash = rest.find('/');
+    std::string_view authority = rest.substr(0, slash);
+    out.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    std::string_view port_text;
+    if (authority.starts_with('[')) {
+        const std::size_t close = authority.find(']');
+        if (close == std::string_view::npos) {
+            throw bad("unclosed [ in the host");
+        }
+        out.host = std::string(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty()) {
+            if (after[0] != ':') {
+                throw bad("junk after the host");
+            }
+            port_text = after.substr(1);
+            if (port_text.empty()) {
+                throw bad("empty port");
+            }
+        }
+    } else {
+        const std::size_t colon = authority.rfind(':');
+        out.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) {
+            port_text = authority.substr(colon + 1);
+            if (port_text.empty()) {
+                throw bad("empty port");
+            }
+        }
+    }
+    if (out.host.empty()) {
+        throw bad("no host");
+    }
+    for (char c : out.host) {
+        if (c == '@' || c == ' ' || c == '/' || c == '?' || c == '#') {
+            throw bad("bad character in the host");
+        }
+    }
+    out.port = out.tls ? 443 : 80;
+    if (!port_text.empty()) {
+        int port = 0;
+        auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+        if (ec != std::errc() || p != port_text.data() + port_text.size() || port < 1 ||
+            port > 65535) {
+            throw bad("the port must be a number from 1 to 65535");
+        }
+        out.port = port;
+    }
+    return out;
+}
+
+std::vector<std::string> subscribe_ops(std::string_view op, const std::vector<WsArg>& args,
+                                       std::size_t max_args, std::size_t max_bytes) {
+    std::vector<std::string> ops;
+    std::string head = "{\"op\":";
+    core::append_json_string(head, op);
+    head += ",\"args\":[";
+    std::string cur;
+    std::size_t n = 0;
+    std::string one;
+    for (const WsArg& a : args) {
+        one.clear();
+        one += "{\"channel\":";
+        core::append_json_string(one, a.channel);
+        one += ",\"instId\":";
+        core::append_json_string(one, a.inst_id);
+        one += '}';
+        // 2 bytes close the message: "]}".
+        if (n > 0 && (n >= max_args || cur.size() + 1 + one.size() + 2 > max_bytes)) {
+            cur += "]}";
+            ops.push_back(std::move(cur));
+            cur.clear();
+            n = 0;
+        }
+        if (n == 0) {
+            cur = head;
+        } else {
+            cur += ',';
+        }
+        cur += one;
+        ++n;
+    }
+    if (n > 0) {
+        cur += "]}";
+        ops.push_back(std::move(cur));
+    }
+    return ops;
+}
+
+FrameKind classify_frame(std::string_view text) {
+    if (text.starts_with("{\"arg\":")) {
+        return FrameKind::kPush;
+    }
+    if (text == "pong") {
+        return FrameKind::kPong;
+    }
+    const nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+        return FrameKind::kMalformed;
+    }
+    if (auto it = doc.find("event"); it != doc.end() && it->is_string()) {
+        return FrameKind::kEvent;
+    }
+    if (doc.contains("arg") && doc.contains("data")) {
+        return FrameKind::kPush;
+    }
+    return FrameKind::kMalformed;
+}
+
+std::optional<WsEventFrame> parse_event_frame(std::string_view text) {
+    const nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+        return std::nullopt;
+    }
+    const auto it = doc.find("event");
+    if (it == doc.end() || !it->is_string()) {
+        return std::nullopt;
+    }
+    const auto text_of = [](const nlohmann::json& obj, const char* key) {
+        const auto f = obj.find(key);
+        if (f == obj.end()) {
+            return std::string();
+        }
+        if (f->is_string()) {
+            return f->get<std::string>();
+        }
+        return f->is_number() ? f->dump() : std::string();
+    };
+    WsEventFrame ev;
+    ev.event = it->get<std::string>();
+    ev.code = text_of(doc, "code");
+    ev.msg = text_of(doc, "msg");
+    ev.conn_id = text_of(doc, "connId");
+    if (auto arg = doc.find("arg"); arg != doc.end() && arg->is_object()) {
+        ev.channel = text_of(*arg, "channel");
+        ev.inst_id = text_of(*arg, "instId");
+    } else if (ev.event == "channel-conn-count" || ev.event == "channel-conn-count-error") {
+        ev.channel = text_of(doc, "channel");
+    }
+    return ev;
+}
+
+WsErrorAction ws_error_action(std::string_view code) {
+    // 60014: requests too frequent; 64007: internal error, retry (okx-v5-protocol.md §6.3).
+    if (code == "60014" || code == "64007") {
+        return WsErrorAction::kReconnect;
+    }
+    return WsErrorAction::kFatal;
+}
+
+std::string_view event_name(WsEvent::Kind kind) {
+    switch (kind) {
+    case WsEvent::Kind::kConnect:
+        return "connect";
+    case WsEvent::Kind::kSubscribed:
+        return "subscribed";
+    case WsEvent::Kind::kDisconnect:
+        return "disconnect";
+    case WsEvent::Kind::kNotice:
+        return "notice";
+    case WsEvent::Kind::kError:
+        return "error";
+    }
+    return "?";
+}
+
+std::int64_t WsClient::wall_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// --- the client --------------------------------------------------------------------------
+
+namespace {
+
+struct Conn;
+struct Endpoint;
+
+// A libwebsockets timer with a pointer back to its owner. Standard layout with the sul first,
+// so the sul pointer handed to the callback converts back to the Timer.
+struct Timer {
+    lws_sorted_usec_list_t sul;
+    void* owner;
+};
+
+Timer* timer_of(lws_sorted_usec_list_t* sul) {
+    return reinterpret_cast<Timer*>(sul);
+}
+
+struct Conn {
+    enum class State { kConnecting, kOpen, kClosed };
+    Endpoint* ep = nullptr;
+    lws* wsi = nullptr;
+    State state = State::kConnecting;
+    std::uint64_t id = 0;
+    std::deque<std::string> out; // LWS_PRE bytes of headroom, then the text
+    std::string rx;              // the frame being assembled
+    bool rx_too_long = false;
+    std::size_t acks = 0;    // subscriptions acknowledged
+    bool got_push = false;   // received market data: a healthy connection
+    bool noticed = false;    // OKX announced it will close this connection (64008)
+    bool retired = false;    // replaced by a newer connection: its frames are ignored
+    std::string close_cause; // set when we close it ourselves: "stall", "reconnect"
+    std::string close_detail;
+    Timer ping{};
+    Timer pong{};
+    std::int64_t last_rx = 0; // steady ms of the last frame received
+    std::int64_t last_tx = 0; // steady ms of the last frame sent
+    bool pong_armed = false;  // a ping is out and waits for an answer
+    bool destroyed = false;   // libwebsockets has let go of it
+};
+
+struct Endpoint {
+    std::size_t index = 0;
+    std::string url;
+    WsUrl parts;
+    std::string host_header;
+    std::vector<WsArg> args;
+    std::vector<std::string> ops; // the subscribe messages
+    Conn* active = nullptr;       // the connection whose frames are delivered
+    Conn* next = nullptr;         // a connection on its way, promoted once usable
+    int failures = 0;             // attempts in a row that never brought data
+    bool ever_connected = false;
+    bool connected_once_reported = false;
+    std::string last_error;
+    Timer reconnect{};
+    void* impl = nullptr; // the WsClient::Impl that owns it
+};
+
+} // namespace
+
+struct WsClient::Impl {
+    explicit Impl(WsOptions o)
+        : options(o), backoff(o.backoff_base_ms, o.backoff_cap_ms, o.seed),
+          connects(std::max(1.0, o.connects_per_second), 1000) {}
+
+    WsOptions options;
+    Backoff backoff;
+    TokenBucket connects;
+    std::vector<std::unique_ptr<Endpoint>> endpoints;
+    std::vector<std::unique_ptr<Conn>> conns;
+    lws_context* context = nullptr;
+    Timer tick{};
+    bool stop = false;
+    bool shutting_down = false;
+    std::exception_ptr error;
+    std::uint64_t next_id = 1;
+    Stats stats;
+    WsClient* owner = nullptr;
+
+    // Runs fn, turning an exception into the end of run() (nothing may unwind through C).
+    template <typename F> void guard(F&& fn) {
+        try {
+            fn();
+        } catch (...) {
+            if (!error) {
+                error = std::current_exception();
+            }
+            stop = true;
+        }
+    }
+
+    void emit(WsEvent::Kind kind, const Endpoint& ep, std::string cause, std::string detail) {
+        if (!owner->on_event) {
+            return;
+        }
+        WsEvent ev;
+        ev.kind = kind;
+        ev.endpoint = ep.index;
+        ev.recv_ts = wall_ms();
+        ev.cause = std::move(cause);
+        ev.detail = std::move(detail);
+        owner->on_event(ev);
+    }
+
+    static std::int64_t steady_ms() {
+        using namespace std::chrono;
+        return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+    }
+
+    void schedule_connect(Endpoint& ep) {
+        const std::int64_t delay = ep.failures == 0 ? 0 : backoff.delay_ms(ep.failures - 1);
+        if (delay > 0) {
+            core::Log::note(ep.url + ": reconnecting in " + std::to_string(delay) + " ms");
+        }
+        lws_sul_schedule(context, 0, &ep.reconnect.sul, on_reconnect_timer, delay * LWS_US_PER_MS);
+    }
+
+    static void on_reconnect_timer(lws_sorted_usec_list_t* sul) {
+        auto* ep = static_cast<Endpoint*>(timer_of(sul)->owner);
+        Impl* self = impl_of(ep);
+        self->guard([&] {
+            // OKX refuses more than 3 new connections per second from one IP (§5.2).
+            if (const std::int64_t wait = self->connects.try_take(steady_ms()); wait > 0) {
+                lws_sul_schedule(self->context, 0, &ep->reconnect.sul, on_reconnect_timer,
+                                 wait * LWS_US_PER_MS);
+                return;
+            }
+            self->connect(*ep);
+        });
+    }
+
+    static Impl* impl_of(Endpoint* ep) { return static_cast<Impl*>(ep->impl); }
+
+    void connect(Endpoint& ep) {
+        if (stop || ep.next != nullptr) {
+            return;
+        }
+        auto owned = std::make_unique<Conn>();
+        Conn* conn = owned.get();
+        conn->ep = &ep;
+        conn->id = next_id++;
+        conn->ping.owner = conn;
+        conn->pong.owner = conn;
+        conns.push_back(std::move(owned));
+        ep.next = conn;
+
+        lws_client_connect_info info{};
+        info.context = context;
+        info.address = ep.parts.host.c_str();
+        info.port = ep.parts.port;
+        info.ssl_connection = ep.parts.tls ? LCCSCF_USE_SSL : 0;
+        info.path = ep.parts.path.c_str();
+        info.host = ep.host_header.c_str();
+        info.origin = ep.parts.host.c_str();
+        info.protocol = nullptr; // OKX speaks no subprotocol
+        info.local_protocol_name = kProtocolName;
+        info.opaque_user_data = conn;
+        core::Log::debug(ep.url + ": connecting (connection " + std::to_string(conn->id) + ")");
+        lws* wsi = lws_client_connect_via_info(&info);
+        if (wsi == nullptr && conn->state != Conn::State::kClosed) {
+            // Failed before any callback could say so.
+            conn->destroyed = true;
+            closed(*conn, "cannot start a connection", true);
+        } else if (conn->state != Conn::State::kClosed) {
+            conn->wsi = wsi;
+        }
+    }
+
+    void established(Conn& conn, lws* wsi) {
+        Endpoint& ep = *conn.ep;
+        conn.wsi = wsi;
+        conn.state = Conn::State::kOpen;
+        for (const std::string& op : ep.ops) {
+            queue(conn, op);
+        }
+        conn.last_rx = conn.last_tx = steady_ms();
+        arm_ping(conn);
+        core::Log::debug(ep.url + ": connected (connection " + std::to_string(conn.id) +
+                         "), subscribing to " + std::to_string(ep.args.size()) + " channel(s)");
+        // Without a live connection to overlap with, the new one takes over at once.
+        if (ep.active == nullptr || ep.active->state == Conn::State::kClosed) {
+            promote(conn);
+        }
+    }
+
+    // Makes conn the endpoint's delivering connection; retires the one it replaces.
+    void promote(Conn& conn) {
+        Endpoint& ep = *conn.ep;
+        if (ep.next == &conn) {
+            ep.next = nullptr;
+        }
+        Conn* old = ep.active;
+        ep.active = &conn;
+        if (old != nullptr && old != &conn) {
+            old->retired = true;
+            if (old->state != Conn::State::kClosed) {
+                kill(*old, "notice", "replaced after a service-upgrade notice");
+            }
+            ++stats.disconnects;
+            emit(WsEvent::Kind::kDisconnect, ep, "notice",
+                 "replaced after a service-upgrade notice (64008)");
+        }
+        ++stats.connects;
+        const bool again = ep.connected_once_reported;
+        ep.connected_once_reported = true;
+        ep.ever_connected = true;
+        emit(WsEvent::Kind::kConnect, ep, again ? "reconnect" : "connect", ep.url);
+        if (conn.acks >= ep.args.size() && !ep.args.empty()) {
+            emit(WsEvent::Kind::kSubscribed, ep, "", std::to_string(ep.args.size()));
+        }
+    }
+
+    void queue(Conn& conn, std::string_view text) {
+        std::string buf(LWS_PRE, '\0');
+        buf.append(text);
+        conn.out.push_back(std::move(buf));
+        if (conn.wsi != nullptr) {
+            lws_callback_on_writable(conn.wsi);
+        }
+    }
+
+    int writeable(Conn& conn, lws* wsi) {
+        if (conn.out.empty()) {
+            return 0;
+        }
+        std::string& buf = conn.out.front();
+        const std::size_t len = buf.size() - LWS_PRE;
+        auto* data = reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE);
+        if (lws_write(wsi, data, len, LWS_WRITE_TEXT) < static_cast<int>(len)) {
+            conn.close_cause = "reconnect";
+            conn.close_detail = "cannot write to the connection";
+            return -1;
+        }
+        conn.out.pop_front();
+        conn.last_tx = steady_ms();
+        if (!conn.out.empty()) {
+            lws_callback_on_writable(wsi);
+        }
+        return 0;
+    }
+
+    // Schedules the keepalive check for when ping_after_ms will have passed without a frame
+    // received or sent.
+    void arm_ping(Conn& conn) {
+        const std::int64_t due = std::min(conn.last_rx, conn.last_tx) + options.ping_after_ms;
+        const std::int64_t wait = std::max<std::int64_t>(1, due - steady_ms());
+        lws_sul_schedule(context, 0, &conn.ping.sul, on_ping_timer, wait * LWS_US_PER_MS);
+    }
+
+    static Impl* impl_of(Conn* conn) { return impl_of(conn->ep); }
+
+    // Keepalive (okx-v5-protocol.md §5.2): after ping_after_ms without a frame received, send
+    // the text "ping" and expect an answer within pong_timeout_ms. Also after ping_after_ms
+    // without a frame sent, since a server may count only what the client sends as activity.
+    static void on_ping_timer(lws_sorted_usec_list_t* sul) {
+        auto* conn = static_cast<Conn*>(timer_of(sul)->owner);
+        Impl* self = impl_of(conn);
+        self->guard([&] {
+            if (conn->state != Conn::State::kOpen) {
+                return;
+            }
+            const std::int64_t now = steady_ms();
+            const std::int64_t after = self->options.ping_after_ms;
+            if (!conn->pong_armed &&
+                (now - conn->last_rx >= after || now - conn->last_tx >= after)) {
+                ++self->stats.pings;
+                core::Log::debug(conn->ep->url + ": ping (" + std::to_string(now - conn->last_rx) +
+                                 " ms since the last frame received)");
+                self->queue(*conn, "ping");
+                conn->last_tx = now;
+                conn->pong_armed = true;
+                lws_sul_schedule(self->context, 0, &conn->pong.sul, on_pong_timer,
+                                 self->options.pong_timeout_ms * LWS_US_PER_MS);
+            }
+            self->arm_ping(*conn);
+        });
+    }
+
+    static void on_pong_timer(lws_sorted_usec_list_t* sul) {
+        auto* conn = static_cast<Conn*>(timer_of(sul)->owner);
+        Impl* self = impl_of(conn);
+        self->guard([&] {
+            if (conn->state != Conn::State::kOpen) {
+                return;
+            }
+            core::Log::warning(conn->ep->url + ": no pong within " +
+                               std::to_string(self->options.pong_timeout_ms) +
+                               " ms of a ping: reconnecting");
+            self->kill(*conn, "stall",
+                       "no pong within " + std::to_string(self->options.pong_timeout_ms) + " ms");
+        });
+    }
+
+    // Closes conn from outside its callbacks; CLIENT_CLOSED follows.
+    void kill(Conn& conn, std::string cause, std::string detail) {
+        if (conn.close_cause.empty()) {
+            conn.close_cause = std::move(cause);
+            conn.close_detail = std::move(detail);
+        }
+        lws_sul_cancel(&conn.ping.sul);
+        lws_sul_cancel(&conn.pong.sul);
+        if (conn.wsi != nullptr && conn.state != Conn::State::kClosed) {
+            lws_set_timeout(conn.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        }
+    }
+
+    void receive(Conn& conn, lws* wsi, const char* data, std::size_t len) {
+        if (lws_frame_is_binary(wsi) != 0) {
+            conn.rx_too_long = true; // OKX sends text; a binary frame is dropped whole
+        }
+        if (!conn.rx_too_long) {
+            if (conn.rx.size() + len > kMaxFrame) {
+                conn.rx_too_long = true;
+            } else {
+                conn.rx.append(data, len);
+            }
+        }
+        if (lws_is_final_fragment(wsi) == 0 || lws_remaining_packet_payload(wsi) != 0) {
+            return;
+        }
+        const std::int64_t recv_ts = wall_ms();
+        if (conn.rx_too_long) {
+            core::Log::warning(conn.ep->url + ": dropped a frame that is binary or longer than " +
+                               std::to_string(kMaxFrame) + " bytes");
+            conn.rx.clear();
+            conn.rx_too_long = false;
+            return;
+        }
+        // Cleared even when the frame's handling throws: the next frame starts afresh.
+        struct Clear {
+            std::string& rx;
+            ~Clear() { rx.clear(); }
+        } clear{conn.rx};
+        frame(conn, conn.rx, recv_ts);
+    }
+
+    void frame(Conn& conn, std::string_view text, std::int64_t recv_ts) {
+        Endpoint& ep = *conn.ep;
+        // Any frame shows the connection is alive, as a pong would.
+        conn.last_rx = steady_ms();
+        if (conn.pong_armed) {
+            conn.pong_armed = false;
+            lws_sul_cancel(&conn.pong.sul);
+        }
+        if (conn.retired || stop) {
+            return;
+        }
+        const FrameKind kind = classify_frame(text);
+        const bool deliver = ep.active == &conn;
+        if (deliver) {
+            ++stats.frames;
+            if (owner->on_frame) {
+                owner->on_frame(ep.index, text, recv_ts);
+            }
+        }
+        switch (kind) {
+        case FrameKind::kPush:
+            if (!conn.got_push) {
+                conn.got_push = true;
+                ep.failures = 0;
+            }
+            break;
+        case FrameKind::kEvent:
+            if (auto ev = parse_event_frame(text)) {
+                control(conn, *ev);
+            }
+            break;
+        case FrameKind::kPong:
+        case FrameKind::kMalformed:
+            break; // the consumer of on_frame reports malformed frames
+        }
+    }
+
+    void control(Conn& conn, const WsEventFrame& ev) {
+        Endpoint& ep = *conn.ep;
+        if (ev.event == "subscribe") {
+            ++conn.acks;
+            if (conn.acks == ep.args.size()) {
+                core::Log::debug(ep.url + ": " + std::to_string(conn.acks) +
+                                 " subscription(s) acknowledged");
+                if (ep.active == &conn) {
+                    emit(WsEvent::Kind::kSubscribed, ep, "", std::to_string(conn.acks));
+                } else if (ep.next == &conn) {
+                    // The replacement receives everything now: it takes over (§5.3, 64008).
+                    promote(conn);
+                }
+            }
+        } else if (ev.event == "error") {
+            const std::string what = ev.code + " " + std::string(trim_detail(ev.msg));
+            if (ws_error_action(ev.code) == WsErrorAction::kFatal) {
+                throw core::UsageError(
+                    "okx " + ep.url + " refused: " + what +
+                    " (check --channels and --symbols, and that candle channels go to the "
+                    "business URL and the others to the public URL)");
+            }
+            core::Log::warning(ep.url + ": okx error " + what + ": reconnecting");
+            emit(WsEvent::Kind::kError, ep, "reconnect", what);
+            kill(conn, "reconnect", "okx error " + what);
+        } else if (ev.event == "notice") {
+            if (ev.code == "64008") {
+                if (conn.noticed) {
+                    return;
+                }
+                conn.noticed = true;
+                core::Log::note(ep.url + ": service upgrade notice (64008): switching to a new "
+                                         "connection");
+                emit(WsEvent::Kind::kNotice, ep, "notice", std::string(trim_detail(ev.msg)));
+                if (ep.active == &conn && ep.next == nullptr) {
+                    lws_sul_schedule(context, 0, &ep.reconnect.sul, on_reconnect_timer, 0);
+                }
+            } else {
+                core::Log::note(ep.url + ": okx notice " + ev.code + " " +
+                                std::string(trim_detail(ev.msg)));
+            }
+        } else if (ev.event == "channel-conn-count-error") {
+            core::Log::warning(ep.url + ": okx " + ev.event + " " + ev.code + " " +
+                               std::string(trim_detail(ev.msg)));
+        }
+        // unsubscribe, channel-conn-count, login: nothing to do for public market data
+    }
+
+    // The connection is gone (closed, failed or refused). error: it never opened.
+    void closed(Conn& conn, std::string reason, bool error) {
+        if (conn.state == Conn::State::kClosed) {
+            return;
+        }
+        conn.state = Conn::State::kClosed;
+        conn.wsi = nullptr;
+        lws_sul_cancel(&conn.ping.sul);
+        lws_sul_cancel(&conn.pong.sul);
+        if (shutting_down) {
+            return;
+        }
+        Endpoint& ep = *conn.ep;
+        if (!conn.close_detail.empty()) {
+            reason = conn.close_detail;
+        }
+        if (conn.retired) {
+            return; // its end was reported when it was replaced
+        }
+        if (!conn.got_push) {
+            ++ep.failures;
+        }
+        if (&conn == ep.next) {
+            ep.next = nullptr;
+            ep.last_error = reason;
+            core::Log::warning(ep.url + ": cannot connect: " + reason);
+            if (!ep.ever_connected && ep.failures > options.max_failures) {
+                throw OkxError("",
+                               "cannot connect after " + std::to_string(ep.failures) +
+                                   " attempts: " + reason,
+                               0, ep.url);
+            }
+            if (ep.active == nullptr) {
+                schedule_connect(ep);
+            }
+            return;
+        }
+        if (&conn != ep.active) {
+            return;
+        }
+        ep.active = nullptr;
+        ++stats.disconnects;
+        std::string cause = conn.close_cause;
+        if (cause.empty()) {
+            cause = conn.noticed ? "notice" : "reconnect";
+        }
+        if (cause == "reconnect" || error) {
+            core::Log::warning(ep.url + ": connection lost: " + reason + ": reconnecting");
+        }
+        emit(WsEvent::Kind::kDisconnect, ep, cause, reason);
+        if (ep.next == nullptr) {
+            schedule_connect(ep);
+        }
+    }
+
+    static int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
+                        std::size_t len) {
+        lws_context* ctx = lws_get_context(wsi);
+        auto* self = ctx != nullptr ? static_cast<Impl*>(lws_context_user(ctx)) : nullptr;
+        auto* conn = static_cast<Conn*>(lws_get_opaque_user_data(wsi));
+        if (self == nullptr || conn == nullptr) {
+            return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
+        }
+        int rc = 0;
+        self->guard([&] {
+            switch (reason) {
+            case LWS_CALLBACK_CLIENT_ESTABLISHED:
+                self->established(*conn, wsi);
+                break;
+            case LWS_CALLBACK_CLIENT_RECEIVE:
+                self->receive(*conn, wsi, static_cast<const char*>(in), len);
+                break;
+            case LWS_CALLBACK_CLIENT_WRITEABLE:
+                rc = self->writeable(*conn, wsi);
+                break;
+            case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+                std::string detail = "closed by the server";
+                if (len >= 2 && in != nullptr) {
+                    const auto* b = static_cast<const unsigned char*>(in);
+                    detail += " with code " + std::to_string((b[0] << 8) | b[1]);
+                    if (len > 2) {
+                        detail += " ";
+                        detail.append(trim_detail(
+                            std::string_view(reinterpret_cast<const char*>(b + 2), len - 2)));
+                    }
+                }
+                if (conn->close_detail.empty()) {
+                    conn->close_detail = detail;
+                }
+                break;
+            }
+            case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+                std::string why = in != nullptr && len > 0
+                                      ? std::string(static_cast<const char*>(in), len)
+                                  : in != nullptr ? std::string(static_cast<const char*>(in))
+                                                  : std::string("connection failed");
+                self->closed(*conn, why, true);
+                break;
+            }
+            case LWS_CALLBACK_CLIENT_CLOSED:
+                self->closed(*conn, "closed without a close frame", false);
+                break;
+            case LWS_CALLBACK_WSI_DESTROY:
+                self->closed(*conn, "closed", false);
+                conn->destroyed = true;
+                lws_set_opaque_user_data(wsi, nullptr);
+                break;
+            default:
+                break;
+            }
+        });
+        return rc;
+    }
+
+    static void on_tick(lws_sorted_usec_list_t* sul) {
+        auto* self = static_cast<Impl*>(timer_of(sul)->owner);
+        lws_sul_schedule(self->context, 0, &self->tick.sul, on_tick, kTickUs);
+    }
+
+    // Frees connections libwebsockets is done with.
+    void reap() {
+        std::erase_if(conns, [](const std::unique_ptr<Conn>& c) {
+            return c->destroyed && c->state == Conn::State::kClosed;
+        });
+        stats.held = conns.size();
+    }
+};
+
+namespace {
+
+void lws_to_log(int level, const char* line) {
+    std::string_view text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.remove_suffix(1);
+    }
+    core::Log::debug("libwebsockets " + std::string(level == LLL_ERR ? "error" : "warning") + ": " +
+                     std::string(text));
+}
+
+} // namespace
+
+WsClient::WsClient(WsOptions options) : impl_(std::make_unique<Impl>(options)) {
+    impl_->owner = this;
+    if (options.ping_after_ms < 1 || options.pong_timeout_ms < 1) {
+        throw core::UsageError("the ping and pong intervals must be positive");
+    }
+}
+
+WsClient::~WsClient() {
+    if (impl_->context != nullptr) {
+        impl_->shutting_down = true;
+        lws_context_destroy(impl_->context);
+        impl_->context = nullptr;
+    }
+}
+
+std::size_t WsClient::add_endpoint(const std::string& url, std::vector<WsArg> args) {
+    auto ep = std::make_unique<Endpoint>();
+    ep->index = impl_->endpoints.size();
+    ep->url = url;
+    ep->parts = parse_ws_url(url);
+    const bool default_port = ep->parts.port == (ep->parts.tls ? 443 : 80);
+    const bool v6 = ep->parts.host.find(':') != std::string::npos;
+    ep->host_header = v6 ? "[" + ep->parts.host + "]" : ep->parts.host;
+    if (!default_port) {
+        ep->host_header += ":" + std::to_string(ep->parts.port);
+    }
+    ep->args = std::move(args);
+    ep->ops = subscribe_ops("subscribe", ep->args);
+    ep->reconnect.owner = ep.get();
+    ep->impl = impl_.get();
+    impl_->endpoints.push_back(std::move(ep));
+    return impl_->endpoints.size() - 1;
+}
+
+const std::string& WsClient::url(std::size_t endpoint) const {
+    return impl_->endpoints.at(endpoint)->url;
+}
+
+const WsClient::Stats& WsClient::stats() const {
+    return impl_->stats;
+}
+
+void WsClient::stop() {
+    impl_->stop = true;
+    if (impl_->context != nullptr) {
+        lws_cancel_service(impl_->context);
+    }
+}
+
+void WsClient::run() {
+    Impl& s = *impl_;
+    if (s.context != nullptr) {
+        throw core::RuntimeError("WsClient::run() is already running");
+    }
+    lws_set_log_level(core::Log::enabled(core::Level::kDebug) ? (LLL_ERR | LLL_WARN) : 0,
+                      lws_to_log);
+
+    static constexpr lws_protocols kProtocols[] = {
+        {kProtocolName, &Impl::callback, 0, std::size_t{64} * 1024, 0, nullptr, 0},
+        {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+    };
+    lws_context_creation_info info{};
+    info.port = CONTEXT_PORT_NO_LISTEN;
+    info.protocols = kProtocols;
+    info.user = &s;
+    info.gid = -1;
+    info.uid = -1;
+    const auto secs = static_cast<unsigned>(
+        std::max<std::int64_t>(1, (s.options.connect_timeout_ms + 999) / 1000));
+    info.timeout_secs = secs;
+    info.connect_timeout_secs = secs;
+    bool tls = false;
+    for (const auto& ep : s.endpoints) {
+        tls = tls || ep->parts.tls;
+    }
+    if (tls) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    }
+    s.context = lws_create_context(&info);
+    if (s.context == nullptr) {
+        throw core::RuntimeError("cannot start libwebsockets (out of memory or no TLS support)");
+    }
+    struct Reset {
+        Impl& s;
+        ~Reset() {
+            s.shutting_down = true;
+            lws_sul_cancel(&s.tick.sul);
+            for (const auto& ep : s.endpoints) {
+                lws_sul_cancel(&ep->reconnect.sul);
+            }
+            for (const auto& c : s.conns) {
+                lws_sul_cancel(&c->ping.sul);
+                lws_sul_cancel(&c->pong.sul);
+            }
+            lws_context_destroy(s.context);
+            s.context = nullptr;
+        }
+    } reset{s};
+
+    s.tick.owner = &s;
+    lws_sul_schedule(s.context, 0, &s.tick.sul, Impl::on_tick, kTickUs);
+    for (const auto& ep : s.endpoints) {
+        s.guard([&] { s.schedule_connect(*ep); });
+    }
+    while (!s.stop && !core::interrupted()) {
+        if (on_idle) {
+            s.guard([&] { on_idle(wall_ms()); });
+            if (s.stop) {
+                break;
+            }
+        }
+        if (lws_service(s.context, 0) < 0) {
+            break;
+        }
+        s.reap();
+    }
+    core::Log::debug("websocket: " + std::to_string(s.stats.frames) + " frames, " +
+                     std::to_string(s.stats.connects) + " connects, " +
+                     std::to_string(s.stats.disconnects) + " disconnects, " +
+                     std::to_string(s.stats.pings) + " pings, " + std::to_string(s.conns.size()) +
+                     " connection records held");
+    if (s.error) {
+        std::rethrow_exception(s.error);
+    }
+}
+
+} // namespace okxkit::okx

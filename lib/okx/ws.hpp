@@ -1,0 +1,164 @@
+// The OKX WebSocket client on libwebsockets: connections, subscriptions, keepalive, reconnects.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace okxkit::okx {
+
+// OKX's WebSocket endpoints (okx-v5-protocol.md §0): live and demo ("paper") trading.
+inline constexpr std::string_view kProductionWsPublicUrl = "wss://ws.okx.com:8443/ws/v5/public";
+inline constexpr std::string_view kProductionWsBusinessUrl = "wss://ws.okx.com:8443/ws/v5/business";
+inline constexpr std::string_view kDemoWsPublicUrl = "wss://wspap.okx.com:8443/ws/v5/public";
+inline constexpr std::string_view kDemoWsBusinessUrl = "wss://wspap.okx.com:8443/ws/v5/business";
+
+// A ws:// or wss:// URL taken apart.
+struct WsUrl {
+    bool tls = false;
+    std::string host; // without brackets for an IPv6 literal
+    int port = 0;     // 80 or 443 when the URL names none
+    std::string path; // "/ws/v5/public"; "/" when the URL has none
+};
+
+// Parses ws[s]://host[:port][/path]. Throws core::UsageError naming the URL otherwise.
+WsUrl parse_ws_url(std::string_view url);
+
+// One subscription: {"channel":"candle1m","instId":"BTC-USDT"}.
+struct WsArg {
+    std::string channel;
+    std::string inst_id;
+};
+
+// OKX's limits on one subscribe message (okx-v5-protocol.md §5.2: at most 64 KB), with room.
+inline constexpr std::size_t kMaxArgsPerOp = 100;
+inline constexpr std::size_t kMaxOpBytes = std::size_t{32} * 1024;
+
+// The text of the "subscribe" (or "unsubscribe") requests for args, in order: as few messages
+// as the limits allow, each with at most max_args args and max_bytes bytes. O(total size).
+std::vector<std::string> subscribe_ops(std::string_view op, const std::vector<WsArg>& args,
+                                       std::size_t max_args = kMaxArgsPerOp,
+                                       std::size_t max_bytes = kMaxOpBytes);
+
+// What a received text frame is. A data push ({"arg":...,"data":...}) is recognised by its
+// first bytes, without parsing, so the cost on the hot path is O(1); anything else is parsed.
+enum class FrameKind {
+    kPush,      // market data: {"arg":{...},"data":[...]} (whether well-formed is not checked)
+    kPong,      // the text "pong" answering our "ping"
+    kEvent,     // {"event":...}: acks, errors, notices
+    kMalformed, // not JSON, or JSON of no known shape
+};
+FrameKind classify_frame(std::string_view text);
+
+// A control frame {"event":...} (okx-v5-protocol.md §5.3), fields "" when absent.
+struct WsEventFrame {
+    std::string event; // subscribe, unsubscribe, error, notice, channel-conn-count, ...
+    std::string code;
+    std::string msg;
+    std::string channel; // of arg, for acks
+    std::string inst_id; // of arg, for acks
+    std::string conn_id;
+};
+
+// Parses an event frame; nullopt when text is not a JSON object with a string "event".
+std::optional<WsEventFrame> parse_event_frame(std::string_view text);
+
+// What a client does about an error event: codes that a new connection can fix (60014 too
+// frequent, 64007 internal error, okx-v5-protocol.md §6.3) are retried; every other code
+// (60018 wrong URL or channel, 64001 channel moved to /business, 60012 invalid request, ...)
+// is a configuration error that retrying would only repeat.
+enum class WsErrorAction { kReconnect, kFatal };
+WsErrorAction ws_error_action(std::string_view code);
+
+struct WsOptions {
+    std::int64_t ping_after_ms = 25000;  // send "ping" after this long without a frame (< 30 s)
+    std::int64_t pong_timeout_ms = 5000; // then reconnect when nothing comes back in this long
+    std::int64_t connect_timeout_ms = 10000;
+    int max_failures = 5; // failed connection attempts in a row, before the first success, that
+                          // end run() with OkxError (exit 5); once connected, retried forever
+    std::int64_t backoff_base_ms = 500; // reconnect delays: exponential with jitter (Backoff)
+    std::int64_t backoff_cap_ms = 10000;
+    double connects_per_second = 2.4; // OKX allows 3 new connections per second per IP
+    std::uint64_t seed = 1;           // backoff jitter
+};
+
+// Something that happened to a connection, as reported to WsClient::on_event.
+struct WsEvent {
+    enum class Kind {
+        kConnect,    // the connection is up and its subscriptions were sent
+        kSubscribed, // every subscription of the connection was acknowledged
+        kDisconnect, // the connection is gone (cause says why); a new one is on its way
+        kNotice,     // OKX announced a service upgrade (64008): a new connection is opened
+        kError,      // an error event OKX sent that a reconnect may fix (detail says which)
+    };
+    Kind kind = Kind::kConnect;
+    std::size_t endpoint = 0;
+    std::int64_t recv_ts = 0; // wall clock, ms
+    // kDisconnect: "reconnect" (dropped or failed), "stall" (no pong), "notice" (64008).
+    // kConnect: "connect" for the first connection of the endpoint, "reconnect" afterwards.
+    std::string cause;
+    std::string detail; // for people: close code and reason, the error, the notice
+};
+
+// Short name of an event kind: connect, subscribed, disconnect, notice, error.
+std::string_view event_name(WsEvent::Kind kind);
+
+// A single-threaded OKX WebSocket client: one connection per endpoint URL, each with its own
+// subscriptions. It subscribes on connect (batched, subscribe_ops), reads the acks, sends the
+// text "ping" after ping_after_ms without any received frame and reconnects when nothing
+// arrives within pong_timeout_ms after it, reconnects with exponential backoff and jitter
+// after a drop and subscribes again, and answers notice 64008 by opening a new connection
+// before the old one is closed. Every received text frame goes to on_frame with its local
+// receive time (the wall clock enters okxkit here). Not thread-safe; run() is the event loop.
+class WsClient {
+public:
+    explicit WsClient(WsOptions options);
+    ~WsClient();
+    WsClient(const WsClient&) = delete;
+    WsClient& operator=(const WsClient&) = delete;
+
+    // Adds an endpoint (ws:// or wss:// URL, checked here: UsageError) with its subscriptions,
+    // before run(). Returns its index, used in on_frame and on_event.
+    std::size_t add_endpoint(const std::string& url, std::vector<WsArg> args);
+    [[nodiscard]] const std::string& url(std::size_t endpoint) const;
+
+    // Every text frame received (pushes, acks, errors, "pong"), in arrival order.
+    std::function<void(std::size_t endpoint, std::string_view frame, std::int64_t recv_ts)>
+        on_frame;
+    // Connects, disconnects, notices (see WsEvent).
+    std::function<void(const WsEvent& event)> on_event;
+    // Called before each wait for the network, with the wall clock: flush output here.
+    std::function<void(std::int64_t now_ms)> on_idle;
+
+    // Connects every endpoint and serves them until stop() is called (from a callback) or
+    // SIGINT/SIGTERM arrives. Exceptions thrown by the callbacks end run() and are rethrown
+    // from it. Throws core::UsageError when OKX rejects a subscription (see ws_error_action),
+    // OkxError (exit 5) when no connection could be made after max_failures attempts,
+    // core::RuntimeError when libwebsockets cannot start.
+    void run();
+    // Ends run() after the current callback.
+    void stop();
+
+    // Counters for diagnostics and tests.
+    struct Stats {
+        std::uint64_t frames = 0;
+        std::uint64_t connects = 0;
+        std::uint64_t disconnects = 0;
+        std::uint64_t pings = 0;
+        std::uint64_t held = 0; // connection records not yet freed when run() last looked
+    };
+    [[nodiscard]] const Stats& stats() const;
+
+    // The wall clock in ms since the epoch: the one clock of the live path.
+    static std::int64_t wall_ms();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace okxkit::okx

@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# okx-stream live mode against tests/fake-okx: WebSocket candles, tickers and trades; every
+# candle exactly once and in order through dropped connections, pong stalls, 64008 notices,
+# duplicated, skipped and malformed pushes; gaps, backfill, health, store, tape, signals.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+FAKE=${OKXKIT_BUILD_DIR:-$OKXKIT_SOURCE_DIR/build}/tests/fake-okx/fake-okx
+T0=1617321600000 # 2021-04-02T00:00:00Z: the first bar of the test data and the fake's clock
+INSTS="ADA-USDT BTC-USDT ETH-USDT XRP-USDT"
+
+setup() {
+    T=$BATS_TEST_TMPDIR
+    mkdir -p "$T/data"
+    # A price walk per instrument, 1,500 1m bars from T0, numbers written canonically (no
+    # trailing zeros) so the expected messages are the CSV fields as they are.
+    local seed=1
+    for inst in $INSTS; do
+        awk -v n=1500 -v seed=$seed -v t0=$T0 '
+            function canon(x, s) { s = sprintf("%.2f", x); sub(/0+$/, "", s); sub(/\.$/, "", s); return s }
+            BEGIN { srand(seed); print "ts_ms,open,high,low,close,volume"; p = 100 * seed
+                for (i = 0; i < n; i++) {
+                    o = canon(p); c = canon(p + (rand() - 0.5) * 2); if (c + 0 < 1) c = 1
+                    h = canon((o + 0 > c + 0 ? o : c) + rand()); l = canon((o + 0 < c + 0 ? o : c) - rand())
+                    if (l + 0 < 0.5) l = 0.5
+                    printf "%d,%s,%s,%s,%s,%s\n", t0 + i * 60000, o, h, l, c, canon(1 + rand() * 10)
+                    p = c } }' > "$T/data/${inst}_1m.csv"
+        seed=$((seed + 1))
+    done
+}
+
+teardown() {
+    [ -n "${STREAM_PID:-}" ] && kill "$STREAM_PID" 2>/dev/null && wait "$STREAM_PID" 2>/dev/null
+    [ -n "${FAKE_PID:-}" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
+    return 0
+}
+
+# Starts fake-okx with its clock at T0 and the given options; sets PORT and the URL options.
+start_fake() {
+    rm -f "$T/port"
+    "$FAKE" --data "$T/data" --now "$T0" --port-file "$T/port" --log "$T/requests.log" "$@" \
+        2> "$T/fake.err" &
+    FAKE_PID=$!
+    for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+    [ -s "$T/port" ] || fail "fake-okx did not start: $(cat "$T/fake.err")"
+    PORT=$(cat "$T/port")
+    URLS=(--rest-url "http://127.0.0.1:$PORT" --ws-public-url "ws://127.0.0.1:$PORT/ws/v5/public"
+          --ws-business-url "ws://127.0.0.1:$PORT/ws/v5/business")
+}
+
+# okx-stream live against the fake, all four instruments.
+live() {
+    okx-stream "${URLS[@]}" --symbols "${INSTS// /,}" "$@"
+}
+
+# ms of bar N after T0.
+bar() { echo $((T0 + $1 * 60000)); }
+
+# Checks that FILE holds every candle of the test data with T0 <= ts < UNTIL once, in order
+# per instrument, equal to the source (recv_ts and vol_quote aside).
+check_candles() { # FILE UNTIL
+    for inst in $INSTS; do
+        awk -F, -v inst="$inst" -v to="$2" 'NR > 1 && $1 < to {
+            printf "{\"type\":\"candle\",\"v\":1,\"ts\":%s,\"inst\":\"%s\",\"bar\":\"1m\",\"o\":%s,\"h\":%s,\"l\":%s,\"c\":%s,\"vol\":%s,\"confirm\":true}\n", $1, inst, $2, $3, $4, $5, $6
+        }' "$T/data/${inst}_1m.csv" > "$T/want"
+        jq -c --arg i "$inst" 'select(.type == "candle" and .inst == $i) | del(.vol_quote, .recv_ts)' \
+            "$1" > "$T/got"
+        diff "$T/want" "$T/got" > "$T/diff" || fail "$inst: $(head -5 "$T/diff")"
+    done
+}
+
+# Checks that every gap in FILE has cause CAUSE and is followed, for its instrument, by the
+# candles from its first missing bar on.
+check_gaps() { # FILE CAUSE
+    run jq -r 'select(.type == "gap") | .cause' "$1"
+    for c in "${lines[@]}"; do [ "$c" = "$2" ] || fail "gap cause $c, want $2"; done
+    jq -c 'select(.type == "gap" or .type == "candle") | [.type, .inst, .ts, .to]' "$1" |
+        awk -F'[],[]' '$2 == "\"gap\"" { want[$3] = $4; to[$3] = $5; next }
+            ($3 in want) { if ($4 != want[$3]) { print "after the gap of " $3 " came " $4 ", not " want[$3]; exit 1 }
+                           delete want[$3] }' || fail "a gap is not followed by its backfill"
+}
+
+# Sliding 2-second windows of the fake's request log: never more than OKX allows.
+check_pacing() {
+    jq -r '[.path, .t_ms] | @tsv' "$T/requests.log" | awk -F'\t' '
+        { n[$1]++; t[$1, n[$1]] = $2 }
+        END { for (p in n) { j = 1; for (i = 1; i <= n[p]; i++) {
+                  while (t[p, i] - t[p, j] >= 2000) j++
+                  if (i - j + 1 > m[p]) m[p] = i - j + 1 }
+              if (p ~ /market\/candles$/ && m[p] > 40) exit 1
+              if (p ~ /history-candles/ && m[p] > 20) exit 1 } }' || fail "too many requests in 2 s"
+    run grep -c '"status":429' "$T/requests.log"
+    assert_output 0
+}
+
+@test "candles, tickers and trades of every instrument, in order, each with recv_ts" {
+    start_fake --ws-interval-ms 5
+    run --separate-stderr live --channels candle1m,tickers,trades --until "$(bar 100)"
+    assert_success
+    printf '%s\n' "${lines[@]}" > "$T/out"
+    check_candles "$T/out" "$(bar 100)"
+    for kind in ticker trade; do
+        for inst in $INSTS; do
+            n=$(jq -c --arg i "$inst" --arg k "$kind" 'select(.type == $k and .inst == $i)' "$T/out" | wc -l)
+            [ "$n" -ge 90 ] || fail "$n ${kind}s of $inst"
+        done
+    done
+    jq -e -s 'all(.[]; (.recv_ts | type) == "number" and .recv_ts > 1700000000000)' "$T/out" >/dev/null
+    jq -e -s '[.[] | select(.type == "ticker" and .inst == "BTC-USDT")] | .[0] | (.bid < .last and .last < .ask and .bid_sz == 1)' "$T/out" >/dev/null
+    run grep -c '"type":"gap"' "$T/out"
+    assert_output 0
+    [[ $stderr != *error* && $stderr != *warning* ]] || fail "$stderr"
+}
+
+@test "a connection dropped every 100 pushes: every candle once, in order, a gap where bars were lost" {
+    start_fake --ws-interval-ms 5 --ws-drop-every 100
+    live --channels candle1m --until "$(bar 400)" --health > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 400)"
+    check_gaps "$T/out" reconnect
+    gaps=$(grep -c '"type":"gap"' "$T/out")
+    drops=$(jq -c 'select(.type == "health" and .event == "disconnect")' "$T/out" | wc -l)
+    [ "$drops" -ge 3 ] || fail "$drops disconnects"
+    [ "$gaps" -ge 1 ] || fail "no gap after $drops drops"
+    # One gap per instrument and drop at most: the holes of one drop are reported once.
+    [ "$gaps" -le $((drops * 4)) ] || fail "$gaps gaps for $drops drops"
+    [ "$(grep -c 'connection lost' "$T/err")" -eq "$drops" ]
+    check_pacing
+}
+
+@test "no pong: the stall is noticed, the connection replaced, every candle still once" {
+    start_fake --ws-interval-ms 100 --ws-no-pong
+    live --channels candle1m --until "$(bar 20)" --ping-after 30ms --pong-timeout 30ms --health \
+        > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 20)"
+    check_gaps "$T/out" stall
+    stalls=$(jq -c 'select(.type == "health" and .event == "disconnect" and (.detail | startswith("stall")))' "$T/out" | wc -l)
+    [ "$stalls" -ge 3 ] || fail "$stalls stalls"
+    grep -q 'no pong within 30 ms' "$T/err"
+}
+
+@test "notice 64008: a new connection before the old one closes, every candle still once" {
+    start_fake --ws-interval-ms 5 --ws-notice-every 60
+    live --channels candle1m --until "$(bar 300)" --health > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 300)"
+    check_gaps "$T/out" notice
+    notices=$(jq -c 'select(.type == "health" and .event == "disconnect" and (.detail | startswith("notice")))' "$T/out" | wc -l)
+    [ "$notices" -ge 2 ] || fail "$notices notices"
+    # A notice is routine, not an error.
+    run grep -c 'error' "$T/err"
+    assert_output 0
+}
+
+@test "malformed frames never stop the stream and each is reported once" {
+    start_fake --ws-interval-ms 5 --ws-malformed-every 7
+    live --channels candle1m,tickers,trades --until "$(bar 150)" --record "$T/tape" \
+        > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 150)"
+    # The tape holds every frame received: count the bad ones there, independently.
+    bad=$(jq -r 'select(.tape == "ws") | .frame | (fromjson? // "bad") |
+                 if . == "bad" then "bad" elif (.data | type) == "array" and
+                    any(.data[]; (type == "array" and length < 9) or (type == "object" and (has("ts") | not)))
+                 then "bad" else empty end' "$T/tape" | wc -l)
+    [ "$bad" -ge 20 ] || fail "only $bad bad frames on the tape"
+    [ "$(grep -c 'malformed frame skipped' "$T/err")" -eq "$bad" ] ||
+        fail "$(grep -c 'malformed frame skipped' "$T/err") reports for $bad bad frames"
+}
+
+@test "duplicated pushes are written once; skipped confirms are fetched from REST without a gap" {
+    start_fake --ws-interval-ms 5 --ws-dup-every 3 --ws-skip-every 17
+    live --channels candle1m --until "$(bar 120)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 120)"
+    run grep -c '"type":"gap"' "$T/out"
+    assert_output 0
+    # One request per skipped confirm (480 confirmed bars, every 17th skipped).
+    [ "$(grep -c 'market/candles' "$T/requests.log")" -ge 20 ]
+}
+
+@test "--partial adds each forming update (confirm:false) before the confirmed bar" {
+    start_fake --ws-interval-ms 5
+    live --channels candle1m --partial --until "$(bar 50)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    jq -c 'select(.confirm == true)' "$T/out" > "$T/confirmed"
+    check_candles "$T/confirmed" "$(bar 50)"
+    partial=$(jq -c 'select(.type == "candle" and .confirm == false)' "$T/out" | wc -l)
+    [ "$partial" -ge 190 ] || fail "$partial forming updates"
+    # Per instrument and bar: the forming update comes first, the confirmed bar last.
+    jq -r 'select(.type == "candle") | "\(.inst) \(.ts) \(.confirm)"' "$T/out" |
+        awk '{ k = $1 " " $2 } $3 == "true" { done[k] = 1; next } (k in done) { print "update after confirm: " k; exit 1 }'
+}
+
+@test "--store keeps the confirmed candles, the run and the health events" {
+    start_fake --ws-interval-ms 5 --ws-drop-every 150
+    live --channels candle1m --until "$(bar 200)" --store "$T/s.db" --run l1 > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    run sqlite3 "$T/s.db" "SELECT COUNT(*), COUNT(DISTINCT inst), MIN(ts), MAX(ts) FROM candles; SELECT status, count FROM runs WHERE run_id = 'l1'"
+    assert_output "800|4|$T0|$(bar 199)"$'\n'"ok|800"
+    run sqlite3 "$T/s.db" "SELECT COUNT(*) FROM candles WHERE source = 'okx:ws'"
+    [ "$output" -gt 100 ]
+    run sqlite3 "$T/s.db" "SELECT DISTINCT event FROM health WHERE run_id = 'l1' ORDER BY 1"
+    assert_line connect
+    assert_line disconnect
+    assert_line reconnect
+    # No health line on stdout without --health.
+    run grep -c '"type":"health"' "$T/out"
+    assert_output 0
+}
+
+@test "--record keeps every frame; --replay of the tape writes the same bytes, offline" {
+    start_fake --ws-interval-ms 5 --ws-drop-every 200 --ws-malformed-every 23 --ws-dup-every 5
+    live --channels candle1m,trades --partial --health --until "$(bar 60)" --record "$T/tape" \
+        > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=
+    head -1 "$T/tape" | jq -e '.tape == "header" and .mode == "live" and .args.channels == ["candle1m","trades"]' >/dev/null
+    jq -e -s 'all(.[]; (.recv_ts | type) == "number")' "$T/tape" >/dev/null
+    [ "$(grep -c '"tape":"ws"' "$T/tape")" -gt 200 ]
+    jq -e -s 'any(.[]; .tape == "ws-event" and .event == "disconnect" and (.detail | startswith("reconnect: ")))' "$T/tape" >/dev/null
+    # Every line written carries the receive time of a frame on the tape.
+    jq -r 'select(.tape == "ws") | .recv_ts' "$T/tape" | sort -u > "$T/tape_ts"
+    jq -r 'select(.recv_ts) | .recv_ts' "$T/out" | sort -u > "$T/out_ts"
+    [ -z "$(comm -13 "$T/tape_ts" "$T/out_ts")" ] || fail "recv_ts not on the tape"
+    # The replay needs the backfills too: they are on the tape.
+    [ "$(jq -c 'select(.tape == "rest" and (.req | startswith("/api/v5/market/candles")))' "$T/tape" | wc -l)" -ge 1 ]
+    okx-stream --replay "$T/tape" > "$T/replayed" 2> "$T/replayed.err" ||
+        fail "replay: exit $?: $(cat "$T/replayed.err")"
+    cmp "$T/out" "$T/replayed"
+    # The same malformed frames are reported again.
+    [ "$(grep -c 'malformed frame' "$T/replayed.err")" -eq "$(grep -c 'malformed frame' "$T/err")" ]
+}
+
+@test "SIGINT while streaming: lines already flushed, exit 130, the store run closed" {
+    start_fake --ws-interval-ms 50
+    # Started directly (not through a function) so that $! is okx-stream itself.
+    okx-stream "${URLS[@]}" --symbols "${INSTS// /,}" --channels candle1m,tickers \
+        --store "$T/s.db" > "$T/out" 2> "$T/err" &
+    STREAM_PID=$!
+    # The lines reach the pipe while the stream is still running (flushed per burst).
+    for _ in $(seq 100); do [ "$(grep -c candle "$T/out")" -ge 8 ] && break; sleep 0.05; done
+    [ "$(grep -c candle "$T/out")" -ge 8 ] || fail "nothing flushed: $(cat "$T/err")"
+    kill -INT "$STREAM_PID"
+    status=0; wait "$STREAM_PID" || status=$?; STREAM_PID=
+    [ "$status" -eq 130 ] || fail "exit $status: $(cat "$T/err")"
+    [ "$(tail -c 1 "$T/out" | od -An -c | tr -d ' ')" = '\n' ]
+    run sqlite3 "$T/s.db" "SELECT status FROM runs"
+    assert_output interrupted
+    [ "$(sqlite3 "$T/s.db" 'SELECT COUNT(*) FROM candles')" -eq "$(grep -c '"type":"candle"' "$T/out")" ]
+}
+
+@test "a channel OKX refuses is a configuration error, reported once (exit 2)" {
+    start_fake --ws-interval-ms 5
+    run live --channels books5 --until "$(bar 5)"
+    assert_failure 2
+    assert_output --partial "60018"
+    [ "$(grep -c 60018 <<<"$output")" -eq 1 ]
+}
+
+@test "a WebSocket that never answers is exit 5 after the retries" {
+    start_fake
+    run okx-stream --rest-url "http://127.0.0.1:$PORT" --ws-business-url ws://127.0.0.1:1/ws/v5/business \
+        --symbols BTC-USDT --channels candle1m --retries 1
+    assert_failure 5
+    assert_output --partial "ws://127.0.0.1:1/ws/v5/business"
+    assert_output --partial "cannot connect"
+}
+
+@test "live options are checked before anything is sent" {
+    run okx-stream --channels candle7m
+    assert_failure 2
+    assert_output --partial "candle7m"
+    run okx-stream --channels candle1m --backfill 1h
+    assert_failure 2
+    run okx-stream --channels tickers --ws-public-url http://example.com/ws
+    assert_failure 2
+    assert_output --partial "--ws-public-url"
+    run okx-stream --channels tickers --ping-after 0s
+    assert_failure 2
+    run okx-stream --channels tickers --depth 0
+    assert_failure 2
+    OKX_WS_BUSINESS_URL=wss://nowhere run okx-stream --channels candle1m --until x
+    assert_failure 2
+    assert_output --partial "--until"
+}
