@@ -69,4 +69,24 @@ void check_symbols(const std::vector<std::string>& symbols,
     }
 }
 
+void verify_symbols(RestClient& client, const std::vector<std::string>& symbols,
+                    store::Store* store, std::int64_t updated_ms) {
+    std::vector<std::string> types;
+    for (const auto& inst : symbols) {
+        std::string type = inst_type_of(inst);
+        if (std::find(types.begin(), types.end(), type) == types.end()) {
+            types.push_back(type);
+        }
+    }
+    std::vector<store::InstrumentRow> listed;
+    for (const auto& type : types) {
+        auto rows = fetch_instruments(client, type);
+        if (store != nullptr) {
+            store::save_instruments(*store, type, rows, updated_ms);
+        }
+        listed.insert(listed.end(), rows.begin(), rows.end());
+    }
+    check_symbols(symbols, listed);
+}
+
 } // namespace okxkit::okx

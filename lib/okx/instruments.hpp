@@ -21,4 +21,9 @@ std::vector<store::InstrumentRow> fetch_instruments(RestClient& client, std::str
 void check_symbols(const std::vector<std::string>& symbols,
                    const std::vector<store::InstrumentRow>& list);
 
+// Fetches OKX's list for the instrument types of symbols, keeps it in store (when given, stamped
+// updated_ms) and checks every symbol against it (see check_symbols). One request per type.
+void verify_symbols(RestClient& client, const std::vector<std::string>& symbols,
+                    store::Store* store, std::int64_t updated_ms);
+
 } // namespace okxkit::okx

@@ -106,22 +106,7 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
     }
 
     // Check the symbols against OKX's list (and keep the list in the store).
-    std::vector<std::string> types;
-    for (const auto& inst : opts.insts) {
-        std::string type = okx::inst_type_of(inst);
-        if (std::find(types.begin(), types.end(), type) == types.end()) {
-            types.push_back(type);
-        }
-    }
-    std::vector<store::InstrumentRow> listed;
-    for (const auto& type : types) {
-        auto rows = okx::fetch_instruments(client, type);
-        if (sink) {
-            store::save_instruments(sink->store(), type, rows, now);
-        }
-        listed.insert(listed.end(), rows.begin(), rows.end());
-    }
-    okx::check_symbols(opts.insts, listed);
+    okx::verify_symbols(client, opts.insts, sink ? &sink->store() : nullptr, now);
 
     // Sorted instrument order gives the replay tie-break (time, then instrument).
     std::vector<std::string> insts = opts.insts;

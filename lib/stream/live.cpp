@@ -1131,22 +1131,8 @@ namespace {
 // Checks the symbols against OKX's instrument list (keeping the list in the store): a symbol
 // OKX does not list would only come back as a subscription error (60018).
 void check_instruments(okx::RestClient& client, const LiveOptions& opts, store::CandleRun* sink) {
-    std::vector<std::string> types;
-    for (const auto& inst : opts.insts) {
-        std::string type = okx::inst_type_of(inst);
-        if (std::find(types.begin(), types.end(), type) == types.end()) {
-            types.push_back(type);
-        }
-    }
-    std::vector<store::InstrumentRow> listed;
-    for (const auto& type : types) {
-        auto rows = okx::fetch_instruments(client, type);
-        if (sink != nullptr) {
-            store::save_instruments(sink->store(), type, rows, okx::WsClient::wall_ms());
-        }
-        listed.insert(listed.end(), rows.begin(), rows.end());
-    }
-    okx::check_symbols(opts.insts, listed);
+    okx::verify_symbols(client, opts.insts, sink != nullptr ? &sink->store() : nullptr,
+                        okx::WsClient::wall_ms());
 }
 
 struct EndpointPlan {
