@@ -254,10 +254,13 @@ struct Conn {
     std::string close_detail;
     Timer ping{};
     Timer pong{};
-    std::int64_t last_rx = 0; // steady ms of the last frame received
-    std::int64_t last_tx = 0; // steady ms of the last frame sent
-    bool pong_armed = false;  // a ping is out and waits for an answer
-    bool destroyed = false;   // libwebsockets has let go of it
+    std::int64_t last_rx = 0;         // steady ms of the last frame received
+    std::int64_t last_tx = 0;         // steady ms of the last frame sent
+    bool pong_armed = false;          // a ping is out and waits for an answer
+    bool destroyed = false;           // libwebsockets has let go of it
+    std::vector<WsArg> resubscribing; // resubscribes whose subscribe ack is still due
+    std::int64_t ops_since = 0;       // steady ms: start of the hour requests are counted in
+    std::size_t ops = 0;              // subscribe/unsubscribe requests sent in that hour
 };
 
 struct Endpoint {
@@ -395,6 +398,8 @@ struct WsClient::Impl {
             queue(conn, op);
         }
         conn.last_rx = conn.last_tx = steady_ms();
+        conn.ops_since = conn.last_tx;
+        conn.ops = ep.ops.size();
         arm_ping(conn);
         core::Log::debug(ep.url + ": connected (connection " + std::to_string(conn.id) +
                          "), subscribing to " + std::to_string(ep.args.size()) + " channel(s)");
@@ -595,6 +600,13 @@ struct WsClient::Impl {
     void control(Conn& conn, const WsEventFrame& ev) {
         Endpoint& ep = *conn.ep;
         if (ev.event == "subscribe") {
+            const auto resub = std::find_if(
+                conn.resubscribing.begin(), conn.resubscribing.end(),
+                [&](const WsArg& a) { return a.channel == ev.channel && a.inst_id == ev.inst_id; });
+            if (resub != conn.resubscribing.end()) {
+                conn.resubscribing.erase(resub);
+                return;
+            }
             ++conn.acks;
             if (conn.acks == ep.args.size()) {
                 core::Log::debug(ep.url + ": " + std::to_string(conn.acks) +
@@ -828,6 +840,37 @@ void WsClient::stop() {
     if (impl_->context != nullptr) {
         lws_cancel_service(impl_->context);
     }
+}
+
+void WsClient::resubscribe(std::size_t endpoint, const WsArg& arg) {
+    Impl& s = *impl_;
+    Endpoint& ep = *s.endpoints.at(endpoint);
+    Conn* conn = ep.active;
+    if (conn == nullptr || conn->state != Conn::State::kOpen || conn->retired ||
+        !conn->close_cause.empty()) {
+        return;
+    }
+    const std::int64_t now = Impl::steady_ms();
+    if (now - conn->ops_since >= 3'600'000) {
+        conn->ops_since = now;
+        conn->ops = 0;
+    }
+    if (conn->ops + 2 > kMaxOpsPerHour) {
+        core::Log::warning(ep.url + ": " + std::to_string(conn->ops) +
+                           " subscribe requests within the hour (OKX allows 480): reconnecting "
+                           "instead of resubscribing " +
+                           arg.channel + " " + arg.inst_id);
+        s.kill(*conn, "reconnect",
+               "resubscribe limit: " + std::to_string(conn->ops) + " requests within the hour");
+        return;
+    }
+    const std::vector<WsArg> one{arg};
+    s.queue(*conn, subscribe_ops("unsubscribe", one).front());
+    s.queue(*conn, subscribe_ops("subscribe", one).front());
+    conn->ops += 2;
+    conn->resubscribing.push_back(arg);
+    ++s.stats.resubscribes;
+    core::Log::debug(ep.url + ": resubscribing " + arg.channel + " " + arg.inst_id);
 }
 
 void WsClient::run() {

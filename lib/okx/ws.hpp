@@ -37,6 +37,9 @@ struct WsArg {
 // OKX's limits on one subscribe message (okx-v5-protocol.md §5.2: at most 64 KB), with room.
 inline constexpr std::size_t kMaxArgsPerOp = 100;
 inline constexpr std::size_t kMaxOpBytes = std::size_t{32} * 1024;
+// OKX allows 480 subscribe, unsubscribe and login requests per hour and connection (§5.2);
+// a client keeps below this many, with room.
+inline constexpr std::size_t kMaxOpsPerHour = 400;
 
 // The text of the "subscribe" (or "unsubscribe") requests for args, in order: as few messages
 // as the limits allow, each with at most max_args args and max_bytes bytes. O(total size).
@@ -143,12 +146,22 @@ public:
     // Ends run() after the current callback.
     void stop();
 
+    // Starts one subscription of the endpoint afresh on its delivering connection: sends
+    // "unsubscribe" then "subscribe" for arg, as OKX asks of a client whose `books` sequence
+    // broke (§5.4; the subscribe brings a new snapshot). Their acks do not count as the
+    // connection's own subscriptions. Does nothing without an open connection, since the next
+    // one subscribes to everything anyway. When the connection has sent kMaxOpsPerHour
+    // requests within the hour, it is replaced instead (a disconnect with cause "reconnect").
+    // Call it from a callback of run().
+    void resubscribe(std::size_t endpoint, const WsArg& arg);
+
     // Counters for diagnostics and tests.
     struct Stats {
         std::uint64_t frames = 0;
         std::uint64_t connects = 0;
         std::uint64_t disconnects = 0;
         std::uint64_t pings = 0;
+        std::uint64_t resubscribes = 0;
         std::uint64_t held = 0; // connection records not yet freed when run() last looked
     };
     [[nodiscard]] const Stats& stats() const;

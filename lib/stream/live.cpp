@@ -8,6 +8,7 @@
 #include "core/message.hpp"
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
+#include "okx/book.hpp"
 #include "okx/envelope.hpp"
 #include "okx/instruments.hpp"
 #include "okx/tape.hpp"
@@ -376,10 +377,9 @@ ChannelSpec parse_channel(std::string_view name) {
         return spec;
     }
     static constexpr std::pair<std::string_view, ChannelSpec::Kind> kPublic[] = {
-        {"tickers", ChannelSpec::Kind::kTickers},
-        {"trades", ChannelSpec::Kind::kTrades},
-        {"books5", ChannelSpec::Kind::kBooks5},
-        {"bbo-tbt", ChannelSpec::Kind::kBboTbt},
+        {"tickers", ChannelSpec::Kind::kTickers}, {"trades", ChannelSpec::Kind::kTrades},
+        {"books5", ChannelSpec::Kind::kBooks5},   {"bbo-tbt", ChannelSpec::Kind::kBboTbt},
+        {"books", ChannelSpec::Kind::kBooks},
     };
     for (const auto& [n, kind] : kPublic) {
         if (name == n) {
@@ -390,7 +390,7 @@ ChannelSpec parse_channel(std::string_view name) {
     }
     throw core::UsageError("--channels: \"" + std::string(name) +
                            "\" is not a channel okx-stream knows (candle<BAR> such as candle1m, "
-                           "tickers, trades, books5, bbo-tbt)");
+                           "tickers, trades, books5, bbo-tbt, books)");
 }
 
 std::vector<okx::RestCandle> RestCandleSource::fetch(const std::string& inst, core::Bar bar,
@@ -425,6 +425,10 @@ struct LiveSession::Impl {
         std::int64_t partial_ts = kNone;
         std::string partial_sig; // the forming update last written (--partial)
         bool unknown_noted = false;
+        // books
+        std::unique_ptr<okx::OrderBook> book;
+        bool resyncing = false;    // a resubscribe was asked for and its snapshot has not come
+        bool after_notice = false; // its connection was replaced after a notice (64008)
     };
 
     Impl(SessionOptions o, core::Output& output, CandleSource* candle_source,
@@ -446,6 +450,8 @@ struct LiveSession::Impl {
     std::vector<CandleView> candles;
     std::vector<TradeView> trades;
     std::vector<Level> bids, asks;
+    std::vector<okx::BookLevelText> book_bids, book_asks;
+    LiveSession* owner = nullptr;
     store::CandleRow row;
     std::chrono::steady_clock::time_point last_commit = std::chrono::steady_clock::now();
 
@@ -970,6 +976,172 @@ struct LiveSession::Impl {
         return true;
     }
 
+    // A plain JSON integer member (seqId, prevSeqId, checksum); false when absent, true with
+    // bad set when present but not an integer.
+    bool integer_field(std::uint32_t obj, std::string_view key, std::int64_t& v, bool& bad) const {
+        const auto q = json.member(obj, key);
+        if (!q) {
+            return false;
+        }
+        const std::string_view t = json.text(*q);
+        const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+        bad = json.at(*q).type != JsonReader::Type::kNumber || ec != std::errc() ||
+              p != t.data() + t.size();
+        return !bad;
+    }
+
+    // The levels of a books side as views of the frame: [[px, sz, ...], ...] of strings.
+    bool read_book_side(std::uint32_t side, std::vector<okx::BookLevelText>& out) const {
+        out.clear();
+        const auto& arr = json.at(side);
+        if (arr.type != JsonReader::Type::kArray) {
+            return false;
+        }
+        std::uint32_t i = side + 1;
+        for (std::uint32_t n = 0; n < arr.size; ++n, i = json.at(i).next) {
+            const auto& lv = json.at(i);
+            if (lv.type != JsonReader::Type::kArray || lv.size < 2) {
+                return false;
+            }
+            const std::uint32_t px = i + 1;
+            const std::uint32_t sz = json.at(px).next;
+            if (json.at(px).type != JsonReader::Type::kString || json.at(px).escaped ||
+                json.at(sz).type != JsonReader::Type::kString || json.at(sz).escaped) {
+                return false;
+            }
+            out.push_back({json.text(px), json.text(sz)});
+        }
+        return true;
+    }
+
+    // Drops the book of s and asks for a fresh snapshot, once until it comes. reason: for the
+    // warning and the health event; empty when the frame was already reported as malformed.
+    void resync(Sub& s, std::int64_t recv_ts, const std::string& reason) {
+        s.book->clear();
+        if (s.resyncing) {
+            return;
+        }
+        s.resyncing = true;
+        ++stats.resyncs;
+        const Endpoint& e = endpoints[s.ep];
+        if (!reason.empty()) {
+            core::Log::warning(e.url + ": " + s.inst + " " + s.channel + ": " + reason +
+                               "; resubscribing for a new snapshot");
+            health(recv_ts, e.component, "gap", s.inst, std::nullopt,
+                   s.channel + ": " + reason + "; resubscribed");
+        }
+        if (owner->on_resubscribe) {
+            owner->on_resubscribe(s.ep, s.channel, s.inst);
+        }
+    }
+
+    void write_book(const Sub& s, std::int64_t ts, std::int64_t recv_ts) {
+        const okx::OrderBook& b = *s.book;
+        const auto depth = static_cast<std::size_t>(options.depth);
+        std::string& buf = out.buffer();
+        buf += R"({"type":"book","v":1,"ts":)";
+        core::append_int(buf, ts);
+        buf += R"(,"inst":")";
+        buf += s.inst;
+        buf += R"(","bids":[)";
+        for (std::size_t k = 0; k < std::min(depth, b.bid_count()); ++k) {
+            const okx::OrderBook::Level l = b.bid(k);
+            buf += k > 0 ? ",[" : "[";
+            core::append_double_from_text(buf, l.px_text, l.px);
+            buf += ',';
+            core::append_double_from_text(buf, l.sz_text, l.sz);
+            buf += ']';
+        }
+        buf += R"(],"asks":[)";
+        for (std::size_t k = 0; k < std::min(depth, b.ask_count()); ++k) {
+            const okx::OrderBook::Level l = b.ask(k);
+            buf += k > 0 ? ",[" : "[";
+            core::append_double_from_text(buf, l.px_text, l.px);
+            buf += ',';
+            core::append_double_from_text(buf, l.sz_text, l.sz);
+            buf += ']';
+        }
+        buf += R"(],"depth":)";
+        core::append_int(buf, static_cast<std::int64_t>(depth));
+        if (const auto seq = b.seq_id()) {
+            buf += R"(,"seq":)";
+            core::append_int(buf, *seq);
+        }
+        buf += R"(,"recv_ts":)";
+        core::append_int(buf, recv_ts);
+        buf += '}';
+        out.end_line();
+        ++stats.lines;
+    }
+
+    // A `books` push (§5.4): the snapshot or update applied to the instrument's book, then its
+    // top levels written; a gap or a bad checksum drops the book and resubscribes.
+    bool on_books(Sub& s, std::uint32_t data, std::int64_t recv_ts, const char*& why) {
+        std::string_view action;
+        if (!json.string(0, "action", action) || (action != "snapshot" && action != "update")) {
+            why = "books push without action snapshot or update";
+            return false;
+        }
+        const auto& arr = json.at(data);
+        std::uint32_t i = data + 1;
+        for (std::uint32_t n = 0; n < arr.size; ++n, i = json.at(i).next) {
+            okx::BookPush p;
+            p.snapshot = action == "snapshot";
+            std::string_view ts_text;
+            auto b = json.member(i, "bids");
+            auto a = json.member(i, "asks");
+            if (json.at(i).type != JsonReader::Type::kObject || !json.string(i, "ts", ts_text) ||
+                !parse_ms(ts_text, p.ts) || !b || !a || !read_book_side(*b, book_bids) ||
+                !read_book_side(*a, book_asks)) {
+                why = "books push without ts, or with bids/asks that are not [[px,sz,...],...]";
+                return false;
+            }
+            std::int64_t v = 0;
+            bool bad = false;
+            if (integer_field(i, "seqId", v, bad)) {
+                p.seq_id = v;
+            }
+            if (integer_field(i, "prevSeqId", v, bad)) {
+                p.prev_seq_id = v;
+            }
+            if (integer_field(i, "checksum", v, bad)) {
+                if (v < std::numeric_limits<std::int32_t>::min() ||
+                    v > std::numeric_limits<std::int32_t>::max()) {
+                    bad = true;
+                }
+                p.checksum = static_cast<std::int32_t>(v);
+            }
+            if (bad) {
+                why = "books push whose seqId, prevSeqId or checksum is not an integer";
+                return false;
+            }
+            p.bids = book_bids;
+            p.asks = book_asks;
+            if (until_reached(s, p.ts)) {
+                continue;
+            }
+            switch (s.book->apply(p)) {
+            case okx::OrderBook::Result::kOk:
+                s.resyncing = false;
+                latency(s.ep, p.ts, recv_ts);
+                write_book(s, p.ts, recv_ts);
+                break;
+            case okx::OrderBook::Result::kIgnored:
+                break;
+            case okx::OrderBook::Result::kSequenceGap:
+                resync(s, recv_ts, "sequence gap: " + s.book->why());
+                break;
+            case okx::OrderBook::Result::kChecksumMismatch:
+                resync(s, recv_ts, "checksum mismatch: " + s.book->why());
+                break;
+            case okx::OrderBook::Result::kMalformed:
+                why = s.book->why().c_str();
+                return false;
+            }
+        }
+        return true;
+    }
+
     void push(std::size_t ep, std::string_view text, std::int64_t recv_ts) {
         if (!json.parse(text)) {
             report(ep, json.error(), text, recv_ts);
@@ -1013,9 +1185,15 @@ struct LiveSession::Impl {
         case ChannelSpec::Kind::kBboTbt:
             ok = on_book(*s, *data, recv_ts, why);
             break;
+        case ChannelSpec::Kind::kBooks:
+            ok = on_books(*s, *data, recv_ts, why);
+            break;
         }
         if (!ok) {
             report(ep, why != nullptr ? why : "bad push", text, recv_ts);
+            if (s->kind == ChannelSpec::Kind::kBooks) {
+                resync(*s, recv_ts, {}); // the book missed a push it cannot do without
+            }
         }
     }
 };
@@ -1023,6 +1201,7 @@ struct LiveSession::Impl {
 LiveSession::LiveSession(SessionOptions options, core::Output& out, CandleSource* source,
                          store::CandleRun* sink, std::string run_id)
     : impl_(std::make_unique<Impl>(options, out, source, sink, std::move(run_id))) {
+    impl_->owner = this;
     if (options.depth < 1 || options.depth > 400) {
         throw core::UsageError("--depth must be between 1 and 400");
     }
@@ -1049,6 +1228,9 @@ void LiveSession::subscribe(std::size_t endpoint, const ChannelSpec& channel,
     sub.bar = channel.bar;
     sub.ep = endpoint;
     sub.derivative = is_derivative(inst);
+    if (channel.kind == ChannelSpec::Kind::kBooks) {
+        sub.book = std::make_unique<okx::OrderBook>(400); // the depth of `books` (§5.4)
+    }
     s.subs.push_back(std::move(sub));
     s.by_key.emplace(s.key_scratch, s.subs.size() - 1);
 }
@@ -1072,6 +1254,18 @@ void LiveSession::connected(std::size_t endpoint, bool reconnect, std::int64_t t
     Impl& s = *impl_;
     s.health(ts, s.endpoints[endpoint].component, reconnect ? "reconnect" : "connect", {},
              std::nullopt, s.endpoints[endpoint].url);
+    for (Impl::Sub& sub : s.subs) {
+        if (sub.ep != endpoint || !sub.after_notice) {
+            continue;
+        }
+        sub.after_notice = false;
+        // A replacement's pushes reach us once it is subscribed to everything: the snapshot
+        // a book still waits for may have come before that.
+        if (!sub.book->ready()) {
+            sub.resyncing = false;
+            s.resync(sub, ts, {});
+        }
+    }
 }
 
 void LiveSession::disconnected(std::size_t endpoint, std::string_view cause, std::int64_t ts,
@@ -1081,6 +1275,17 @@ void LiveSession::disconnected(std::size_t endpoint, std::string_view cause, std
     for (Impl::Sub& sub : s.subs) {
         if (sub.ep == endpoint && sub.kind == ChannelSpec::Kind::kCandle && sub.cause.empty()) {
             sub.cause = cause;
+        }
+        // A new connection starts each book with a snapshot. A notice's replacement was
+        // subscribed before it took over, so its snapshots are gone: the book goes on and its
+        // next update's prevSeqId says whether it still fits.
+        if (sub.ep == endpoint && sub.book) {
+            if (cause == "notice") {
+                sub.after_notice = true;
+            } else {
+                sub.book->clear();
+                sub.resyncing = false;
+            }
         }
     }
     s.health(ts, s.endpoints[endpoint].component, "disconnect", {}, std::nullopt,
@@ -1195,10 +1400,12 @@ void report(const LiveSession& session, store::CandleRun* sink, std::string_view
     if (sink != nullptr) {
         sink->close(status, static_cast<std::int64_t>(st.candles));
     }
-    core::Log::note("wrote " + std::to_string(st.candles) + " confirmed candles (" +
-                    std::to_string(st.backfilled) + " from REST), " + std::to_string(st.gaps) +
-                    " gap(s), " + std::to_string(st.disconnects) + " disconnect(s), " +
-                    std::to_string(st.malformed) + " malformed frame(s)");
+    core::Log::note(
+        "wrote " + std::to_string(st.candles) + " confirmed candles (" +
+        std::to_string(st.backfilled) + " from REST), " + std::to_string(st.gaps) + " gap(s), " +
+        std::to_string(st.disconnects) + " disconnect(s), " + std::to_string(st.malformed) +
+        " malformed frame(s)" +
+        (st.resyncs > 0 ? ", " + std::to_string(st.resyncs) + " book resync(s)" : std::string()));
 }
 
 // Runs body; on the way out flushes the session and closes the store record with the status
@@ -1301,6 +1508,15 @@ int live(const LiveOptions& opts, core::Output& out) {
         }
     };
     ws.on_idle = [&](std::int64_t /*now*/) { session.idle(); };
+    session.on_resubscribe = [&](std::size_t ep, const std::string& channel,
+                                 const std::string& inst) {
+        // On the tape for people: the replay takes what followed from the frames.
+        if (tape) {
+            tape->ws_event(okx::WsClient::wall_ms(), ws.url(ep), "resubscribe",
+                           channel + " " + inst);
+        }
+        ws.resubscribe(ep, {channel, inst});
+    };
 
     core::Log::note("streaming " + std::to_string(opts.channels.size()) + " channel(s) of " +
                     std::to_string(opts.insts.size()) + " instrument(s)");

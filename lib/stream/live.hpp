@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,15 +28,15 @@ namespace okxkit::stream {
 
 // A channel okx-stream can subscribe to (okx-v5-protocol.md §5.1, §5.4).
 struct ChannelSpec {
-    enum class Kind { kCandle, kTickers, kTrades, kBooks5, kBboTbt };
+    enum class Kind { kCandle, kTickers, kTrades, kBooks5, kBboTbt, kBooks };
     Kind kind = Kind::kCandle;
-    std::string name;      // OKX's channel name: candle1m, tickers, trades, books5, bbo-tbt
+    std::string name;      // OKX's channel name: candle1m, tickers, trades, books5, bbo-tbt, books
     core::Bar bar{};       // candles only
     bool business = false; // served on /ws/v5/business (candles) or /ws/v5/public
 };
 
 // Resolves a channel name as the user wrote it: candle<BAR> with any bar core::parse_bar
-// accepts (candle1m, candle1H, candle1h → candle1H), tickers, trades, books5, bbo-tbt.
+// accepts (candle1m, candle1H, candle1h → candle1H), tickers, trades, books5, bbo-tbt, books.
 // Throws core::UsageError naming the channel and what is accepted.
 ChannelSpec parse_channel(std::string_view name);
 
@@ -76,6 +77,7 @@ struct SessionStats {
     std::uint64_t duplicates = 0; // pushes dropped as already written or stale
     std::uint64_t malformed = 0;  // frames reported and skipped
     std::uint64_t disconnects = 0;
+    std::uint64_t resyncs = 0; // books dropped and resubscribed (sequence gap, bad checksum)
 };
 
 // The state machine of live mode, independent of the network so tests and tape replays can
@@ -90,6 +92,16 @@ struct SessionStats {
 // message comes first: {"type":"gap","ts":first missing,"from":bar before it,"to":first bar
 // after the hole,"cause":reconnect|stall|notice|missing}. Older and repeated pushes are
 // dropped. Tickers, trades and book snapshots are written as they come.
+//
+// Books (the 400-level `books` channel): a book per instrument is kept from the snapshot and
+// the updates (okx::OrderBook: seqId chain, CRC32 checksum when not 0), and after each push
+// applied its top `depth` levels are written, as for books5. On a sequence gap or a checksum
+// mismatch (and after a malformed books push) the book is dropped, the reason is reported
+// once on stderr and as a health "gap" event, and on_resubscribe asks for a fresh snapshot;
+// nothing is written for that instrument until the snapshot comes. Updates before any
+// snapshot are ignored. A disconnect drops the books of its endpoint, since the new connection
+// starts with snapshots; a notice (64008) does not, since the replacement connection goes on
+// with the same sequence and the seqId check decides.
 //
 // Every message carries recv_ts, the receive time of the frame (backfilled candles: that of
 // the frame that revealed the hole), so the output depends only on the frames.
@@ -128,6 +140,12 @@ public:
     // With until: true once every subscription has reached it.
     [[nodiscard]] bool done() const;
     [[nodiscard]] const SessionStats& stats() const;
+
+    // Called when a subscription of an endpoint must start afresh (a books channel lost its
+    // sequence or checksum): live mode unsubscribes and subscribes it again on its connection
+    // (okx::WsClient::resubscribe). Unset in a replay: the tape holds what followed.
+    std::function<void(std::size_t endpoint, const std::string& channel, const std::string& inst)>
+        on_resubscribe;
 
 private:
     struct Impl;

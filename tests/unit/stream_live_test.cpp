@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
+#include "okx/book.hpp"
 #include "okx/envelope.hpp"
 #include "store/store.hpp"
 
@@ -122,13 +123,17 @@ struct Harness {
         for (const char* inst : {"BTC-USDT", "ETH-USDT"}) {
             session.subscribe(business, parse_channel("candle1m"), inst);
         }
-        for (const char* ch : {"tickers", "trades", "books5", "bbo-tbt"}) {
+        for (const char* ch : {"tickers", "trades", "books5", "bbo-tbt", "books"}) {
             for (const char* inst : {"BTC-USDT", "BTC-USDT-SWAP", "BCH-USDT-SWAP"}) {
                 session.subscribe(pub, parse_channel(ch), inst);
             }
         }
         session.subscribe(business, parse_channel("candle1m"), "BTC-USDT-SWAP");
         session.subscribe(business, parse_channel("candle1D"), "BTC-USDT");
+        session.on_resubscribe = [this](std::size_t ep, const std::string& channel,
+                                        const std::string& inst) {
+            resubscribed.push_back(std::to_string(ep) + " " + channel + " " + inst);
+        };
     }
     void candle(const std::string& inst, std::int64_t i, bool confirm, std::int64_t recv,
                 const std::string& close = "") {
@@ -146,9 +151,26 @@ struct Harness {
     LiveSession session;
     std::size_t business = 0;
     std::size_t pub = 0;
+    std::vector<std::string> resubscribed; // "endpoint channel inst" per on_resubscribe
 };
 
 using Lines = std::vector<std::string>;
+
+// A books push of BTC-USDT: levels as JSON text ([["px","sz","0","n"],...]).
+std::string books_push(bool snapshot, const std::string& bids, const std::string& asks,
+                       std::int64_t prev, std::int64_t seq, std::int32_t checksum,
+                       std::int64_t ts = 1700000000000, const std::string& inst = "BTC-USDT") {
+    return R"({"arg":{"channel":"books","instId":")" + inst + R"("},"action":")" +
+           (snapshot ? "snapshot" : "update") + R"(","data":[{"asks":)" + asks + R"(,"bids":)" +
+           bids + R"(,"ts":")" + std::to_string(ts) + R"(","checksum":)" +
+           std::to_string(checksum) + R"(,"prevSeqId":)" + std::to_string(prev) + R"(,"seqId":)" +
+           std::to_string(seq) + "}]}";
+}
+
+constexpr const char* kBids = R"([["100","1","0","1"],["99.5","2","0","3"],["99","3","0","1"]])";
+constexpr const char* kAsks = R"([["101","4","0","1"],["102","5","0","2"]])";
+// OKX's checksum of kBids/kAsks: interleaved bid:ask, px:sz.
+const std::int32_t kSum = okx::book_checksum("100:1:101:4:99.5:2:102:5:99:3");
 
 // --- channels ----------------------------------------------------------------------------
 
@@ -165,7 +187,10 @@ TEST(StreamLiveChannels, ResolvesNamesAndEndpoints) {
     EXPECT_EQ(parse_channel("trades").kind, ChannelSpec::Kind::kTrades);
     EXPECT_EQ(parse_channel("books5").kind, ChannelSpec::Kind::kBooks5);
     EXPECT_EQ(parse_channel("bbo-tbt").kind, ChannelSpec::Kind::kBboTbt);
-    for (const char* bad : {"candle", "candle7m", "candle1M", "ticker", "books", "", "Tickers"}) {
+    EXPECT_EQ(parse_channel("books").kind, ChannelSpec::Kind::kBooks);
+    EXPECT_FALSE(parse_channel("books").business);
+    for (const char* bad :
+         {"candle", "candle7m", "candle1M", "ticker", "book", "books50-l2-tbt", "", "Tickers"}) {
         EXPECT_THROW(parse_channel(bad), core::UsageError) << bad;
     }
 }
@@ -276,6 +301,215 @@ TEST(StreamLiveNormalise, EveryLineIsAValidMessage) {
         auto j = nlohmann::json::parse(line);
         EXPECT_EQ(core::validate_message(j), std::nullopt) << line;
     }
+}
+
+// --- books ---------------------------------------------------------------------------------
+
+TEST(StreamLiveBooks, SnapshotThenUpdatesWriteTheTopLevelsOfTheWholeBook) {
+    SessionOptions o;
+    o.depth = 2;
+    Harness h(o);
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+    // Delete 100, insert 101.5 on the ask side: the checksum is over the whole book (3 bids),
+    // not the 2 levels written.
+    const std::int32_t sum = okx::book_checksum("99.5:2:101:4:99:3:101.5:1:102:5");
+    h.session.frame(h.pub,
+                    books_push(false, R"([["100","0","0","0"]])", R"([["101.5","1","0","1"]])", 10,
+                               12, sum, 1700000000100),
+                    kRecv + 1);
+    EXPECT_EQ(
+        h.lines(),
+        (Lines{
+            R"({"type":"book","v":1,"ts":1700000000000,"inst":"BTC-USDT","bids":[[100,1],[99.5,2]],"asks":[[101,4],[102,5]],"depth":2,"seq":10,"recv_ts":1700000000000})",
+            R"({"type":"book","v":1,"ts":1700000000100,"inst":"BTC-USDT","bids":[[99.5,2],[99,3]],"asks":[[101,4],[101.5,1]],"depth":2,"seq":12,"recv_ts":1700000000001})"}));
+    EXPECT_TRUE(h.resubscribed.empty());
+    EXPECT_EQ(h.session.stats().resyncs, 0U);
+}
+
+TEST(StreamLiveBooks, UpdatesBeforeTheSnapshotAreIgnoredQuietly) {
+    Harness h;
+    testing::internal::CaptureStderr();
+    h.session.frame(h.pub, books_push(false, kBids, kAsks, 9, 10, kSum), kRecv);
+    EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+    EXPECT_TRUE(h.lines().empty());
+    EXPECT_TRUE(h.resubscribed.empty());
+}
+
+TEST(StreamLiveBooks, ASequenceGapIsReportedOnceAndResubscribedUntilTheSnapshot) {
+    SessionOptions o;
+    o.health_out = true;
+    Harness h(o);
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+    ASSERT_EQ(h.lines().size(), 1U);
+    testing::internal::CaptureStderr();
+    // seqId 11 was lost: 12 names 11 as its predecessor.
+    h.session.frame(h.pub, books_push(false, "[]", R"([["103","1","0","1"]])", 11, 12, 0),
+                    kRecv + 1);
+    // Until the snapshot, nothing is written and nothing asked again, whatever comes.
+    h.session.frame(h.pub, books_push(false, "[]", R"([["104","1","0","1"]])", 12, 13, 0),
+                    kRecv + 2);
+    h.session.frame(h.pub, books_push(false, "[]", R"([["104","1","0","1"]])", 20, 21, 0),
+                    kRecv + 3);
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(h.resubscribed, (std::vector<std::string>{"1 books BTC-USDT"}));
+    EXPECT_NE(err.find("ws://fake/ws/v5/public: BTC-USDT books: sequence gap: prevSeqId 11 "
+                       "does not follow seqId 10; resubscribing for a new snapshot"),
+              std::string::npos)
+        << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    auto l = h.lines();
+    ASSERT_EQ(l.size(), 1U);
+    auto health = nlohmann::json::parse(l[0]);
+    EXPECT_EQ(health["event"], "gap");
+    EXPECT_EQ(health["inst"], "BTC-USDT");
+    EXPECT_EQ(health["component"], "okx-ws-public");
+    EXPECT_EQ(health["detail"],
+              "books: sequence gap: prevSeqId 11 does not follow seqId 10; resubscribed");
+    // The snapshot of the resubscription: written, and the chain goes on from it.
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 30, kSum), kRecv + 4);
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 30, 30, kSum), kRecv + 5); // heartbeat
+    l = h.lines();
+    ASSERT_EQ(l.size(), 2U);
+    EXPECT_NE(l[0].find(R"("seq":30,"recv_ts":1700000000004})"), std::string::npos) << l[0];
+    EXPECT_NE(l[1].find(R"("seq":30,"recv_ts":1700000000005})"), std::string::npos) << l[1];
+    EXPECT_EQ(h.session.stats().resyncs, 1U);
+    EXPECT_EQ(h.session.stats().malformed, 0U);
+    // A second gap is a second event.
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 31, 32, 0), kRecv + 6);
+    EXPECT_EQ(h.resubscribed.size(), 2U);
+}
+
+TEST(StreamLiveBooks, AChecksumMismatchResubscribesAndChecksumZeroIsNotChecked) {
+    Harness h;
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+    // Checksum 0: the 2026 retirement; only the seqId chain is checked.
+    h.session.frame(h.pub, books_push(false, R"([["98","1","0","1"]])", "[]", 10, 11, 0),
+                    kRecv + 1);
+    EXPECT_EQ(h.lines().size(), 2U);
+    testing::internal::CaptureStderr();
+    h.session.frame(h.pub, books_push(false, R"([["97","1","0","1"]])", "[]", 11, 12, kSum),
+                    kRecv + 2);
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("BTC-USDT books: checksum mismatch: checksum " + std::to_string(kSum) +
+                       " of update seqId 12, the book gives "),
+              std::string::npos)
+        << err;
+    EXPECT_TRUE(h.lines().empty());
+    EXPECT_EQ(h.resubscribed, (std::vector<std::string>{"1 books BTC-USDT"}));
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 40, kSum), kRecv + 3);
+    EXPECT_EQ(h.lines().size(), 1U);
+}
+
+TEST(StreamLiveBooks, AMalformedBooksPushIsReportedAndResubscribed) {
+    Harness h;
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+    h.lines();
+    core::Log::init("okx-stream", -1, false);
+    for (
+        const std::string& bad : {
+            books_push(false, R"([["x","1","0","1"]])", "[]", 10, 11, 0),
+            std::string(
+                R"({"arg":{"channel":"books","instId":"BTC-USDT"},"data":[{"asks":[],"bids":[],"ts":"1"}]})"),
+            std::string(
+                R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[],"ts":"1","checksum":"5"}]})"),
+            std::string(
+                R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[],"ts":"1","checksum":4294967296}]})"),
+            std::string(
+                R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[[1,2]],"bids":[],"ts":"1"}]})"),
+            std::string(
+                R"({"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[],"ts":"1","prevSeqId":10}]})"),
+        }) {
+        h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+        h.session.frame(h.pub, bad, kRecv + 1);
+    }
+    core::Log::init("okx-stream", 0, false);
+    EXPECT_EQ(h.session.stats().malformed, 6U);
+    EXPECT_EQ(h.resubscribed.size(), 6U);
+    EXPECT_EQ(h.lines().size(), 6U); // the snapshots
+}
+
+TEST(StreamLiveBooks, ADisconnectDropsTheBookANoticeDoesNot) {
+    Harness h;
+    const auto btc = [&h] {
+        return std::count(h.resubscribed.begin(), h.resubscribed.end(), "1 books BTC-USDT");
+    };
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+    h.session.disconnected(h.pub, "notice", kRecv + 1, "replaced after a service-upgrade notice");
+    h.session.connected(h.pub, true, kRecv + 1);
+    // The books of the other instruments never had a snapshot: asked for again.
+    EXPECT_EQ(h.resubscribed,
+              (std::vector<std::string>{"1 books BTC-USDT-SWAP", "1 books BCH-USDT-SWAP"}));
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 10, 10, kSum), kRecv + 2);
+    EXPECT_EQ(h.lines().size(), 2U);
+    // The candles' disconnect of the other endpoint leaves the books alone.
+    h.session.disconnected(h.business, "reconnect", kRecv + 3, "closed");
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 10, 10, kSum), kRecv + 4);
+    EXPECT_EQ(h.lines().size(), 1U);
+    h.session.disconnected(h.pub, "reconnect", kRecv + 5, "closed");
+    h.session.connected(h.pub, true, kRecv + 6);
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 10, 10, kSum), kRecv + 7);
+    EXPECT_TRUE(h.lines().empty());
+    EXPECT_EQ(btc(), 0); // the new connection subscribed to everything
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 50, kSum), kRecv + 8);
+    EXPECT_EQ(h.lines().size(), 1U);
+    // A book still waiting for its snapshot when a notice replaced the connection: the
+    // replacement's snapshot came before it took over, so it is asked for again, once.
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 51, 52, 0), kRecv + 9);
+    ASSERT_EQ(btc(), 1);
+    h.session.disconnected(h.pub, "notice", kRecv + 10, "replaced after a service-upgrade notice");
+    h.session.connected(h.pub, true, kRecv + 10);
+    EXPECT_EQ(btc(), 2);
+    h.session.connected(h.pub, true, kRecv + 11);
+    EXPECT_EQ(btc(), 2);
+}
+
+TEST(StreamLiveBooks, UntilStopsTheBooks) {
+    SessionOptions o;
+    o.until = 1700000000100;
+    Harness h(o);
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 10, 10, kSum, 1700000000100), kRecv);
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 10, 10, kSum, 1700000000000), kRecv);
+    EXPECT_EQ(h.lines().size(), 1U);
+}
+
+// A real session of 2022 (no seqId yet, checksums on every push): one book line per push.
+TEST(StreamLiveBooks, RecordedSessionOneLinePerPushSortedAndValid) {
+    SessionOptions o;
+    o.depth = 400;
+    Harness h(o);
+    for (const char* inst : {"BTC-USD-220527", "UNI-USD-SWAP"}) {
+        h.session.subscribe(h.pub, parse_channel("books"), inst);
+    }
+    const auto frames = split_lines(fixture("ws_books_2022-05-13_recorded.ndjson"));
+    for (const auto& f : frames) {
+        h.session.frame(h.pub, f, kRecv);
+    }
+    const auto l = h.lines();
+    ASSERT_EQ(l.size(), frames.size());
+    EXPECT_EQ(h.session.stats().malformed, 0U);
+    EXPECT_EQ(h.session.stats().resyncs, 0U);
+    std::size_t deepest = 0;
+    for (const auto& line : l) {
+        auto j = nlohmann::json::parse(line);
+        ASSERT_EQ(core::validate_message(j), std::nullopt) << line;
+        EXPECT_FALSE(j.contains("seq"));
+        const auto& bids = j["bids"];
+        const auto& asks = j["asks"];
+        for (std::size_t k = 1; k < bids.size(); ++k) {
+            ASSERT_GT(bids[k - 1][0].get<double>(), bids[k][0].get<double>()) << line;
+        }
+        for (std::size_t k = 1; k < asks.size(); ++k) {
+            ASSERT_LT(asks[k - 1][0].get<double>(), asks[k][0].get<double>()) << line;
+        }
+        ASSERT_LT(bids[0][0].get<double>(), asks[0][0].get<double>());
+        deepest = std::max(deepest, bids.size());
+    }
+    EXPECT_EQ(deepest, 400U);
+    // No resync: every push matched OKX's checksum, so the top 25 levels written are OKX's.
+    EXPECT_TRUE(l.back().starts_with(
+        R"({"type":"book","v":1,"ts":1652459236119,"inst":"BTC-USD-220527","bids":[[30229.4,2],[30228.1,2],)"))
+        << l.back().substr(0, 200);
 }
 
 // --- the gap and dedupe machine --------------------------------------------------------------
@@ -546,6 +780,11 @@ TEST(StreamLiveMalformed, MutatedFramesNeverCrash) {
         }
     }
     seeds.push_back(candle_push("BTC-USDT", 0, true));
+    // Books: a snapshot first now and then, so the updates reach the book.
+    const auto books = split_lines(fixture("ws_books_2022-05-13_recorded.ndjson"));
+    seeds.insert(seeds.end(), books.begin() + 1, books.begin() + 40);
+    seeds.push_back(books_push(true, kBids, kAsks, -1, 10, kSum));
+    seeds.push_back(books_push(false, "[]", R"([["101","0","0","0"]])", 10, 11, 0));
     std::mt19937 rng(42);
     const std::string alphabet = "{}[]\",:0123456789.-e \\x";
     for (int round = 0; round < 20000; ++round) {
@@ -566,6 +805,9 @@ TEST(StreamLiveMalformed, MutatedFramesNeverCrash) {
             }
         }
         h.session.frame(rng() % 2 == 0 ? h.business : h.pub, f, kRecv);
+        if (round % 50 == 0) {
+            h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+        }
     }
     for (const auto& line : h.lines()) {
         EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
