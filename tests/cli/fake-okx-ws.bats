@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # fake-okx's WebSocket side (§5): subscribe/unsubscribe/errors, the market clock, candle,
-# tickers and trades pushes, ping/pong, idle close, the REST clock, and the faults.
+# tickers, trades and books pushes, ping/pong, idle close, the REST clock, and the faults.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -16,6 +16,8 @@ GAP=$((LAST + 5 * BAR)) # a 1m bar missing from the CSV: an outage
 
 SUB_1M='{"op":"subscribe","args":[{"channel":"candle1m","instId":"BTC-USDT"}]}'
 SUB_5M='{"op":"subscribe","args":[{"channel":"candle5m","instId":"BTC-USDT"}]}'
+SUB_BOOKS='{"op":"subscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}'
+UNSUB_BOOKS='{"op":"unsubscribe","args":[{"channel":"books","instId":"BTC-USDT"}]}'
 
 setup_file() {
     export DATA=$BATS_FILE_TMPDIR/data
@@ -108,6 +110,41 @@ check_log() { # JQ
     check "$1" "$T/log"
 }
 
+# The signed CRC32 of TEXT, from gzip's trailer: independent of the fake's zlib call and of
+# lib/okx's own CRC32.
+crc32() { # TEXT
+    local u
+    u=$(printf '%s' "$1" | gzip -c | tail -c 8 | head -c 4 | od -An -tu4 | tr -d ' ')
+    ((u > 2147483647)) && u=$((u - 4294967296))
+    echo "$u"
+}
+
+# Rebuilds the book from the books pushes in $T/json (a snapshot replaces it, an update sets
+# or deletes levels) and prints, per push, its checksum, a tab and the check string of the
+# book after it: the top 25 levels a side, interleaved bid:ask as px:sz (§5.4).
+book_checks() {
+    jq -r -s '
+        def put($side; $levels; $bids):
+            reduce $levels[] as $l ($side; map(select(.[0] != $l[0])) + (if $l[1] == "0" then [] else [$l] end))
+            | sort_by(.[0] | tonumber) | if $bids then reverse else . end;
+        [.[] | select(.arg.channel == "books" and .data)]
+        | foreach .[] as $m ({};
+            if $m.action == "snapshot" then {bids: $m.data[0].bids, asks: $m.data[0].asks}
+            else {bids: put(.bids; $m.data[0].bids; true), asks: put(.asks; $m.data[0].asks; false)} end;
+            [$m.data[0].checksum,
+             ([range(0; 25) as $i | (.bids[$i] // empty | .[0], .[1]), (.asks[$i] // empty | .[0], .[1])] | join(":"))]
+            | @tsv)' "$T/json"
+}
+
+# Checks each books push's checksum against the book rebuilt from the pushes; prints one
+# "ok" or "bad" per push.
+checksum_verdicts() {
+    local sum str
+    book_checks | while IFS=$'\t' read -r sum str; do
+        if [[ $(crc32 "$str") == "$sum" ]]; then echo ok; else echo bad; fi
+    done
+}
+
 # The REST body of GET PATH.
 rest() { # PATH
     curl -sS "http://127.0.0.1:$PORT$1"
@@ -117,7 +154,8 @@ rest() { # PATH
     run "$FAKE_OKX" --help
     assert_success
     for o in ws-interval-ms ws-idle-ms ws-drop-every ws-no-pong ws-notice-every \
-        ws-malformed-every ws-dup-every ws-skip-every; do
+        ws-malformed-every ws-dup-every ws-skip-every ws-bad-checksum-every ws-seq-gap-every \
+        ws-checksum-zero; do
         assert_output --partial "--$o"
     done
 }
@@ -256,11 +294,11 @@ rest() { # PATH
     check_log '[.[] | select(.ws)] == [{"t_ms":.[0].t_ms,"ws":"/ws/v5/private","event":"refuse","connId":""}]'
 }
 
-@test "the log has one line per connect, received frame and close" {
+@test "the log has one line per connect, received frame, accepted subscribe and close" {
     start_server --ws-interval-ms 0
     probe /ws/v5/business --send "$SUB_1M" --send ping --send ping --frames 4 --seconds 3
     sleep 0.1
-    check_log '[.[] | select(.ws) | .event] == ["connect", "recv", "recv", "recv", "close"]'
+    check_log '[.[] | select(.ws) | .event] == ["connect", "recv", "subscribe", "recv", "recv", "close"]'
     check_log '[.[] | select(.event == "recv") | .frame] == ["{\"op\":\"subscribe\",\"args\":[{\"channel\":\"candle1m\",\"instId\":\"BTC-USDT\"}]}", "ping", "ping"]'
     check_log 'all(.[] | select(.ws); .ws == "/ws/v5/business" and (.t_ms | type) == "number" and (.connId | test("^[0-9a-f]{8}$")))'
     check_log '[.[] | select(.event == "close")][0].by == "client"'
@@ -272,7 +310,7 @@ rest() { # PATH
     check '[.[] | select(.data)] | length == 3'
     run grep '#' "$T/out"
     assert_output --regexp $'#open\n[0-9]+ #closed$'
-    check_log '[.[] | select(.ws) | .event] == ["connect", "recv", "drop"]'
+    check_log '[.[] | select(.ws) | .event] == ["connect", "recv", "subscribe", "drop"]'
     local last
     last=$(jq -s -r '[.[] | select(.data)] | last.data[0][0]' "$T/json")
     sleep 0.2
@@ -296,7 +334,7 @@ rest() { # PATH
     check '.[3] == {"event":"notice","code":"64008","msg":"The connection will soon be closed for a service upgrade. Please reconnect.","connId":.[0].connId}'
     run grep '#close ' "$T/out"
     assert_output --regexp '#close 1001 '
-    check_log '[.[] | select(.ws) | .event] == ["connect", "recv", "notice", "close"]'
+    check_log '[.[] | select(.ws) | .event] == ["connect", "recv", "subscribe", "notice", "close"]'
 }
 
 @test "--ws-notice-every N with a stopped clock: the close comes about 1 s after the notice" {
@@ -338,4 +376,85 @@ rest() { # PATH
     # Confirmations due: 0 1 2 3 4 6 7 8 (5 is missing from the CSV); every 2nd is skipped.
     check "[.[] | select(.data) | .data[0] | select(.[8] == \"1\") | (.[0] | tonumber) - $LAST] | map(. / $BAR) == [0, 2, 4, 7]"
     check "[.[] | select(.data) | .data[0] | select(.[8] == \"0\") | (.[0] | tonumber) - $LAST] | map(. / $BAR) == [0, 1, 2, 3, 4, 6, 7, 8, 9]"
+}
+
+@test "books: a 400-level snapshot after the ack, then one update per step chaining seqIds" {
+    start_server --ws-interval-ms 50
+    probe /ws/v5/public --send "$SUB_BOOKS" --frames 7 --seconds 5
+    check '.[0].event == "subscribe" and .[1].action == "snapshot" and ([.[2:][] | .action] | unique) == ["update"]'
+    check '.[1].data[0] | (.bids | length) == 400 and (.asks | length) == 400 and .prevSeqId == -1 and .ts == "'"$NOW"'"'
+    # Best first: bids descending, asks ascending, never crossed; [px, sz, "0", orders] strings.
+    check '.[1].data[0] | (.bids | map(.[0] | tonumber)) as $b | (.asks | map(.[0] | tonumber)) as $a |
+        $b == ($b | sort | reverse) and $a == ($a | sort) and $b[0] < $a[0] and ($b | unique | length) == 400'
+    check 'all(.[1:][] | .data[0] | .bids[], .asks[]; length == 4 and all(.[]; type == "string") and .[2] == "0")'
+    # Prices as OKX writes them (no trailing zeros), around the close of the bar at the clock.
+    check 'all(.[1].data[0] | .bids[], .asks[]; .[0] | test("^[0-9]+(\\.[0-9]*[1-9])?$"))'
+    check ".[1].data[0] | ((.bids[0][0] | tonumber) < (\$csv[0][\"$LAST\"][3] | tonumber)) and ((.asks[0][0] | tonumber) > (\$csv[0][\"$LAST\"][3] | tonumber))"
+    # Each update names the seqId before it; seqIds grow; one step apart.
+    check '[.[1:][] | .data[0]] | [range(1; length) as $i | .[$i].prevSeqId == .[$i - 1].seqId and .[$i].seqId > .[$i - 1].seqId and ((.[$i].ts | tonumber) - (.[$i - 1].ts | tonumber)) == '"$BAR"'] | all'
+    # A few levels change per step: an update is not the whole book.
+    check 'all(.[2:][] | .data[0]; (.bids | length) + (.asks | length) < 400 and (.bids | length) + (.asks | length) > 0)'
+    check 'any(.[2:][] | .data[0] | .bids[], .asks[]; .[1] == "0" and .[3] == "0")'
+}
+
+@test "books: every checksum is the CRC32 of the top 25 levels of the book the pushes build" {
+    start_server --ws-interval-ms 30
+    probe /ws/v5/public --send "$SUB_BOOKS" --frames 12 --seconds 5
+    run checksum_verdicts
+    assert_output "$(printf 'ok\n%.0s' $(seq 11))"
+    # Nothing trivial: checksums differ from push to push.
+    check '[.[1:][] | .data[0].checksum] | unique | length == 11'
+}
+
+@test "--ws-bad-checksum-every N: every Nth update has a wrong checksum, the levels stay right" {
+    start_server --ws-interval-ms 30 --ws-bad-checksum-every 3
+    probe /ws/v5/public --send "$SUB_BOOKS" --frames 9 --seconds 5
+    run checksum_verdicts
+    assert_output "$(printf '%s\n' ok ok ok bad ok ok bad ok)"
+    check '[.[1:][] | .data[0]] | [range(1; length) as $i | .[$i].prevSeqId == .[$i - 1].seqId] | all'
+}
+
+@test "--ws-seq-gap-every N: every Nth update is never sent, so the seqId chain breaks there" {
+    start_server --ws-interval-ms 30 --ws-seq-gap-every 2
+    probe /ws/v5/public --send "$SUB_BOOKS" --frames 5 --seconds 5
+    # Updates 1 and 3 are sent, 2 and 4 lost: each sent update follows a missing one.
+    check '[.[1:][] | .data[0]] | .[0].prevSeqId == -1 and .[1].prevSeqId == .[0].seqId and .[2].prevSeqId != .[1].seqId and .[3].prevSeqId != .[2].seqId'
+    check '[.[1:][] | .data[0].ts | tonumber] | .[2] - .[1] == 2 * '"$BAR"' and .[3] - .[2] == 2 * '"$BAR"
+}
+
+@test "--ws-checksum-zero: every books push says checksum 0 (OKX's 2026 retirement)" {
+    start_server --ws-interval-ms 30 --ws-checksum-zero
+    probe /ws/v5/public --send "$SUB_BOOKS" --frames 5 --seconds 5
+    check '[.[1:][] | .data[0].checksum] == [0, 0, 0, 0]'
+    check '[.[1:][] | .data[0]] | [range(1; length) as $i | .[$i].prevSeqId == .[$i - 1].seqId] | all'
+}
+
+@test "books: unsubscribe and subscribe again bring a new snapshot; the log counts each op" {
+    start_server --ws-interval-ms 40
+    probe /ws/v5/public --send "$SUB_BOOKS" --send "$UNSUB_BOOKS" --send "$SUB_BOOKS" \
+        --gap-ms 150 --seconds 0.6
+    check '[.[] | .event // .action] | index("unsubscribe") as $u | .[:$u] == (["subscribe", "snapshot"] + .[2:$u]) and .[$u + 1:$u + 3] == ["subscribe", "snapshot"] and (.[2:$u] | all(. == "update"))'
+    run checksum_verdicts
+    refute_output --partial bad
+    check_log '[.[] | select(.event == "subscribe" or .event == "unsubscribe") | [.event, .channel, .instId, .n]] == [["subscribe","books","BTC-USDT",1], ["unsubscribe","books","BTC-USDT",1], ["subscribe","books","BTC-USDT",2]]'
+    check_log '[.[] | select(.ws) | .event] | index("recv") < index("subscribe")'
+}
+
+@test "REST market/books: the book the WebSocket pushes at the clock; sz, errors" {
+    start_server --ws-interval-ms 0
+    probe /ws/v5/public --send "$SUB_BOOKS" --frames 2 --seconds 3
+    run rest "/api/v5/market/books?instId=BTC-USDT&sz=400"
+    assert_success
+    jq -e --slurpfile ws "$T/json" '.code == "0" and .data[0].ts == "'"$NOW"'" and
+        .data[0].bids == $ws[1].data[0].bids and .data[0].asks == $ws[1].data[0].asks' <<<"$output" >/dev/null
+    run rest "/api/v5/market/books?instId=BTC-USDT"
+    jq -e '(.data[0].bids | length) == 1 and (.data[0].asks | length) == 1' <<<"$output" >/dev/null
+    run rest "/api/v5/market/books?instId=BTC-USDT&sz=1000"
+    jq -e '(.data[0].bids | length) == 400' <<<"$output" >/dev/null
+    run rest "/api/v5/market/books?instId=BTC-USDT&sz=x"
+    assert_output '{"code":"51000","msg":"Parameter sz error","data":[]}'
+    run rest "/api/v5/market/books?sz=5"
+    assert_output --partial '"50014"'
+    run rest "/api/v5/market/books?instId=DOGE-USDT"
+    assert_output --partial '"51001"'
 }

@@ -20,10 +20,11 @@ okxkit::core::ToolSpec fake_okx_spec() {
         "with faults",
         "fake-okx [--port N] [--port-file FILE] [--data DIR] [--now MS] [OPTIONS]",
         "Endpoints: GET /api/v5/public/time, /api/v5/public/instruments,\n"
-        "/api/v5/market/candles, /api/v5/market/history-candles; WebSocket /ws/v5/public\n"
-        "(tickers, trades) and /ws/v5/business (candle{bar}) on the same port. The first\n"
-        "WebSocket connection starts the market clock: from then on it advances 60000 ms\n"
-        "every --ws-interval-ms, for the pushes and for REST alike. Binds 127.0.0.1 only.\n"
+        "/api/v5/market/candles, /api/v5/market/history-candles, /api/v5/market/books;\n"
+        "WebSocket /ws/v5/public (tickers, trades, books) and /ws/v5/business (candle{bar})\n"
+        "on the same port. The first WebSocket connection starts the market clock: from\n"
+        "then on it advances 60000 ms every --ws-interval-ms, for the pushes and for REST\n"
+        "alike. Binds 127.0.0.1 only.\n"
         "SIGINT and SIGTERM stop the server with exit 0. See tests/fake-okx/README.md.\n",
         {
             {"port", 0, OptType::kInt, "N", "TCP port on 127.0.0.1; 0 picks a free one", "0"},
@@ -65,6 +66,13 @@ okxkit::core::ToolSpec fake_okx_spec() {
             {"ws-dup-every", 0, OptType::kInt, "N", "send every Nth push twice (0: never)", "0"},
             {"ws-skip-every", 0, OptType::kInt, "N",
              "never send every Nth confirmed candle of a connection (0: never)", "0"},
+            {"ws-bad-checksum-every", 0, OptType::kInt, "N",
+             "send every Nth books update of a connection with a wrong checksum (0: never)", "0"},
+            {"ws-seq-gap-every", 0, OptType::kInt, "N",
+             "never send every Nth books update of a connection, leaving a seqId gap (0: never)",
+             "0"},
+            {"ws-checksum-zero", 0, OptType::kFlag, "",
+             "books checksums are always 0, as after OKX's 2026 retirement"},
         },
     };
     for (const OptionSpec& o : okxkit::core::common_options()) {
@@ -113,6 +121,11 @@ int fake_okx_main(const okxkit::core::Options& opts) {
         static_cast<std::uint64_t>(int_option(opts, "ws-malformed-every", 0, kBig));
     ws_options.dup_every = static_cast<std::uint64_t>(int_option(opts, "ws-dup-every", 0, kBig));
     ws_options.skip_every = static_cast<std::uint64_t>(int_option(opts, "ws-skip-every", 0, kBig));
+    ws_options.bad_checksum_every =
+        static_cast<std::uint64_t>(int_option(opts, "ws-bad-checksum-every", 0, kBig));
+    ws_options.seq_gap_every =
+        static_cast<std::uint64_t>(int_option(opts, "ws-seq-gap-every", 0, kBig));
+    ws_options.checksum_zero = opts.flag("ws-checksum-zero");
     ws_options.no_pong = opts.flag("ws-no-pong");
     okxkit::fake::WsHub hub(data, rest, ws_options);
 

@@ -1,6 +1,8 @@
 // REST endpoints of the fake OKX server: §0 envelope, §1 instruments, §2.1 candles, §6 errors.
 #include "rest.hpp"
 
+#include "book.hpp"
+
 #include <charconv>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@ constexpr std::string_view kTime = "/api/v5/public/time";
 constexpr std::string_view kInstruments = "/api/v5/public/instruments";
 constexpr std::string_view kCandles = "/api/v5/market/candles";
 constexpr std::string_view kHistoryCandles = "/api/v5/market/history-candles";
+constexpr std::string_view kBooks = "/api/v5/market/books";
 
 Response ok(Json data) {
     Json body;
@@ -138,7 +141,8 @@ Response Rest::handle(const Request& req) {
         return error(500, "50026", "System error");
     }
     const std::string_view path = req.path;
-    if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles) {
+    if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles &&
+        path != kBooks) {
         return error(404, "50000", "Not Found: " + req.path);
     }
     if (req.method != "GET") {
@@ -156,6 +160,9 @@ Response Rest::handle(const Request& req) {
     }
     if (path == kInstruments) {
         return instruments(req);
+    }
+    if (path == kBooks) {
+        return books(req);
     }
     return candles(req, path == kHistoryCandles);
 }
@@ -194,6 +201,35 @@ Response Rest::instruments(const Request& req) {
         }
     }
     return ok(std::move(list));
+}
+
+// §2: GET /market/books?instId&sz: the book the WebSocket serves at the clock, sz levels a
+// side (default 1, at most 400).
+Response Rest::books(const Request& req) {
+    const std::string inst_id = req.param("instId").value_or("");
+    if (inst_id.empty()) {
+        return error(400, "50014", "Parameter instId can not be empty");
+    }
+    std::size_t sz = 1;
+    if (auto text = req.param("sz"); text && !text->empty()) {
+        auto n = parse_int(*text);
+        if (!n || *n < 1) {
+            return error(400, "51000", "Parameter sz error");
+        }
+        sz = std::min(static_cast<std::size_t>(*n), kBookDepth);
+    }
+    if (data_.instrument(inst_id) == nullptr) {
+        return error(200, "51001", "Instrument ID does not exist");
+    }
+    const std::int64_t now = now_ms();
+    const auto book = book_at(data_, inst_id, now);
+    const std::string empty = "[]";
+    std::string body = R"({"code":"0","msg":"","data":[{"asks":)";
+    body += book ? book_levels_json(book->asks, sz) : empty;
+    body += R"(,"bids":)";
+    body += book ? book_levels_json(book->bids, sz) : empty;
+    body += R"(,"ts":")" + std::to_string(now) + R"("}]})";
+    return Response{200, std::move(body), "0", {}};
 }
 
 Response Rest::candles(const Request& req, bool history) {

@@ -61,6 +61,7 @@ private:
     Response time(const Request& req);
     Response instruments(const Request& req);
     Response candles(const Request& req, bool history);
+    Response books(const Request& req);
 
     const MarketData& data_;
     RestOptions options_;

@@ -384,6 +384,21 @@ void Server::log_ws(const WsLink& link, std::string_view event, std::string_view
     log_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+void Server::log_op(const WsLink& link, const WsOpEvent& op) {
+    if (log_ == nullptr) {
+        return;
+    }
+    nlohmann::ordered_json line;
+    line["t_ms"] = since_start_ms();
+    line["ws"] = link.path;
+    line["event"] = op.op;
+    line["connId"] = link.conn->conn_id;
+    line["channel"] = op.channel;
+    line["instId"] = op.inst_id;
+    line["n"] = op.n;
+    log_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 void Server::log_line(const std::string& text) {
     std::fputs(text.c_str(), log_);
     std::fputc('\n', log_);
@@ -421,6 +436,10 @@ void Server::ws_receive(WsLink& link, std::string_view text) {
     link.last_recv_ms = since_start_ms();
     log_ws(link, "recv", text, 0);
     hub_.receive(*link.conn, text);
+    for (const WsOpEvent& op : link.conn->ops) {
+        log_op(link, op);
+    }
+    link.conn->ops.clear();
     arm_timer(link);
     if (!link.conn->out.empty()) {
         lws_callback_on_writable(link.wsi);

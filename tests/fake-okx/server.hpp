@@ -66,6 +66,7 @@ public:
 private:
     void log_request(const Request& req, const Response& resp);
     void log_ws(const WsLink& link, std::string_view event, std::string_view frame, int code);
+    void log_op(const WsLink& link, const WsOpEvent& op);
     void log_line(const std::string& text);
     void write_port_file(int port) const;
     void arm_timer(WsLink& link) const;

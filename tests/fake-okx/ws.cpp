@@ -87,7 +87,7 @@ std::optional<WsSub> parse_sub(const MarketData& data, WsEndpoint endpoint,
         if (!sub.bar) {
             return std::nullopt;
         }
-    } else if (channel != "tickers" && channel != "trades") {
+    } else if (channel != "tickers" && channel != "trades" && channel != "books") {
         return std::nullopt;
     }
     if (data.instrument(inst_id) == nullptr) {
@@ -176,6 +176,13 @@ void WsHub::receive(WsConn& conn, std::string_view text) {
         ack["arg"] = arg;
         ack["connId"] = conn.conn_id;
         conn.out.push_back(WsOut{WsOut::Kind::kText, dump(ack), 0, false});
+        std::string key = op;
+        key += ' ';
+        key += channel;
+        key += ' ';
+        key += inst_id;
+        const std::uint64_t n = ++op_counts_[key];
+        conn.ops.push_back(WsOpEvent{op, channel, inst_id, n});
         auto same = [&](const WsSub& s) {
             return s.channel == sub->channel && s.inst_id == sub->inst_id;
         };
@@ -183,13 +190,14 @@ void WsHub::receive(WsConn& conn, std::string_view text) {
             std::erase_if(conn.subs, same);
         } else if (std::none_of(conn.subs.begin(), conn.subs.end(), same)) {
             conn.subs.push_back(*sub);
-            subscribe(conn, id, *sub);
+            subscribe(conn, id, conn.subs.back());
         }
     }
 }
 
-// The first push after a subscribe: the forming candle, or the current ticker.
-void WsHub::subscribe(WsConn& conn, const std::string& /*id*/, const WsSub& sub) {
+// The first push after a subscribe: the forming candle, the current ticker, or the book's
+// snapshot.
+void WsHub::subscribe(WsConn& conn, const std::string& /*id*/, WsSub& sub) {
     if (sub.bar) {
         const Series* series = data_.series(sub.inst_id, sub.bar->name);
         if (series != nullptr) {
@@ -201,6 +209,8 @@ void WsHub::subscribe(WsConn& conn, const std::string& /*id*/, const WsSub& sub)
         if (auto data = ticker_data(sub.inst_id)) {
             push(conn, "{\"arg\":" + dump(push_arg(sub)) + ",\"data\":[" + *data + "]}");
         }
+    } else if (sub.channel == "books") {
+        push_book(conn, sub, clock_);
     }
 }
 
@@ -218,9 +228,9 @@ void WsHub::tick(const std::vector<WsConn*>& conns) {
             notice_close(*conn);
             continue;
         }
-        const std::vector<WsSub> subs = conn->subs;
-        for (const WsSub& sub : subs) {
-            push_tick(*conn, sub, prev);
+        // By index: a push may not change the subscriptions, but keep clear of iterators.
+        for (std::size_t i = 0; i < conn->subs.size(); ++i) {
+            push_tick(*conn, conn->subs[i], prev);
         }
     }
 }
@@ -242,7 +252,11 @@ void WsHub::notice_close(WsConn& conn) {
 }
 
 // The pushes of one subscription for the clock step (prev, clock_].
-void WsHub::push_tick(WsConn& conn, const WsSub& sub, std::int64_t prev) {
+void WsHub::push_tick(WsConn& conn, WsSub& sub, std::int64_t prev) {
+    if (sub.channel == "books") {
+        push_book(conn, sub, prev);
+        return;
+    }
     if (sub.bar) {
         const Series* series = data_.series(sub.inst_id, sub.bar->name);
         if (series == nullptr) {
@@ -288,6 +302,72 @@ void WsHub::push_candle(WsConn& conn, const WsSub& sub, const Candle& c, bool co
         Json::array({Json::array({std::to_string(c.ts), c.open, c.high, c.low, c.close, c.vol,
                                   c.vol_quote, c.vol_quote, confirmed ? "1" : "0"})});
     push(conn, dump(j));
+}
+
+const std::optional<FakeBook>& WsHub::book(const std::string& inst_id, std::int64_t clock) {
+    auto& cache = books_[inst_id];
+    if (auto it = cache.find(clock); it != cache.end()) {
+        return it->second;
+    }
+    // Keep one earlier clock: the oldest goes, never the latest.
+    while (cache.size() >= 2) {
+        cache.erase(cache.begin());
+    }
+    return cache.emplace(clock, book_at(data_, inst_id, clock)).first->second;
+}
+
+// The books push of sub at the clock: the snapshot when none went out on this connection
+// yet (prevSeqId -1), else the update from the book at prev, with the books faults.
+void WsHub::push_book(WsConn& conn, WsSub& sub, std::int64_t prev) {
+    if (conn.ended || conn.notice_pending) {
+        return;
+    }
+    // The entry of clock_ outlives the lookup of the earlier prev (see book()).
+    const std::optional<FakeBook>& now = book(sub.inst_id, clock_);
+    if (!now) {
+        return; // no bar yet: no book
+    }
+    std::int32_t checksum = options_.checksum_zero ? 0 : fake_book_checksum(*now);
+    std::string text = R"({"arg":)";
+    text += dump(push_arg(sub));
+    std::int64_t prev_seq = -1;
+    if (!sub.snapshot_sent) {
+        sub.snapshot_sent = true;
+        text += R"(,"action":"snapshot","data":[{"asks":)";
+        text += book_levels_json(now->asks);
+        text += R"(,"bids":)";
+        text += book_levels_json(now->bids);
+    } else {
+        static const FakeBook no_book;
+        const std::optional<FakeBook>& before = book(sub.inst_id, prev);
+        const std::uint64_t n = ++conn.book_updates;
+        auto every = [n](std::uint64_t k) { return k != 0 && n % k == 0; };
+        if (every(options_.seq_gap_every)) {
+            return; // lost: the next update's prevSeqId names a seqId never sent
+        }
+        if (every(options_.bad_checksum_every)) {
+            checksum ^= 0x5A5A5A5A;
+            checksum = checksum == 0 ? 1 : checksum;
+        }
+        std::vector<BookLevel> bids;
+        std::vector<BookLevel> asks;
+        book_diff(before ? *before : no_book, *now, bids, asks);
+        prev_seq = book_seq_id(sub.inst_id, prev);
+        text += R"(,"action":"update","data":[{"asks":)";
+        text += book_levels_json(asks);
+        text += R"(,"bids":)";
+        text += book_levels_json(bids);
+    }
+    text += R"(,"ts":")";
+    text += std::to_string(now->ts);
+    text += R"(","checksum":)";
+    text += std::to_string(checksum);
+    text += R"(,"prevSeqId":)";
+    text += std::to_string(prev_seq);
+    text += R"(,"seqId":)";
+    text += std::to_string(now->seq_id);
+    text += "}]}";
+    push(conn, text);
 }
 
 // Queues one data message with the faults that count pushes.

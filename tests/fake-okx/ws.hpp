@@ -3,6 +3,7 @@
 // what each connection's queue holds.
 #pragma once
 
+#include "book.hpp"
 #include "market.hpp"
 #include "rest.hpp"
 
@@ -21,14 +22,17 @@ namespace okxkit::fake {
 constexpr std::int64_t kWsStepMs = 60'000;
 
 struct WsOptions {
-    std::int64_t interval_ms = 1000;   // wall time per clock step; 0: the clock never moves
-    std::int64_t idle_ms = 30'000;     // close 4004 after this long without a client frame
-    std::uint64_t drop_every = 0;      // drop the connection after every Nth push
-    std::uint64_t notice_every = 0;    // notice 64008 after every Nth push, then close
-    std::uint64_t malformed_every = 0; // a garbage frame before every Nth push
-    std::uint64_t dup_every = 0;       // send every Nth push twice
-    std::uint64_t skip_every = 0;      // never send every Nth confirmed candle
-    bool no_pong = false;              // never answer "ping"
+    std::int64_t interval_ms = 1000;      // wall time per clock step; 0: the clock never moves
+    std::int64_t idle_ms = 30'000;        // close 4004 after this long without a client frame
+    std::uint64_t drop_every = 0;         // drop the connection after every Nth push
+    std::uint64_t notice_every = 0;       // notice 64008 after every Nth push, then close
+    std::uint64_t malformed_every = 0;    // a garbage frame before every Nth push
+    std::uint64_t dup_every = 0;          // send every Nth push twice
+    std::uint64_t skip_every = 0;         // never send every Nth confirmed candle
+    std::uint64_t bad_checksum_every = 0; // a wrong checksum on every Nth books update
+    std::uint64_t seq_gap_every = 0;      // never send every Nth books update (a seqId gap)
+    bool checksum_zero = false;           // books checksums are 0 (OKX's 2026 retirement)
+    bool no_pong = false;                 // never answer "ping"
 };
 
 enum class WsEndpoint { kPublic, kBusiness };
@@ -47,9 +51,19 @@ struct WsOut {
 };
 
 struct WsSub {
-    std::string channel; // "candle1m", "tickers", "trades"
+    std::string channel; // "candle1m", "tickers", "trades", "books"
     std::string inst_id;
-    std::optional<OkxBar> bar; // candle channels only
+    std::optional<OkxBar> bar;  // candle channels only
+    bool snapshot_sent = false; // books: the snapshot went out, updates follow
+};
+
+// A subscribe or unsubscribe the hub accepted, for the server's log; n counts the requests
+// of that op for that channel and instId on the whole server, from 1.
+struct WsOpEvent {
+    std::string op; // "subscribe" or "unsubscribe"
+    std::string channel;
+    std::string inst_id;
+    std::uint64_t n = 0;
 };
 
 // The protocol state of one WebSocket connection.
@@ -58,11 +72,13 @@ struct WsConn {
     std::string conn_id; // 8 hex digits
     std::vector<WsSub> subs;
     std::deque<WsOut> out;
-    std::uint64_t pushes = 0;    // data messages queued (duplicates and garbage not counted)
-    std::uint64_t confirmed = 0; // confirmed candle pushes due, sent or skipped
-    std::uint64_t garbage = 0;   // garbage frames sent
-    bool notice_pending = false; // notice sent: close at the next tick, or after 1 s
-    bool ended = false;          // a drop or close is queued: nothing more is queued
+    std::uint64_t pushes = 0;       // data messages queued (duplicates and garbage not counted)
+    std::uint64_t confirmed = 0;    // confirmed candle pushes due, sent or skipped
+    std::uint64_t garbage = 0;      // garbage frames sent
+    std::uint64_t book_updates = 0; // books updates due, sent or skipped
+    bool notice_pending = false;    // notice sent: close at the next tick, or after 1 s
+    bool ended = false;             // a drop or close is queued: nothing more is queued
+    std::vector<WsOpEvent> ops;     // accepted ops not yet logged (the server drains it)
 };
 
 // All WebSocket connections share one hub: the market clock, trade ids and the faults.
@@ -89,10 +105,12 @@ public:
     static void notice_close(WsConn& conn);
 
 private:
-    void subscribe(WsConn& conn, const std::string& id, const WsSub& sub);
+    void subscribe(WsConn& conn, const std::string& id, WsSub& sub);
     void push(WsConn& conn, const std::string& text);
     void push_candle(WsConn& conn, const WsSub& sub, const Candle& c, bool confirmed);
-    void push_tick(WsConn& conn, const WsSub& sub, std::int64_t prev);
+    void push_tick(WsConn& conn, WsSub& sub, std::int64_t prev);
+    void push_book(WsConn& conn, WsSub& sub, std::int64_t prev);
+    const std::optional<FakeBook>& book(const std::string& inst_id, std::int64_t clock);
     std::optional<std::string> ticker_data(const std::string& inst_id);
     std::optional<std::string> trade_data(const std::string& inst_id);
     const Candle* current_bar(const std::string& inst_id, const Series** series) const;
@@ -104,6 +122,10 @@ private:
     std::int64_t clock_ = 0;
     std::uint64_t connections_ = 0;
     std::map<std::string, std::uint64_t, std::less<>> trade_ids_;
+    std::map<std::string, std::uint64_t, std::less<>> op_counts_; // "op channel inst" → n
+    // The books of each instrument at the last two clocks asked for (a pure function of the
+    // clock, kept to compute each once).
+    std::map<std::string, std::map<std::int64_t, std::optional<FakeBook>>, std::less<>> books_;
     // Per tick: the ticker and trade data of each instrument, shared by all connections.
     std::map<std::string, std::optional<std::string>, std::less<>> tick_tickers_;
     std::map<std::string, std::optional<std::string>, std::less<>> tick_trades_;
