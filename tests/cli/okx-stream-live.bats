@@ -283,3 +283,155 @@ check_pacing() {
     assert_failure 2
     assert_output --partial "--until"
 }
+
+# The fake's book of INST at clock TS, DEPTH levels a side, as okx-stream writes it:
+# {"bids":[[px,sz],...],"asks":[...]}. The fake's book is a function of the clock: a second
+# fake-okx started at TS, with no WebSocket to move its clock, serves it over REST.
+fake_book() { # INST TS DEPTH
+    local port_file=$T/port.book pid port body
+    rm -f "$port_file"
+    "$FAKE" --data "$T/data" --now "$2" --port-file "$port_file" 2>/dev/null &
+    pid=$!
+    for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.05; done
+    port=$(cat "$port_file")
+    body=$(curl -sS "http://127.0.0.1:$port/api/v5/market/books?instId=$1&sz=$3")
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    jq -c '.data[0] | {bids: [.bids[] | map(tonumber)[0:2]], asks: [.asks[] | map(tonumber)[0:2]]}' <<<"$body"
+}
+
+# Checks that the book line of INST at TS in FILE is the fake's book at TS.
+check_book_at() { # FILE INST TS DEPTH
+    local got want
+    got=$(jq -c --arg i "$2" --argjson ts "$3" 'select(.type == "book" and .inst == $i and .ts == $ts) | {bids, asks}' "$1" | tail -1)
+    want=$(fake_book "$2" "$3" "$4")
+    [ -n "$got" ] || fail "no book of $2 at $3"
+    [ "$got" = "$want" ] || fail "$2 at $3: wrote $got, the fake has $want"
+}
+
+# Checks that every book line of FILE is sorted best first and not crossed, with DEPTH levels
+# a side and a seq.
+check_books_sorted() { # FILE DEPTH
+    jq -e -s --argjson d "$2" 'map(select(.type == "book")) | length > 0 and all(.[];
+        (.bids | map(.[0])) as $b | (.asks | map(.[0])) as $a |
+        $b == ($b | sort | reverse) and $a == ($a | sort) and ($b | unique | length) == ($b | length) and
+        ($a | unique | length) == ($a | length) and $b[0] < $a[0] and
+        ($b | length) == $d and ($a | length) == $d and .depth == $d and (.seq | type) == "number")' "$1" >/dev/null ||
+        fail "a book line is not sorted, crossed, or not $2 deep"
+}
+
+@test "books: every instrument's book after each step, sorted, equal to the fake's book at that time" {
+    start_fake --ws-interval-ms 20
+    live --channels books --depth 25 --until "$(bar 20)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    # One line per step and instrument: the snapshot at T0, then each update.
+    for inst in $INSTS; do
+        run jq -c --arg i "$inst" 'select(.type == "book" and .inst == $i) | .ts' "$T/out"
+        assert_output "$(for n in $(seq 0 19); do bar "$n"; done)"
+    done
+    check_books_sorted "$T/out" 25
+    check_book_at "$T/out" BTC-USDT "$(bar 0)" 25
+    check_book_at "$T/out" ETH-USDT "$(bar 7)" 25
+    check_book_at "$T/out" XRP-USDT "$(bar 19)" 25
+    [[ $(cat "$T/err") != *warning* && $(cat "$T/err") != *error* ]] || fail "$(cat "$T/err")"
+    # Subscribed once each.
+    [ "$(jq -c 'select(.event == "subscribe" and .channel == "books")' "$T/requests.log" | wc -l)" -eq 4 ]
+    run grep -c '"event":"unsubscribe"' "$T/requests.log"
+    assert_output 0
+}
+
+@test "books with a bad checksum now and then: a warning each, resubscribed, a fresh snapshot, exit 0" {
+    start_fake --ws-interval-ms 20 --ws-bad-checksum-every 9
+    live --channels books --depth 25 --health --until "$(bar 40)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    warnings=$(grep -c 'books: checksum mismatch: checksum .* of update seqId .*, the book gives .*; resubscribing for a new snapshot' "$T/err")
+    [ "$warnings" -ge 5 ] || fail "$warnings warnings: $(cat "$T/err")"
+    [ "$(grep -c warning "$T/err")" -eq "$warnings" ]
+    # One health gap event, one unsubscribe and one more subscribe at the fake per warning.
+    gaps=$(jq -c 'select(.type == "health" and .event == "gap" and (.detail | startswith("books: checksum mismatch")))' "$T/out" | wc -l)
+    [ "$gaps" -eq "$warnings" ] || fail "$gaps health events for $warnings warnings"
+    [ "$(jq -c 'select(.event == "unsubscribe" and .channel == "books")' "$T/requests.log" | wc -l)" -eq "$warnings" ]
+    [ "$(jq -c 'select(.event == "subscribe" and .channel == "books")' "$T/requests.log" | wc -l)" -eq $((4 + warnings)) ]
+    # The resubscription's snapshot comes at the step of the bad update: no step is missing,
+    # and the books written after it are the fake's.
+    for inst in $INSTS; do
+        [ "$(jq -c --arg i "$inst" 'select(.type == "book" and .inst == $i)' "$T/out" | wc -l)" -eq 40 ]
+    done
+    check_books_sorted "$T/out" 25
+    first=$(jq -r -s '[.[] | select(.type == "health" and .event == "gap")][0] | "\(.inst) \(.recv_ts)"' "$T/out")
+    inst=${first% *}
+    ts=$(jq -r --arg i "$inst" --argjson r "${first#* }" 'select(.type == "book" and .inst == $i and .recv_ts > $r) | .ts' "$T/out" | head -1)
+    check_book_at "$T/out" "$inst" "$ts" 25
+    check_book_at "$T/out" "$inst" "$(bar 39)" 25
+}
+
+@test "books with lost updates: a sequence-gap warning each, resubscribed, output resumes, exit 0" {
+    start_fake --ws-interval-ms 20 --ws-seq-gap-every 10
+    live --channels books --depth 10 --health --until "$(bar 40)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    warnings=$(grep -c 'books: sequence gap: prevSeqId [0-9]* does not follow seqId [0-9]*; resubscribing for a new snapshot' "$T/err")
+    [ "$warnings" -ge 5 ] || fail "$warnings warnings: $(cat "$T/err")"
+    [ "$(grep -c warning "$T/err")" -eq "$warnings" ]
+    [ "$(jq -c 'select(.type == "health" and .event == "gap")' "$T/out" | wc -l)" -eq "$warnings" ]
+    [ "$(jq -c 'select(.event == "unsubscribe" and .channel == "books")' "$T/requests.log" | wc -l)" -eq "$warnings" ]
+    # A lost step is missing from the output; every book written is the fake's at its time.
+    lines=$(grep -c '"type":"book"' "$T/out")
+    [ "$lines" -lt 160 ] && [ "$lines" -ge $((160 - 2 * warnings)) ] || fail "$lines book lines"
+    check_books_sorted "$T/out" 10
+    for inst in BTC-USDT ADA-USDT; do
+        check_book_at "$T/out" "$inst" "$(jq -r --arg i "$inst" 'select(.type == "book" and .inst == $i) | .ts' "$T/out" | tail -1)" 10
+    done
+}
+
+@test "books with checksum 0 (OKX's 2026 retirement): accepted on seqIds alone, no warning" {
+    start_fake --ws-interval-ms 20 --ws-checksum-zero
+    live --channels books --until "$(bar 15)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    [ "$(grep -c '"type":"book"' "$T/out")" -eq 60 ]
+    check_books_sorted "$T/out" 5
+    check_book_at "$T/out" ADA-USDT "$(bar 14)" 5
+    run grep -c -E 'warning|error' "$T/err"
+    assert_output 0
+    run grep -c '"event":"unsubscribe"' "$T/requests.log"
+    assert_output 0
+}
+
+@test "books through 64008 notices: every book goes on, from a kept chain or a new snapshot" {
+    start_fake --ws-interval-ms 20 --ws-notice-every 30
+    live --channels books --health --until "$(bar 60)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    notices=$(jq -c 'select(.type == "health" and .event == "disconnect" and (.detail | startswith("notice")))' "$T/out" | wc -l)
+    [ "$notices" -ge 2 ] || fail "$notices notices"
+    # A book kept across the switch either chains on (and its checksums keep matching) or
+    # is resubscribed on a sequence gap; never a bad checksum.
+    run grep -c 'checksum mismatch' "$T/err"
+    assert_output 0
+    check_books_sorted "$T/out" 5
+    last=$(jq -r -s '[.[] | select(.type == "health" and .event == "disconnect")] | last.ts' "$T/out")
+    for inst in $INSTS; do
+        ts=$(jq -r --arg i "$inst" 'select(.type == "book" and .inst == $i) | .ts' "$T/out" | tail -1)
+        after=$(jq -c --arg i "$inst" --argjson t "$last" 'select(.type == "book" and .inst == $i and .recv_ts >= $t)' "$T/out" | wc -l)
+        [ "$after" -ge 1 ] || fail "$inst: no book after the last switch"
+        check_book_at "$T/out" "$inst" "$ts" 5
+    done
+}
+
+@test "--record and --replay with books, bad checksums, gaps and drops: the same bytes" {
+    start_fake --ws-interval-ms 10 --ws-bad-checksum-every 7 --ws-seq-gap-every 13 --ws-drop-every 90 \
+        --ws-dup-every 11
+    live --channels books,trades --depth 3 --health --until "$(bar 40)" --record "$T/tape" \
+        > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=
+    head -1 "$T/tape" | jq -e '.args.channels == ["books","trades"] and .args.depth == 3' >/dev/null
+    resubs=$(jq -c 'select(.tape == "ws-event" and .event == "resubscribe")' "$T/tape" | wc -l)
+    [ "$resubs" -ge 3 ] || fail "$resubs resubscribes on the tape"
+    jq -e -s 'any(.[]; .tape == "ws-event" and .event == "disconnect")' "$T/tape" >/dev/null
+    [ "$(grep -c '"type":"book"' "$T/out")" -gt 100 ]
+    okx-stream --replay "$T/tape" > "$T/replayed" 2> "$T/replayed.err" ||
+        fail "replay: exit $?: $(cat "$T/replayed.err")"
+    cmp "$T/out" "$T/replayed"
+    # The same books warnings, in the same order.
+    grep 'books: ' "$T/err" > "$T/warned"
+    [ "$(wc -l < "$T/warned")" -ge 3 ]
+    grep 'books: ' "$T/replayed.err" | diff "$T/warned" -
+}
