@@ -1127,6 +1127,9 @@ struct LiveSession::Impl {
                 write_book(s, p.ts, recv_ts);
                 break;
             case okx::OrderBook::Result::kIgnored:
+                if (s.book->ready()) {
+                    ++stats.duplicates; // a repeat of the last update
+                }
                 break;
             case okx::OrderBook::Result::kSequenceGap:
                 resync(s, recv_ts, "sequence gap: " + s.book->why());

@@ -375,7 +375,16 @@ TEST(StreamLiveBooks, ASequenceGapIsReportedOnceAndResubscribedUntilTheSnapshot)
     EXPECT_EQ(h.session.stats().resyncs, 1U);
     EXPECT_EQ(h.session.stats().malformed, 0U);
     // A second gap is a second event.
-    h.session.frame(h.pub, books_push(false, "[]", "[]", 31, 32, 0), kRecv + 6);
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 30, 30, kSum), kRecv + 5); // again
+    EXPECT_EQ(h.lines().size(), 1U); // a heartbeat repeated is a heartbeat
+    h.session.frame(h.pub, books_push(false, "[]", R"([["103","1","0","1"]])", 30, 31, 0),
+                    kRecv + 6);
+    h.session.frame(h.pub, books_push(false, "[]", R"([["103","1","0","1"]])", 30, 31, 0),
+                    kRecv + 6); // a duplicated frame: dropped quietly
+    EXPECT_EQ(h.lines().size(), 1U);
+    EXPECT_EQ(h.session.stats().duplicates, 1U);
+    EXPECT_EQ(h.resubscribed.size(), 1U);
+    h.session.frame(h.pub, books_push(false, "[]", "[]", 32, 33, 0), kRecv + 7);
     EXPECT_EQ(h.resubscribed.size(), 2U);
 }
 
