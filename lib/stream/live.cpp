@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <thread>
 #include <unordered_map>
 
 #include <unistd.h>
@@ -31,6 +32,9 @@ namespace okxkit::stream {
 namespace {
 
 constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
+// Waiting for REST to confirm the bar that just closed: first wait, total (doubling waits).
+constexpr std::int64_t kTailFirstWaitMs = 250;
+constexpr std::int64_t kTailWaitMs = 4000;
 // A bar opening more than this (plus one bar) after its push was received is not believed:
 // a hole up to it would be "repaired" with nothing and every real bar before it dropped as
 // stale. It leaves room for a local clock that is behind the exchange's.
@@ -402,6 +406,12 @@ std::vector<okx::RestCandle> RestCandleSource::fetch(const std::string& inst, co
     return pager.fetch(lo, hi);
 }
 
+void RestCandleSource::pause(std::int64_t ms) {
+    if (!client_.replaying()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
+}
+
 // --- the session -------------------------------------------------------------------------
 
 struct LiveSession::Impl {
@@ -587,6 +597,31 @@ struct LiveSession::Impl {
             }
         }
         std::erase_if(got, [&](const okx::RestCandle& k) { return k.ts < lo || k.ts >= hi; });
+        // OKX's REST can lag its WebSocket: the bar that closed just before the pushed one may
+        // still be forming there. Ask for it again a few times before calling it missing. This
+        // blocks the loop for at most kTailWaitMs in all, well inside the ping interval.
+        const std::int64_t last = hi - s.bar.ms;
+        const auto only_last_absent = [&] {
+            return got.empty() ? lo == last : got.back().ts == last - s.bar.ms;
+        };
+        for (std::int64_t wait = kTailFirstWaitMs, waited = 0;
+             source != nullptr && failure.empty() && hi == to && waited < kTailWaitMs &&
+             only_last_absent();
+             waited += wait, wait *= 2) {
+            core::Log::debug(
+                s.inst + " " + std::string(s.bar.name) + " " + core::format_iso_ms(last) +
+                ": not confirmed by REST yet; asking again in " + std::to_string(wait) + " ms");
+            source->pause(wait);
+            try {
+                for (okx::RestCandle& k : source->fetch(s.inst, s.bar, last, hi)) {
+                    if (k.ts == last) {
+                        got.push_back(std::move(k));
+                    }
+                }
+            } catch (const okx::OkxError& e) {
+                failure = e.what();
+            }
+        }
         if (cause.empty() && (got.size() != 1 || got[0].ts != lo)) {
             cause = "missing";
         }

@@ -179,6 +179,18 @@ check_pacing() {
     [ "$(grep -c 'market/candles' "$T/requests.log")" -ge 20 ]
 }
 
+@test "a skipped confirm that REST has not confirmed yet is asked for again, not called missing" {
+    # REST shows a closed bar as forming for 30 s of market time (a step of the clock, 100 ms
+    # of wall time), so the first backfill of each skipped confirm finds it unconfirmed.
+    start_fake --ws-interval-ms 100 --ws-skip-every 7 --rest-confirm-lag-ms 30000
+    live -vv --channels candle1m --until "$(bar 40)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 40)"
+    run grep -c '"type":"gap"' "$T/out"
+    assert_output 0
+    grep -q 'not confirmed by REST yet; asking again' "$T/err" || fail "no retry: $(cat "$T/err")"
+}
+
 @test "--partial adds each forming update (confirm:false) before the confirmed bar" {
     start_fake --ws-interval-ms 5
     live --channels candle1m --partial --until "$(bar 50)" > "$T/out" 2> "$T/err" ||

@@ -37,6 +37,10 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "the first WebSocket connects"},
             {"history-limit", 0, OptType::kInt, "N", "most rows one history-candles page returns",
              "300"},
+            {"rest-confirm-lag-ms", 0, OptType::kInt, "MS",
+             "REST shows a bar as forming (confirm \"0\") until the market clock is this far "
+             "past its close, as OKX's REST can lag its WebSocket",
+             "0"},
             {"log", 0, OptType::kPath, "FILE",
              "append one JSON line per request and WebSocket event to FILE"},
             {"fault-50011-every", 0, OptType::kInt, "N",
@@ -100,6 +104,7 @@ int fake_okx_main(const okxkit::core::Options& opts) {
         static_cast<std::uint64_t>(int_option(opts, "fault-50011-every", 0, kBig));
     rest_options.fault_500_every =
         static_cast<std::uint64_t>(int_option(opts, "fault-500-every", 0, kBig));
+    rest_options.confirm_lag_ms = int_option(opts, "rest-confirm-lag-ms", 0, kBig);
     rest_options.rate_limit = !opts.flag("no-rate-limit");
     okxkit::fake::Rest rest(data, rest_options);
 
