@@ -32,7 +32,8 @@ namespace okxkit::stream {
 namespace {
 
 constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::min();
-// Waiting for REST to confirm the bar that just closed: first wait, total (doubling waits).
+// Waiting for REST to confirm the bar that just closed: the first wait and the most waited in
+// all; the waits double (0.25, 0.5, 1, 2 s).
 constexpr std::int64_t kTailFirstWaitMs = 250;
 constexpr std::int64_t kTailWaitMs = 4000;
 // A bar opening more than this (plus one bar) after its push was received is not believed:
@@ -605,7 +606,7 @@ struct LiveSession::Impl {
             return got.empty() ? lo == last : got.back().ts == last - s.bar.ms;
         };
         for (std::int64_t wait = kTailFirstWaitMs, waited = 0;
-             source != nullptr && failure.empty() && hi == to && waited < kTailWaitMs &&
+             source != nullptr && failure.empty() && hi == to && waited + wait <= kTailWaitMs &&
              only_last_absent();
              waited += wait, wait *= 2) {
             core::Log::debug(
