@@ -140,6 +140,16 @@ check_pacing() {
     grep -q 'no pong within 30 ms' "$T/err"
 }
 
+@test "a connection that goes silent yet stays open is noticed by its ping and replaced" {
+    start_fake --ws-interval-ms 5 --ws-stall-every 150
+    live --channels candle1m --until "$(bar 300)" --ping-after 40ms --pong-timeout 40ms --health \
+        > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 300)"
+    check_gaps "$T/out" stall
+    stalls=$(jq -c 'select(.type == "health" and .event == "disconnect" and (.detail | startswith("stall")))' "$T/out" | wc -l)
+    [ "$stalls" -ge 2 ] || fail "$stalls stalls"
+}
+
 @test "notice 64008: a new connection before the old one closes, every candle still once" {
     start_fake --ws-interval-ms 5 --ws-notice-every 60
     live --channels candle1m --until "$(bar 300)" --health > "$T/out" 2> "$T/err" ||
