@@ -128,7 +128,7 @@ std::unique_ptr<WsConn> WsHub::open(WsEndpoint endpoint) {
 }
 
 void WsHub::receive(WsConn& conn, std::string_view text) {
-    if (conn.ended) {
+    if (conn.ended || conn.stalled) {
         return;
     }
     if (text == "ping") {
@@ -319,7 +319,7 @@ const std::optional<FakeBook>& WsHub::book(const std::string& inst_id, std::int6
 // The books push of sub at the clock: the snapshot when none went out on this connection
 // yet (prevSeqId -1), else the update from the book at prev, with the books faults.
 void WsHub::push_book(WsConn& conn, WsSub& sub, std::int64_t prev) {
-    if (conn.ended || conn.notice_pending) {
+    if (conn.ended || conn.notice_pending || conn.stalled) {
         return;
     }
     // The entry of clock_ outlives the lookup of the earlier prev (see book()).
@@ -372,7 +372,7 @@ void WsHub::push_book(WsConn& conn, WsSub& sub, std::int64_t prev) {
 
 // Queues one data message with the faults that count pushes.
 void WsHub::push(WsConn& conn, const std::string& text) {
-    if (conn.ended || conn.notice_pending) {
+    if (conn.ended || conn.notice_pending || conn.stalled) {
         return;
     }
     const std::uint64_t n = ++conn.pushes;
@@ -387,7 +387,9 @@ void WsHub::push(WsConn& conn, const std::string& text) {
     if (every(options_.dup_every)) {
         conn.out.push_back(WsOut{WsOut::Kind::kText, text, 0, false});
     }
-    if (every(options_.drop_every)) {
+    if (every(options_.stall_every)) {
+        conn.stalled = true;
+    } else if (every(options_.drop_every)) {
         conn.out.push_back(WsOut{WsOut::Kind::kDrop, "", 0, false});
         conn.ended = true;
     } else if (every(options_.notice_every)) {

@@ -29,6 +29,7 @@ struct WsOptions {
     std::uint64_t malformed_every = 0;    // a garbage frame before every Nth push
     std::uint64_t dup_every = 0;          // send every Nth push twice
     std::uint64_t skip_every = 0;         // never send every Nth confirmed candle
+    std::uint64_t stall_every = 0;        // go silent after every Nth push (no push, no pong)
     std::uint64_t bad_checksum_every = 0; // a wrong checksum on every Nth books update
     std::uint64_t seq_gap_every = 0;      // never send every Nth books update (a seqId gap)
     bool checksum_zero = false;           // books checksums are 0 (OKX's 2026 retirement)
@@ -78,6 +79,7 @@ struct WsConn {
     std::uint64_t book_updates = 0; // books updates due, sent or skipped
     bool notice_pending = false;    // notice sent: close at the next tick, or after 1 s
     bool ended = false;             // a drop or close is queued: nothing more is queued
+    bool stalled = false;           // silent for good, yet open (--ws-stall-every)
     std::vector<WsOpEvent> ops;     // accepted ops not yet logged (the server drains it)
 };
 
