@@ -78,17 +78,39 @@ Graph::Graph(const FeatureSet& set) : set_(&set) {
     build();
 }
 
+double* Graph::slab(int n) {
+    constexpr std::size_t kChunk = 1024;
+    if (slabs_.empty() || slab_used_ + static_cast<std::size_t>(n) > kChunk) {
+        slabs_.push_back(std::make_unique<double[]>(kChunk));
+        slab_used_ = 0;
+    }
+    double* p = slabs_.back().get() + slab_used_;
+    slab_used_ += static_cast<std::size_t>(n);
+    return p;
+}
+
 void Graph::build() {
     outputs_.clear();
     for (const std::string& name : set_->names()) {
         outputs_.push_back(build_feature(*this, name));
     }
     values_.assign(outputs_.size(), kNaN);
+    ptrs_.clear();
+    warms_.clear();
+    all_warm_ = 1;
+    for (const Output& o : outputs_) {
+        ptrs_.push_back(o.p);
+        warms_.push_back(o.warm);
+        all_warm_ = std::max(all_warm_, o.warm);
+    }
 }
 
 void Graph::reset() {
     nodes_.clear();
     by_key_.clear();
+    arena_.clear();
+    slabs_.clear();
+    slab_used_ = 0;
     tick_ = Tick{};
     build();
 }
@@ -96,10 +118,11 @@ void Graph::reset() {
 std::span<const double> Graph::push(const Bar& b, const Reference* ref) {
     Tick& t = tick_;
     ++t.n;
+    const double lnc = std::log(b.c);
     if (t.n >= 2) {
         t.prev_c = t.c;
         t.tr = std::max(b.h, t.prev_c) - std::min(b.l, t.prev_c);
-        t.ret1 = std::log(b.c / t.prev_c);
+        t.ret1 = std::log(b.c / t.prev_c); // not ln c - ln prev_c: small returns keep their digits
     }
     t.ts = b.ts;
     t.o = b.o;
@@ -109,16 +132,25 @@ std::span<const double> Graph::push(const Bar& b, const Reference* ref) {
     t.v = b.v;
     t.tp = (b.h + b.l + b.c) / 3;
     t.hl2 = (b.h + b.l) / 2;
-    t.lnc = std::log(b.c);
+    t.lnc = lnc;
+    t.lnhl = std::log(b.h / b.l);
+    t.lnco = std::log(b.c / b.o);
     t.ref = ref;
     for (auto& node : nodes_) {
         node->update(t);
     }
-    const std::size_t n = outputs_.size();
-    const Output* o = outputs_.data();
+    const std::size_t n = ptrs_.size();
+    const double* const* p = ptrs_.data();
     double* v = values_.data();
-    for (std::size_t i = 0; i < n; ++i) {
-        v[i] = t.n >= o[i].warm ? *o[i].p : kNaN;
+    if (t.n >= all_warm_) {
+        for (std::size_t i = 0; i < n; ++i) {
+            v[i] = *p[i];
+        }
+    } else {
+        const std::uint64_t* w = warms_.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            v[i] = t.n >= w[i] ? *p[i] : kNaN;
+        }
     }
     return values_;
 }

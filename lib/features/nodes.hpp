@@ -10,30 +10,67 @@
 
 namespace okxkit::features::nodes {
 
-// Mean and population standard deviation of a source over n candles: out 0 mean, 1 std.
+// The recent values of one input every candle has (close, ln close), shared by the windowed
+// nodes that read it instead of each keeping a ring of its own. A consumer asks for the depth
+// it needs (need(n): the newest value and n before it) when it is built.
+class History : public Node {
+public:
+    explicit History(const double* src) : src_(src), ring_(2) {}
+    void need(std::size_t n) {
+        if (n + 1 > ring_.capacity()) {
+            ring_ = Ring(n + 1);
+        }
+    }
+    void update(const Tick&) override { ring_.push(*src_); }
+    [[nodiscard]] const Ring& ring() const { return ring_; }
+
+private:
+    const double* src_;
+    Ring ring_;
+};
+
+// Mean and population standard deviation of a source over n candles: out 0 mean, 1 std
+// (once a user asked for it with want_std()), 2 and 3 distance and slope of the mean
+// (want_dist_slope(2)), 4 z-score (x - mean) / std of the newest value (want_z()).
 class Moments : public Node {
 public:
-    Moments(Src s, std::size_t n) : s_(s), w_(n) { warm[0] = warm[1] = s.warm + n - 1; }
+    static constexpr int kOutputs = 5;
+    Moments(Src s, std::size_t n, const History* h = nullptr)
+        : s_(s), w_(n, h != nullptr ? &h->ring() : nullptr) {
+        std::fill(std::begin(warm), std::end(warm), s.warm + n - 1);
+    }
+    void want_std() { std_ = true; }
+    void want_z() { std_ = z_ = true; }
     void update(const Tick& t) override {
         if (t.n < s_.warm) {
             return;
         }
-        w_.push(*s_.p);
+        double x = *s_.p;
+        w_.push(x);
         if (w_.full()) {
-            out[0] = w_.mean();
-            out[1] = w_.stddev();
+            double m = w_.mean();
+            out[0] = m;
+            if (std_) {
+                out[1] = w_.stddev();
+                if (z_) {
+                    out[4] = ratio(x - m, out[1]);
+                }
+            }
+            dist_slope(t, m, 2);
         }
     }
-    [[nodiscard]] const WindowMoments& window() const { return w_; }
 
 private:
     Src s_;
     WindowMoments w_;
+    bool std_ = false;
+    bool z_ = false;
 };
 
 // EMA (SMA-seeded) of a source.
 class EmaNode : public Node {
 public:
+    static constexpr int kOutputs = 3;
     EmaNode(Src s, std::size_t n) : s_(s), e_(n) { warm[0] = s.warm + n - 1; }
     void update(const Tick& t) override {
         if (t.n < s_.warm) {
@@ -41,6 +78,9 @@ public:
         }
         e_.push(*s_.p);
         out[0] = e_.value();
+        if (e_.ready()) {
+            dist_slope(t, out[0], 1);
+        }
     }
 
 private:
@@ -51,50 +91,61 @@ private:
 // Linearly weighted moving average (weights 1..n, newest heaviest).
 class Wma : public Node {
 public:
-    Wma(Src s, std::size_t n) : s_(s), n_(n), ring_(n) { warm[0] = s.warm + n - 1; }
+    static constexpr int kOutputs = 3;
+    Wma(Src s, std::size_t n, const History* h = nullptr)
+        : s_(s), n_(n), inv_weights_(2 / (static_cast<double>(n) * (static_cast<double>(n) + 1))),
+          own_(h != nullptr ? 1 : n + 1), r_(h != nullptr ? &h->ring() : &own_) {
+        warm[0] = s.warm + n - 1;
+    }
     void update(const Tick& t) override {
         if (t.n < s_.warm) {
             return;
         }
         double x = *s_.p;
-        double old = 0;
-        bool full = ring_.push(x, old);
-        if (++since_ >= n_ || !full) {
+        if (r_ == &own_) {
+            own_.push(x);
+        }
+        const bool evict = count_ == n_;
+        if (!evict) {
+            ++count_;
+        }
+        if (++since_ >= n_ || !evict) {
             // Exact recomputation every n candles keeps rounding from accumulating.
             if (since_ >= n_) {
                 since_ = 0;
             }
-            sum_.clear();
-            wsum_.clear();
-            for (std::size_t k = 0; k < ring_.size(); ++k) {
-                double y = ring_.from_oldest(k);
-                sum_.add(y);
-                wsum_.add(static_cast<double>(k + 1) * y);
+            sum_ = wsum_ = 0;
+            for (std::size_t k = count_; k-- > 0;) {
+                double y = r_->ago(k);
+                sum_ += y;
+                wsum_ += static_cast<double>(count_ - k) * y;
             }
         } else {
             // Sliding by one: every weight drops by one, the new value gets weight n.
-            wsum_.add(-sum_.value());
-            wsum_.add(static_cast<double>(n_) * x);
-            sum_.add(x);
-            sum_.add(-old);
+            wsum_ += static_cast<double>(n_) * x - sum_;
+            sum_ += x - r_->ago(n_);
         }
-        if (ring_.full()) {
-            double nn = static_cast<double>(n_);
-            out[0] = wsum_.value() / (nn * (nn + 1) / 2);
+        if (count_ == n_) {
+            out[0] = wsum_ * inv_weights_;
+            dist_slope(t, out[0], 1);
         }
     }
 
 private:
     Src s_;
     std::size_t n_;
-    Ring ring_;
+    double inv_weights_; // 1 / (1 + 2 + ... + n)
+    Ring own_;
+    const Ring* r_;
+    std::size_t count_ = 0;
     std::size_t since_ = 0;
-    CompensatedSum sum_, wsum_;
+    double sum_ = 0, wsum_ = 0;
 };
 
 // a*x + b*y + c*z of up to three sources (DEMA, TEMA, MACD, histogram, ...).
 class Lin : public Node {
 public:
+    static constexpr int kOutputs = 3;
     Lin(std::array<double, 3> k, std::array<Src, 3> s, int used) : k_(k), s_(s), used_(used) {
         warm[0] = 1;
         for (int i = 0; i < used; ++i) {
@@ -110,6 +161,7 @@ public:
             v += k_[static_cast<std::size_t>(i)] * *s_[static_cast<std::size_t>(i)].p;
         }
         out[0] = v;
+        dist_slope(t, v, 1);
     }
 
 private:
@@ -135,48 +187,36 @@ private:
     double k_, b_;
 };
 
-// x_t / x_{t-1} - 1: the slope of a moving average.
-class Slope : public Node {
-public:
-    explicit Slope(Src s) : s_(s) { warm[0] = s.warm + 1; }
-    void update(const Tick& t) override {
-        if (t.n < s_.warm) {
-            return;
-        }
-        double x = *s_.p;
-        if (t.n >= warm[0]) {
-            out[0] = ratio(x, prev_) - 1;
-        }
-        prev_ = x;
-    }
-
-private:
-    Src s_;
-    double prev_ = 0;
-};
-
-// Changes of the close over n candles: 0 roc 100*(c/c_n - 1), 1 mom c - c_n, 2 ln(c/c_n).
+// Changes of the close over n candles: 0 roc 100*(c/c_n - 1), 1 mom c - c_n, 2 ln(c/c_n)
+// (as ln c - ln c_n, from the logarithm every candle has anyway).
 class Change : public Node {
 public:
-    explicit Change(std::size_t n) : ring_(n + 1) { warm[0] = warm[1] = warm[2] = n + 1; }
+    static constexpr int kOutputs = 3;
+    Change(std::size_t n, History* c, History* lnc) : n_(n), c_(c), lnc_(lnc) {
+        c->need(n);
+        lnc->need(n);
+        warm[0] = warm[1] = warm[2] = n + 1;
+    }
     void update(const Tick& t) override {
-        ring_.push(t.c);
-        if (ring_.full()) {
-            double old = ring_.from_oldest(0);
+        if (t.n > n_) {
+            double old = c_->ring().ago(n_);
             out[0] = 100 * (t.c / old - 1);
             out[1] = t.c - old;
-            out[2] = std::log(t.c / old);
+            out[2] = t.lnc - lnc_->ring().ago(n_);
         }
     }
 
 private:
-    Ring ring_;
+    std::size_t n_;
+    const History* c_;
+    const History* lnc_;
 };
 
 // Source values that start at candle 2: 0 ln(c/prev_c), 1 true range, 2 (c - prev_c) * v,
 // 3 c - prev_c, 4 |c - prev_c|.
 class Diffs : public Node {
 public:
+    static constexpr int kOutputs = 5;
     Diffs() { std::fill(std::begin(warm), std::end(warm), 2); }
     void update(const Tick& t) override {
         if (t.n >= 2) {
@@ -193,29 +233,32 @@ public:
 // Kaufman's adaptive moving average KAMA(n, fast, slow) of the close.
 class Kama : public Node {
 public:
-    Kama(std::size_t n, double fast, double slow)
-        : ring_(n + 1), noise_(n), fast_(2 / (fast + 1)), slow_(2 / (slow + 1)) {
+    static constexpr int kOutputs = 3;
+    Kama(std::size_t n, double fast, double slow, History* c)
+        : n_(n), c_(c), noise_(n), fast_(2 / (fast + 1)), slow_(2 / (slow + 1)) {
+        c->need(n);
         warm[0] = n + 1;
     }
     void update(const Tick& t) override {
         if (t.n >= 2) {
             noise_.push(std::fabs(t.c - t.prev_c));
         }
-        ring_.push(t.c);
-        if (!ring_.full()) {
+        if (t.n <= n_) {
             return;
         }
         if (t.n == warm[0]) {
             value_ = t.prev_c; // seeded with the close before the first value (TA-Lib)
         }
-        double er = ratio(std::fabs(t.c - ring_.from_oldest(0)), noise_.sum());
+        double er = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
         double sc = er * (fast_ - slow_) + slow_;
         value_ += sc * sc * (t.c - value_);
         out[0] = value_;
+        dist_slope(t, value_, 1);
     }
 
 private:
-    Ring ring_;
+    std::size_t n_;
+    const History* c_;
     WindowSum noise_;
     double fast_, slow_;
     double value_ = 0;
@@ -245,6 +288,7 @@ private:
 // since the high, 3 candles since the low.
 class Extremes : public Node {
 public:
+    static constexpr int kOutputs = 4;
     explicit Extremes(std::size_t n) : hi_(n), lo_(n) {
         std::fill(std::begin(warm), std::end(warm), n);
     }
@@ -278,6 +322,7 @@ private:
 // 1 -100*(hi - x)/(hi - lo) (Williams %R).
 class RangePos : public Node {
 public:
+    static constexpr int kOutputs = 2;
     RangePos(Src x, const Extremes* e) : x_(x), e_(e) {
         warm[0] = warm[1] = std::max(x.warm, e->warm[0]);
     }
@@ -307,11 +352,11 @@ public:
         }
         double mean = w_.mean();
         double dev = 0;
-        const Ring& r = w_.ring();
-        for (std::size_t k = 0; k < r.size(); ++k) {
-            dev += std::fabs(r.from_oldest(k) - mean);
+        const std::size_t n = w_.size();
+        for (std::size_t k = n; k-- > 0;) {
+            dev += std::fabs(w_.ago(k) - mean);
         }
-        dev /= static_cast<double>(r.size());
+        dev /= static_cast<double>(n);
         out[0] = ratio(t.tp - mean, 0.015 * dev);
     }
 
@@ -392,6 +437,7 @@ private:
 // spread k ATR; Donchian: highest high and lowest low.
 class Bands : public Node {
 public:
+    static constexpr int kOutputs = 5;
     enum class Kind { kBollinger, kKeltner, kDonchian };
     Bands(Kind kind, Src mid, Src spread, Src hi, Src lo, double k)
         : kind_(kind), mid_(mid), spread_(spread), hi_(hi), lo_(lo), k_(k) {
@@ -428,57 +474,28 @@ private:
     double k_;
 };
 
-// sqrt(max(0, k x)): Parkinson and Garman-Klass from their window sums.
-class ScaledSqrt : public Node {
-public:
-    ScaledSqrt(Src x, double k) : x_(x), k_(k) { warm[0] = x.warm; }
-    void update(const Tick& t) override {
-        if (t.n >= warm[0]) {
-            double v = k_ * *x_.p;
-            out[0] = v > 0 ? std::sqrt(v) : 0;
-        }
-    }
-
-private:
-    Src x_;
-    double k_;
-};
-
-// (x - mean) / std over a Moments node (z-scores).
-class ZScore : public Node {
-public:
-    ZScore(Src x, const Moments* m) : x_(x), m_(m) { warm[0] = std::max(x.warm, m->warm[0]); }
-    void update(const Tick& t) override {
-        if (t.n >= warm[0]) {
-            out[0] = ratio(*x_.p - m_->out[0], m_->out[1]);
-        }
-    }
-
-private:
-    Src x_;
-    const Moments* m_;
-};
-
-// Window sum of a per-candle term: 0 Parkinson, 1 Garman-Klass, 2 close location value
-// times volume (CMF numerator), 3 volume. out 0 the sum.
+// Window sum of a per-candle term: Parkinson ln(h/l)^2, Garman-Klass 0.5 ln(h/l)^2 -
+// (2 ln 2 - 1) ln(c/o)^2, close location value times volume (CMF numerator), volume.
+// out 0 the sum.
 class TermSum : public Node {
 public:
     enum class Term { kParkinson, kGarmanKlass, kClvVolume, kVolume };
-    TermSum(Term term, std::size_t n) : term_(term), w_(n) { warm[0] = n; }
+    static constexpr int kOutputs = 2;
+    TermSum(Term term, std::size_t n) : term_(term), w_(n) { warm[0] = warm[1] = n; }
+    // Also out 1 = sqrt(max(0, k * sum)) (Parkinson, Garman-Klass).
+    void want_sqrt(double k) {
+        root_ = true;
+        k_ = k;
+    }
     void update(const Tick& t) override {
         double x = 0;
         switch (term_) {
-        case Term::kParkinson: {
-            double hl = std::log(t.h / t.l);
-            x = hl * hl;
+        case Term::kParkinson:
+            x = t.lnhl * t.lnhl;
             break;
-        }
-        case Term::kGarmanKlass: {
-            double hl = std::log(t.h / t.l);
-            double co = std::log(t.c / t.o);
-            x = 0.5 * hl * hl - (2 * std::numbers::ln2 - 1) * co * co;
+        case Term::kGarmanKlass:
+            x = 0.5 * t.lnhl * t.lnhl - (2 * std::numbers::ln2 - 1) * t.lnco * t.lnco;
             break;
-        }
         case Term::kClvVolume:
             x = ratio((t.c - t.l) - (t.h - t.c), t.h - t.l) * t.v;
             break;
@@ -488,16 +505,23 @@ public:
         }
         w_.push(x);
         out[0] = w_.sum();
+        if (root_) {
+            double v = k_ * out[0];
+            out[1] = v > 0 ? std::sqrt(v) : 0;
+        }
     }
 
 private:
     Term term_;
     WindowSum w_;
+    bool root_ = false;
+    double k_ = 0;
 };
 
 // Cumulative volume lines: out 0 OBV (starts at the first volume, as TA-Lib), 1 A/D line.
 class VolumeLines : public Node {
 public:
+    static constexpr int kOutputs = 2;
     void update(const Tick& t) override {
         if (t.n == 1) {
             obv_ = t.v;
@@ -541,6 +565,7 @@ private:
 // Wilder's directional movement system(n): out 0 +DI, 1 -DI, 2 DX, 3 ADX.
 class Dmi : public Node {
 public:
+    static constexpr int kOutputs = 4;
     explicit Dmi(std::size_t n) : plus_(n), minus_(n), tr_(n), adx_(n) {
         warm[0] = warm[1] = warm[2] = n + 1;
         warm[3] = 2 * n;
@@ -576,6 +601,7 @@ private:
 // Aroon(n) over n+1 candles: out 0 up, 1 down, 2 oscillator.
 class Aroon : public Node {
 public:
+    static constexpr int kOutputs = 3;
     explicit Aroon(std::size_t n) : n_(static_cast<double>(n)), hi_(n + 1), lo_(n + 1) {
         warm[0] = warm[1] = warm[2] = n + 1;
     }
@@ -596,43 +622,47 @@ private:
 // Choppiness index(n): 100 log10(sum TR / (highest high - lowest low)) / log10(n).
 class Chop : public Node {
 public:
-    explicit Chop(std::size_t n) : n_(n), tr_(n), hi_(n), lo_(n) { warm[0] = n + 1; }
+    Chop(std::size_t n, const Extremes* e)
+        : k_(100 / std::log(static_cast<double>(n))), tr_(n), e_(e) {
+        warm[0] = n + 1;
+    }
     void update(const Tick& t) override {
-        hi_.push(t.h);
-        lo_.push(t.l);
         if (t.n < 2) {
             return;
         }
         tr_.push(t.tr);
         if (tr_.full()) {
-            double r = ratio(tr_.sum(), hi_.value() - lo_.value());
-            out[0] = r > 0 ? 100 * std::log10(r) / std::log10(static_cast<double>(n_)) : 0;
+            double r = ratio(tr_.sum(), e_->out[0] - e_->out[1]);
+            // 100 log10(r) / log10(n) = 100 ln(r) / ln(n)
+            out[0] = r > 0 ? k_ * std::log(r) : 0;
         }
     }
 
 private:
-    std::size_t n_;
+    double k_; // 100 / ln n
     WindowSum tr_;
-    WindowExtreme<true> hi_;
-    WindowExtreme<false> lo_;
+    const Extremes* e_;
 };
 
 // Kaufman's efficiency ratio(n): |c - c_n| / sum |c_i - c_{i-1}|.
 class Er : public Node {
 public:
-    explicit Er(std::size_t n) : ring_(n + 1), noise_(n) { warm[0] = n + 1; }
+    Er(std::size_t n, History* c) : n_(n), c_(c), noise_(n) {
+        c->need(n);
+        warm[0] = n + 1;
+    }
     void update(const Tick& t) override {
         if (t.n >= 2) {
             noise_.push(std::fabs(t.c - t.prev_c));
         }
-        ring_.push(t.c);
-        if (ring_.full()) {
-            out[0] = ratio(std::fabs(t.c - ring_.from_oldest(0)), noise_.sum());
+        if (t.n > n_) {
+            out[0] = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
         }
     }
 
 private:
-    Ring ring_;
+    std::size_t n_;
+    const History* c_;
     WindowSum noise_;
 };
 
@@ -640,101 +670,128 @@ private:
 // where sd_k is the population std of the last n k-candle log returns.
 class Hurst : public Node {
 public:
-    explicit Hurst(std::size_t n)
-        : lnc_(9), w_{WindowMoments(n), WindowMoments(n), WindowMoments(n), WindowMoments(n)} {
+    Hurst(std::size_t n, History* lnc) : n_(n), lnc_(lnc->ring()) {
+        lnc->need(n + 8);
         warm[0] = n + 8;
     }
     void update(const Tick& t) override {
-        lnc_.push(t.lnc);
         static constexpr std::size_t kLags[] = {1, 2, 4, 8};
-        for (std::size_t i = 0; i < 4; ++i) {
-            if (lnc_.size() > kLags[i]) {
-                w_[i].push(t.lnc - lnc_.ago(kLags[i]));
+        const std::uint64_t count = t.n;
+        if (count >= n_ + 8 && ++since_ >= n_) {
+            // Exact recomputation every n candles: rounding never accumulates.
+            since_ = 0;
+            for (std::size_t i = 0; i < 4; ++i) {
+                s1_[i] = s2_[i] = 0;
+                for (std::size_t j = 0; j < n_; ++j) {
+                    double r = lnc_.ago(j) - lnc_.ago(j + kLags[i]);
+                    s1_[i] += r;
+                    s2_[i] += r * r;
+                }
+            }
+        } else {
+            for (std::size_t i = 0; i < 4; ++i) {
+                const std::size_t k = kLags[i];
+                if (count > k) {
+                    double r = t.lnc - lnc_.ago(k);
+                    s1_[i] += r;
+                    s2_[i] += r * r;
+                }
+                if (count > n_ + k) {
+                    double r = lnc_.ago(n_) - lnc_.ago(n_ + k);
+                    s1_[i] -= r;
+                    s2_[i] -= r * r;
+                }
             }
         }
-        if (t.n < warm[0]) {
+        if (count < warm[0]) {
             return;
         }
-        double y[4];
+        const double inv = 1.0 / static_cast<double>(n_);
+        double v[4];
         for (std::size_t i = 0; i < 4; ++i) {
-            double sd = w_[i].stddev();
-            if (sd <= 0) {
+            double m = s1_[i] * inv;
+            v[i] = s2_[i] * inv - m * m;
+            if (v[i] <= 0) {
                 out[0] = 0;
                 return;
             }
-            y[i] = std::log(sd);
         }
-        // x = ln k; mean of x = 1.5 ln 2, sum (x - mean)^2 = 5 (ln 2)^2.
-        const double l2 = std::numbers::ln2;
-        double my = (y[0] + y[1] + y[2] + y[3]) / 4;
-        double sxy = (-1.5 * l2) * (y[0] - my) + (-0.5 * l2) * (y[1] - my) +
-                     (0.5 * l2) * (y[2] - my) + (1.5 * l2) * (y[3] - my);
-        out[0] = sxy / (5 * l2 * l2);
+        // The slope over x = ln 1, ln 2, ln 4, ln 8 of y = ln sd = ln(var) / 2, with the
+        // weights (x - mean x) / sum (x - mean x)^2 = (-1.5, -0.5, 0.5, 1.5) / (5 ln 2):
+        // (1.5 (y8 - y1) + 0.5 (y4 - y2)) / (5 ln 2) = ln((v8/v1)^3 (v4/v2)) / (20 ln 2).
+        double a = v[3] / v[0];
+        out[0] = std::log(a * a * a * (v[2] / v[1])) / (20 * std::numbers::ln2);
     }
 
 private:
-    Ring lnc_;
-    std::array<WindowMoments, 4> w_;
+    std::size_t n_;
+    const Ring& lnc_;
+    std::size_t since_ = 0;
+    double s1_[4] = {0, 0, 0, 0};
+    double s2_[4] = {0, 0, 0, 0};
 };
 
 // Least-squares line of ln(close) on the candle index over n candles: out 0 slope per
 // candle, 1 R^2. Sums of y and i*y slide in O(1) and are recomputed every n candles.
 class LinReg : public Node {
 public:
-    explicit LinReg(std::size_t n) : n_(n), ring_(n) { warm[0] = warm[1] = n; }
+    static constexpr int kOutputs = 2;
+    LinReg(std::size_t n, History* lnc) : n_(n), r_(&lnc->ring()) {
+        lnc->need(n);
+        warm[0] = warm[1] = n;
+    }
     void update(const Tick& t) override {
         double y = t.lnc;
-        double old = 0;
-        bool full = ring_.push(y, old);
-        if (++since_ >= n_ || !full) {
+        const bool evict = count_ == n_;
+        if (!evict) {
+            ++count_;
+        }
+        if (++since_ >= n_ || !evict) {
             if (since_ >= n_) {
                 since_ = 0;
             }
             shift_ = y;
-            sy_.clear();
-            syy_.clear();
-            siy_.clear();
-            for (std::size_t k = 0; k < ring_.size(); ++k) {
-                double d = ring_.from_oldest(k) - shift_;
-                sy_.add(d);
-                syy_.add(d * d);
-                siy_.add(static_cast<double>(k) * d);
+            sy_ = syy_ = siy_ = 0;
+            for (std::size_t k = count_; k-- > 0;) {
+                double d = r_->ago(k) - shift_;
+                sy_ += d;
+                syy_ += d * d;
+                siy_ += static_cast<double>(count_ - 1 - k) * d;
             }
         } else {
             double d = y - shift_;
-            double e = old - shift_;
+            double e = r_->ago(n_) - shift_;
             // Indices drop by one; the oldest (index 0) leaves, the new one gets n-1.
-            siy_.add(-(sy_.value() - e));
-            siy_.add(static_cast<double>(n_ - 1) * d);
-            sy_.add(d);
-            sy_.add(-e);
-            syy_.add(d * d);
-            syy_.add(-e * e);
+            siy_ += static_cast<double>(n_ - 1) * d - (sy_ - e);
+            sy_ += d - e;
+            syy_ += d * d - e * e;
         }
-        if (!ring_.full()) {
+        if (count_ < n_) {
             return;
         }
         double n = static_cast<double>(n_);
         double si = n * (n - 1) / 2;
         double sii = (n - 1) * n * (2 * n - 1) / 6;
-        double cov = siy_.value() / n - (si / n) * (sy_.value() / n);
+        double cov = siy_ / n - (si / n) * (sy_ / n);
         double vi = sii / n - (si / n) * (si / n);
-        double vy = syy_.value() / n - (sy_.value() / n) * (sy_.value() / n);
+        double vy = syy_ / n - (sy_ / n) * (sy_ / n);
         out[0] = ratio(cov, vi);
         out[1] = vy > 0 ? std::min(1.0, cov * cov / (vi * vy)) : 0;
     }
 
 private:
     std::size_t n_;
-    Ring ring_;
+    const Ring* r_;
+    std::size_t count_ = 0;
     std::size_t since_ = 0;
     double shift_ = 0;
-    CompensatedSum sy_, syy_, siy_;
+    double sy_ = 0, syy_ = 0, siy_ = 0;
 };
 
 // Skewness and excess kurtosis of the last n one-candle log returns: out 0 skew, 1 kurt.
 class Shape : public Node {
 public:
+    static constexpr int kOutputs = 2;
     explicit Shape(std::size_t n) : n_(n), ring_(n) { warm[0] = warm[1] = n + 1; }
     void update(const Tick& t) override {
         if (t.n < 2) {
@@ -783,13 +840,14 @@ private:
     std::size_t n_;
     Ring ring_;
     std::size_t since_ = 0;
-    std::array<CompensatedSum, 4> s_;
+    std::array<PlainSum, 4> s_;
 };
 
 // Candle shape: 0 body (c-o)/(h-l), 1 upper wick, 2 lower wick (fractions of the range),
 // 3 range (h-l)/c, 4 c/o - 1, 5 close position (c-l)/(h-l), 6 opening gap o/prev_c - 1.
 class CandleShape : public Node {
 public:
+    static constexpr int kOutputs = 7;
     CandleShape() { warm[6] = 2; }
     void update(const Tick& t) override {
         double range = t.h - t.l;
@@ -809,18 +867,25 @@ public:
 // 3 cos of the day of the week (Monday = 0).
 class Calendar : public Node {
 public:
+    static constexpr int kOutputs = 4;
     void update(const Tick& t) override {
         constexpr std::int64_t kDay = 86'400'000;
         std::int64_t ms = ((t.ts % kDay) + kDay) % kDay;
         std::int64_t day = (t.ts - ms) / kDay;
-        std::int64_t dow = ((day + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday
         double a = 2 * std::numbers::pi * static_cast<double>(ms) / static_cast<double>(kDay);
-        double b = 2 * std::numbers::pi * static_cast<double>(dow) / 7;
         out[0] = std::sin(a);
         out[1] = std::cos(a);
-        out[2] = std::sin(b);
-        out[3] = std::cos(b);
+        if (day != day_) { // the weekday changes once a day
+            day_ = day;
+            std::int64_t dow = ((day + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday
+            double b = 2 * std::numbers::pi * static_cast<double>(dow) / 7;
+            out[2] = std::sin(b);
+            out[3] = std::cos(b);
+        }
     }
+
+private:
+    std::int64_t day_ = INT64_MIN;
 };
 
 // Cross-asset: BTC-USDT's return over k candles and its realised volatility over n, at this
@@ -842,6 +907,7 @@ private:
 // out 0 correlation, 1 beta. NaN until n pairs.
 class Pair : public Node {
 public:
+    static constexpr int kOutputs = 2;
     explicit Pair(std::size_t n) : n_(n), xs_(n), ys_(n) {}
     void update(const Tick& t) override {
         double y = t.ref == nullptr ? kNaN : t.ref->ret(1);
@@ -902,7 +968,7 @@ private:
     std::size_t n_;
     Ring xs_, ys_;
     std::size_t since_ = 0;
-    std::array<CompensatedSum, 5> s_;
+    std::array<PlainSum, 5> s_;
 };
 
 } // namespace okxkit::features::nodes

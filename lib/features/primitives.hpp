@@ -2,12 +2,82 @@
 // moments, monotonic deques for window extremes, and SMA-seeded EMA / Wilder smoothing.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace okxkit::features {
+
+// A bump allocator for the state of one indicator graph: its nodes and their buffers are laid
+// out one after the other in creation order (which is update order), so a candle's pass over
+// them streams through memory instead of hopping around the heap. Memory is released all at
+// once by clear() or the destructor. While an Arena::Scope is alive, ArenaAllocator and
+// Node::operator new take memory from that arena; otherwise from the heap.
+class Arena {
+public:
+    Arena() = default;
+    Arena(const Arena&) = delete;
+    Arena& operator=(const Arena&) = delete;
+    void* alloc(std::size_t n, std::size_t align) {
+        std::size_t at = (used_ + align - 1) & ~(align - 1);
+        if (blocks_.empty() || at + n > kBlock) {
+            blocks_.push_back(std::make_unique<std::byte[]>(std::max(n, kBlock)));
+            at = 0;
+        }
+        used_ = at + n;
+        return blocks_.back().get() + at;
+    }
+    void clear() {
+        blocks_.clear();
+        used_ = 0;
+    }
+    static Arena*& current() {
+        thread_local Arena* arena = nullptr;
+        return arena;
+    }
+    class Scope {
+    public:
+        explicit Scope(Arena* a) : prev_(current()) { current() = a; }
+        ~Scope() { current() = prev_; }
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+
+    private:
+        Arena* prev_;
+    };
+
+private:
+    static constexpr std::size_t kBlock = 1 << 16;
+    std::vector<std::unique_ptr<std::byte[]>> blocks_;
+    std::size_t used_ = 0;
+};
+
+// Allocates from the arena current at construction, or from the heap.
+template <class T> struct ArenaAllocator {
+    using value_type = T;
+    ArenaAllocator() noexcept : arena(Arena::current()) {}
+    template <class U> ArenaAllocator(const ArenaAllocator<U>& o) noexcept : arena(o.arena) {}
+    T* allocate(std::size_t n) {
+        if (arena != nullptr) {
+            return static_cast<T*>(arena->alloc(n * sizeof(T), alignof(T)));
+        }
+        return std::allocator<T>().allocate(n);
+    }
+    void deallocate(T* p, std::size_t n) noexcept {
+        if (arena == nullptr) {
+            std::allocator<T>().deallocate(p, n);
+        }
+    }
+    template <class U> bool operator==(const ArenaAllocator<U>& o) const noexcept {
+        return arena == o.arena;
+    }
+    Arena* arena;
+};
+
+template <class T> using ArenaVector = std::vector<T, ArenaAllocator<T>>;
 
 // The last `capacity` values pushed, newest first by index. O(1) per push, no allocation
 // after construction.
@@ -42,7 +112,7 @@ public:
     [[nodiscard]] bool full() const { return size_ == buf_.size(); }
 
 private:
-    std::vector<double> buf_;
+    ArenaVector<double> buf_;
     std::size_t head_ = 0; // next slot to write
     std::size_t size_ = 0;
 };
@@ -63,62 +133,72 @@ struct CompensatedSum {
 
 // Sum, mean and population variance of the last n values. Values are kept relative to a
 // shift (the newest value at the last recomputation) so that squares of prices do not
-// cancel, and the sums are recomputed exactly from the ring every n pushes, so rounding
-// never accumulates over a long history. O(1) amortised per push.
+// cancel, and the sums are recomputed exactly from the window every n pushes, so rounding
+// never accumulates over more than n updates however long the history. The values live in
+// the object's own ring, or in a shared ring of that input (a History) that already holds the
+// value being pushed and at least n before it. O(1) amortised per push.
 class WindowMoments {
 public:
-    explicit WindowMoments(std::size_t n) : ring_(n), n_(n) {}
+    explicit WindowMoments(std::size_t n, const Ring* shared = nullptr)
+        : own_(shared != nullptr ? 1 : n + 1), shared_(shared), n_(n),
+          inv_n_(1.0 / static_cast<double>(n)) {}
     void push(double x) {
-        double old = 0;
-        bool full = ring_.push(x, old);
-        if (++since_ >= n_ || ring_.size() == 1) {
-            recompute();
+        if (shared_ == nullptr) {
+            own_.push(x);
+        }
+        const Ring& r = window_ring();
+        const bool evict = count_ == n_;
+        if (!evict) {
+            ++count_;
+        }
+        if (++since_ >= n_ || count_ == 1) {
+            recompute(r);
             return;
         }
         double d = x - shift_;
-        s1_.add(d);
-        s2_.add(d * d);
-        if (full) {
-            double e = old - shift_;
-            s1_.add(-e);
-            s2_.add(-e * e);
+        s1_ += d;
+        s2_ += d * d;
+        if (evict) {
+            double e = r.ago(n_) - shift_;
+            s1_ -= e;
+            s2_ -= e * e;
         }
     }
-    [[nodiscard]] bool full() const { return ring_.full(); }
-    [[nodiscard]] std::size_t size() const { return ring_.size(); }
-    [[nodiscard]] const Ring& ring() const { return ring_; }
-    [[nodiscard]] double sum() const {
-        return s1_.value() + shift_ * static_cast<double>(ring_.size());
-    }
-    [[nodiscard]] double mean() const {
-        return shift_ + s1_.value() / static_cast<double>(ring_.size());
-    }
-    // Population variance (divides by n), never negative.
+    [[nodiscard]] bool full() const { return count_ == n_; }
+    [[nodiscard]] std::size_t size() const { return count_; }
+    // The k-th newest value of the window (k < size()).
+    [[nodiscard]] double ago(std::size_t k) const { return window_ring().ago(k); }
+    // Mean of a full window.
+    [[nodiscard]] double mean() const { return shift_ + s1_ * inv_n_; }
+    // Population variance of a full window (divides by n), never negative.
     [[nodiscard]] double variance() const {
-        double m = s1_.value() / static_cast<double>(ring_.size());
-        double v = s2_.value() / static_cast<double>(ring_.size()) - m * m;
+        double m = s1_ * inv_n_;
+        double v = s2_ * inv_n_ - m * m;
         return v > 0 ? v : 0;
     }
     [[nodiscard]] double stddev() const { return std::sqrt(variance()); }
 
 private:
-    void recompute() {
+    [[nodiscard]] const Ring& window_ring() const { return shared_ != nullptr ? *shared_ : own_; }
+    void recompute(const Ring& r) {
         since_ = 0;
-        shift_ = ring_.ago(0);
-        s1_.clear();
-        s2_.clear();
-        for (std::size_t k = 0; k < ring_.size(); ++k) {
-            double d = ring_.from_oldest(k) - shift_;
-            s1_.add(d);
-            s2_.add(d * d);
+        shift_ = r.ago(0);
+        s1_ = s2_ = 0;
+        for (std::size_t k = count_; k-- > 0;) {
+            double d = r.ago(k) - shift_;
+            s1_ += d;
+            s2_ += d * d;
         }
     }
 
-    Ring ring_;
+    Ring own_;
+    const Ring* shared_;
     std::size_t n_;
+    double inv_n_;
+    std::size_t count_ = 0;
     std::size_t since_ = 0;
     double shift_ = 0;
-    CompensatedSum s1_, s2_;
+    double s1_ = 0, s2_ = 0;
 };
 
 // Plain window sum of the last n values (no shift: for values of one sign, such as true
@@ -131,27 +211,36 @@ public:
         bool full = ring_.push(x, old);
         if (++since_ >= n_) {
             since_ = 0;
-            s_.clear();
+            s_ = 0;
             for (std::size_t k = 0; k < ring_.size(); ++k) {
-                s_.add(ring_.from_oldest(k));
+                s_ += ring_.from_oldest(k);
             }
             return;
         }
-        s_.add(x);
+        s_ += x;
         if (full) {
-            s_.add(-old);
+            s_ -= old;
         }
     }
     [[nodiscard]] bool full() const { return ring_.full(); }
     [[nodiscard]] std::size_t size() const { return ring_.size(); }
-    [[nodiscard]] double sum() const { return s_.value(); }
+    [[nodiscard]] double sum() const { return s_; }
     [[nodiscard]] const Ring& ring() const { return ring_; }
 
 private:
     Ring ring_;
     std::size_t n_;
     std::size_t since_ = 0;
-    CompensatedSum s_;
+    double s_ = 0;
+};
+
+// A plain running sum with the interface of CompensatedSum, for sums that are recomputed
+// exactly every window anyway (rounding cannot accumulate past one window).
+struct PlainSum {
+    double sum = 0;
+    void add(double x) { sum += x; }
+    [[nodiscard]] double value() const { return sum; }
+    void clear() { sum = 0; }
 };
 
 // Largest (or smallest) of the last n values and how many pushes ago it came, with ties
@@ -159,34 +248,41 @@ private:
 // ring of indices: O(1) amortised per push, no allocation after construction.
 template <bool kMax> class WindowExtreme {
 public:
-    explicit WindowExtreme(std::size_t n) : n_(n), idx_(n + 1), val_(n + 1) {}
+    explicit WindowExtreme(std::size_t n) : n_(n), mask_(pow2(n + 1) - 1), slots_(mask_ + 1) {}
     void push(double x) {
         ++count_;
         // Drop the front when it left the window.
-        if (size_ > 0 && idx_[front_] + n_ <= count_) {
-            front_ = next(front_);
+        if (size_ > 0 && slots_[front_].idx + n_ <= count_) {
+            front_ = (front_ + 1) & mask_;
             --size_;
         }
-        while (size_ > 0 && (kMax ? val_[back()] <= x : val_[back()] >= x)) {
+        while (size_ > 0 && (kMax ? slots_[(front_ + size_ - 1) & mask_].val <= x
+                                  : slots_[(front_ + size_ - 1) & mask_].val >= x)) {
             --size_;
         }
-        std::size_t slot = (front_ + size_) % idx_.size();
-        idx_[slot] = count_;
-        val_[slot] = x;
+        slots_[(front_ + size_) & mask_] = {count_, x};
         ++size_;
     }
-    [[nodiscard]] double value() const { return val_[front_]; }
+    [[nodiscard]] double value() const { return slots_[front_].val; }
     // Pushes since the extreme: 0 when it is the newest value.
-    [[nodiscard]] std::uint64_t age() const { return count_ - idx_[front_]; }
+    [[nodiscard]] std::uint64_t age() const { return count_ - slots_[front_].idx; }
     [[nodiscard]] bool full() const { return count_ >= n_; }
 
 private:
-    [[nodiscard]] std::size_t next(std::size_t i) const { return i + 1 == idx_.size() ? 0 : i + 1; }
-    [[nodiscard]] std::size_t back() const { return (front_ + size_ - 1) % idx_.size(); }
-
+    static std::size_t pow2(std::size_t n) {
+        std::size_t p = 1;
+        while (p < n) {
+            p <<= 1;
+        }
+        return p;
+    }
+    struct Slot {
+        std::uint64_t idx;
+        double val;
+    };
     std::uint64_t n_;
-    std::vector<std::uint64_t> idx_;
-    std::vector<double> val_;
+    std::size_t mask_;
+    ArenaVector<Slot> slots_;
     std::size_t front_ = 0;
     std::size_t size_ = 0;
     std::uint64_t count_ = 0;

@@ -43,91 +43,105 @@ Src close_src(Graph& g) {
     return {&g.tick().c, 1};
 }
 
+// The shared recent closes ("c") and log closes ("lnc").
+nodes::History* history(Graph& g, const std::string& key) {
+    const double* src = key == "c" ? &g.tick().c : &g.tick().lnc;
+    return g.get<nodes::History>("hist:" + key, [&] { return g.make<nodes::History>(src); });
+}
+
 nodes::Moments* moments(Graph& g, const std::string& key, Src s, std::size_t n) {
-    return g.get<nodes::Moments>("mom:" + key + ":" + num(n),
-                                 [&] { return std::make_unique<nodes::Moments>(s, n); });
+    return g.get<nodes::Moments>("mom:" + key + ":" + num(n), [&] {
+        // Windows of the close read the shared history of closes.
+        nodes::History* h = nullptr;
+        if (key == "c") {
+            h = history(g, "c");
+            h->need(n);
+        }
+        return g.make<nodes::Moments>(s, n, h);
+    });
 }
 
 nodes::EmaNode* ema(Graph& g, const std::string& key, Src s, std::size_t n) {
     return g.get<nodes::EmaNode>("ema:" + key + ":" + num(n),
-                                 [&] { return std::make_unique<nodes::EmaNode>(s, n); });
+                                 [&] { return g.make<nodes::EmaNode>(s, n); });
 }
 
 nodes::Wma* wma(Graph& g, const std::string& key, Src s, std::size_t n) {
-    return g.get<nodes::Wma>("wma:" + key + ":" + num(n),
-                             [&] { return std::make_unique<nodes::Wma>(s, n); });
+    return g.get<nodes::Wma>("wma:" + key + ":" + num(n), [&] {
+        nodes::History* h = nullptr;
+        if (key == "c") {
+            h = history(g, "c");
+            h->need(n);
+        }
+        return g.make<nodes::Wma>(s, n, h);
+    });
 }
 
 nodes::Lin* lin(Graph& g, const std::string& key, std::array<double, 3> k, std::array<Src, 3> s,
                 int used) {
-    return g.get<nodes::Lin>("lin:" + key,
-                             [&] { return std::make_unique<nodes::Lin>(k, s, used); });
+    return g.get<nodes::Lin>("lin:" + key, [&] { return g.make<nodes::Lin>(k, s, used); });
 }
 
 nodes::Ratio* ratio_node(Graph& g, const std::string& key, Src x, Src y, double k, double b) {
-    return g.get<nodes::Ratio>("ratio:" + key,
-                               [&] { return std::make_unique<nodes::Ratio>(x, y, k, b); });
+    return g.get<nodes::Ratio>("ratio:" + key, [&] { return g.make<nodes::Ratio>(x, y, k, b); });
 }
 
 nodes::Diffs* diffs(Graph& g) {
-    return g.get<nodes::Diffs>("diffs", [] { return std::make_unique<nodes::Diffs>(); });
+    return g.get<nodes::Diffs>("diffs", [&g] { return g.make<nodes::Diffs>(); });
 }
 
 nodes::Extremes* extremes(Graph& g, std::size_t n) {
-    return g.get<nodes::Extremes>("ext:hl:" + num(n),
-                                  [&] { return std::make_unique<nodes::Extremes>(n); });
+    return g.get<nodes::Extremes>("ext:hl:" + num(n), [&] { return g.make<nodes::Extremes>(n); });
 }
 
 nodes::Atr* atr(Graph& g, std::size_t n) {
-    return g.get<nodes::Atr>("atr:" + num(n), [&] { return std::make_unique<nodes::Atr>(n); });
+    return g.get<nodes::Atr>("atr:" + num(n), [&] { return g.make<nodes::Atr>(n); });
 }
 
 nodes::Rsi* rsi(Graph& g, std::size_t n) {
-    return g.get<nodes::Rsi>("rsi:" + num(n), [&] { return std::make_unique<nodes::Rsi>(n); });
+    return g.get<nodes::Rsi>("rsi:" + num(n), [&] { return g.make<nodes::Rsi>(n); });
 }
 
 nodes::Change* change(Graph& g, std::size_t n) {
-    return g.get<nodes::Change>("chg:" + num(n),
-                                [&] { return std::make_unique<nodes::Change>(n); });
+    return g.get<nodes::Change>("chg:" + num(n), [&] {
+        return g.make<nodes::Change>(n, history(g, "c"), history(g, "lnc"));
+    });
 }
 
 nodes::Dmi* dmi(Graph& g, std::size_t n) {
-    return g.get<nodes::Dmi>("dmi:" + num(n), [&] { return std::make_unique<nodes::Dmi>(n); });
+    return g.get<nodes::Dmi>("dmi:" + num(n), [&] { return g.make<nodes::Dmi>(n); });
 }
 
 nodes::Aroon* aroon(Graph& g, std::size_t n) {
-    return g.get<nodes::Aroon>("aroon:" + num(n),
-                               [&] { return std::make_unique<nodes::Aroon>(n); });
+    return g.get<nodes::Aroon>("aroon:" + num(n), [&] { return g.make<nodes::Aroon>(n); });
 }
 
 nodes::CandleShape* shape(Graph& g) {
-    return g.get<nodes::CandleShape>("shape",
-                                     [] { return std::make_unique<nodes::CandleShape>(); });
+    return g.get<nodes::CandleShape>("shape", [&g] { return g.make<nodes::CandleShape>(); });
 }
 
 nodes::Calendar* calendar(Graph& g) {
-    return g.get<nodes::Calendar>("cal", [] { return std::make_unique<nodes::Calendar>(); });
+    return g.get<nodes::Calendar>("cal", [&g] { return g.make<nodes::Calendar>(); });
 }
 
 nodes::VolumeLines* volume_lines(Graph& g) {
-    return g.get<nodes::VolumeLines>("vlines",
-                                     [] { return std::make_unique<nodes::VolumeLines>(); });
+    return g.get<nodes::VolumeLines>("vlines", [&g] { return g.make<nodes::VolumeLines>(); });
 }
 
 nodes::Vwap* vwap(Graph& g) {
-    return g.get<nodes::Vwap>("vwap", [] { return std::make_unique<nodes::Vwap>(); });
+    return g.get<nodes::Vwap>("vwap", [&g] { return g.make<nodes::Vwap>(); });
 }
 
 nodes::TermSum* term_sum(Graph& g, TermSum::Term term, std::size_t n) {
     return g.get<nodes::TermSum>("term:" + num(static_cast<std::size_t>(term)) + ":" + num(n),
-                                 [&] { return std::make_unique<nodes::TermSum>(term, n); });
+                                 [&] { return g.make<nodes::TermSum>(term, n); });
 }
 
 nodes::Bands* bollinger(Graph& g, std::size_t n, double k) {
     return g.get<nodes::Bands>("bb:" + num(n) + ":" + param_text(k), [&] {
         auto* m = moments(g, "c", close_src(g), n);
-        return std::make_unique<nodes::Bands>(Bands::Kind::kBollinger, m->src(0), m->src(1), Src{},
-                                              Src{}, k);
+        m->want_std();
+        return g.make<nodes::Bands>(Bands::Kind::kBollinger, m->src(0), m->src(1), Src{}, Src{}, k);
     });
 }
 
@@ -135,16 +149,14 @@ nodes::Bands* keltner(Graph& g, std::size_t n, double k) {
     return g.get<nodes::Bands>("kc:" + num(n) + ":" + param_text(k), [&] {
         auto* e = ema(g, "c", close_src(g), n);
         auto* a = atr(g, n);
-        return std::make_unique<nodes::Bands>(Bands::Kind::kKeltner, e->src(), a->src(), Src{},
-                                              Src{}, k);
+        return g.make<nodes::Bands>(Bands::Kind::kKeltner, e->src(), a->src(), Src{}, Src{}, k);
     });
 }
 
 nodes::Bands* donchian(Graph& g, std::size_t n) {
     return g.get<nodes::Bands>("dc:" + num(n), [&] {
         auto* e = extremes(g, n);
-        return std::make_unique<nodes::Bands>(Bands::Kind::kDonchian, Src{}, Src{}, e->src(0),
-                                              e->src(1), 0);
+        return g.make<nodes::Bands>(Bands::Kind::kDonchian, Src{}, Src{}, e->src(0), e->src(1), 0);
     });
 }
 
@@ -163,40 +175,49 @@ Macd macd(Graph& g, std::size_t f, std::size_t s, std::size_t sig) {
     return {line->src(), signal->src(), hist->src()};
 }
 
-// The moving averages of the trend family, by kind.
-Src moving_average(Graph& g, std::string_view kind, const P& p) {
+// The moving averages of the trend family, by kind: the node and where its distance and slope
+// outputs go (see Node::want_dist_slope).
+struct Ma {
+    Node* node;
+    int ds;
+};
+Ma moving_average_node(Graph& g, std::string_view kind, const P& p) {
     std::size_t n = at(p, 0);
     Src c = close_src(g);
     if (kind == "sma") {
-        return moments(g, "c", c, n)->src(0);
+        return {moments(g, "c", c, n), 2};
     }
     if (kind == "ema") {
-        return ema(g, "c", c, n)->src();
+        return {ema(g, "c", c, n), 1};
     }
     if (kind == "wma") {
-        return wma(g, "c", c, n)->src();
+        return {wma(g, "c", c, n), 1};
     }
     if (kind == "dema" || kind == "tema") {
         auto* e1 = ema(g, "c", c, n);
         auto* e2 = ema(g, "ema:c:" + num(n), e1->src(), n);
         if (kind == "dema") {
-            return lin(g, "dema:" + num(n), {2, -1, 0}, {e1->src(), e2->src(), Src{}}, 2)->src();
+            return {lin(g, "dema:" + num(n), {2, -1, 0}, {e1->src(), e2->src(), Src{}}, 2), 1};
         }
         auto* e3 = ema(g, "ema:ema:c:" + num(n) + ":" + num(n), e2->src(), n);
-        return lin(g, "tema:" + num(n), {3, -3, 1}, {e1->src(), e2->src(), e3->src()}, 3)->src();
+        return {lin(g, "tema:" + num(n), {3, -3, 1}, {e1->src(), e2->src(), e3->src()}, 3), 1};
     }
     if (kind == "kama") {
-        return g
-            .get<nodes::Kama>("kama:" + num(n) + ":" + param_text(p[1]) + ":" + param_text(p[2]),
-                              [&] { return std::make_unique<nodes::Kama>(n, p[1], p[2]); })
-            ->src();
+        return {
+            g.get<nodes::Kama>("kama:" + num(n) + ":" + param_text(p[1]) + ":" + param_text(p[2]),
+                               [&] { return g.make<nodes::Kama>(n, p[1], p[2], history(g, "c")); }),
+            1};
     }
     // hma: WMA over floor(sqrt n) of 2 WMA(n/2) - WMA(n).
     auto* half = wma(g, "c", c, n / 2);
     auto* full = wma(g, "c", c, n);
     auto* raw = lin(g, "hmaraw:" + num(n), {2, -1, 0}, {half->src(), full->src(), Src{}}, 2);
     auto root = static_cast<std::size_t>(std::floor(std::sqrt(static_cast<double>(n))));
-    return wma(g, "hmaraw:" + num(n), raw->src(), root)->src();
+    return {wma(g, "hmaraw:" + num(n), raw->src(), root), 1};
+}
+
+Src moving_average(Graph& g, std::string_view kind, const P& p) {
+    return moving_average_node(g, kind, p).node->src(0);
 }
 
 Output out(Src s) {
@@ -216,30 +237,37 @@ std::string joined(const P& p) {
 
 nodes::RangePos* stoch(Graph& g, std::size_t n) {
     auto* e = extremes(g, n);
-    return g.get<nodes::RangePos>(
-        "rp:c:" + num(n), [&] { return std::make_unique<nodes::RangePos>(close_src(g), e); });
+    return g.get<nodes::RangePos>("rp:c:" + num(n),
+                                  [&] { return g.make<nodes::RangePos>(close_src(g), e); });
 }
 
 nodes::RangePos* stochrsi(Graph& g, std::size_t n, std::size_t m) {
     auto* r = rsi(g, n);
     std::string key = num(n) + ":" + num(m);
-    auto* e = g.get<nodes::Extremes>(
-        "ext:rsi:" + key, [&] { return std::make_unique<nodes::Extremes>(r->src(), m); });
+    auto* e = g.get<nodes::Extremes>("ext:rsi:" + key,
+                                     [&] { return g.make<nodes::Extremes>(r->src(), m); });
     return g.get<nodes::RangePos>("rp:rsi:" + key,
-                                  [&] { return std::make_unique<nodes::RangePos>(r->src(), e); });
+                                  [&] { return g.make<nodes::RangePos>(r->src(), e); });
 }
 
 nodes::LinReg* linreg(Graph& g, std::size_t n) {
-    return g.get<nodes::LinReg>("lr:" + num(n), [&] { return std::make_unique<nodes::LinReg>(n); });
+    return g.get<nodes::LinReg>("lr:" + num(n),
+                                [&] { return g.make<nodes::LinReg>(n, history(g, "lnc")); });
 }
 
 nodes::Shape* moments34(Graph& g, std::size_t n) {
-    return g.get<nodes::Shape>("shape4:" + num(n),
-                               [&] { return std::make_unique<nodes::Shape>(n); });
+    return g.get<nodes::Shape>("shape4:" + num(n), [&] { return g.make<nodes::Shape>(n); });
 }
 
 nodes::Pair* pair(Graph& g, std::size_t n) {
-    return g.get<nodes::Pair>("pair:" + num(n), [&] { return std::make_unique<nodes::Pair>(n); });
+    return g.get<nodes::Pair>("pair:" + num(n), [&] { return g.make<nodes::Pair>(n); });
+}
+
+// The distance (k = 0) or slope (k = 1) output of a moving average.
+Src dist_slope(Graph& g, const std::string& kind, const P& p, int k) {
+    Ma m = moving_average_node(g, kind, p);
+    m.node->want_dist_slope(m.ds);
+    return m.node->src(m.ds + k);
 }
 
 // --- the families ---------------------------------------------------------------------------
@@ -310,18 +338,9 @@ std::vector<Family> make_families() {
         add(kind, "trend", m.params, m.def, m.defaults,
             [kind](Graph& g, const P& p) { return out(moving_average(g, kind, p)); });
         add("dist_" + kind, "trend", m.params, "close / " + kind + "_{p} - 1", m.defaults,
-            [kind](Graph& g, const P& p) {
-                Src s = moving_average(g, kind, p);
-                return out(
-                    ratio_node(g, "dist:" + kind + joined(p), close_src(g), s, 1, -1)->src());
-            });
+            [kind](Graph& g, const P& p) { return out(dist_slope(g, kind, p, 0)); });
         add("slope_" + kind, "trend", m.params, kind + "_{p} / its value one candle before - 1",
-            m.defaults, [kind](Graph& g, const P& p) {
-                Src s = moving_average(g, kind, p);
-                return out(g.get<nodes::Slope>("slope:" + kind + joined(p), [&] {
-                                return std::make_unique<nodes::Slope>(s);
-                            })->src());
-            });
+            m.defaults, [kind](Graph& g, const P& p) { return out(dist_slope(g, kind, p, 1)); });
     }
 
     // Momentum.
@@ -378,7 +397,7 @@ std::vector<Family> make_families() {
         "candles, tp = (high + low + close) / 3",
         {{14}, {20}}, [](Graph& g, const P& p) {
             return out(g.get<nodes::Cci>("cci:" + num(at(p, 0)), [&] {
-                            return std::make_unique<nodes::Cci>(at(p, 0));
+                            return g.make<nodes::Cci>(at(p, 0));
                         })->src());
         });
     add("mfi", "momentum", "n",
@@ -386,7 +405,7 @@ std::vector<Family> make_families() {
         "rose (pos) or fell (neg) from the candle before",
         {{14}}, [](Graph& g, const P& p) {
             return out(g.get<nodes::Mfi>("mfi:" + num(at(p, 0)), [&] {
-                            return std::make_unique<nodes::Mfi>(at(p, 0));
+                            return g.make<nodes::Mfi>(at(p, 0));
                         })->src());
         });
     add("ultosc", "momentum", "nnn",
@@ -394,7 +413,7 @@ std::vector<Family> make_families() {
         "candles, BP = close - min(low, previous close)",
         {{7, 14, 28}}, [](Graph& g, const P& p) {
             return out(g.get<nodes::UltOsc>("uo:" + joined(p), [&] {
-                            return std::make_unique<nodes::UltOsc>(at(p, 0), at(p, 1), at(p, 2));
+                            return g.make<nodes::UltOsc>(at(p, 0), at(p, 1), at(p, 2));
                         })->src());
         });
     add("tsi", "momentum", "nn",
@@ -475,17 +494,17 @@ std::vector<Family> make_families() {
         "realised volatility: population std of the last {0} one-candle log returns ln(close / "
         "previous close), not annualised",
         {{10}, {20}, {50}, {100}}, [](Graph& g, const P& p) {
-            return out(moments(g, "ret1", diffs(g)->src(0), at(p, 0))->src(1));
+            auto* m = moments(g, "ret1", diffs(g)->src(0), at(p, 0));
+            m->want_std();
+            return out(m->src(1));
         });
     add("parkinson", "volatility", "n",
         "Parkinson volatility: sqrt(sum of ln(high/low)^2 over {0} candles / (4 ln 2 {0}))",
         {{10}, {20}, {50}}, [](Graph& g, const P& p) {
             std::size_t n = at(p, 0);
             auto* s = term_sum(g, TermSum::Term::kParkinson, n);
-            return out(g.get<nodes::ScaledSqrt>("park:" + num(n), [&] {
-                            return std::make_unique<nodes::ScaledSqrt>(
-                                s->src(), 1 / (4 * std::numbers::ln2 * static_cast<double>(n)));
-                        })->src());
+            s->want_sqrt(1 / (4 * std::numbers::ln2 * static_cast<double>(n)));
+            return out(s->src(1));
         });
     add("gk", "volatility", "n",
         "Garman-Klass volatility: sqrt(mean over {0} candles of 0.5 ln(high/low)^2 - (2 ln 2 - 1) "
@@ -493,10 +512,8 @@ std::vector<Family> make_families() {
         {{10}, {20}, {50}}, [](Graph& g, const P& p) {
             std::size_t n = at(p, 0);
             auto* s = term_sum(g, TermSum::Term::kGarmanKlass, n);
-            return out(g.get<nodes::ScaledSqrt>("gk:" + num(n), [&] {
-                            return std::make_unique<nodes::ScaledSqrt>(s->src(),
-                                                                       1 / static_cast<double>(n));
-                        })->src());
+            s->want_sqrt(1 / static_cast<double>(n));
+            return out(s->src(1));
         });
 
     // Volume.
@@ -541,9 +558,8 @@ std::vector<Family> make_families() {
         {{20}, {50}, {100}}, [](Graph& g, const P& p) {
             Src v{&g.tick().v, 1};
             auto* m = moments(g, "v", v, at(p, 0));
-            return out(g.get<nodes::ZScore>("z:v:" + num(at(p, 0)), [&] {
-                            return std::make_unique<nodes::ZScore>(v, m);
-                        })->src());
+            m->want_z();
+            return out(m->src(4));
         });
     add("vol_rel", "volume", "n", "relative volume: volume / SMA_{0}(volume)", {{20}, {50}},
         [](Graph& g, const P& p) {
@@ -577,15 +593,16 @@ std::vector<Family> make_families() {
         "choppiness index: 100 log10(sum of TR over {0} / (highest high - lowest low over {0})) "
         "/ log10({0})",
         {{14}, {28}}, [](Graph& g, const P& p) {
+            auto* e = extremes(g, at(p, 0));
             return out(g.get<nodes::Chop>("chop:" + num(at(p, 0)), [&] {
-                            return std::make_unique<nodes::Chop>(at(p, 0));
+                            return g.make<nodes::Chop>(at(p, 0), e);
                         })->src());
         });
     add("er", "strength", "n",
         "Kaufman efficiency ratio: |close - close {0} before| / sum of |close changes| over {0}",
         {{10}, {20}}, [](Graph& g, const P& p) {
             return out(g.get<nodes::Er>("er:" + num(at(p, 0)), [&] {
-                            return std::make_unique<nodes::Er>(at(p, 0));
+                            return g.make<nodes::Er>(at(p, 0), history(g, "c"));
                         })->src());
         });
     add("hurst", "strength", "n",
@@ -593,7 +610,7 @@ std::vector<Family> make_families() {
         "8, sd_k the population std of the last {0} k-candle log returns (0 if any sd_k is 0)",
         {{100}, {200}}, [](Graph& g, const P& p) {
             return out(g.get<nodes::Hurst>("hurst:" + num(at(p, 0)), [&] {
-                            return std::make_unique<nodes::Hurst>(at(p, 0));
+                            return g.make<nodes::Hurst>(at(p, 0), history(g, "lnc"));
                         })->src());
         });
     add("lr_slope", "strength", "m",
@@ -617,9 +634,8 @@ std::vector<Family> make_families() {
         "z-score of the close: (close - sma_{0}) / population std of the close over {0}",
         {{20}, {50}, {100}}, [](Graph& g, const P& p) {
             auto* m = moments(g, "c", close_src(g), at(p, 0));
-            return out(g.get<nodes::ZScore>("z:c:" + num(at(p, 0)), [&] {
-                            return std::make_unique<nodes::ZScore>(close_src(g), m);
-                        })->src());
+            m->want_z();
+            return out(m->src(4));
         });
 
     // Candle shape.
@@ -664,7 +680,7 @@ std::vector<Family> make_families() {
         [](Graph& g, const P& p) {
             std::size_t n = at(p, 0);
             return out(g.get<nodes::RefValue>("refret:" + num(n), [&] {
-                            return std::make_unique<nodes::RefValue>(false, n);
+                            return g.make<nodes::RefValue>(false, n);
                         })->src());
         },
         "{0}+1 BTC-USDT candles; null for BTC-USDT");
@@ -675,7 +691,7 @@ std::vector<Family> make_families() {
         [](Graph& g, const P& p) {
             std::size_t n = at(p, 0);
             return out(g.get<nodes::RefValue>("refvol:" + num(n), [&] {
-                            return std::make_unique<nodes::RefValue>(true, n);
+                            return g.make<nodes::RefValue>(true, n);
                         })->src());
         },
         "{0}+1 BTC-USDT candles; null for BTC-USDT");
