@@ -872,6 +872,9 @@ FeatureSet FeatureSet::from_names(std::span<const std::string> names) {
 
 FeatureSet FeatureSet::from_toml_file(const std::string& path) {
     toml::table t;
+    if (!std::ifstream(path)) {
+        throw std::invalid_argument(path + ": cannot open the feature set file");
+    }
     try {
         t = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
@@ -927,9 +930,11 @@ FeatureSet FeatureSet::from_toml_file(const std::string& path) {
         } catch (const std::invalid_argument& e) {
             throw std::invalid_argument(line_of("features") + e.what());
         }
-        if (std::find(names.begin(), names.end(), n) == names.end()) {
-            names.push_back(std::move(n));
+        if (std::find(names.begin(), names.end(), n) != names.end()) {
+            throw std::invalid_argument(line_of("features") + "feature \"" + n + "\" is listed twice" +
+                                        (use_default ? " (it is in the default set)" : ""));
         }
+        names.push_back(std::move(n));
     }
     for (const std::string& n : strings("exclude")) {
         auto it = std::find(names.begin(), names.end(), n);
