@@ -383,19 +383,26 @@ private:
         b += hash_;
         b += opts_.object_format ? R"(","f":{)" : R"(","f":[)";
         const std::size_t n = e.values.size();
-        for (std::size_t i = 0; i < n; ++i) {
-            if (i > 0) {
-                b += ',';
-            }
-            if (opts_.object_format) {
+        if (opts_.object_format) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i > 0) {
+                    b += ',';
+                }
                 b += keys_[i];
+                core::append_double(b, e.values[i]); // NaN (warming up) is written as null
             }
-            double v = e.values[i];
-            if (std::isnan(v)) {
-                b += "null";
-            } else {
-                core::append_double(b, v);
+        } else {
+            // Numbers straight into the buffer: one resize instead of an append per value.
+            const std::size_t start = b.size();
+            b.resize(start + n * (core::kMaxDoubleText + 1));
+            char* p = b.data() + start;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i > 0) {
+                    *p++ = ',';
+                }
+                p = core::write_double(p, e.values[i]);
             }
+            b.resize(static_cast<std::size_t>(p - b.data()));
         }
         b += opts_.object_format ? "}}" : "]}";
         out_.end_line();
