@@ -29,11 +29,11 @@ jq -r --arg runs "$runs" '
     def rate($name; $agg): stat($name; $agg).items_per_second;
     def ns($name; $agg): 1e9 / rate($name; $agg);
     "(a) kernel, full default set (\(.benchmarks[0].features // 218) features), candles/s, target >= 1,000,000",
-    "    p90 (slow) \(rate("BM_KernelFullSet/min_time:0.500"; "p10") | floor)   median \(rate("BM_KernelFullSet/min_time:0.500"; "median") | floor)   p10 (fast) \(rate("BM_KernelFullSet/min_time:0.500"; "p90") | floor)   (\($runs) runs)",
+    "    p90 (slow) \(rate("kernel_full_set/min_time:0.500"; "p10") | floor)   median \(rate("kernel_full_set/min_time:0.500"; "median") | floor)   p10 (fast) \(rate("kernel_full_set/min_time:0.500"; "p90") | floor)   (\($runs) runs)",
     "(c) one new candle after N candles of history, ns per candle (median of \($runs) runs of 20 x 1,000 candles), target: within 10%",
-    "    after 1,000:     \(ns("BM_NewCandleAfterHistory/1000/iterations:20"; "median") * 10 | round / 10) ns (p10 \(ns("BM_NewCandleAfterHistory/1000/iterations:20"; "p90") * 10 | round / 10), p90 \(ns("BM_NewCandleAfterHistory/1000/iterations:20"; "p10") * 10 | round / 10))",
-    "    after 1,000,000: \(ns("BM_NewCandleAfterHistory/1000000/iterations:20"; "median") * 10 | round / 10) ns (p10 \(ns("BM_NewCandleAfterHistory/1000000/iterations:20"; "p90") * 10 | round / 10), p90 \(ns("BM_NewCandleAfterHistory/1000000/iterations:20"; "p10") * 10 | round / 10))",
-    "    ratio: \((ns("BM_NewCandleAfterHistory/1000000/iterations:20"; "median") / ns("BM_NewCandleAfterHistory/1000/iterations:20"; "median")) * 1000 | round / 1000)"
+    "    after 1,000:     \(ns("new_candle_after_history/1000/iterations:20"; "median") * 10 | round / 10) ns (p10 \(ns("new_candle_after_history/1000/iterations:20"; "p90") * 10 | round / 10), p90 \(ns("new_candle_after_history/1000/iterations:20"; "p10") * 10 | round / 10))",
+    "    after 1,000,000: \(ns("new_candle_after_history/1000000/iterations:20"; "median") * 10 | round / 10) ns (p10 \(ns("new_candle_after_history/1000000/iterations:20"; "p90") * 10 | round / 10), p90 \(ns("new_candle_after_history/1000000/iterations:20"; "p10") * 10 | round / 10))",
+    "    ratio: \((ns("new_candle_after_history/1000000/iterations:20"; "median") / ns("new_candle_after_history/1000/iterations:20"; "median")) * 1000 | round / 1000)"
 ' "$work/kernel.json"
 
 # (b) the whole tool on NDJSON: the samples, time-shifted copies laid end to end.

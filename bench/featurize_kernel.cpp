@@ -50,7 +50,7 @@ std::vector<Bar> candles(std::size_t n) {
 }
 
 // Throughput of the kernel: candles per second through the full default set.
-void BM_KernelFullSet(benchmark::State& state) {
+void kernel_full_set(benchmark::State& state) {
     static const std::vector<Bar> data = candles(200000);
     FeatureSet set = FeatureSet::default_set();
     Series s(set);
@@ -74,7 +74,7 @@ void BM_KernelFullSet(benchmark::State& state) {
 double percentile(const std::vector<double>& v, double q) {
     std::vector<double> s = v;
     std::sort(s.begin(), s.end());
-    auto i = static_cast<std::size_t>(q * static_cast<double>(s.size() - 1) + 0.5);
+    auto i = static_cast<std::size_t>(std::lround(q * static_cast<double>(s.size() - 1)));
     return s[std::min(i, s.size() - 1)];
 }
 double p10(const std::vector<double>& v) {
@@ -84,14 +84,14 @@ double p90(const std::vector<double>& v) {
     return percentile(v, 0.9);
 }
 
-BENCHMARK(BM_KernelFullSet)
+BENCHMARK(kernel_full_set)
     ->MinTime(0.5)
     ->ComputeStatistics("p10", p10)
     ->ComputeStatistics("p90", p90);
 
 // One new candle after `history` candles: the history is pushed untimed, then the next 1,000
 // candles are timed (per candle).
-void BM_NewCandleAfterHistory(benchmark::State& state) {
+void new_candle_after_history(benchmark::State& state) {
     const auto history = static_cast<std::size_t>(state.range(0));
     constexpr std::size_t kTimed = 1000;
     static const std::vector<Bar> data = candles(1000000 + 2 * kTimed);
@@ -116,7 +116,7 @@ void BM_NewCandleAfterHistory(benchmark::State& state) {
     benchmark::DoNotOptimize(sink);
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kTimed));
 }
-BENCHMARK(BM_NewCandleAfterHistory)
+BENCHMARK(new_candle_after_history)
     ->Arg(1000)
     ->Arg(1000000)
     ->Iterations(20)

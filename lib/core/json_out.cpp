@@ -3,6 +3,7 @@
 
 #include "core/shortest.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -23,14 +24,19 @@ constexpr char kDigitPairs[] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+// The two digits of k < 100.
+const char* pair(std::uint32_t k) {
+    return kDigitPairs + 2 * static_cast<std::size_t>(k);
+}
+
 // Writes exactly 8 digits of n < 10^8 (with leading zeros) at p.
 void eight_digits(char* p, std::uint32_t n) {
     std::uint32_t hi = n / 10000;
     std::uint32_t lo = n % 10000;
-    std::memcpy(p, kDigitPairs + 2 * (hi / 100), 2);
-    std::memcpy(p + 2, kDigitPairs + 2 * (hi % 100), 2);
-    std::memcpy(p + 4, kDigitPairs + 2 * (lo / 100), 2);
-    std::memcpy(p + 6, kDigitPairs + 2 * (lo % 100), 2);
+    std::memcpy(p, pair(hi / 100), 2);
+    std::memcpy(p + 2, pair(hi % 100), 2);
+    std::memcpy(p + 4, pair(lo / 100), 2);
+    std::memcpy(p + 6, pair(lo % 100), 2);
 }
 
 // Number of decimal digits of 0 < n < 10^19.
@@ -70,11 +76,11 @@ void write_digits(char* end, std::uint64_t x) {
     auto y = static_cast<std::uint32_t>(x);
     while (y >= 100) {
         end -= 2;
-        std::memcpy(end, kDigitPairs + 2 * (y % 100), 2);
+        std::memcpy(end, pair(y % 100), 2);
         y /= 100;
     }
     if (y >= 10) {
-        std::memcpy(end - 2, kDigitPairs + 2 * y, 2);
+        std::memcpy(end - 2, pair(y), 2);
     } else {
         end[-1] = static_cast<char>('0' + y);
     }
@@ -102,7 +108,8 @@ char* write_plain(char* p, double v) {
         return p + n + 1;
     }
     // 0.000ddd: at most 7 zeros after the point since v >= 1e-7.
-    std::memcpy(p, "0.0000000", 9);
+    static constexpr std::string_view kZeros = "0.0000000";
+    std::copy_n(kZeros.data(), kZeros.size(), p);
     p += 2 - point;
     std::memcpy(p, digits, 17);
     return p + n;
@@ -112,8 +119,8 @@ char* write_plain(char* p, double v) {
 
 char* write_double(char* p, double v) {
     if (!std::isfinite(v)) {
-        std::memcpy(p, "null", 4);
-        return p + 4;
+        static constexpr std::string_view kNull = "null";
+        return std::copy_n(kNull.data(), kNull.size(), p);
     }
     const double mag = std::fabs(v);
     if (mag >= 1e-7 && mag < 1e16) {

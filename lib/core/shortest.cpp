@@ -61,7 +61,7 @@ struct Big {
     }
     static Big pow2(int k) {
         Big b;
-        b.w.assign(static_cast<std::size_t>(k / 32 + 1), 0);
+        b.w.assign(static_cast<std::size_t>(k) / 32 + 1, 0);
         b.w.back() = 1U << (k % 32);
         return b;
     }
@@ -108,8 +108,8 @@ struct Tables {
 };
 
 const Tables& tables() {
-    static const Tables kTables;
-    return kTables;
+    static const Tables instance;
+    return instance;
 }
 
 std::uint32_t pow5_factor(std::uint64_t value) {

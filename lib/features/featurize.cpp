@@ -261,7 +261,7 @@ public:
             bad(no, *err);
             return;
         }
-        const std::string& type = msg["type"].get_ref<const std::string&>();
+        const auto& type = msg["type"].get_ref<const std::string&>();
         if (type == "candle") {
             k.inst = msg["inst"].get_ref<const std::string&>();
             k.bar = msg["bar"].get_ref<const std::string&>();
@@ -276,8 +276,8 @@ public:
             return;
         }
         if (type == "gap") {
-            const std::string& inst = msg["inst"].get_ref<const std::string&>();
-            const std::string& bar = msg["bar"].get_ref<const std::string&>();
+            const auto& inst = msg["inst"].get_ref<const std::string&>();
+            const auto& bar = msg["bar"].get_ref<const std::string&>();
             pass(text);
             engine_.gap(inst, bar, sink_);
             return;
