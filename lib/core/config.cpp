@@ -30,7 +30,7 @@ constexpr std::array<ConfigKey, 19> kKeys{{
     {"okx.retries", "integer", "retries of a REST request after transient errors (like --retries)"},
     {"featurize.set", "string", "feature set file of featurize (like --set)"},
     {"featurize.format", "string", "features as array or object (like featurize --format)"},
-    {"featurize.gap_policy", "string", "reset or ignore after missing bars (like --gap-policy)"},
+    {"featurize.gap_policy", "string", "reset, missing or ignore after gaps (like --gap-policy)"},
 }};
 
 bool known_key(std::string_view key) {

@@ -503,7 +503,8 @@ core::ToolSpec make_spec() {
     core::ToolSpec spec{
         "featurize",
         "technical-indicator features per candle for okxkit pipelines",
-        "featurize [--set FILE] [--format array|object] [--gap-policy reset|ignore] [OPTIONS]\n"
+        "featurize [--set FILE] [--format array|object] [--gap-policy reset|missing|ignore]\n"
+        "          [OPTIONS]\n"
         "       featurize --list [--set FILE]",
         "Reads NDJSON messages on stdin (candles from okx-stream), writes every line through\n"
         "and, per confirmed candle, a features message (after one feature_schema per bar).\n"
@@ -524,8 +525,9 @@ core::ToolSpec make_spec() {
          "f as an array (for tools) or an object keyed by name (for people)", "array",
          "featurize.format"},
         {"gap-policy", 0, OptType::kString, "POLICY",
-         "on a gap message or missing bars: reset (warm up again) or ignore", "reset",
-         "featurize.gap_policy"},
+         "after a gap message or missing bars: reset (warm up again), missing (reset only where "
+         "bars are really missing, trusting backfilled candles) or ignore",
+         "reset", "featurize.gap_policy"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::input_options(), core::output_options(), core::common_options()}) {
@@ -563,10 +565,13 @@ int featurize_main(const core::Options& o) {
     }
     f.object_format = format == "object";
     std::string gap = o.str("gap-policy");
-    if (gap != "reset" && gap != "ignore") {
-        throw core::UsageError("--gap-policy must be reset or ignore, got \"" + gap + "\"");
+    if (gap != "reset" && gap != "missing" && gap != "ignore") {
+        throw core::UsageError("--gap-policy must be reset, missing or ignore, got \"" + gap +
+                               "\"");
     }
-    f.gap_policy = gap == "reset" ? GapPolicy::kReset : GapPolicy::kIgnore;
+    f.gap_policy = gap == "reset"     ? GapPolicy::kReset
+                   : gap == "missing" ? GapPolicy::kMissing
+                                      : GapPolicy::kIgnore;
     f.strict = o.flag("strict");
     std::int64_t max_line = o.integer("max-line");
     if (max_line < 16) {
