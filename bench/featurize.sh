@@ -51,21 +51,28 @@ for f in "$root"/share/okxkit/samples/*.csv; do
 done
 "$bin/okx-stream" --replay "$work"/*.csv > "$work/candles.ndjson"
 candles=$(wc -l < "$work/candles.ndjson")
-time_ns() {
-    local t0 t1
+# One run: "wall_ns cpu_ns" (CPU = user + system of featurize, which other processes on a
+# shared core do not inflate).
+time_run() {
+    local t0 t1 cpu
+    TIMEFORMAT='%3U %3S'
     t0=$(date +%s%N)
-    "$@" < "$work/candles.ndjson" > /dev/null
+    cpu=$({ time "$@" < "$work/candles.ndjson" > /dev/null; } 2>&1)
     t1=$(date +%s%N)
-    echo $((t1 - t0))
+    echo "$((t1 - t0)) $(awk '{ printf "%d", ($1 + $2) * 1e9 }' <<<"$cpu")"
 }
 for _ in $(seq "$runs"); do
-    time_ns "${pin[@]}" "$bin/featurize"
-done | sort -n | awk -v n="$candles" -v runs="$runs" '
-    { t[NR] = $1 }
-    END {
-        i50 = int((NR + 1) * 0.5); i10 = int((NR + 1) * 0.1); i90 = int((NR + 1) * 0.9)
-        if (i10 < 1) i10 = 1; if (i90 > NR) i90 = NR
-        print "(b) featurize < candles.ndjson > /dev/null, candles/s, target >= 100,000"
-        printf "    p90 (slow) %d   median %d   p10 (fast) %d   (%d runs, %d candles each)\n",
-            n / (t[i90] / 1e9), n / (t[i50] / 1e9), n / (t[i10] / 1e9), runs, n
-    }'
+    time_run "${pin[@]}" "$bin/featurize"
+done > "$work/times"
+echo "(b) featurize < candles.ndjson > /dev/null, candles/s, target >= 100,000"
+for col in 1 2; do
+    cut -d' ' -f$col "$work/times" | sort -n | awk -v n="$candles" -v runs="$runs" -v col="$col" '
+        { t[NR] = $1 }
+        END {
+            i50 = int((NR + 1) * 0.5); i10 = int((NR + 1) * 0.1); i90 = int((NR + 1) * 0.9)
+            if (i10 < 1) i10 = 1; if (i90 > NR) i90 = NR
+            printf "    %-9s p90 (slow) %d   median %d   p10 (fast) %d   (%d runs, %d candles each)\n",
+                col == 1 ? "wall:" : "CPU time:", n / (t[i90] / 1e9), n / (t[i50] / 1e9),
+                n / (t[i10] / 1e9), runs, n
+        }'
+done
