@@ -11,7 +11,7 @@ namespace okxkit::core {
 
 namespace {
 
-constexpr std::array<ConfigKey, 16> kKeys{{
+constexpr std::array<ConfigKey, 19> kKeys{{
     {"symbols", "strings", "instruments to trade and stream (default: 8 majors against USDT)"},
     {"bars", "strings", "candle bars to stream (default: 1m)"},
     {"run", "string", "run id recorded with every order and fill (like --run)"},
@@ -28,6 +28,9 @@ constexpr std::array<ConfigKey, 16> kKeys{{
     {"okx.ws_business_url", "string", "OKX business WebSocket URL (like --ws-business-url)"},
     {"okx.demo", "boolean", "use OKX demo trading (like --demo)"},
     {"okx.retries", "integer", "retries of a REST request after transient errors (like --retries)"},
+    {"featurize.set", "string", "feature set file of featurize (like --set)"},
+    {"featurize.format", "string", "features as array or object (like featurize --format)"},
+    {"featurize.gap_policy", "string", "reset, missing or ignore after gaps (like --gap-policy)"},
 }};
 
 bool known_key(std::string_view key) {

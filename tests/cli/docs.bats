@@ -15,7 +15,8 @@ setup() {
     if [[ -z ${OKXKIT_BIN:-} || ! -x $STREAM ]]; then
         fail "OKXKIT_BIN must name the folder of the built tools (no okx-stream in '${OKXKIT_BIN:-}')"
     fi
-    PAGES=(okx-stream.1 okxkit-config.5 okxkit.7)
+    FEATURIZE=${OKXKIT_BIN:-}/featurize
+    PAGES=(okx-stream.1 featurize.1 okxkit-config.5 okxkit.7)
 }
 
 # --- helpers -------------------------------------------------------------------------------
@@ -158,8 +159,10 @@ code_config_keys() {
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
     done
-    for s in OPTIONS INPUT OUTPUT; do
-        grep -qx "# $s" "$MAN/okx-stream.1.scd" || fail "man/okx-stream.1.scd has no section $s"
+    for page in okx-stream.1 featurize.1; do
+        for s in OPTIONS INPUT OUTPUT; do
+            grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
+        done
     done
 }
 
@@ -183,13 +186,17 @@ code_config_keys() {
 
 # --- okx-stream(1) -------------------------------------------------------------------------
 
-@test "okx-stream(1): every option of --complete-options is documented" {
-    run "$STREAM" --complete-options
+# Checks that every option of TOOL --complete-options has an entry in OPTIONS of PAGE, headed
+# the way the other entries are.
+options_documented() { # TOOL PAGE
+    local tool=$1 page=$2 name
+    name=$(basename "$tool")
+    run "$tool" --complete-options
     assert_success
-    [[ -n $output ]] || fail "okx-stream --complete-options printed nothing"
+    [[ -n $output ]] || fail "$name --complete-options printed nothing"
     local opts
-    opts=$(section "$MAN/okx-stream.1.scd" OPTIONS)
-    local n=0 long short value help
+    opts=$(section "$MAN/$page.scd" OPTIONS)
+    local n=0 long short value
     while IFS= read -r line; do
         long=${line%%$'\t'*}
         line=${line#*$'\t'}
@@ -197,33 +204,43 @@ code_config_keys() {
         line=${line#*$'\t'}
         value=${line%%$'\t'*}
         n=$((n + 1))
-        grep -qF -- "*$long*" <<<"$opts" || fail "OPTIONS of okx-stream(1) lacks *$long*"
+        grep -qF -- "*$long*" <<<"$opts" || fail "OPTIONS of $page lacks *$long*"
         if [[ -n $short ]]; then
             grep -qxF -- "*$short*, *$long*${value:+ _${value}_}" <<<"$opts" ||
-                fail "okx-stream(1) should head the entry of $long with '*$short*, *$long*'"
+                fail "$page should head the entry of $long with '*$short*, *$long*'"
         elif [[ -n $value ]]; then
             grep -qE -- "^\*$long\* _${value}_(\.\.\.)?\$" <<<"$opts" ||
-                fail "okx-stream(1) should head the entry of $long with '*$long* _${value}_'"
+                fail "$page should head the entry of $long with '*$long* _${value}_'"
         else
             grep -qxF -- "*$long*" <<<"$opts" ||
-                fail "okx-stream(1) should head the entry of $long with '*$long*'"
+                fail "$page should head the entry of $long with '*$long*'"
         fi
     done <<<"$output"
     [[ $n -ge 10 ]] || fail "only $n options read from --complete-options"
 }
 
-@test "okx-stream(1): documents no option the tool lacks" {
-    run "$STREAM" --complete-options
+# Checks that PAGE documents no option TOOL lacks.
+no_extra_options() { # TOOL PAGE
+    local tool=$1 page=$2
+    run "$tool" --complete-options
     assert_success
     local known
     known=$(cut -f1,2 <<<"$output" | tr '\t' '\n' | grep .)
     local documented
-    documented=$(section "$MAN/okx-stream.1.scd" OPTIONS | grep '^\*-' |
+    documented=$(section "$MAN/$page.scd" OPTIONS | grep '^\*-' |
         grep -o -- '\*--*[a-z][a-z-]*\*' | tr -d '*')
     [[ -n $documented ]] || fail "no option entries found in OPTIONS"
     for o in $documented; do
-        grep -qxF -- "$o" <<<"$known" || fail "okx-stream(1) documents $o, which okx-stream lacks"
+        grep -qxF -- "$o" <<<"$known" || fail "$page documents $o, which $(basename "$tool") lacks"
     done
+}
+
+@test "okx-stream(1): every option of --complete-options is documented" {
+    options_documented "$STREAM" okx-stream.1
+}
+
+@test "okx-stream(1): documents no option the tool lacks" {
+    no_extra_options "$STREAM" okx-stream.1
 }
 
 @test "okx-stream(1): NAME matches the tool's own summary" {
@@ -236,6 +253,41 @@ code_config_keys() {
 
 @test "okx-stream(1): the examples run and print what the page shows" {
     run_examples "$MAN/okx-stream.1.scd" "$(sample_dir)"
+}
+
+# --- featurize(1) --------------------------------------------------------------------------
+
+@test "featurize(1): every option of --complete-options is documented" {
+    options_documented "$FEATURIZE" featurize.1
+}
+
+@test "featurize(1): documents no option the tool lacks" {
+    no_extra_options "$FEATURIZE" featurize.1
+}
+
+@test "featurize(1): NAME matches the tool's own summary" {
+    run "$FEATURIZE" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/featurize.1.scd" NAME
+    assert_output --partial "$summary"
+}
+
+@test "featurize(1): the feature table is the one featurize --list prints" {
+    local want=$BATS_TEST_TMPDIR/want got=$BATS_TEST_TMPDIR/got
+    "$FEATURIZE" --list | "$SRC/scripts/feature-table" >"$want"
+    awk '/^; BEGIN GENERATED FEATURE TABLE/ { on = 1; next } /^; END GENERATED FEATURE TABLE/ { on = 0 } on' \
+        "$MAN/featurize.1.scd" >"$got"
+    [[ -s $got ]] || fail "no generated feature table in man/featurize.1.scd"
+    diff -u "$want" "$got" ||
+        fail "man/featurize.1.scd is out of date: run featurize --list | scripts/feature-table --update"
+    # Every feature has its entry, and there are at least 215.
+    run grep -c '^\*[a-z0-9_.]*\* (' "$got"
+    [[ $output -ge 215 ]] || fail "only $output features in the table"
+}
+
+@test "featurize(1): the examples run and print what the page shows" {
+    run_examples "$MAN/featurize.1.scd" "$(sample_dir)"
 }
 
 # --- okxkit-config(5) ----------------------------------------------------------------------

@@ -1,0 +1,332 @@
+// The indicator graph of one series, the single-series kernel, and the stream engine with its
+// cross-asset alignment and gap policy.
+#include "features/graph.hpp"
+
+#include <algorithm>
+#include <climits>
+
+namespace okxkit::features {
+
+// --- Reference ------------------------------------------------------------------------------
+
+Reference::Reference(std::vector<std::size_t> lags, std::vector<std::size_t> windows)
+    : lags_(std::move(lags)), windows_(std::move(windows)),
+      closes_(*std::max_element(lags_.begin(), lags_.end()) + 1) {
+    for (std::size_t n : windows_) {
+        rets_.emplace_back(n);
+    }
+}
+
+void Reference::reset() {
+    closes_.clear();
+    rets_.clear();
+    for (std::size_t n : windows_) {
+        rets_.emplace_back(n);
+    }
+}
+
+void Reference::push(double close, bool adjacent) {
+    if (!adjacent) {
+        reset();
+    }
+    if (closes_.size() > 0) {
+        double r = std::log(close / closes_.ago(0));
+        for (auto& w : rets_) {
+            w.push(r);
+        }
+    }
+    closes_.push(close);
+}
+
+double Reference::ret(std::size_t k) const {
+    if (k == 0 || closes_.size() <= k) {
+        return kNaN;
+    }
+    return std::log(closes_.ago(0) / closes_.ago(k));
+}
+
+double Reference::rvol(std::size_t n) const {
+    for (std::size_t i = 0; i < windows_.size(); ++i) {
+        if (windows_[i] == n) {
+            return rets_[i].full() ? rets_[i].stddev() : kNaN;
+        }
+    }
+    return kNaN;
+}
+
+namespace {
+
+// The lags and windows of BTC-USDT that the set's cross-asset features read.
+Reference make_reference(const FeatureSet& set) {
+    std::vector<std::size_t> lags{1};
+    std::vector<std::size_t> windows;
+    for (const std::string& n : set.names()) {
+        if (n.rfind("btc_ret_", 0) == 0) {
+            lags.push_back(std::stoul(n.substr(8)));
+        } else if (n.rfind("btc_rvol_", 0) == 0) {
+            windows.push_back(std::stoul(n.substr(9)));
+        }
+    }
+    return Reference(lags, windows);
+}
+
+} // namespace
+
+// --- Graph ----------------------------------------------------------------------------------
+
+Graph::Graph(const FeatureSet& set) : set_(&set) {
+    build();
+}
+
+double* Graph::slab(int n) {
+    constexpr std::size_t kChunk = 1024;
+    if (slabs_.empty() || slab_used_ + static_cast<std::size_t>(n) > kChunk) {
+        slabs_.push_back(std::make_unique<double[]>(kChunk));
+        slab_used_ = 0;
+    }
+    double* p = slabs_.back().get() + slab_used_;
+    slab_used_ += static_cast<std::size_t>(n);
+    return p;
+}
+
+void Graph::build() {
+    outputs_.clear();
+    for (const std::string& name : set_->names()) {
+        outputs_.push_back(build_feature(*this, name));
+    }
+    values_.assign(outputs_.size(), kNaN);
+    ptrs_.clear();
+    warms_.clear();
+    all_warm_ = 1;
+    for (const Output& o : outputs_) {
+        ptrs_.push_back(o.p);
+        warms_.push_back(o.warm);
+        all_warm_ = std::max(all_warm_, o.warm);
+    }
+}
+
+void Graph::reset() {
+    nodes_.clear();
+    by_key_.clear();
+    arena_.clear();
+    slabs_.clear();
+    slab_used_ = 0;
+    tick_ = Tick{};
+    build();
+}
+
+std::span<const double> Graph::push(const Bar& b, const Reference* ref) {
+    Tick& t = tick_;
+    ++t.n;
+    const double lnc = std::log(b.c);
+    if (t.n >= 2) {
+        t.prev_c = t.c;
+        t.tr = std::max(b.h, t.prev_c) - std::min(b.l, t.prev_c);
+        t.ret1 = std::log(b.c / t.prev_c); // not ln c - ln prev_c: small returns keep their digits
+    }
+    t.ts = b.ts;
+    t.o = b.o;
+    t.h = b.h;
+    t.l = b.l;
+    t.c = b.c;
+    t.v = b.v;
+    t.tp = (b.h + b.l + b.c) / 3;
+    t.hl2 = (b.h + b.l) / 2;
+    t.lnc = lnc;
+    t.lnhl = std::log(b.h / b.l);
+    t.lnco = std::log(b.c / b.o);
+    t.ref = ref;
+    for (auto& node : nodes_) {
+        node->update(t);
+    }
+    const std::size_t n = ptrs_.size();
+    const double* const* p = ptrs_.data();
+    double* v = values_.data();
+    if (t.n >= all_warm_) {
+        for (std::size_t i = 0; i < n; ++i) {
+            v[i] = *p[i];
+        }
+    } else {
+        const std::uint64_t* w = warms_.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            v[i] = t.n >= w[i] ? *p[i] : kNaN;
+        }
+    }
+    return values_;
+}
+
+// --- Series ---------------------------------------------------------------------------------
+
+Series::Series(const FeatureSet& set) : graph_(std::make_unique<Graph>(set)) {}
+Series::~Series() = default;
+Series::Series(Series&&) noexcept = default;
+Series& Series::operator=(Series&&) noexcept = default;
+
+std::span<const double> Series::push(const Bar& bar) {
+    return graph_->push(bar, nullptr);
+}
+
+void Series::reset() {
+    graph_->reset();
+}
+
+// --- Engine ---------------------------------------------------------------------------------
+
+struct Engine::SeriesState {
+    SeriesState(std::string i, const FeatureSet& set, bool ref)
+        : inst(std::move(i)), graph(set), is_ref(ref) {}
+    std::string inst;
+    Graph graph;
+    bool is_ref;
+    std::int64_t last_ts = INT64_MIN;
+    std::uint64_t pending = 0; // entries of this series in the group's queue
+};
+
+struct Engine::Group {
+    Group(std::string b, std::int64_t ms, const FeatureSet& set)
+        : bar(std::move(b)), bar_ms(ms), ref(make_reference(set)) {}
+    std::string bar;
+    std::int64_t bar_ms;
+    std::map<std::string, std::unique_ptr<SeriesState>, std::less<>> series;
+    Reference ref;
+    bool ref_seen = false;
+    std::int64_t ref_ts = INT64_MIN;
+    // Candles (and resets) of other instruments waiting for BTC-USDT's candle at their time.
+    struct Pending {
+        SeriesState* s;
+        Bar b;
+        bool reset;   // reset the series first
+        bool compute; // false: a reset alone (a gap message)
+    };
+    std::deque<Pending> queue;
+};
+
+Engine::Engine(FeatureSet set, GapPolicy policy) : set_(std::move(set)), policy_(policy) {}
+Engine::~Engine() = default;
+
+Engine::Group& Engine::group(std::string_view bar, std::int64_t bar_ms) {
+    auto it = groups_.find(bar);
+    if (it == groups_.end()) {
+        it = groups_
+                 .emplace(std::string(bar), std::make_unique<Group>(std::string(bar), bar_ms, set_))
+                 .first;
+    }
+    return *it->second;
+}
+
+Engine::SeriesState& Engine::series(Group& g, std::string_view inst) {
+    auto it = g.series.find(inst);
+    if (it == g.series.end()) {
+        it = g.series
+                 .emplace(std::string(inst), std::make_unique<SeriesState>(std::string(inst), set_,
+                                                                           inst == kReferenceInst))
+                 .first;
+    }
+    return *it->second;
+}
+
+void Engine::process(Group& g, SeriesState& s, const Bar& b, bool cross_ok, const Sink& sink) {
+    std::span<const double> v = s.graph.push(b, cross_ok ? &g.ref : nullptr);
+    sink(Emitted{b.ts, s.inst, g.bar, v});
+}
+
+void Engine::release(Group& g, std::int64_t upto, bool inclusive, const Sink& sink) {
+    while (!g.queue.empty()) {
+        Group::Pending& p = g.queue.front();
+        if (p.b.ts > upto || (p.b.ts == upto && !inclusive)) {
+            break;
+        }
+        Group::Pending item = p;
+        g.queue.pop_front();
+        --item.s->pending;
+        if (item.reset) {
+            item.s->graph.reset();
+        }
+        if (item.compute) {
+            process(g, *item.s, item.b, g.ref_seen && g.ref_ts == item.b.ts, sink);
+        }
+    }
+}
+
+bool Engine::candle(std::string_view inst, std::string_view bar, std::int64_t bar_ms, const Bar& b,
+                    const Sink& sink) {
+    Group& g = group(bar, bar_ms);
+    SeriesState& s = series(g, inst);
+    if (b.ts <= s.last_ts) {
+        return false;
+    }
+    const bool missing = s.last_ts != INT64_MIN && b.ts != s.last_ts + bar_ms;
+    const bool reset = missing && policy_ != GapPolicy::kIgnore;
+    s.last_ts = b.ts;
+    if (reset) {
+        ++resets_;
+    }
+    // Whatever waits for an earlier time will not see BTC-USDT's candle of that time now.
+    release(g, b.ts, false, sink);
+    if (s.is_ref) {
+        g.ref.push(b.c, !reset);
+        g.ref_seen = true;
+        g.ref_ts = b.ts;
+        if (reset) {
+            s.graph.reset();
+        }
+        process(g, s, b, false, sink);
+        release(g, b.ts, true, sink);
+        return true;
+    }
+    if ((g.ref_seen && g.ref_ts < b.ts) || s.pending > 0) {
+        g.queue.push_back(Group::Pending{&s, b, reset, true});
+        ++s.pending;
+        return true;
+    }
+    if (reset) {
+        s.graph.reset();
+    }
+    process(g, s, b, g.ref_seen && g.ref_ts == b.ts, sink);
+    return true;
+}
+
+bool Engine::is_new(std::string_view inst, std::string_view bar, std::int64_t ts) const {
+    auto git = groups_.find(bar);
+    if (git == groups_.end()) {
+        return true;
+    }
+    auto sit = git->second->series.find(inst);
+    return sit == git->second->series.end() || ts > sit->second->last_ts;
+}
+
+void Engine::gap(std::string_view inst, std::string_view bar, const Sink& sink) {
+    (void)sink;
+    if (policy_ != GapPolicy::kReset) {
+        return;
+    }
+    auto git = groups_.find(bar);
+    if (git == groups_.end()) {
+        return;
+    }
+    Group& g = *git->second;
+    auto sit = g.series.find(inst);
+    if (sit == g.series.end()) {
+        return;
+    }
+    SeriesState& s = *sit->second;
+    ++resets_;
+    if (s.is_ref) {
+        g.ref.reset();
+    }
+    if (s.pending > 0) {
+        // After the candles of this series still waiting, in order.
+        g.queue.push_back(Group::Pending{&s, Bar{s.last_ts, 0, 0, 0, 0, 0}, true, false});
+        ++s.pending;
+        return;
+    }
+    s.graph.reset();
+}
+
+void Engine::finish(const Sink& sink) {
+    for (auto& [bar, g] : groups_) {
+        release(*g, INT64_MAX, true, sink);
+    }
+}
+
+} // namespace okxkit::features

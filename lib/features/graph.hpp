@@ -1,0 +1,177 @@
+// Internal to lib/features: the indicator graph of one series (nodes sharing sub-results,
+// updated in creation order) and the inputs every node sees.
+#pragma once
+
+#include "features/engine.hpp"
+#include "features/primitives.hpp"
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <new>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace okxkit::features {
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// BTC-USDT's state at the time of the candle being processed, for cross-asset features.
+class Reference {
+public:
+    Reference(std::vector<std::size_t> lags, std::vector<std::size_t> windows);
+    // Adds BTC-USDT's candle; `adjacent` is false after missing bars (then the state restarts).
+    void push(double close, bool adjacent);
+    void reset();
+    // ln(c_t / c_{t-k}), NaN when fewer than k+1 adjacent candles.
+    [[nodiscard]] double ret(std::size_t k) const;
+    // Population standard deviation of the last n one-bar log returns, NaN before n returns.
+    [[nodiscard]] double rvol(std::size_t n) const;
+
+private:
+    std::vector<std::size_t> lags_;
+    std::vector<std::size_t> windows_;
+    Ring closes_;
+    std::vector<WindowMoments> rets_;
+};
+
+// What the nodes read for the current candle.
+struct Tick {
+    std::int64_t ts = 0;
+    double o = 0, h = 0, l = 0, c = 0, v = 0;
+    double prev_c = 0;   // previous close (n >= 2)
+    double tp = 0;       // typical price (h + l + c) / 3
+    double hl2 = 0;      // median price (h + l) / 2
+    double tr = 0;       // true range max(h, prev_c) - min(l, prev_c) (n >= 2)
+    double ret1 = 0;     // ln(c / prev_c) (n >= 2)
+    double lnc = 0;      // ln(c)
+    double lnhl = 0;     // ln(h / l)
+    double lnco = 0;     // ln(c / o)
+    std::uint64_t n = 0; // candles since the start or the last reset, this one included
+    // BTC-USDT at this candle's time, or null when not available (or this is BTC-USDT).
+    const Reference* ref = nullptr;
+};
+
+// A value some node produces and the candle count from which it is valid.
+struct Src {
+    const double* p = nullptr;
+    std::uint64_t warm = 1;
+};
+
+class Node {
+public:
+    virtual ~Node() = default;
+    Node() = default;
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+    virtual void update(const Tick& t) = 0;
+    // How many values a node type produces (a subclass with more says so).
+    static constexpr int kOutputs = 1;
+    // out[k], k < kOutputs, is valid from candle warm[k] on. The values of all nodes of a graph
+    // sit side by side in one slab (set by Graph::get), so reading them touches few cache lines.
+    double* out = nullptr;
+    std::uint64_t warm[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    [[nodiscard]] Src src(int k = 0) const { return {&out[k], warm[k]}; }
+
+    // For moving averages: also write the distance close / m - 1 to out[k] and the slope
+    // m_t / m_{t-1} - 1 to out[k + 1], computed in the same pass (see dist_slope()).
+    void want_dist_slope(int k) {
+        ds_ = true;
+        warm[k] = warm[0];
+        warm[k + 1] = warm[0] + 1;
+    }
+
+protected:
+    // Called by a moving average with its valid value m; one division serves both outputs.
+    void dist_slope(const Tick& t, double m, int k) {
+        if (!ds_) {
+            return;
+        }
+        double inv = m != 0 ? 1 / m : 0;
+        out[k] = t.c * inv - 1;
+        if (t.n > warm[0]) {
+            out[k + 1] = m * prev_inv_ - 1;
+        }
+        prev_inv_ = inv;
+    }
+
+private:
+    bool ds_ = false;
+    double prev_inv_ = 0;
+};
+
+// Destroys a node that lives in a graph's arena (the memory goes with the arena).
+struct DestroyNode {
+    void operator()(Node* n) const { n->~Node(); }
+};
+template <class T> using NodePtr = std::unique_ptr<T, DestroyNode>;
+
+// One output of the set: where its value is and from which candle it is shown.
+struct Output {
+    const double* p = nullptr;
+    std::uint64_t warm = 1;
+    std::string warm_text; // empty: the number
+};
+
+// The nodes of one series. Nodes are shared by key ("ema:close:20"), so ema_20, dist_ema_20
+// and slope_ema_20 use one EMA.
+class Graph {
+public:
+    explicit Graph(const FeatureSet& set);
+    Graph(const Graph&) = delete;
+    Graph& operator=(const Graph&) = delete;
+
+    // Returns the node under key, creating it with make() when it does not exist yet.
+    template <class T, class Make> T* get(const std::string& key, Make make) {
+        auto it = by_key_.find(key);
+        if (it != by_key_.end()) {
+            return static_cast<T*>(it->second);
+        }
+        static_assert(T::kOutputs <= 8);
+        NodePtr<T> node = make();
+        T* raw = node.get();
+        raw->out = slab(T::kOutputs);
+        nodes_.push_back(std::move(node));
+        by_key_.emplace(key, raw);
+        return raw;
+    }
+    // Constructs a node in the graph's arena; its buffers come from the arena too.
+    template <class T, class... Args> NodePtr<T> make(Args&&... args) {
+        Arena::Scope scope(&arena_);
+        void* mem = arena_.alloc(sizeof(T), alignof(T));
+        return NodePtr<T>(new (mem) T(std::forward<Args>(args)...));
+    }
+    [[nodiscard]] const Tick& tick() const { return tick_; }
+    [[nodiscard]] Src close() const { return {&tick_.c, 1}; }
+
+    // Adds a candle (with BTC-USDT's state, or null) and returns the values, NaN = null.
+    std::span<const double> push(const Bar& b, const Reference* ref);
+    void reset();
+    [[nodiscard]] const std::vector<Output>& outputs() const { return outputs_; }
+    [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }
+
+private:
+    void build();
+    // n zeroed doubles that never move.
+    double* slab(int n);
+
+    const FeatureSet* set_;
+    Arena arena_; // before nodes_: destroyed after them
+    std::vector<NodePtr<Node>> nodes_;
+    std::vector<std::unique_ptr<double[]>> slabs_;
+    std::size_t slab_used_ = 0;
+    std::vector<const double*> ptrs_; // outputs_[i].p, packed for the per-candle copy
+    std::vector<std::uint64_t> warms_;
+    std::uint64_t all_warm_ = 0; // from this candle on no output is masked
+    std::unordered_map<std::string, Node*> by_key_;
+    std::vector<Output> outputs_;
+    std::vector<double> values_;
+    Tick tick_;
+};
+
+// Builds the feature `name` into g and returns its output. Throws std::invalid_argument on a
+// name that is not a feature (registry.cpp).
+Output build_feature(Graph& g, const std::string& name);
+
+} // namespace okxkit::features

@@ -1,0 +1,974 @@
+// Internal to lib/features: the indicator nodes. Each is O(1) amortised per candle except
+// the mean deviation of CCI, O(n) for its fixed window n (independent of the history).
+#pragma once
+
+#include "features/graph.hpp"
+
+#include <algorithm>
+#include <array>
+#include <numbers>
+
+namespace okxkit::features::nodes {
+
+// The recent values of one input every candle has (close, ln close), shared by the windowed
+// nodes that read it instead of each keeping a ring of its own. A consumer asks for the depth
+// it needs (need(n): the newest value and n before it) when it is built.
+class History : public Node {
+public:
+    explicit History(const double* src) : src_(src), ring_(2) {}
+    void need(std::size_t n) {
+        if (n + 1 > ring_.capacity()) {
+            ring_ = Ring(n + 1);
+        }
+    }
+    void update(const Tick&) override { ring_.push(*src_); }
+    [[nodiscard]] const Ring& ring() const { return ring_; }
+
+private:
+    const double* src_;
+    Ring ring_;
+};
+
+// Mean and population standard deviation of a source over n candles: out 0 mean, 1 std
+// (once a user asked for it with want_std()), 2 and 3 distance and slope of the mean
+// (want_dist_slope(2)), 4 z-score (x - mean) / std of the newest value (want_z()).
+class Moments : public Node {
+public:
+    static constexpr int kOutputs = 5;
+    Moments(Src s, std::size_t n, const History* h = nullptr)
+        : s_(s), w_(n, h != nullptr ? &h->ring() : nullptr) {
+        std::fill(std::begin(warm), std::end(warm), s.warm + n - 1);
+    }
+    void want_std() { std_ = true; }
+    void want_z() { std_ = z_ = true; }
+    void update(const Tick& t) override {
+        if (t.n < s_.warm) {
+            return;
+        }
+        double x = *s_.p;
+        w_.push(x);
+        if (w_.full()) {
+            double m = w_.mean();
+            out[0] = m;
+            if (std_) {
+                out[1] = w_.stddev();
+                if (z_) {
+                    out[4] = ratio(x - m, out[1]);
+                }
+            }
+            dist_slope(t, m, 2);
+        }
+    }
+
+private:
+    Src s_;
+    WindowMoments w_;
+    bool std_ = false;
+    bool z_ = false;
+};
+
+// EMA (SMA-seeded) of a source.
+class EmaNode : public Node {
+public:
+    static constexpr int kOutputs = 3;
+    EmaNode(Src s, std::size_t n) : s_(s), e_(n) { warm[0] = s.warm + n - 1; }
+    void update(const Tick& t) override {
+        if (t.n < s_.warm) {
+            return;
+        }
+        e_.push(*s_.p);
+        out[0] = e_.value();
+        if (e_.ready()) {
+            dist_slope(t, out[0], 1);
+        }
+    }
+
+private:
+    Src s_;
+    Ema e_;
+};
+
+// Linearly weighted moving average (weights 1..n, newest heaviest).
+class Wma : public Node {
+public:
+    static constexpr int kOutputs = 3;
+    Wma(Src s, std::size_t n, const History* h = nullptr)
+        : s_(s), n_(n), inv_weights_(2 / (static_cast<double>(n) * (static_cast<double>(n) + 1))),
+          own_(h != nullptr ? 1 : n + 1), r_(h != nullptr ? &h->ring() : &own_) {
+        warm[0] = s.warm + n - 1;
+    }
+    void update(const Tick& t) override {
+        if (t.n < s_.warm) {
+            return;
+        }
+        double x = *s_.p;
+        if (r_ == &own_) {
+            own_.push(x);
+        }
+        const bool evict = count_ == n_;
+        if (!evict) {
+            ++count_;
+        }
+        if (++since_ >= n_ || !evict) {
+            // Exact recomputation every n candles keeps rounding from accumulating.
+            if (since_ >= n_) {
+                since_ = 0;
+            }
+            sum_ = wsum_ = 0;
+            for (std::size_t k = count_; k-- > 0;) {
+                double y = r_->ago(k);
+                sum_ += y;
+                wsum_ += static_cast<double>(count_ - k) * y;
+            }
+        } else {
+            // Sliding by one: every weight drops by one, the new value gets weight n.
+            wsum_ += static_cast<double>(n_) * x - sum_;
+            sum_ += x - r_->ago(n_);
+        }
+        if (count_ == n_) {
+            out[0] = wsum_ * inv_weights_;
+            dist_slope(t, out[0], 1);
+        }
+    }
+
+private:
+    Src s_;
+    std::size_t n_;
+    double inv_weights_; // 1 / (1 + 2 + ... + n)
+    Ring own_;
+    const Ring* r_;
+    std::size_t count_ = 0;
+    std::size_t since_ = 0;
+    double sum_ = 0, wsum_ = 0;
+};
+
+// a*x + b*y + c*z of up to three sources (DEMA, TEMA, MACD, histogram, ...).
+class Lin : public Node {
+public:
+    static constexpr int kOutputs = 3;
+    Lin(std::array<double, 3> k, std::array<Src, 3> s, int used) : k_(k), s_(s), used_(used) {
+        warm[0] = 1;
+        for (int i = 0; i < used; ++i) {
+            warm[0] = std::max(warm[0], s[static_cast<std::size_t>(i)].warm);
+        }
+    }
+    void update(const Tick& t) override {
+        if (t.n < warm[0]) {
+            return;
+        }
+        double v = 0;
+        for (int i = 0; i < used_; ++i) {
+            v += k_[static_cast<std::size_t>(i)] * *s_[static_cast<std::size_t>(i)].p;
+        }
+        out[0] = v;
+        dist_slope(t, v, 1);
+    }
+
+private:
+    std::array<double, 3> k_;
+    std::array<Src, 3> s_;
+    int used_;
+};
+
+// k * x / y + b (x/0 counts as 0): distances, NATR, relative volume, PPO.
+class Ratio : public Node {
+public:
+    Ratio(Src x, Src y, double k, double b) : x_(x), y_(y), k_(k), b_(b) {
+        warm[0] = std::max(x.warm, y.warm);
+    }
+    void update(const Tick& t) override {
+        if (t.n >= warm[0]) {
+            out[0] = k_ * ratio(*x_.p, *y_.p) + b_;
+        }
+    }
+
+private:
+    Src x_, y_;
+    double k_, b_;
+};
+
+// Changes of the close over n candles: 0 roc 100*(c/c_n - 1), 1 mom c - c_n, 2 ln(c/c_n)
+// (as ln c - ln c_n, from the logarithm every candle has anyway).
+class Change : public Node {
+public:
+    static constexpr int kOutputs = 3;
+    Change(std::size_t n, History* c, History* lnc) : n_(n), c_(c), lnc_(lnc) {
+        c->need(n);
+        lnc->need(n);
+        warm[0] = warm[1] = warm[2] = n + 1;
+    }
+    void update(const Tick& t) override {
+        if (t.n > n_) {
+            double old = c_->ring().ago(n_);
+            out[0] = 100 * (t.c / old - 1);
+            out[1] = t.c - old;
+            out[2] = t.lnc - lnc_->ring().ago(n_);
+        }
+    }
+
+private:
+    std::size_t n_;
+    const History* c_;
+    const History* lnc_;
+};
+
+// Source values that start at candle 2: 0 ln(c/prev_c), 1 true range, 2 (c - prev_c) * v,
+// 3 c - prev_c, 4 |c - prev_c|.
+class Diffs : public Node {
+public:
+    static constexpr int kOutputs = 5;
+    Diffs() { std::fill(std::begin(warm), std::end(warm), 2); }
+    void update(const Tick& t) override {
+        if (t.n >= 2) {
+            double d = t.c - t.prev_c;
+            out[0] = t.ret1;
+            out[1] = t.tr;
+            out[2] = d * t.v;
+            out[3] = d;
+            out[4] = std::fabs(d);
+        }
+    }
+};
+
+// Kaufman's adaptive moving average KAMA(n, fast, slow) of the close.
+class Kama : public Node {
+public:
+    static constexpr int kOutputs = 3;
+    Kama(std::size_t n, double fast, double slow, History* c)
+        : n_(n), c_(c), noise_(n), fast_(2 / (fast + 1)), slow_(2 / (slow + 1)) {
+        c->need(n);
+        warm[0] = n + 1;
+    }
+    void update(const Tick& t) override {
+        if (t.n >= 2) {
+            noise_.push(std::fabs(t.c - t.prev_c));
+        }
+        if (t.n <= n_) {
+            return;
+        }
+        if (t.n == warm[0]) {
+            value_ = t.prev_c; // seeded with the close before the first value (TA-Lib)
+        }
+        double er = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
+        double sc = er * (fast_ - slow_) + slow_;
+        value_ += sc * sc * (t.c - value_);
+        out[0] = value_;
+        dist_slope(t, value_, 1);
+    }
+
+private:
+    std::size_t n_;
+    const History* c_;
+    WindowSum noise_;
+    double fast_, slow_;
+    double value_ = 0;
+};
+
+// Wilder's RSI(n) of the close.
+class Rsi : public Node {
+public:
+    explicit Rsi(std::size_t n) : gain_(n), loss_(n) { warm[0] = n + 1; }
+    void update(const Tick& t) override {
+        if (t.n < 2) {
+            return;
+        }
+        double d = t.c - t.prev_c;
+        gain_.push(d > 0 ? d : 0);
+        loss_.push(d < 0 ? -d : 0);
+        if (gain_.ready()) {
+            out[0] = 100 * ratio(gain_.value(), gain_.value() + loss_.value());
+        }
+    }
+
+private:
+    WilderAverage gain_, loss_;
+};
+
+// Highest high and lowest low of n candles (or of a source): out 0 high, 1 low, 2 candles
+// since the high, 3 candles since the low.
+class Extremes : public Node {
+public:
+    static constexpr int kOutputs = 4;
+    explicit Extremes(std::size_t n) : hi_(n), lo_(n) {
+        std::fill(std::begin(warm), std::end(warm), n);
+    }
+    Extremes(Src s, std::size_t n) : s_(s), hi_(n), lo_(n) {
+        std::fill(std::begin(warm), std::end(warm), s.warm + n - 1);
+    }
+    void update(const Tick& t) override {
+        if (s_.p != nullptr) {
+            if (t.n < s_.warm) {
+                return;
+            }
+            hi_.push(*s_.p);
+            lo_.push(*s_.p);
+        } else {
+            hi_.push(t.h);
+            lo_.push(t.l);
+        }
+        out[0] = hi_.value();
+        out[1] = lo_.value();
+        out[2] = static_cast<double>(hi_.age());
+        out[3] = static_cast<double>(lo_.age());
+    }
+
+private:
+    Src s_{};
+    WindowExtreme<true> hi_;
+    WindowExtreme<false> lo_;
+};
+
+// Position of a value in a range: 0 100*(x - lo)/(hi - lo) (stochastic %K, StochRSI),
+// 1 -100*(hi - x)/(hi - lo) (Williams %R).
+class RangePos : public Node {
+public:
+    static constexpr int kOutputs = 2;
+    RangePos(Src x, const Extremes* e) : x_(x), e_(e) {
+        warm[0] = warm[1] = std::max(x.warm, e->warm[0]);
+    }
+    void update(const Tick& t) override {
+        if (t.n < warm[0]) {
+            return;
+        }
+        double hi = e_->out[0];
+        double lo = e_->out[1];
+        out[0] = 100 * ratio(*x_.p - lo, hi - lo);
+        out[1] = -100 * ratio(hi - *x_.p, hi - lo);
+    }
+
+private:
+    Src x_;
+    const Extremes* e_;
+};
+
+// Commodity Channel Index(n) on the typical price, mean deviation from the SMA.
+class Cci : public Node {
+public:
+    explicit Cci(std::size_t n) : w_(n) { warm[0] = n; }
+    void update(const Tick& t) override {
+        w_.push(t.tp);
+        if (!w_.full()) {
+            return;
+        }
+        double mean = w_.mean();
+        double dev = 0;
+        const std::size_t n = w_.size();
+        for (std::size_t k = n; k-- > 0;) {
+            dev += std::fabs(w_.ago(k) - mean);
+        }
+        dev /= static_cast<double>(n);
+        out[0] = ratio(t.tp - mean, 0.015 * dev);
+    }
+
+private:
+    WindowMoments w_;
+};
+
+// Money Flow Index(n).
+class Mfi : public Node {
+public:
+    explicit Mfi(std::size_t n) : pos_(n), neg_(n) { warm[0] = n + 1; }
+    void update(const Tick& t) override {
+        if (t.n >= 2) {
+            double flow = t.tp * t.v;
+            pos_.push(t.tp > prev_tp_ ? flow : 0);
+            neg_.push(t.tp < prev_tp_ ? flow : 0);
+            if (pos_.full()) {
+                out[0] = 100 * ratio(pos_.sum(), pos_.sum() + neg_.sum());
+            }
+        }
+        prev_tp_ = t.tp;
+    }
+
+private:
+    WindowSum pos_, neg_;
+    double prev_tp_ = 0;
+};
+
+// Ultimate Oscillator(a, b, c).
+class UltOsc : public Node {
+public:
+    UltOsc(std::size_t a, std::size_t b, std::size_t c)
+        : bpa_(a), tra_(a), bpb_(b), trb_(b), bpc_(c), trc_(c) {
+        warm[0] = std::max({a, b, c}) + 1;
+    }
+    void update(const Tick& t) override {
+        if (t.n < 2) {
+            return;
+        }
+        double lo = std::min(t.l, t.prev_c);
+        double bp = t.c - lo;
+        bpa_.push(bp);
+        bpb_.push(bp);
+        bpc_.push(bp);
+        tra_.push(t.tr);
+        trb_.push(t.tr);
+        trc_.push(t.tr);
+        if (t.n >= warm[0]) {
+            double a = ratio(bpa_.sum(), tra_.sum());
+            double b = ratio(bpb_.sum(), trb_.sum());
+            double c = ratio(bpc_.sum(), trc_.sum());
+            out[0] = 100 * (4 * a + 2 * b + c) / 7;
+        }
+    }
+
+private:
+    WindowSum bpa_, tra_, bpb_, trb_, bpc_, trc_;
+};
+
+// Average true range (Wilder) over n: out 0.
+class Atr : public Node {
+public:
+    explicit Atr(std::size_t n) : avg_(n) { warm[0] = n + 1; }
+    void update(const Tick& t) override {
+        if (t.n < 2) {
+            return;
+        }
+        avg_.push(t.tr);
+        out[0] = avg_.value();
+    }
+
+private:
+    WilderAverage avg_;
+};
+
+// Bands around a middle: out 0 upper, 1 lower, 2 width (upper-lower)/mid, 3 %B
+// (c-lower)/(upper-lower), 4 mid. Bollinger: mid SMA, spread k std; Keltner: mid EMA,
+// spread k ATR; Donchian: highest high and lowest low.
+class Bands : public Node {
+public:
+    static constexpr int kOutputs = 5;
+    enum class Kind { kBollinger, kKeltner, kDonchian };
+    Bands(Kind kind, Src mid, Src spread, Src hi, Src lo, double k)
+        : kind_(kind), mid_(mid), spread_(spread), hi_(hi), lo_(lo), k_(k) {
+        std::uint64_t w =
+            kind == Kind::kDonchian ? std::max(hi.warm, lo.warm) : std::max(mid.warm, spread.warm);
+        std::fill(std::begin(warm), std::end(warm), w);
+    }
+    void update(const Tick& t) override {
+        if (t.n < warm[0]) {
+            return;
+        }
+        double up = 0;
+        double dn = 0;
+        double mid = 0;
+        if (kind_ == Kind::kDonchian) {
+            up = *hi_.p;
+            dn = *lo_.p;
+            mid = (up + dn) / 2;
+        } else {
+            mid = *mid_.p;
+            up = mid + k_ * *spread_.p;
+            dn = mid - k_ * *spread_.p;
+        }
+        out[0] = up;
+        out[1] = dn;
+        out[2] = ratio(up - dn, mid);
+        out[3] = ratio(t.c - dn, up - dn);
+        out[4] = mid;
+    }
+
+private:
+    Kind kind_;
+    Src mid_, spread_, hi_, lo_;
+    double k_;
+};
+
+// Window sum of a per-candle term: Parkinson ln(h/l)^2, Garman-Klass 0.5 ln(h/l)^2 -
+// (2 ln 2 - 1) ln(c/o)^2, close location value times volume (CMF numerator), volume.
+// out 0 the sum.
+class TermSum : public Node {
+public:
+    enum class Term { kParkinson, kGarmanKlass, kClvVolume, kVolume };
+    static constexpr int kOutputs = 2;
+    TermSum(Term term, std::size_t n) : term_(term), w_(n) { warm[0] = warm[1] = n; }
+    // Also out 1 = sqrt(max(0, k * sum)) (Parkinson, Garman-Klass).
+    void want_sqrt(double k) {
+        root_ = true;
+        k_ = k;
+    }
+    void update(const Tick& t) override {
+        double x = 0;
+        switch (term_) {
+        case Term::kParkinson:
+            x = t.lnhl * t.lnhl;
+            break;
+        case Term::kGarmanKlass:
+            x = 0.5 * t.lnhl * t.lnhl - (2 * std::numbers::ln2 - 1) * t.lnco * t.lnco;
+            break;
+        case Term::kClvVolume:
+            x = ratio((t.c - t.l) - (t.h - t.c), t.h - t.l) * t.v;
+            break;
+        case Term::kVolume:
+            x = t.v;
+            break;
+        }
+        w_.push(x);
+        out[0] = w_.sum();
+        if (root_) {
+            double v = k_ * out[0];
+            out[1] = v > 0 ? std::sqrt(v) : 0;
+        }
+    }
+
+private:
+    Term term_;
+    WindowSum w_;
+    bool root_ = false;
+    double k_ = 0;
+};
+
+// Cumulative volume lines: out 0 OBV (starts at the first volume, as TA-Lib), 1 A/D line.
+class VolumeLines : public Node {
+public:
+    static constexpr int kOutputs = 2;
+    void update(const Tick& t) override {
+        if (t.n == 1) {
+            obv_ = t.v;
+        } else if (t.c > t.prev_c) {
+            obv_ += t.v;
+        } else if (t.c < t.prev_c) {
+            obv_ -= t.v;
+        }
+        ad_ += ratio((t.c - t.l) - (t.h - t.c), t.h - t.l) * t.v;
+        out[0] = obv_;
+        out[1] = ad_;
+    }
+
+private:
+    double obv_ = 0;
+    double ad_ = 0;
+};
+
+// Session VWAP: sum(tp * v) / sum(v) since 00:00 UTC of the candle's open (tp while the
+// session has no volume yet).
+class Vwap : public Node {
+public:
+    void update(const Tick& t) override {
+        std::int64_t day = t.ts >= 0 ? t.ts / kDayMs : (t.ts - kDayMs + 1) / kDayMs;
+        if (day != day_) {
+            day_ = day;
+            pv_.clear();
+            vol_.clear();
+        }
+        pv_.add(t.tp * t.v);
+        vol_.add(t.v);
+        out[0] = vol_.value() > 0 ? pv_.value() / vol_.value() : t.tp;
+    }
+
+private:
+    static constexpr std::int64_t kDayMs = 86'400'000;
+    std::int64_t day_ = INT64_MIN;
+    CompensatedSum pv_, vol_;
+};
+
+// Wilder's directional movement system(n): out 0 +DI, 1 -DI, 2 DX, 3 ADX.
+class Dmi : public Node {
+public:
+    static constexpr int kOutputs = 4;
+    explicit Dmi(std::size_t n) : plus_(n), minus_(n), tr_(n), adx_(n) {
+        warm[0] = warm[1] = warm[2] = n + 1;
+        warm[3] = 2 * n;
+    }
+    void update(const Tick& t) override {
+        if (t.n >= 2) {
+            double up = t.h - prev_h_;
+            double down = prev_l_ - t.l;
+            plus_.push(up > down && up > 0 ? up : 0);
+            minus_.push(down > up && down > 0 ? down : 0);
+            tr_.push(t.tr);
+            if (tr_.ready()) {
+                double pdi = 100 * ratio(plus_.value(), tr_.value());
+                double mdi = 100 * ratio(minus_.value(), tr_.value());
+                double dx = 100 * ratio(std::fabs(pdi - mdi), pdi + mdi);
+                adx_.push(dx);
+                out[0] = pdi;
+                out[1] = mdi;
+                out[2] = dx;
+                out[3] = adx_.value();
+            }
+        }
+        prev_h_ = t.h;
+        prev_l_ = t.l;
+    }
+
+private:
+    WilderSum plus_, minus_, tr_;
+    WilderAverage adx_;
+    double prev_h_ = 0, prev_l_ = 0;
+};
+
+// Aroon(n) over n+1 candles: out 0 up, 1 down, 2 oscillator.
+class Aroon : public Node {
+public:
+    static constexpr int kOutputs = 3;
+    explicit Aroon(std::size_t n) : n_(static_cast<double>(n)), hi_(n + 1), lo_(n + 1) {
+        warm[0] = warm[1] = warm[2] = n + 1;
+    }
+    void update(const Tick& t) override {
+        hi_.push(t.h);
+        lo_.push(t.l);
+        out[0] = 100 * (n_ - static_cast<double>(hi_.age())) / n_;
+        out[1] = 100 * (n_ - static_cast<double>(lo_.age())) / n_;
+        out[2] = out[0] - out[1];
+    }
+
+private:
+    double n_;
+    WindowExtreme<true> hi_;
+    WindowExtreme<false> lo_;
+};
+
+// Choppiness index(n): 100 log10(sum TR / (highest high - lowest low)) / log10(n).
+class Chop : public Node {
+public:
+    Chop(std::size_t n, const Extremes* e)
+        : k_(100 / std::log(static_cast<double>(n))), tr_(n), e_(e) {
+        warm[0] = n + 1;
+    }
+    void update(const Tick& t) override {
+        if (t.n < 2) {
+            return;
+        }
+        tr_.push(t.tr);
+        if (tr_.full()) {
+            double r = ratio(tr_.sum(), e_->out[0] - e_->out[1]);
+            // 100 log10(r) / log10(n) = 100 ln(r) / ln(n)
+            out[0] = r > 0 ? k_ * std::log(r) : 0;
+        }
+    }
+
+private:
+    double k_; // 100 / ln n
+    WindowSum tr_;
+    const Extremes* e_;
+};
+
+// Kaufman's efficiency ratio(n): |c - c_n| / sum |c_i - c_{i-1}|.
+class Er : public Node {
+public:
+    Er(std::size_t n, History* c) : n_(n), c_(c), noise_(n) {
+        c->need(n);
+        warm[0] = n + 1;
+    }
+    void update(const Tick& t) override {
+        if (t.n >= 2) {
+            noise_.push(std::fabs(t.c - t.prev_c));
+        }
+        if (t.n > n_) {
+            out[0] = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
+        }
+    }
+
+private:
+    std::size_t n_;
+    const History* c_;
+    WindowSum noise_;
+};
+
+// Hurst exponent estimate over n candles: the OLS slope of ln sd_k on ln k, k = 1 2 4 8,
+// where sd_k is the population std of the last n k-candle log returns.
+class Hurst : public Node {
+public:
+    Hurst(std::size_t n, History* lnc) : n_(n), lnc_(lnc->ring()) {
+        lnc->need(n + 8);
+        warm[0] = n + 8;
+    }
+    void update(const Tick& t) override {
+        static constexpr std::size_t kLags[] = {1, 2, 4, 8};
+        const std::uint64_t count = t.n;
+        if (count >= n_ + 8 && ++since_ >= n_) {
+            // Exact recomputation every n candles: rounding never accumulates.
+            since_ = 0;
+            for (std::size_t i = 0; i < 4; ++i) {
+                s1_[i] = s2_[i] = 0;
+                for (std::size_t j = 0; j < n_; ++j) {
+                    double r = lnc_.ago(j) - lnc_.ago(j + kLags[i]);
+                    s1_[i] += r;
+                    s2_[i] += r * r;
+                }
+            }
+        } else {
+            for (std::size_t i = 0; i < 4; ++i) {
+                const std::size_t k = kLags[i];
+                if (count > k) {
+                    double r = t.lnc - lnc_.ago(k);
+                    s1_[i] += r;
+                    s2_[i] += r * r;
+                }
+                if (count > n_ + k) {
+                    double r = lnc_.ago(n_) - lnc_.ago(n_ + k);
+                    s1_[i] -= r;
+                    s2_[i] -= r * r;
+                }
+            }
+        }
+        if (count < warm[0]) {
+            return;
+        }
+        const double inv = 1.0 / static_cast<double>(n_);
+        double v[4];
+        for (std::size_t i = 0; i < 4; ++i) {
+            double m = s1_[i] * inv;
+            v[i] = s2_[i] * inv - m * m;
+            if (v[i] <= 0) {
+                out[0] = 0;
+                return;
+            }
+        }
+        // The slope over x = ln 1, ln 2, ln 4, ln 8 of y = ln sd = ln(var) / 2, with the
+        // weights (x - mean x) / sum (x - mean x)^2 = (-1.5, -0.5, 0.5, 1.5) / (5 ln 2):
+        // (1.5 (y8 - y1) + 0.5 (y4 - y2)) / (5 ln 2) = ln((v8/v1)^3 (v4/v2)) / (20 ln 2).
+        double a = v[3] / v[0];
+        out[0] = std::log(a * a * a * (v[2] / v[1])) / (20 * std::numbers::ln2);
+    }
+
+private:
+    std::size_t n_;
+    const Ring& lnc_;
+    std::size_t since_ = 0;
+    double s1_[4] = {0, 0, 0, 0};
+    double s2_[4] = {0, 0, 0, 0};
+};
+
+// Least-squares line of ln(close) on the candle index over n candles: out 0 slope per
+// candle, 1 R^2. Sums of y and i*y slide in O(1) and are recomputed every n candles.
+class LinReg : public Node {
+public:
+    static constexpr int kOutputs = 2;
+    LinReg(std::size_t n, History* lnc) : n_(n), r_(&lnc->ring()) {
+        lnc->need(n);
+        warm[0] = warm[1] = n;
+    }
+    void update(const Tick& t) override {
+        double y = t.lnc;
+        const bool evict = count_ == n_;
+        if (!evict) {
+            ++count_;
+        }
+        if (++since_ >= n_ || !evict) {
+            if (since_ >= n_) {
+                since_ = 0;
+            }
+            shift_ = y;
+            sy_ = syy_ = siy_ = 0;
+            for (std::size_t k = count_; k-- > 0;) {
+                double d = r_->ago(k) - shift_;
+                sy_ += d;
+                syy_ += d * d;
+                siy_ += static_cast<double>(count_ - 1 - k) * d;
+            }
+        } else {
+            double d = y - shift_;
+            double e = r_->ago(n_) - shift_;
+            // Indices drop by one; the oldest (index 0) leaves, the new one gets n-1.
+            siy_ += static_cast<double>(n_ - 1) * d - (sy_ - e);
+            sy_ += d - e;
+            syy_ += d * d - e * e;
+        }
+        if (count_ < n_) {
+            return;
+        }
+        const auto n = static_cast<double>(n_);
+        double si = n * (n - 1) / 2;
+        double sii = (n - 1) * n * (2 * n - 1) / 6;
+        double cov = siy_ / n - (si / n) * (sy_ / n);
+        double vi = sii / n - (si / n) * (si / n);
+        double vy = syy_ / n - (sy_ / n) * (sy_ / n);
+        out[0] = ratio(cov, vi);
+        out[1] = vy > 0 ? std::min(1.0, cov * cov / (vi * vy)) : 0;
+    }
+
+private:
+    std::size_t n_;
+    const Ring* r_;
+    std::size_t count_ = 0;
+    std::size_t since_ = 0;
+    double shift_ = 0;
+    double sy_ = 0, syy_ = 0, siy_ = 0;
+};
+
+// Skewness and excess kurtosis of the last n one-candle log returns: out 0 skew, 1 kurt.
+class Shape : public Node {
+public:
+    static constexpr int kOutputs = 2;
+    explicit Shape(std::size_t n) : n_(n), ring_(n) { warm[0] = warm[1] = n + 1; }
+    void update(const Tick& t) override {
+        if (t.n < 2) {
+            return;
+        }
+        double x = t.ret1;
+        double old = 0;
+        bool full = ring_.push(x, old);
+        if (++since_ >= n_ || !full) {
+            if (since_ >= n_) {
+                since_ = 0;
+            }
+            for (auto& s : s_) {
+                s.clear();
+            }
+            for (std::size_t k = 0; k < ring_.size(); ++k) {
+                add(ring_.from_oldest(k), 1);
+            }
+        } else {
+            add(x, 1);
+            add(old, -1);
+        }
+        if (!ring_.full()) {
+            return;
+        }
+        const auto n = static_cast<double>(n_);
+        double m1 = s_[0].value() / n;
+        double r2 = s_[1].value() / n;
+        double r3 = s_[2].value() / n;
+        double r4 = s_[3].value() / n;
+        double m2 = r2 - m1 * m1;
+        double m3 = r3 - 3 * m1 * r2 + 2 * m1 * m1 * m1;
+        double m4 = r4 - 4 * m1 * r3 + 6 * m1 * m1 * r2 - 3 * m1 * m1 * m1 * m1;
+        out[0] = m2 > 0 ? m3 / (m2 * std::sqrt(m2)) : 0;
+        out[1] = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
+    }
+
+private:
+    void add(double x, double sign) {
+        double x2 = x * x;
+        s_[0].add(sign * x);
+        s_[1].add(sign * x2);
+        s_[2].add(sign * x2 * x);
+        s_[3].add(sign * x2 * x2);
+    }
+    std::size_t n_;
+    Ring ring_;
+    std::size_t since_ = 0;
+    std::array<PlainSum, 4> s_;
+};
+
+// Candle shape: 0 body (c-o)/(h-l), 1 upper wick, 2 lower wick (fractions of the range),
+// 3 range (h-l)/c, 4 c/o - 1, 5 close position (c-l)/(h-l), 6 opening gap o/prev_c - 1.
+class CandleShape : public Node {
+public:
+    static constexpr int kOutputs = 7;
+    CandleShape() { warm[6] = 2; }
+    void update(const Tick& t) override {
+        double range = t.h - t.l;
+        out[0] = ratio(t.c - t.o, range);
+        out[1] = ratio(t.h - std::max(t.o, t.c), range);
+        out[2] = ratio(std::min(t.o, t.c) - t.l, range);
+        out[3] = range / t.c;
+        out[4] = t.c / t.o - 1;
+        out[5] = ratio(t.c - t.l, range);
+        if (t.n >= 2) {
+            out[6] = t.o / t.prev_c - 1;
+        }
+    }
+};
+
+// Calendar of the candle's open time (UTC): 0 sin and 1 cos of the time of day, 2 sin and
+// 3 cos of the day of the week (Monday = 0).
+class Calendar : public Node {
+public:
+    static constexpr int kOutputs = 4;
+    void update(const Tick& t) override {
+        constexpr std::int64_t kDay = 86'400'000;
+        std::int64_t ms = ((t.ts % kDay) + kDay) % kDay;
+        std::int64_t day = (t.ts - ms) / kDay;
+        double a = 2 * std::numbers::pi * static_cast<double>(ms) / static_cast<double>(kDay);
+        out[0] = std::sin(a);
+        out[1] = std::cos(a);
+        if (day != day_) { // the weekday changes once a day
+            day_ = day;
+            std::int64_t dow = ((day + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday
+            double b = 2 * std::numbers::pi * static_cast<double>(dow) / 7;
+            out[2] = std::sin(b);
+            out[3] = std::cos(b);
+        }
+    }
+
+private:
+    std::int64_t day_ = INT64_MIN;
+};
+
+// Cross-asset: BTC-USDT's return over k candles and its realised volatility over n, at this
+// candle's time: out 0. NaN when BTC-USDT's candle at this time is not available.
+class RefValue : public Node {
+public:
+    RefValue(bool vol, std::size_t k) : vol_(vol), k_(k) {}
+    void update(const Tick& t) override {
+        out[0] = t.ref == nullptr ? kNaN : vol_ ? t.ref->rvol(k_) : t.ref->ret(k_);
+    }
+
+private:
+    bool vol_;
+    std::size_t k_;
+};
+
+// Correlation and beta of this instrument's one-candle log returns against BTC-USDT's over
+// the last n candles where both exist (the window restarts when a pair is missing):
+// out 0 correlation, 1 beta. NaN until n pairs.
+class Pair : public Node {
+public:
+    static constexpr int kOutputs = 2;
+    explicit Pair(std::size_t n) : n_(n), xs_(n), ys_(n) {}
+    void update(const Tick& t) override {
+        double y = t.ref == nullptr ? kNaN : t.ref->ret(1);
+        if (t.n < 2 || std::isnan(y)) {
+            restart();
+            return;
+        }
+        double x = t.ret1;
+        double ox = 0;
+        double oy = 0;
+        bool full = xs_.push(x, ox);
+        ys_.push(y, oy);
+        if (++since_ >= n_ || !full) {
+            if (since_ >= n_) {
+                since_ = 0;
+            }
+            for (auto& s : s_) {
+                s.clear();
+            }
+            for (std::size_t k = 0; k < xs_.size(); ++k) {
+                add(xs_.from_oldest(k), ys_.from_oldest(k), 1);
+            }
+        } else {
+            add(x, y, 1);
+            add(ox, oy, -1);
+        }
+        if (!xs_.full()) {
+            out[0] = out[1] = kNaN;
+            return;
+        }
+        const auto n = static_cast<double>(n_);
+        double mx = s_[0].value() / n;
+        double my = s_[1].value() / n;
+        double vx = s_[2].value() / n - mx * mx;
+        double vy = s_[3].value() / n - my * my;
+        double cov = s_[4].value() / n - mx * my;
+        out[0] = vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0;
+        out[1] = ratio(cov, vy);
+    }
+
+private:
+    void restart() {
+        xs_.clear();
+        ys_.clear();
+        since_ = 0;
+        for (auto& s : s_) {
+            s.clear();
+        }
+        out[0] = out[1] = kNaN;
+    }
+    void add(double x, double y, double sign) {
+        s_[0].add(sign * x);
+        s_[1].add(sign * y);
+        s_[2].add(sign * x * x);
+        s_[3].add(sign * y * y);
+        s_[4].add(sign * x * y);
+    }
+    std::size_t n_;
+    Ring xs_, ys_;
+    std::size_t since_ = 0;
+    std::array<PlainSum, 5> s_;
+};
+
+} // namespace okxkit::features::nodes
