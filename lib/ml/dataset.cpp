@@ -193,6 +193,15 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in) {
     return out;
 }
 
+bool row_ready(const float* row, std::size_t cols, double max_null_frac) {
+    const auto max_nulls = static_cast<std::size_t>(max_null_frac * static_cast<double>(cols));
+    std::size_t nulls = 0;
+    for (std::size_t c = 0; c < cols; ++c) {
+        nulls += std::isnan(row[c]) ? 1 : 0;
+    }
+    return nulls <= max_nulls;
+}
+
 Labelled make_labels(const Dataset& d, int horizon, double threshold, double max_null_frac) {
     Labelled l;
     l.horizon = horizon;
@@ -203,7 +212,6 @@ Labelled make_labels(const Dataset& d, int horizon, double threshold, double max
     l.data.schema = d.schema;
     l.data.names = d.names;
     const std::size_t cols = d.cols();
-    const auto max_nulls = static_cast<std::size_t>(max_null_frac * static_cast<double>(cols));
     const std::int64_t ahead = static_cast<std::int64_t>(horizon) * d.bar_ms;
     std::size_t j = 0;
     for (std::size_t i = 0; i < d.rows(); ++i) {
@@ -216,11 +224,7 @@ Labelled make_labels(const Dataset& d, int horizon, double threshold, double max
             continue; // the candle horizon bars later is missing (end of data or a gap)
         }
         const float* r = d.row(i);
-        std::size_t nulls = 0;
-        for (std::size_t c = 0; c < cols; ++c) {
-            nulls += std::isnan(r[c]) ? 1 : 0;
-        }
-        if (nulls > max_nulls) {
+        if (!row_ready(r, cols, max_null_frac)) {
             continue;
         }
         double ret = std::log(d.close[j] / d.close[i]);

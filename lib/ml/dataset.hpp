@@ -61,6 +61,11 @@ Dataset build_dataset(const features::FeatureSet& set, const std::string& inst,
 // schema change within a bar.
 std::vector<Dataset> read_feature_datasets(core::LineReader& in);
 
+// A row is ready (used for training, and predicted on) when at most this share of its
+// features is null: rows still warming up after the start or a gap are left out.
+inline constexpr double kMaxNullFrac = 0.5;
+bool row_ready(const float* row, std::size_t cols, double max_null_frac = kMaxNullFrac);
+
 // Labelled rows: forward log return over `horizon` bars, ret[i] = ln(close[j] / close[i])
 // where row j is the candle exactly horizon bars after row i (ts[j] = ts[i] + horizon*bar_ms).
 // Rows without that candle (end of data, a gap) and rows still warming up (more than
@@ -72,7 +77,8 @@ struct Labelled {
     int horizon = 0;
     double threshold = 0;
 };
-Labelled make_labels(const Dataset& d, int horizon, double threshold, double max_null_frac = 0.5);
+Labelled make_labels(const Dataset& d, int horizon, double threshold,
+                     double max_null_frac = kMaxNullFrac);
 
 // Row index ranges [begin, end) of one walk-forward fold.
 struct Fold {
@@ -96,9 +102,8 @@ std::size_t purged_end(const std::vector<std::int64_t>& ts, std::int64_t bar_ms,
 
 // Expanding-window walk-forward folds over rows with times ts: fold k tests on block k of the
 // last test_frac of rows; before it (purged) its validation rows, before those (purged) its
-// training rows from row 0. Throws core::UsageError when embargo < horizon and
-// std::invalid_argument-free: returns an empty vector when there are too few rows for a fold
-// to have at least min_rows training, validation and test rows.
+// training rows from row 0. Throws core::UsageError when embargo < horizon. Returns no folds
+// when there are too few rows for every fold to have min_rows rows in each block.
 std::vector<Fold> walk_forward(const std::vector<std::int64_t>& ts, std::int64_t bar_ms,
                                int horizon, const SplitOptions& opt, std::size_t min_rows = 50);
 
