@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 namespace okxkit::ml {
 
@@ -126,18 +127,65 @@ Ensemble Ensemble::load(const std::vector<std::string>& files, std::size_t cols,
     return e;
 }
 
-EnsembleOutput Ensemble::predict(const float* row) {
-    if (!inplace_) {
-        inplace_ = std::make_unique<InplacePredictor>();
+void Ensemble::build_merged() {
+    // XGBoost's JSON model: the members' trees under one multi-class gbtree, tree_info naming
+    // each tree's member as its output group, base_score 0 (a binary:logistic member's base
+    // margin is logit(0.5) = 0), so the margin of group k is member k's margin.
+    nlohmann::json merged;
+    nlohmann::json trees = nlohmann::json::array();
+    nlohmann::json info = nlohmann::json::array();
+    for (std::size_t k = 0; k < members_.size(); ++k) {
+        nlohmann::json m = nlohmann::json::parse(members_[k].to_json());
+        if (k == 0) {
+            merged = m;
+        }
+        const std::string base =
+            m["learner"]["learner_model_param"]["base_score"].get<std::string>();
+        if (std::stod(base) != 0.5) {
+            throw core::RuntimeError("member " + std::to_string(k) + " has base_score " + base +
+                                     ", not 0.5: cannot merge");
+        }
+        for (auto& t : m["learner"]["gradient_booster"]["model"]["trees"]) {
+            t["id"] = trees.size();
+            trees.push_back(std::move(t));
+            info.push_back(k);
+        }
     }
+    merged_ = std::make_unique<Booster>();
+    inplace_ = std::make_unique<InplacePredictor>();
+    if (members_.size() == 1) {
+        // One member is its own merged model (its margin output is already the member's).
+        merged_->load_json(members_[0].to_json());
+        merged_->set_param("nthread", "1");
+        return;
+    }
+    const std::string groups = std::to_string(members_.size());
+    auto& learner = merged["learner"];
+    learner["learner_model_param"]["base_score"] = "0";
+    learner["learner_model_param"]["num_class"] = groups;
+    learner["objective"] = {{"name", "multi:softprob"},
+                            {"softmax_multiclass_param", {{"num_class", groups}}}};
+    auto& model = learner["gradient_booster"]["model"];
+    model["gbtree_model_param"]["num_trees"] = std::to_string(trees.size());
+    model["trees"] = std::move(trees);
+    model["tree_info"] = std::move(info);
+    merged_->load_json(merged.dump());
+    merged_->set_param("nthread", "1");
+}
+
+EnsembleOutput Ensemble::predict(const float* row) {
+    if (!merged_) {
+        build_merged();
+    }
+    auto margins = inplace_->predict(*merged_, row, 1, cols_, true);
     double sum = 0;
     double sum2 = 0;
-    for (const Booster& b : members_) {
-        const double p = inplace_->predict(b, row, 1, cols_)[0];
+    for (float m : margins) {
+        const double p = 1 / (1 + std::exp(-static_cast<double>(m)));
         sum += p;
         sum2 += p * p;
     }
-    const double k = static_cast<double>(members_.size());
+    const double k = static_cast<double>(margins.size());
     EnsembleOutput out;
     out.p_up = sum / k;
     const double var = std::max(sum2 / k - out.p_up * out.p_up, 0.0);
@@ -148,28 +196,31 @@ EnsembleOutput Ensemble::predict(const float* row) {
 
 void Ensemble::predict(std::span<const float> x, std::vector<double>& p_up,
                        std::vector<double>* confidence) {
-    if (!inplace_) {
-        inplace_ = std::make_unique<InplacePredictor>();
+    if (!merged_) {
+        build_merged();
     }
     const std::size_t rows = cols_ == 0 ? 0 : x.size() / cols_;
-    sum_.assign(rows, 0.0);
-    sum2_.assign(rows, 0.0);
-    for (const Booster& b : members_) {
-        auto out = inplace_->predict(b, x.data(), rows, cols_);
-        for (std::size_t i = 0; i < rows; ++i) {
-            sum_[i] += out[i];
-            sum2_[i] += static_cast<double>(out[i]) * out[i];
-        }
-    }
-    const double k = static_cast<double>(members_.size());
+    const std::size_t k = members_.size();
     p_up.resize(rows);
     if (confidence != nullptr) {
         confidence->resize(rows);
     }
+    if (rows == 0) {
+        return;
+    }
+    auto margins = inplace_->predict(*merged_, x.data(), rows, cols_, true);
+    const double kd = static_cast<double>(k);
     for (std::size_t i = 0; i < rows; ++i) {
-        p_up[i] = sum_[i] / k;
+        double sum = 0;
+        double sum2 = 0;
+        for (std::size_t j = 0; j < k; ++j) {
+            const double p = 1 / (1 + std::exp(-static_cast<double>(margins[i * k + j])));
+            sum += p;
+            sum2 += p * p;
+        }
+        p_up[i] = sum / kd;
         if (confidence != nullptr) {
-            const double var = std::max(sum2_[i] / k - p_up[i] * p_up[i], 0.0);
+            const double var = std::max(sum2 / kd - p_up[i] * p_up[i], 0.0);
             (*confidence)[i] = std::clamp(1 - 2 * std::sqrt(var), 0.0, 1.0);
         }
     }

@@ -55,8 +55,9 @@ public:
     static Ensemble load(const std::vector<std::string>& files, std::size_t cols, double mu_up,
                          double mu_down);
 
-    // One row (cols floats) by in-place prediction: no DMatrix, no allocation. O(members *
-    // trees * depth).
+    // One row (cols floats) by one in-place prediction of the members merged into one booster
+    // (their margins, one output group each; p = 1 / (1 + exp(-margin))): no DMatrix, no
+    // allocation. O(members * trees * depth).
     EnsembleOutput predict(const float* row);
     // Many rows: p_up and confidence per row (in-place prediction, one call per member).
     void predict(std::span<const float> x, std::vector<double>& p_up,
@@ -83,8 +84,11 @@ private:
     std::size_t cols_ = 0;
     double mu_up_ = 0;
     double mu_down_ = 0;
+    // All members' trees in one booster, one output group per member, so that a row takes
+    // one in-place prediction call instead of one per member (built on first use).
+    void build_merged();
+    std::unique_ptr<Booster> merged_;
     std::unique_ptr<InplacePredictor> inplace_;
-    std::vector<double> sum_, sum2_;
 };
 
 // Confidence from the members' probabilities: 1 - 2 * population standard deviation,

@@ -98,6 +98,9 @@ public:
 
     void line(std::string_view text, std::uint64_t no) {
         ++stats_.lines;
+        if (fast_features(text, no)) {
+            return;
+        }
         nlohmann::json msg = nlohmann::json::parse(text, nullptr, false);
         if (msg.is_discarded()) {
             bad(no, "not valid JSON");
@@ -121,21 +124,8 @@ public:
             if (m == nullptr) {
                 return;
             }
-            const std::string& schema = msg["schema"].get_ref<const std::string&>();
-            if (schema != m->file.schema) {
-                refuse(m->where + " of " + inst + " " + bar + " was trained on feature schema " +
-                       m->file.schema + " (" + std::to_string(m->file.names.size()) +
-                       " features) but the input's features have schema " + schema +
-                       ": run featurize with the model's feature set (its names are in " +
-                       "model.json; see train --show), or train a model on this feature set");
-            }
-            if (!parse_f(text, row_) || row_.size() != m->file.names.size()) {
-                bad(no, "\"f\" is not an array of " + std::to_string(m->file.names.size()) +
-                            " numbers or nulls");
-                return;
-            }
-            const std::int64_t ts = msg["ts"].get<std::int64_t>();
-            predict_row(*m, inst, bar, ts);
+            features_message(*m, inst, bar, msg["schema"].get_ref<const std::string&>(),
+                             msg["ts"].get<std::int64_t>(), text, no);
         } else if (type == "candle") {
             if (!msg["confirm"].get<bool>()) {
                 return;
@@ -179,6 +169,75 @@ public:
     PredictStats& stats() { return stats_; }
 
 private:
+    // A features message of a series with model m: schema check, values, prediction.
+    void features_message(Loaded& m, std::string_view inst, std::string_view bar,
+                          std::string_view schema, std::int64_t ts, std::string_view text,
+                          std::uint64_t no) {
+        if (schema != m.file.schema) {
+            refuse(m.where + " of " + std::string(inst) + " " + std::string(bar) +
+                   " was trained on feature schema " + m.file.schema + " (" +
+                   std::to_string(m.file.names.size()) +
+                   " features) but the input's features have schema " + std::string(schema) +
+                   ": run featurize with the model's feature set (its names are in " +
+                   "model.json; see train --show), or train a model on this feature set");
+        }
+        if (!parse_f(text, row_) || row_.size() != m.file.names.size()) {
+            bad(no, "\"f\" is not an array of " + std::to_string(m.file.names.size()) +
+                        " numbers or nulls");
+            return;
+        }
+        predict_row(m, inst, bar, ts);
+    }
+
+    // The common features line, as featurize writes it, without a JSON tree:
+    // {"type":"features","v":1,"ts":N,"inst":"X","bar":"B","schema":"H","f":[...]}. Returns
+    // false for anything else (the general path then validates it).
+    bool fast_features(std::string_view text, std::uint64_t no) {
+        constexpr std::string_view kHead = R"({"type":"features","v":1,"ts":)";
+        if (text.substr(0, kHead.size()) != kHead || text.back() != '}') {
+            return false;
+        }
+        std::size_t i = kHead.size();
+        std::int64_t ts = 0;
+        auto [p, ec] = std::from_chars(text.data() + i, text.data() + text.size(), ts);
+        if (ec != std::errc()) {
+            return false;
+        }
+        i = static_cast<std::size_t>(p - text.data());
+        auto field = [&](std::string_view key, std::string_view& out) {
+            if (text.substr(i, key.size()) != key) {
+                return false;
+            }
+            i += key.size();
+            auto end = text.find('"', i);
+            if (end == std::string_view::npos) {
+                return false;
+            }
+            out = text.substr(i, end - i);
+            if (out.find('\\') != std::string_view::npos) {
+                return false;
+            }
+            i = end + 1;
+            return true;
+        };
+        std::string_view inst;
+        std::string_view bar;
+        std::string_view schema;
+        if (!field(R"(,"inst":")", inst) || !field(R"(,"bar":")", bar) ||
+            !field(R"(,"schema":")", schema) || text.substr(i, 6) != R"(,"f":[)") {
+            return false;
+        }
+        pass(text);
+        if (message_bars_.find(bar) == message_bars_.end()) {
+            message_bars_.emplace(bar);
+        }
+        Loaded* m = model_for(inst, bar);
+        if (m != nullptr) {
+            features_message(*m, inst, bar, schema, ts, text, no);
+        }
+        return true;
+    }
+
     features::Engine& engine() {
         if (!engine_) {
             engine_ = std::make_unique<features::Engine>(opts_.set, features::GapPolicy::kReset);
@@ -237,31 +296,34 @@ private:
         return load_dir(rec->dir, "model " + arg);
     }
 
-    Loaded* model_for(const std::string& inst, const std::string& bar) {
+    Loaded* model_for(std::string_view inst, std::string_view bar) {
         if (fixed_) {
             return fixed_->file.inst == inst && fixed_->file.bar == bar ? fixed_.get() : nullptr;
         }
-        std::string key = inst;
-        key += ' ';
-        key += bar;
-        auto it = champions_.find(key);
+        key_.assign(inst);
+        key_ += ' ';
+        key_ += bar;
+        auto it = champions_.find(key_);
         if (it != champions_.end()) {
             return it->second.get();
         }
+        const std::string key = key_;
+        const std::string i(inst);
+        const std::string b(bar);
         std::unique_ptr<Loaded> m;
-        auto rec = find_champion(store(), inst, bar);
+        auto rec = find_champion(store(), i, b);
         if (rec) {
             m = load_dir(rec->dir, "model " + std::to_string(rec->id));
         } else {
-            Log::warning("no champion model for " + inst + " " + bar + " in the store " +
+            Log::warning("no champion model for " + i + " " + b + " in the store " +
                          opts_.store_path + ": its lines pass through without predictions " +
-                         "(train one with train --symbols " + inst + " --bar " + bar + ")");
+                         "(train one with train --symbols " + i + " --bar " + b + ")");
         }
         return champions_.emplace(key, std::move(m)).first->second.get();
     }
 
     void emitted(const features::Emitted& e) {
-        Loaded* m = model_for(std::string(e.inst), std::string(e.bar));
+        Loaded* m = model_for(e.inst, e.bar);
         if (m == nullptr) {
             return;
         }
@@ -328,6 +390,7 @@ private:
     std::set<std::string, std::less<>> message_bars_;
     std::map<std::string, std::string, std::less<>> schemas_;
     std::vector<float> row_;
+    std::string key_;
     PredictStats stats_;
 };
 

@@ -160,6 +160,11 @@ void Booster::load(const std::string& path) {
     xgb_check(XGBoosterLoadModel(h_, path.c_str()), "cannot load model " + path);
 }
 
+void Booster::load_json(std::string_view text) {
+    xgb_check(XGBoosterLoadModelFromBuffer(h_, text.data(), text.size()),
+              "cannot load a model from memory");
+}
+
 std::string Booster::to_json() const {
     bst_ulong len = 0;
     const char* data = nullptr;
@@ -217,6 +222,8 @@ InplacePredictor::InplacePredictor() {
     // cache_id 0: XGBoost 1.7 wants it for in-place prediction (no cache).
     config_ = R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,)"
               R"("strict_shape":false,"cache_id":0,"missing":NaN})";
+    margin_config_ = R"({"type":1,"training":false,"iteration_begin":0,"iteration_end":0,)"
+                     R"("strict_shape":false,"cache_id":0,"missing":NaN})";
     iface_.reserve(128);
 }
 
@@ -227,7 +234,7 @@ InplacePredictor::~InplacePredictor() {
 }
 
 std::span<const float> InplacePredictor::predict(const Booster& b, const float* x,
-                                                 std::size_t rows, std::size_t cols) {
+                                                 std::size_t rows, std::size_t cols, bool margin) {
     // The __array_interface__ of x: {"data":[address,true],"shape":[r,c],"typestr":"<f4",...}.
     char buf[160];
     int n = std::snprintf(buf, sizeof buf,
@@ -238,7 +245,8 @@ std::span<const float> InplacePredictor::predict(const Booster& b, const float* 
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;
     const float* out = nullptr;
-    xgb_check(XGBoosterPredictFromDense(b.handle(), iface_.c_str(), config_.c_str(), proxy_,
+    xgb_check(XGBoosterPredictFromDense(b.handle(), iface_.c_str(),
+                                        margin ? margin_config_.c_str() : config_.c_str(), proxy_,
                                         &shape, &dim, &out),
               "in-place prediction failed");
     std::size_t total = 1;

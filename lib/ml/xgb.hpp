@@ -57,6 +57,8 @@ public:
     // XGBoost's own format; ".json" gives JSON, ".ubj" UBJSON.
     void save(const std::string& path) const;
     void load(const std::string& path);
+    // Loads a model from XGBoost's JSON text.
+    void load_json(std::string_view text);
     // The model in XGBoost's JSON format (what save writes to a .json file).
     [[nodiscard]] std::string to_json() const;
 
@@ -81,15 +83,17 @@ public:
     InplacePredictor(const InplacePredictor&) = delete;
     InplacePredictor& operator=(const InplacePredictor&) = delete;
 
-    // Output of booster b for `rows` rows at x (row-major, cols each); the returned span is
-    // valid until the next call on b. Thread-unsafe, like the booster.
+    // Output of booster b for `rows` rows at x (row-major, cols each): transformed
+    // predictions, or raw margins when `margin` is true (then rows * output groups values).
+    // The returned span is valid until the next call on b. Thread-unsafe, like the booster.
     std::span<const float> predict(const Booster& b, const float* x, std::size_t rows,
-                                   std::size_t cols);
+                                   std::size_t cols, bool margin = false);
 
 private:
     void* proxy_ = nullptr;
     std::string iface_;
     std::string config_;
+    std::string margin_config_;
 };
 
 } // namespace okxkit::ml
