@@ -114,10 +114,10 @@ int train_bench(std::size_t rows, std::size_t cols, int rounds, int threads, int
                 "(row*feature*round/s; p10 = slow runs)\n",
                 n_train, cols, rounds, threads, runs);
     std::printf("%-16s %12s %12s %12s\n", "", "p10", "median", "p90");
-    std::printf("%-16s %12.4g %12.4g %12.4g\n", "bare xgboost", pct(theirs, 0.1),
-                pct(theirs, 0.5), pct(theirs, 0.9));
-    std::printf("%-16s %12.4g %12.4g %12.4g\n", "okxkit ensemble", pct(ours, 0.1),
-                pct(ours, 0.5), pct(ours, 0.9));
+    std::printf("%-16s %12.4g %12.4g %12.4g\n", "bare xgboost", pct(theirs, 0.1), pct(theirs, 0.5),
+                pct(theirs, 0.9));
+    std::printf("%-16s %12.4g %12.4g %12.4g\n", "okxkit ensemble", pct(ours, 0.1), pct(ours, 0.5),
+                pct(ours, 0.9));
     const double overhead = 100.0 * (pct(theirs, 0.5) / pct(ours, 0.5) - 1);
     std::printf("overhead (median): %+.1f%% (target <= 10%%)\n", overhead);
     return overhead <= 10 ? 0 : 1;
@@ -130,10 +130,10 @@ int predict_bench(int members, std::size_t cols, int rounds, std::size_t rows) {
     p.rounds = rounds;
     p.early_stop = rounds + 1;
     p.threads = 1;
-    Ensemble e = Ensemble::train(
-        std::span(d.x).subspan(0, 16000 * cols), std::span(d.y).subspan(0, 16000),
-        std::span(d.ret).subspan(0, 16000), std::span(d.x).subspan(16000 * cols),
-        std::span(d.y).subspan(16000), cols, p);
+    Ensemble e =
+        Ensemble::train(std::span(d.x).subspan(0, 16000 * cols), std::span(d.y).subspan(0, 16000),
+                        std::span(d.ret).subspan(0, 16000), std::span(d.x).subspan(16000 * cols),
+                        std::span(d.y).subspan(16000), cols, p);
     int trees = 0;
     for (int r : e.best_rounds()) {
         trees += r;
@@ -156,10 +156,9 @@ int predict_bench(int members, std::size_t cols, int rounds, std::size_t rows) {
                 p.max_depth, cols);
     std::printf("per-row latency over %zu rows (us): p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  "
                 "max %.2f (target p99 < 50)\n",
-                rows, pct(lat, 0.5), pct(lat, 0.9), pct(lat, 0.99), pct(lat, 0.999),
-                pct(lat, 1.0));
-    const double row_rate = static_cast<double>(rows) /
-                            (std::accumulate(lat.begin(), lat.end(), 0.0) / 1e6);
+                rows, pct(lat, 0.5), pct(lat, 0.9), pct(lat, 0.99), pct(lat, 0.999), pct(lat, 1.0));
+    const double row_rate =
+        static_cast<double>(rows) / (std::accumulate(lat.begin(), lat.end(), 0.0) / 1e6);
     std::printf("row by row: %.0f rows/s\n", row_rate);
     std::vector<double> batch;
     std::vector<double> pu;

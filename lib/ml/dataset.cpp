@@ -117,8 +117,8 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in) {
         if (st == core::LineReader::Status::kTooLong) {
             fail("line longer than " + std::to_string(in.max_line()) + " bytes (see --max-line)");
         }
-        if (line.find("\"type\":\"candle\"") == std::string_view::npos &&
-            line.find("\"type\":\"feature") == std::string_view::npos) {
+        if (line.find(R"("type":"candle")") == std::string_view::npos &&
+            line.find(R"("type":"feature)") == std::string_view::npos) {
             continue; // other kinds pass by untouched
         }
         nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
@@ -135,8 +135,8 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in) {
                 if (!m.value("confirm", true)) {
                     continue;
                 }
-                std::string key = m.at("inst").get<std::string>() + " " +
-                                  m.at("bar").get<std::string>();
+                std::string key =
+                    m.at("inst").get<std::string>() + " " + m.at("bar").get<std::string>();
                 pending[key].close[m.at("ts").get<std::int64_t>()] = m.at("c").get<double>();
             } else if (type == "features") {
                 std::string inst = m.at("inst").get<std::string>();
@@ -148,7 +148,9 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in) {
                     fail("features of schema " + schema +
                          " without its feature_schema message before it");
                 }
-                std::string key = inst + " " + bar;
+                std::string key = inst;
+                key += ' ';
+                key += bar;
                 auto [it, fresh] = index.try_emplace(key, out.size());
                 if (fresh) {
                     Dataset d;
@@ -161,8 +163,10 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in) {
                 }
                 Dataset& d = out[it->second];
                 if (d.schema != schema) {
-                    fail("feature schema of " + key + " changed from " + d.schema + " to " +
-                         schema + ": train on one feature set at a time");
+                    std::string msg = "feature schema of ";
+                    msg += key;
+                    msg += " changed from " + d.schema + " to " + schema;
+                    fail(msg + ": train on one feature set at a time");
                 }
                 auto& closes = pending[key].close;
                 auto c = closes.find(ts);

@@ -88,10 +88,10 @@ struct Fold {
 };
 
 struct SplitOptions {
-    int folds = 3;            // consecutive test blocks at the end of the data
-    double test_frac = 0.25;  // share of rows in all test blocks together
-    double valid_frac = 0.2;  // share of each fold's pre-test rows used for early stopping
-    int embargo = 0;          // bars; must be >= horizon
+    int folds = 3;           // consecutive test blocks at the end of the data
+    double test_frac = 0.25; // share of rows in all test blocks together
+    double valid_frac = 0.2; // share of each fold's pre-test rows used for early stopping
+    int embargo = 0;         // bars; must be >= horizon
 };
 
 // The last row index e (exclusive) of a block that must end before row `start`, purged:

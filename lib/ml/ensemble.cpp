@@ -185,7 +185,7 @@ EnsembleOutput Ensemble::predict(const float* row) {
         sum += p;
         sum2 += p * p;
     }
-    const double k = static_cast<double>(margins.size());
+    const auto k = static_cast<double>(margins.size());
     EnsembleOutput out;
     out.p_up = sum / k;
     const double var = std::max(sum2 / k - out.p_up * out.p_up, 0.0);
@@ -209,7 +209,7 @@ void Ensemble::predict(std::span<const float> x, std::vector<double>& p_up,
         return;
     }
     auto margins = inplace_->predict(*merged_, x.data(), rows, cols_, true);
-    const double kd = static_cast<double>(k);
+    const auto kd = static_cast<double>(k);
     for (std::size_t i = 0; i < rows; ++i) {
         double sum = 0;
         double sum2 = 0;

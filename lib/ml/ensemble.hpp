@@ -13,16 +13,16 @@
 namespace okxkit::ml {
 
 struct TrainParams {
-    int members = 5;           // K boosters
-    int rounds = 300;          // most boosting rounds per member
-    int early_stop = 20;       // stop after this many rounds without a better validation logloss
-    double eta = 0.05;         // learning rate
+    int members = 5;     // K boosters
+    int rounds = 300;    // most boosting rounds per member
+    int early_stop = 20; // stop after this many rounds without a better validation logloss
+    double eta = 0.05;   // learning rate
     int max_depth = 4;
-    double subsample = 0.8;    // member k uses subsample * (1 - 0.1 * (k mod 3))
-    double colsample = 0.8;    // member k uses colsample * (1 - 0.1 * ((k + 1) mod 3))
+    double subsample = 0.8; // member k uses subsample * (1 - 0.1 * (k mod 3))
+    double colsample = 0.8; // member k uses colsample * (1 - 0.1 * ((k + 1) mod 3))
     double min_child_weight = 5;
-    int threads = 1;           // XGBoost nthread
-    std::uint64_t seed = 1;    // member k uses seed + k
+    int threads = 1;        // XGBoost nthread
+    std::uint64_t seed = 1; // member k uses seed + k
 };
 
 // What the ensemble says about one row.

@@ -28,7 +28,8 @@ double auc(std::span<const float> y, std::span<const double> p) {
     const std::size_t n = y.size();
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
     double pos = 0;
     double rank_sum = 0; // sum of the mid-ranks of the positives
     std::size_t i = 0;
@@ -93,8 +94,8 @@ double policy_return(std::span<const double> ret, std::span<const double> p, dou
     return total;
 }
 
-Metrics evaluate(std::span<const float> y, std::span<const double> ret,
-                 std::span<const double> p, double threshold, int horizon, double fee) {
+Metrics evaluate(std::span<const float> y, std::span<const double> ret, std::span<const double> p,
+                 double threshold, int horizon, double fee) {
     Metrics m;
     m.rows = y.size();
     m.logloss = logloss(y, p);
@@ -117,11 +118,8 @@ Metrics evaluate(std::span<const float> y, std::span<const double> ret,
 double psi(std::span<const float> expected, std::span<const float> actual) {
     std::vector<float> e;
     e.reserve(expected.size());
-    std::size_t e_null = 0;
     for (float v : expected) {
-        if (std::isnan(v)) {
-            ++e_null;
-        } else {
+        if (!std::isnan(v)) {
             e.push_back(v);
         }
     }
@@ -149,11 +147,10 @@ double psi(std::span<const float> expected, std::span<const float> actual) {
         }
         return c;
     };
-    (void)e_null;
     std::vector<double> ce = count(expected);
     std::vector<double> ca = count(actual);
-    const double ne = static_cast<double>(expected.size());
-    const double na = static_cast<double>(actual.size());
+    const auto ne = static_cast<double>(expected.size());
+    const auto na = static_cast<double>(actual.size());
     if (ne == 0 || na == 0) {
         return kNaN;
     }

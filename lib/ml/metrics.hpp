@@ -38,14 +38,14 @@ struct Metrics {
     double auc = 0;
     double accuracy = 0;
     double precision = 0;
-    double base_rate = 0;      // share of y = 1
-    double policy_return = 0;  // see policy_return()
+    double base_rate = 0;     // share of y = 1
+    double policy_return = 0; // see policy_return()
     int trades = 0;
-    double buy_hold = 0;       // sum of ret over the same non-overlapping periods, no fees
+    double buy_hold = 0; // sum of ret over the same non-overlapping periods, no fees
 };
 
-Metrics evaluate(std::span<const float> y, std::span<const double> ret,
-                 std::span<const double> p, double threshold, int horizon, double fee);
+Metrics evaluate(std::span<const float> y, std::span<const double> ret, std::span<const double> p,
+                 double threshold, int horizon, double fee);
 
 // PSI of one feature between an expected (training) and an actual (recent) sample:
 // bins are the expected sample's deciles (at most 10 bins, fewer when values repeat), plus

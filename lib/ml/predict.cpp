@@ -110,15 +110,14 @@ public:
             bad(no, *err);
             return;
         }
-        const std::string& type = msg["type"].get_ref<const std::string&>();
+        const auto& type = msg["type"].get_ref<const std::string&>();
         pass(text);
         if (type == "feature_schema") {
-            const std::string& bar = msg["bar"].get_ref<const std::string&>();
+            const auto& bar = msg["bar"].get_ref<const std::string&>();
             message_bars_.insert(bar);
-            schemas_[bar] = msg["schema"].get<std::string>();
         } else if (type == "features") {
-            const std::string& inst = msg["inst"].get_ref<const std::string&>();
-            const std::string& bar = msg["bar"].get_ref<const std::string&>();
+            const auto& inst = msg["inst"].get_ref<const std::string&>();
+            const auto& bar = msg["bar"].get_ref<const std::string&>();
             message_bars_.insert(bar);
             Loaded* m = model_for(inst, bar);
             if (m == nullptr) {
@@ -130,11 +129,11 @@ public:
             if (!msg["confirm"].get<bool>()) {
                 return;
             }
-            const std::string& bar = msg["bar"].get_ref<const std::string&>();
+            const auto& bar = msg["bar"].get_ref<const std::string&>();
             if (message_bars_.count(bar) != 0) {
                 return; // features of this bar come as messages
             }
-            const std::string& inst = msg["inst"].get_ref<const std::string&>();
+            const auto& inst = msg["inst"].get_ref<const std::string&>();
             auto b = core::parse_bar(bar);
             if (!b || b->name != bar) {
                 bad(no, "bar \"" + bar + "\" is not an OKX bar name");
@@ -388,7 +387,6 @@ private:
     std::unique_ptr<Loaded> fixed_;
     std::map<std::string, std::unique_ptr<Loaded>, std::less<>> champions_;
     std::set<std::string, std::less<>> message_bars_;
-    std::map<std::string, std::string, std::less<>> schemas_;
     std::vector<float> row_;
     std::string key_;
     PredictStats stats_;
@@ -473,8 +471,12 @@ core::ToolSpec make_spec() {
         {"max-age", 0, OptType::kString, "DURATION",
          "refuse (exit 4) a model whose data ends longer than DURATION before a candle", "7d",
          "predict.max_age"},
-        {"set", 0, OptType::kPath, "FILE",
-         "feature set for candle input (as featurize --set; must match the model)", {},
+        {"set",
+         0,
+         OptType::kPath,
+         "FILE",
+         "feature set for candle input (as featurize --set; must match the model)",
+         {},
          "featurize.set"},
     };
     spec.options.assign(std::begin(own), std::end(own));

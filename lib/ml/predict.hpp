@@ -13,8 +13,8 @@
 namespace okxkit::ml {
 
 struct PredictOptions {
-    std::string store_path;            // where champions are looked up (and model ids)
-    std::optional<std::string> model;  // --model ID or FILE: that model only, for its series
+    std::string store_path;           // where champions are looked up (and model ids)
+    std::optional<std::string> model; // --model ID or FILE: that model only, for its series
     features::FeatureSet set = features::FeatureSet::default_set(); // for candle input
     std::int64_t max_age_ms = 7LL * 86400000; // refuse a model older than this (event time)
     bool strict = false;

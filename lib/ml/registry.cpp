@@ -91,10 +91,17 @@ std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& fi
         }
         ensemble.save(paths);
         nlohmann::json j = {
-            {"id", file.id},         {"inst", file.inst},     {"bar", file.bar},
-            {"horizon", file.horizon}, {"threshold", file.threshold}, {"schema", file.schema},
-            {"names", file.names},   {"mu_up", file.mu_up},   {"mu_down", file.mu_down},
-            {"data_end", file.data_end}, {"members", file.members},
+            {"id", file.id},
+            {"inst", file.inst},
+            {"bar", file.bar},
+            {"horizon", file.horizon},
+            {"threshold", file.threshold},
+            {"schema", file.schema},
+            {"names", file.names},
+            {"mu_up", file.mu_up},
+            {"mu_down", file.mu_down},
+            {"data_end", file.data_end},
+            {"members", file.members},
         };
         std::ofstream out(dir / "model.json");
         out << j.dump(1) << '\n';
@@ -214,8 +221,8 @@ ModelFile read_model_file(const std::string& path) {
         f.data_end = j.at("data_end").get<std::int64_t>();
         f.members = j.at("members").get<std::vector<std::string>>();
     } catch (const nlohmann::json::exception& e) {
-        throw core::RuntimeError("model file " + p.string() + " is not an okxkit model: " +
-                                 e.what());
+        throw core::RuntimeError("model file " + p.string() +
+                                 " is not an okxkit model: " + e.what());
     }
     if (f.members.empty()) {
         throw core::RuntimeError("model file " + p.string() + " lists no member files");

@@ -36,9 +36,9 @@ struct ModelRecord {
     std::string metrics = "{}";
     std::string importance = "{}";
     std::string drift = "{}";
-    std::string dir;                 // model folder (absolute)
+    std::string dir;                  // model folder (absolute)
     std::string status = "candidate"; // candidate, champion, retired
-    std::string reason;              // why it was promoted or kept
+    std::string reason;               // why it was promoted or kept
 };
 
 // What a model folder's model.json holds: enough to predict without the store.

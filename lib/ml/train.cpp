@@ -59,9 +59,7 @@ struct Rows {
         return {l.data.x.data() + a * l.data.cols(), (b - a) * l.data.cols()};
     }
     [[nodiscard]] std::span<const float> y() const { return std::span(l.up).subspan(a, b - a); }
-    [[nodiscard]] std::span<const double> ret() const {
-        return std::span(l.ret).subspan(a, b - a);
-    }
+    [[nodiscard]] std::span<const double> ret() const { return std::span(l.ret).subspan(a, b - a); }
 };
 
 std::string range_text(std::int64_t from, std::int64_t to) {
@@ -80,7 +78,8 @@ std::pair<bool, std::string> judge(store::Store& store, const Labelled& l, const
     const std::string who = "champion " + std::to_string(champ->id);
     if (champ->schema != l.data.schema) {
         return {false, who + " uses feature schema " + champ->schema + ", this model " +
-                           l.data.schema + ": not comparable; promote by hand with train --promote " +
+                           l.data.schema +
+                           ": not comparable; promote by hand with train --promote " +
                            std::to_string(new_id)};
     }
     const std::int64_t seen_until =
@@ -92,8 +91,8 @@ std::pair<bool, std::string> judge(store::Store& store, const Labelled& l, const
     const std::size_t n = last.test_end - from;
     if (n < cfg.min_compare) {
         return {false, "only " + std::to_string(n) + " out-of-sample rows after " + who +
-                           "'s data: too few to compare (need " +
-                           std::to_string(cfg.min_compare) + "); kept as candidate"};
+                           "'s data: too few to compare (need " + std::to_string(cfg.min_compare) +
+                           "); kept as candidate"};
     }
     ModelFile mf = read_model_file(champ->dir);
     Ensemble old = load_ensemble(mf, champ->dir);
@@ -147,8 +146,7 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
         Rows tr{l, f.train_begin, f.train_end};
         Rows va{l, f.valid_begin, f.valid_end};
         Rows te{l, f.test_begin, f.test_end};
-        Ensemble e =
-            Ensemble::train(tr.x(), tr.y(), tr.ret(), va.x(), va.y(), cols, cfg.params);
+        Ensemble e = Ensemble::train(tr.x(), tr.y(), tr.ret(), va.x(), va.y(), cols, cfg.params);
         std::vector<double> p;
         e.predict(te.x(), p);
         Metrics m = evaluate(te.y(), te.ret(), p, 0.5, cfg.horizon, cfg.fee);
@@ -233,19 +231,18 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
 
     auto [promote_it, reason] = judge(store, l, last, p_last, cfg, id);
     const std::string score = " (out-of-sample auc " + fixed(oos.auc) + ", logloss " +
-                              fixed(oos.logloss) + ", policy return " +
-                              fixed(oos.policy_return) + " over " + std::to_string(oos.rows) +
-                              " rows)";
+                              fixed(oos.logloss) + ", policy return " + fixed(oos.policy_return) +
+                              " over " + std::to_string(oos.rows) + " rows)";
     if (promote_it) {
         promote(store, id, reason);
         res.kind = TrainResult::Kind::kPromoted;
-        res.text = series + ": model " + std::to_string(id) + " promoted to champion: " + reason +
-                   score;
+        res.text =
+            series + ": model " + std::to_string(id) + " promoted to champion: " + reason + score;
     } else {
         set_reason(store, id, reason);
         res.kind = TrainResult::Kind::kKept;
-        res.text = series + ": model " + std::to_string(id) + " kept as candidate: " + reason +
-                   score;
+        res.text =
+            series + ": model " + std::to_string(id) + " kept as candidate: " + reason + score;
     }
     return res;
 }
@@ -279,8 +276,8 @@ TrainResult train_stored(store::Store& store, const features::FeatureSet& set,
     auto candles = load_candles(store, inst, cfg.bar, from + 1, last_ts + 1);
     std::vector<CandleIn> reference;
     if (inst != features::kReferenceInst) {
-        reference =
-            load_candles(store, std::string(features::kReferenceInst), cfg.bar, from + 1, last_ts + 1);
+        reference = load_candles(store, std::string(features::kReferenceInst), cfg.bar, from + 1,
+                                 last_ts + 1);
     }
     Log::note(series + ": " + std::to_string(candles.size()) + " candles from " +
               core::format_iso_ms(candles.front().ts) + " to " + core::format_iso_ms(last_ts));
@@ -316,8 +313,8 @@ std::string metric_line(const json& m) {
         return m.contains(k) && m[k].is_number() ? m[k].get<double>() : std::nan("");
     };
     return std::to_string(m.value("rows", 0)) + " rows: logloss " + fixed(get("logloss")) +
-           ", auc " + fixed(get("auc")) + ", accuracy " + fixed(get("accuracy")) +
-           ", precision " + fixed(get("precision")) + " (base rate " + fixed(get("base_rate")) +
+           ", auc " + fixed(get("auc")) + ", accuracy " + fixed(get("accuracy")) + ", precision " +
+           fixed(get("precision")) + " (base rate " + fixed(get("base_rate")) +
            "), policy return " + fixed(get("policy_return")) + " in " +
            std::to_string(m.value("trades", 0)) + " trades after fees (buy and hold " +
            fixed(get("buy_hold")) + ")";
@@ -328,8 +325,8 @@ std::string metric_line(const json& m) {
 std::string model_card(const ModelRecord& r) {
     std::string s;
     s += "model " + std::to_string(r.id) + ": " + r.inst + " " + r.bar + ", horizon " +
-         std::to_string(r.horizon) + " bars, up means a log return above " +
-         fixed(r.threshold, 5) + "\n";
+         std::to_string(r.horizon) + " bars, up means a log return above " + fixed(r.threshold, 5) +
+         "\n";
     s += "status: " + r.status + (r.reason.empty() ? "" : " (" + r.reason + ")") + "\n";
     s += "feature schema: " + r.schema + " (" + std::to_string(r.features) + " features)\n";
     s += "train: " + range_text(r.train_from, r.train_to) + "\n";
@@ -369,7 +366,8 @@ std::string model_card(const ModelRecord& r) {
 }
 
 std::string model_table(const std::vector<ModelRecord>& models) {
-    std::string s = "id\tinst\tbar\thorizon\tstatus\tdata_end\tcreated\tauc\tlogloss\tpolicy_return\n";
+    std::string s =
+        "id\tinst\tbar\thorizon\tstatus\tdata_end\tcreated\tauc\tlogloss\tpolicy_return\n";
     for (const ModelRecord& r : models) {
         json m = json::parse(r.metrics, nullptr, false);
         auto get = [&](const char* k) {
@@ -380,10 +378,9 @@ std::string model_table(const std::vector<ModelRecord>& models) {
             return std::nan("");
         };
         s += std::to_string(r.id) + "\t" + r.inst + "\t" + r.bar + "\t" +
-             std::to_string(r.horizon) + "\t" + r.status + "\t" +
-             core::format_iso_ms(r.data_end) + "\t" + core::format_iso_ms(r.created_ms) + "\t" +
-             fixed(get("auc")) + "\t" + fixed(get("logloss")) + "\t" +
-             fixed(get("policy_return")) + "\n";
+             std::to_string(r.horizon) + "\t" + r.status + "\t" + core::format_iso_ms(r.data_end) +
+             "\t" + core::format_iso_ms(r.created_ms) + "\t" + fixed(get("auc")) + "\t" +
+             fixed(get("logloss")) + "\t" + fixed(get("policy_return")) + "\n";
     }
     return s;
 }
@@ -408,9 +405,13 @@ core::ToolSpec make_spec() {
         {},
     };
     const core::OptionSpec own[] = {
-        {"symbols", 0, OptType::kStrings, "INST",
+        {"symbols",
+         0,
+         OptType::kStrings,
+         "INST",
          "instruments to train, comma- or space-separated (with --all: default config symbols)",
-         {}, "symbols"},
+         {},
+         "symbols"},
         {"all", 0, OptType::kFlag, "",
          "train every configured symbol (config symbols; else every instrument in the store)"},
         {"features", 0, OptType::kPath, "FILE",
@@ -433,14 +434,18 @@ core::ToolSpec make_spec() {
          "stop a booster after N rounds without a better validation logloss", "20"},
         {"threads", 0, OptType::kInt, "N", "XGBoost threads", "1", "train.threads"},
         {"seed", 0, OptType::kInt, "N", "random seed (member k uses N + k)", "1"},
-        {"window", 0, OptType::kString, "DURATION", "most recent stored history to train on",
-         "30d", "train.window"},
+        {"window", 0, OptType::kString, "DURATION", "most recent stored history to train on", "30d",
+         "train.window"},
         {"min-rows", 0, OptType::kInt, "N", "labelled rows needed to train", "1000"},
-        {"every", 0, OptType::kString, "DURATION",
-         "do not train a series trained less than DURATION ago (for cron)", {}, "train.every"},
+        {"every",
+         0,
+         OptType::kString,
+         "DURATION",
+         "do not train a series trained less than DURATION ago (for cron)",
+         {},
+         "train.every"},
         {"now", 0, OptType::kString, "TIME", "the run's clock (default: the system clock)"},
-        {"set", 0, OptType::kPath, "FILE", "feature set (as featurize --set)", {},
-         "featurize.set"},
+        {"set", 0, OptType::kPath, "FILE", "feature set (as featurize --set)", {}, "featurize.set"},
         {"list", 0, OptType::kFlag, "", "print the model registry and exit"},
         {"show", 0, OptType::kInt, "ID", "print the model card of model ID and exit"},
         {"promote", 0, OptType::kInt, "ID", "make model ID the champion of its series and exit"},

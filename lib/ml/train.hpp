@@ -17,16 +17,16 @@ namespace okxkit::ml {
 
 struct TrainConfig {
     std::string bar = "5m";
-    int horizon = 12;            // bars
-    double fee = 0.001;          // taker fee per side
-    double threshold = 0.002;    // "up" means a forward log return above this
-    SplitOptions split;          // embargo >= horizon
+    int horizon = 12;         // bars
+    double fee = 0.001;       // taker fee per side
+    double threshold = 0.002; // "up" means a forward log return above this
+    SplitOptions split;       // embargo >= horizon
     TrainParams params;
     std::int64_t window_ms = 30LL * 86400000; // most recent stored history used
-    std::int64_t every_ms = 0;   // 0: always train
-    std::int64_t now_ms = 0;     // the run's clock
-    std::size_t min_rows = 1000; // labelled rows needed
-    std::size_t min_compare = 50; // rows needed to compare with the champion
+    std::int64_t every_ms = 0;                // 0: always train
+    std::int64_t now_ms = 0;                  // the run's clock
+    std::size_t min_rows = 1000;              // labelled rows needed
+    std::size_t min_compare = 50;             // rows needed to compare with the champion
 };
 
 // What happened to one series.

@@ -233,14 +233,13 @@ InplacePredictor::~InplacePredictor() {
     }
 }
 
-std::span<const float> InplacePredictor::predict(const Booster& b, const float* x,
-                                                 std::size_t rows, std::size_t cols, bool margin) {
+std::span<const float> InplacePredictor::predict(const Booster& b, const float* x, std::size_t rows,
+                                                 std::size_t cols, bool margin) {
     // The __array_interface__ of x: {"data":[address,true],"shape":[r,c],"typestr":"<f4",...}.
     char buf[160];
-    int n = std::snprintf(buf, sizeof buf,
-                          R"({"data":[%llu,true],"shape":[%zu,%zu],"typestr":"<f4","version":3})",
-                          static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(x)),
-                          rows, cols);
+    int n = std::snprintf(
+        buf, sizeof buf, R"({"data":[%llu,true],"shape":[%zu,%zu],"typestr":"<f4","version":3})",
+        static_cast<unsigned long long>(reinterpret_cast<std::uintptr_t>(x)), rows, cols);
     iface_.assign(buf, static_cast<std::size_t>(n));
     const bst_ulong* shape = nullptr;
     bst_ulong dim = 0;

@@ -155,8 +155,7 @@ std::vector<CandleIn> sample(const std::string& inst, std::size_t n) {
     std::vector<CandleIn> out;
     while (out.size() < n && std::getline(in, line)) {
         CandleIn k;
-        std::sscanf(line.c_str(), "%ld,%lf,%lf,%lf,%lf,%lf", &k.ts, &k.o, &k.h, &k.l, &k.c,
-                    &k.vol);
+        std::sscanf(line.c_str(), "%ld,%lf,%lf,%lf,%lf,%lf", &k.ts, &k.o, &k.h, &k.l, &k.c, &k.vol);
         out.push_back(k);
     }
     return out;
