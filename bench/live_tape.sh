@@ -9,7 +9,7 @@ build=${OKXKIT_BUILD:-$root/build}
 runs=${1:-15}
 bars=${2:-2000}
 work=$(mktemp -d)
-trap 'kill $fake 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $fake 2>/dev/null || true; [ -n "${KEEP_TAPE:-}" ] && cp "$work/tape" "$KEEP_TAPE"; rm -rf "$work"' EXIT
 pin=()
 command -v taskset >/dev/null && pin=(taskset -c 0)
 t0=1617321600000

@@ -30,7 +30,7 @@ constexpr std::array<ConfigKey, 29> kKeys{{
     {"okx.retries", "integer", "retries of a REST request after transient errors (like --retries)"},
     {"featurize.set", "string", "feature set file of featurize (like --set)"},
     {"featurize.format", "string", "features as array or object (like featurize --format)"},
-    {"featurize.gap_policy", "string", "reset or ignore after missing bars (like --gap-policy)"},
+    {"featurize.gap_policy", "string", "reset, missing or ignore after gaps (like --gap-policy)"},
     {"fees.taker", "number", "taker fee rate per side, e.g. 0.001 (like train --fee)"},
     {"train.bar", "string", "candle bar train works on (like train --bar)"},
     {"train.horizon", "integer", "label horizon in bars (like train --horizon)"},

@@ -1,8 +1,13 @@
 // JSON scalar writers used on the hot output paths.
 #include "core/json_out.hpp"
 
+#include "core/shortest.hpp"
+
+#include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace okxkit::core {
 
@@ -12,17 +17,128 @@ void append_int(std::string& out, std::int64_t v) {
     out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
-void append_double(std::string& out, double v) {
+namespace {
+
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+// The two digits of k < 100.
+const char* pair(std::uint32_t k) {
+    return kDigitPairs + 2 * static_cast<std::size_t>(k);
+}
+
+// Writes exactly 8 digits of n < 10^8 (with leading zeros) at p.
+void eight_digits(char* p, std::uint32_t n) {
+    std::uint32_t hi = n / 10000;
+    std::uint32_t lo = n % 10000;
+    std::memcpy(p, pair(hi / 100), 2);
+    std::memcpy(p + 2, pair(hi % 100), 2);
+    std::memcpy(p + 4, pair(lo / 100), 2);
+    std::memcpy(p + 6, pair(lo % 100), 2);
+}
+
+// Number of decimal digits of 0 < n < 10^19.
+int digit_count(std::uint64_t n) {
+    static constexpr std::uint64_t kPow10[] = {1ULL,
+                                               10ULL,
+                                               100ULL,
+                                               1000ULL,
+                                               10000ULL,
+                                               100000ULL,
+                                               1000000ULL,
+                                               10000000ULL,
+                                               100000000ULL,
+                                               1000000000ULL,
+                                               10000000000ULL,
+                                               100000000000ULL,
+                                               1000000000000ULL,
+                                               10000000000000ULL,
+                                               100000000000000ULL,
+                                               1000000000000000ULL,
+                                               10000000000000000ULL,
+                                               100000000000000000ULL,
+                                               1000000000000000000ULL};
+    // floor(log10(2^(bits-1))) approximated by bits * 1233 / 4096, then corrected by one.
+    const int t = (std::bit_width(n) * 1233) >> 12;
+    return t + (n >= kPow10[t] ? 1 : 0);
+}
+
+// Writes the n decimal digits of x backwards, ending at end: 8-digit chunks in 32-bit steps.
+void write_digits(char* end, std::uint64_t x) {
+    while (x >= 100000000) {
+        auto lo = static_cast<std::uint32_t>(x % 100000000);
+        x /= 100000000;
+        end -= 8;
+        eight_digits(end, lo);
+    }
+    auto y = static_cast<std::uint32_t>(x);
+    while (y >= 100) {
+        end -= 2;
+        std::memcpy(end, pair(y % 100), 2);
+        y /= 100;
+    }
+    if (y >= 10) {
+        std::memcpy(end - 2, pair(y), 2);
+    } else {
+        end[-1] = static_cast<char>('0' + y);
+    }
+}
+
+// The plain decimal (what std::to_chars with chars_format::fixed writes) of a positive finite
+// v in [1e-7, 1e16) from its shortest digits: 1.5, 300000, 0.000125. Copies are of fixed
+// sizes (cheap), so up to kMaxDoubleText bytes at p may be written; the text is at most 25.
+char* write_plain(char* p, double v) {
+    ShortestDecimal d = shortest_decimal(v);
+    const int n = digit_count(d.digits);
+    char digits[24];
+    write_digits(digits + n, d.digits);
+    if (d.exponent >= 0) {
+        // n + exponent <= 16 since v < 1e16.
+        std::memcpy(p, digits, 17);
+        std::memset(p + n, '0', 16);
+        return p + n + d.exponent;
+    }
+    const int point = n + d.exponent; // digits before the decimal point
+    if (point > 0) {
+        std::memcpy(p, digits, 17);
+        p[point] = '.';
+        std::memcpy(p + point + 1, digits + point, 17);
+        return p + n + 1;
+    }
+    // 0.000ddd: at most 7 zeros after the point since v >= 1e-7.
+    static constexpr std::string_view kZeros = "0.0000000";
+    std::copy_n(kZeros.data(), kZeros.size(), p);
+    p += 2 - point;
+    std::memcpy(p, digits, 17);
+    return p + n;
+}
+
+} // namespace
+
+char* write_double(char* p, double v) {
     if (!std::isfinite(v)) {
-        out += "null";
-        return;
+        static constexpr std::string_view kNull = "null";
+        return std::copy_n(kNull.data(), kNull.size(), p);
     }
     const double mag = std::fabs(v);
-    char buf[400];
-    auto [p, ec] = mag == 0 || (mag >= 1e-7 && mag < 1e16)
-                       ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
-                       : std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, static_cast<std::size_t>(p - buf));
+    if (mag >= 1e-7 && mag < 1e16) {
+        // The hot path: the same text as std::to_chars(fixed), from Ryu's digits.
+        if (v < 0) {
+            *p++ = '-';
+        }
+        return write_plain(p, mag);
+    }
+    auto [end, ec] = mag == 0 ? std::to_chars(p, p + kMaxDoubleText, v, std::chars_format::fixed)
+                              : std::to_chars(p, p + kMaxDoubleText, v);
+    return end;
+}
+
+void append_double(std::string& out, double v) {
+    char buf[kMaxDoubleText];
+    char* end = write_double(buf, v);
+    out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 namespace {

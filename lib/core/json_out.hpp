@@ -16,6 +16,15 @@ void append_int(std::string& out, std::int64_t v);
 // since JSON has no spelling for them.
 void append_double(std::string& out, double v);
 
+// Room write_double needs at p: the text is at most 25 bytes ("-2.2250738585072014e-308"
+// is 24), but fixed-size copies may write scratch bytes up to kMaxDoubleText past p.
+inline constexpr std::size_t kMaxDoubleText = 48;
+
+// Writes what append_double(out, v) appends at p and returns the end (bytes after it up to
+// p + kMaxDoubleText may be overwritten): for building long lines of numbers without a string
+// append per number.
+char* write_double(char* p, double v);
+
 // Appends what append_double(out, v) would, where `text` is the decimal v was parsed from:
 // when text is already canonical (unsigned, no exponent, no leading or trailing zeros, at
 // most 15 significant digits) it is copied, which is what to_chars would print and several

@@ -58,8 +58,10 @@ std::vector<std::string> family_synopses();
 // What to do when bars are missing (a gap message, or a candle more than one bar after the
 // previous one of its instrument and bar).
 enum class GapPolicy {
-    kReset,  // forget that instrument's state and warm up again (default)
-    kIgnore, // compute across the hole as if the bars were adjacent
+    kReset,   // forget that instrument's state and warm up again (default)
+    kMissing, // reset on missing bars only: a gap message whose hole the backfilled candles
+              // that follow it fill (as okx-stream repairs live gaps) keeps the state
+    kIgnore,  // compute across the hole as if the bars were adjacent
 };
 
 class Graph; // the indicators of one (instrument, bar), defined in graph.hpp
@@ -123,7 +125,8 @@ public:
                 const Sink& sink);
     // True when a candle of (inst, bar) at ts would be accepted (it is after the previous one).
     [[nodiscard]] bool is_new(std::string_view inst, std::string_view bar, std::int64_t ts) const;
-    // A gap message for (inst, bar): under kReset that series warms up again.
+    // A gap message for (inst, bar): under kReset that series warms up again; kMissing and
+    // kIgnore leave it (missing bars are still found by their timestamps under kMissing).
     void gap(std::string_view inst, std::string_view bar, const Sink& sink);
     // Releases every candle still waiting for BTC-USDT.
     void finish(const Sink& sink);

@@ -261,7 +261,7 @@ public:
             bad(no, *err);
             return;
         }
-        const std::string& type = msg["type"].get_ref<const std::string&>();
+        const auto& type = msg["type"].get_ref<const std::string&>();
         if (type == "candle") {
             k.inst = msg["inst"].get_ref<const std::string&>();
             k.bar = msg["bar"].get_ref<const std::string&>();
@@ -276,8 +276,8 @@ public:
             return;
         }
         if (type == "gap") {
-            const std::string& inst = msg["inst"].get_ref<const std::string&>();
-            const std::string& bar = msg["bar"].get_ref<const std::string&>();
+            const auto& inst = msg["inst"].get_ref<const std::string&>();
+            const auto& bar = msg["bar"].get_ref<const std::string&>();
             pass(text);
             engine_.gap(inst, bar, sink_);
             return;
@@ -383,19 +383,26 @@ private:
         b += hash_;
         b += opts_.object_format ? R"(","f":{)" : R"(","f":[)";
         const std::size_t n = e.values.size();
-        for (std::size_t i = 0; i < n; ++i) {
-            if (i > 0) {
-                b += ',';
-            }
-            if (opts_.object_format) {
+        if (opts_.object_format) {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i > 0) {
+                    b += ',';
+                }
                 b += keys_[i];
+                core::append_double(b, e.values[i]); // NaN (warming up) is written as null
             }
-            double v = e.values[i];
-            if (std::isnan(v)) {
-                b += "null";
-            } else {
-                core::append_double(b, v);
+        } else {
+            // Numbers straight into the buffer: one resize instead of an append per value.
+            const std::size_t start = b.size();
+            b.resize(start + n * (core::kMaxDoubleText + 1));
+            char* p = b.data() + start;
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i > 0) {
+                    *p++ = ',';
+                }
+                p = core::write_double(p, e.values[i]);
             }
+            b.resize(static_cast<std::size_t>(p - b.data()));
         }
         b += opts_.object_format ? "}}" : "]}";
         out_.end_line();
@@ -496,7 +503,8 @@ core::ToolSpec make_spec() {
     core::ToolSpec spec{
         "featurize",
         "technical-indicator features per candle for okxkit pipelines",
-        "featurize [--set FILE] [--format array|object] [--gap-policy reset|ignore] [OPTIONS]\n"
+        "featurize [--set FILE] [--format array|object] [--gap-policy reset|missing|ignore]\n"
+        "          [OPTIONS]\n"
         "       featurize --list [--set FILE]",
         "Reads NDJSON messages on stdin (candles from okx-stream), writes every line through\n"
         "and, per confirmed candle, a features message (after one feature_schema per bar).\n"
@@ -517,8 +525,9 @@ core::ToolSpec make_spec() {
          "f as an array (for tools) or an object keyed by name (for people)", "array",
          "featurize.format"},
         {"gap-policy", 0, OptType::kString, "POLICY",
-         "on a gap message or missing bars: reset (warm up again) or ignore", "reset",
-         "featurize.gap_policy"},
+         "after a gap message or missing bars: reset (warm up again), missing (reset only where "
+         "bars are really missing, trusting backfilled candles) or ignore",
+         "reset", "featurize.gap_policy"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::input_options(), core::output_options(), core::common_options()}) {
@@ -556,10 +565,13 @@ int featurize_main(const core::Options& o) {
     }
     f.object_format = format == "object";
     std::string gap = o.str("gap-policy");
-    if (gap != "reset" && gap != "ignore") {
-        throw core::UsageError("--gap-policy must be reset or ignore, got \"" + gap + "\"");
+    if (gap != "reset" && gap != "missing" && gap != "ignore") {
+        throw core::UsageError("--gap-policy must be reset, missing or ignore, got \"" + gap +
+                               "\"");
     }
-    f.gap_policy = gap == "reset" ? GapPolicy::kReset : GapPolicy::kIgnore;
+    f.gap_policy = gap == "reset"     ? GapPolicy::kReset
+                   : gap == "missing" ? GapPolicy::kMissing
+                                      : GapPolicy::kIgnore;
     f.strict = o.flag("strict");
     std::int64_t max_line = o.integer("max-line");
     if (max_line < 16) {

@@ -256,7 +256,7 @@ bool Engine::candle(std::string_view inst, std::string_view bar, std::int64_t ba
         return false;
     }
     const bool missing = s.last_ts != INT64_MIN && b.ts != s.last_ts + bar_ms;
-    const bool reset = missing && policy_ == GapPolicy::kReset;
+    const bool reset = missing && policy_ != GapPolicy::kIgnore;
     s.last_ts = b.ts;
     if (reset) {
         ++resets_;

@@ -769,7 +769,7 @@ public:
         if (count_ < n_) {
             return;
         }
-        double n = static_cast<double>(n_);
+        const auto n = static_cast<double>(n_);
         double si = n * (n - 1) / 2;
         double sii = (n - 1) * n * (2 * n - 1) / 6;
         double cov = siy_ / n - (si / n) * (sy_ / n);
@@ -817,7 +817,7 @@ public:
         if (!ring_.full()) {
             return;
         }
-        double n = static_cast<double>(n_);
+        const auto n = static_cast<double>(n_);
         double m1 = s_[0].value() / n;
         double r2 = s_[1].value() / n;
         double r3 = s_[2].value() / n;
@@ -938,7 +938,7 @@ public:
             out[0] = out[1] = kNaN;
             return;
         }
-        double n = static_cast<double>(n_);
+        const auto n = static_cast<double>(n_);
         double mx = s_[0].value() / n;
         double my = s_[1].value() / n;
         double vx = s_[2].value() / n - mx * mx;

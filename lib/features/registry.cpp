@@ -711,8 +711,8 @@ std::vector<Family> make_families() {
 }
 
 const std::vector<Family>& families() {
-    static const std::vector<Family> kFamilies = make_families();
-    return kFamilies;
+    static const std::vector<Family> all = make_families();
+    return all;
 }
 
 // Replaces {0} {1} {2} and {p} in a template.
@@ -794,8 +794,12 @@ Parsed parse_name(const std::string& name) {
         const std::string& t = tokens[i];
         auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
         if (t.empty() || ec != std::errc() || end != t.data() + t.size() || !std::isfinite(v)) {
-            throw std::invalid_argument("feature \"" + name + "\": \"" + t +
-                                        "\" is not a number (write it as " + synopsis(*f) + ")");
+            std::string msg = "feature \"" + name + "\": \"";
+            msg += t;
+            msg += "\" is not a number (write it as ";
+            msg += synopsis(*f);
+            msg += ")";
+            throw std::invalid_argument(msg);
         }
         params.push_back(v);
     }
@@ -931,7 +935,8 @@ FeatureSet FeatureSet::from_toml_file(const std::string& path) {
             throw std::invalid_argument(line_of("features") + e.what());
         }
         if (std::find(names.begin(), names.end(), n) != names.end()) {
-            throw std::invalid_argument(line_of("features") + "feature \"" + n + "\" is listed twice" +
+            throw std::invalid_argument(line_of("features") + "feature \"" + n +
+                                        "\" is listed twice" +
                                         (use_default ? " (it is in the default set)" : ""));
         }
         names.push_back(std::move(n));

@@ -54,9 +54,12 @@ CandlePager::CandlePager(RestClient& client, std::string inst, core::Bar bar,
 std::vector<RestCandle> CandlePager::fetch(std::int64_t lo, std::int64_t hi) {
     std::vector<RestCandle> rows;
     std::int64_t upper = hi;
+    bool history = false;
     while (upper > lo) {
         // market/candles holds only the newest 1,440 bars; older ones need history-candles.
-        const bool recent = lo >= now_ - 1439 * bar_.ms;
+        // The server's clock may be ahead of now_ (a stream that lags, a slow repair): when
+        // market/candles has nothing more in range, history-candles is asked for the rest.
+        const bool recent = !history && lo >= now_ - 1439 * bar_.ms;
         const char* path = recent ? "/api/v5/market/candles" : "/api/v5/market/history-candles";
         Query q{{"instId", inst_},
                 {"bar", std::string(bar_.name)},
@@ -74,6 +77,10 @@ std::vector<RestCandle> CandlePager::fetch(std::int64_t lo, std::int64_t hi) {
             if (k.confirm) {
                 rows.push_back(std::move(k));
             }
+        }
+        if (oldest == upper && recent) {
+            history = true; // the window may have moved on: ask history-candles
+            continue;
         }
         if (oldest == upper || oldest <= lo) {
             break; // nothing older in range, or the range is covered

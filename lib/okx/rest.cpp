@@ -143,15 +143,14 @@ nlohmann::json RestClient::get(std::string_view path, const Query& query) {
     for (int attempt = 0;; ++attempt) {
         if (options_.tape) {
             // Replay: the recorded answer to the same request, retries included.
-            auto answer = options_.tape->next_rest(request);
+            const TapeLine* answer = options_.tape->next_rest(request);
             if (!answer) {
                 throw core::RuntimeError("tape: no recorded answer for GET " + request +
                                          " (the tape ends, or was made with other options)");
             }
             ++requests_;
             try {
-                return parse_envelope((*answer)["body"].get<std::string>(),
-                                      (*answer)["status"].get<long>(), endpoint);
+                return parse_envelope(answer->body, answer->status, endpoint);
             } catch (const OkxError& e) {
                 if (e.retry() != Retry::kBackoff || attempt >= options_.max_retries) {
                     throw;

@@ -54,6 +54,8 @@ public:
 
     // Requests sent so far (including retries).
     [[nodiscard]] std::uint64_t requests() const { return requests_; }
+    // True when answers come from a tape (no request is sent, no time passes).
+    [[nodiscard]] bool replaying() const { return options_.tape != nullptr; }
 
 private:
     struct Impl;

@@ -3,6 +3,8 @@
 
 #include "core/error.hpp"
 
+#include <algorithm>
+
 namespace okxkit::okx {
 
 TapeWriter::TapeWriter(const std::string& path) : out_(path, std::ios::trunc), path_(path) {
@@ -54,44 +56,355 @@ void TapeWriter::ws_event(std::int64_t recv_ts, std::string_view url, std::strin
           {"detail", detail}});
 }
 
+namespace {
+
+// A cursor over one tape line. Only what the writer produces is needed (flat objects of strings
+// and integers), but any valid JSON spelling of those is accepted.
+struct Cursor {
+    const char* p;
+    const char* end;
+
+    void space() {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+            ++p;
+        }
+    }
+    bool take(char c) {
+        space();
+        if (p < end && *p == c) {
+            ++p;
+            return true;
+        }
+        return false;
+    }
+
+    static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    }
+    bool hex4(unsigned& v) {
+        if (end - p < 4) {
+            return false;
+        }
+        v = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int h = hex(p[i]);
+            if (h < 0) {
+                return false;
+            }
+            v = v * 16 + static_cast<unsigned>(h);
+        }
+        p += 4;
+        return true;
+    }
+    static char* utf8(char* w, unsigned cp) {
+        if (cp < 0x80) {
+            *w++ = static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            *w++ = static_cast<char>(0xC0 | (cp >> 6));
+            *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *w++ = static_cast<char>(0xE0 | (cp >> 12));
+            *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            *w++ = static_cast<char>(0xF0 | (cp >> 18));
+            *w++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+            *w++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            *w++ = static_cast<char>(0x80 | (cp & 0x3F));
+        }
+        return w;
+    }
+
+    // A JSON string, unescaped into out (replacing its content). The unescaped text is never
+    // longer than the escaped one, so it is written in place into a buffer of that size.
+    bool string(std::string& out) {
+        space();
+        if (p >= end || *p != '"') {
+            return false;
+        }
+        ++p;
+        // Fast path: no escape before the closing quote (keys, URLs, most values).
+        for (const char* q = p; q < end; ++q) {
+            const char c = *q;
+            if (c == '"') {
+                out.assign(p, static_cast<std::size_t>(q - p));
+                p = q + 1;
+                return true;
+            }
+            if (c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+                break;
+            }
+        }
+        out.resize(static_cast<std::size_t>(end - p));
+        char* const base = out.data();
+        char* w = base;
+        const auto fail = [&] {
+            out.clear();
+            return false;
+        };
+        for (;;) {
+            char c = 0;
+            while (p < end) {
+                c = *p;
+                if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+                    break;
+                }
+                *w++ = c;
+                ++p;
+            }
+            if (p >= end || static_cast<unsigned char>(c) < 0x20) {
+                return fail();
+            }
+            ++p;
+            if (c == '"') {
+                out.resize(static_cast<std::size_t>(w - base));
+                return true;
+            }
+            if (p >= end) {
+                return fail();
+            }
+            switch (const char e = *p++) {
+            case '"':
+            case '\\':
+            case '/':
+                *w++ = e;
+                break;
+            case 'b':
+                *w++ = '\b';
+                break;
+            case 'f':
+                *w++ = '\f';
+                break;
+            case 'n':
+                *w++ = '\n';
+                break;
+            case 'r':
+                *w++ = '\r';
+                break;
+            case 't':
+                *w++ = '\t';
+                break;
+            case 'u': {
+                unsigned cp = 0;
+                if (!hex4(cp)) {
+                    return fail();
+                }
+                if (cp >= 0xD800 && cp < 0xDC00) {
+                    unsigned lo = 0;
+                    if (end - p < 2 || p[0] != '\\' || p[1] != 'u') {
+                        return fail();
+                    }
+                    p += 2;
+                    if (!hex4(lo) || lo < 0xDC00 || lo >= 0xE000) {
+                        return fail();
+                    }
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                } else if (cp >= 0xDC00 && cp < 0xE000) {
+                    return fail();
+                }
+                w = utf8(w, cp);
+                break;
+            }
+            default:
+                return fail();
+            }
+        }
+    }
+
+    bool integer(std::int64_t& v) {
+        space();
+        bool neg = false;
+        if (p < end && *p == '-') {
+            neg = true;
+            ++p;
+        }
+        const char* digits = p;
+        std::uint64_t u = 0;
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (u > (std::uint64_t{1} << 62)) {
+                return false;
+            }
+            u = u * 10 + static_cast<std::uint64_t>(*p - '0');
+            ++p;
+        }
+        if (p == digits || (p - digits > 1 && *digits == '0')) {
+            return false;
+        }
+        v = neg ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+        return true;
+    }
+
+    // Skips any JSON value (for keys this reader does not know), using nlohmann for the rare
+    // nested case.
+    bool skip() {
+        space();
+        if (p >= end) {
+            return false;
+        }
+        if (*p == '"') {
+            std::string ignored;
+            return string(ignored);
+        }
+        if (*p == '-' || (*p >= '0' && *p <= '9')) {
+            while (p < end &&
+                   std::string_view("+-.0123456789eE").find(*p) != std::string_view::npos) {
+                ++p;
+            }
+            return true;
+        }
+        for (std::string_view word : {"true", "false", "null"}) {
+            if (std::string_view(p, static_cast<std::size_t>(end - p)).starts_with(word)) {
+                p += word.size();
+                return true;
+            }
+        }
+        // An array or object: find its end by counting brackets outside strings.
+        int depth = 0;
+        do {
+            if (*p == '"') {
+                std::string ignored;
+                if (!string(ignored)) {
+                    return false;
+                }
+                continue;
+            }
+            if (*p == '[' || *p == '{') {
+                ++depth;
+            } else if (*p == ']' || *p == '}') {
+                --depth;
+            }
+            ++p;
+        } while (depth > 0 && p < end);
+        return depth == 0;
+    }
+};
+
+} // namespace
+
+bool TapeReader::decode(std::string_view text, TapeLine& out) {
+    Cursor c{text.data(), text.data() + text.size()};
+    out = TapeLine{};
+    if (!c.take('{')) {
+        return false;
+    }
+    bool has_kind = false;
+    bool has_ts = false;
+    std::string key;
+    std::string kind;
+    std::int64_t status = 0;
+    if (!c.take('}')) {
+        do {
+            if (!c.string(key) || !c.take(':')) {
+                return false;
+            }
+            bool ok = true;
+            if (key == "tape") {
+                ok = c.string(kind);
+                has_kind = ok;
+            } else if (key == "recv_ts") {
+                ok = c.integer(out.recv_ts);
+                has_ts = ok;
+            } else if (key == "frame") {
+                ok = c.string(out.frame);
+            } else if (key == "url") {
+                ok = c.string(out.url);
+            } else if (key == "req") {
+                ok = c.string(out.req);
+            } else if (key == "body") {
+                ok = c.string(out.body);
+            } else if (key == "status") {
+                ok = c.integer(status);
+            } else if (key == "event") {
+                ok = c.string(out.event);
+            } else if (key == "detail") {
+                ok = c.string(out.detail);
+            } else {
+                ok = c.skip();
+            }
+            if (!ok) {
+                return false;
+            }
+        } while (c.take(','));
+        if (!c.take('}')) {
+            return false;
+        }
+    }
+    c.space();
+    if (c.p != c.end || !has_kind || !has_ts) {
+        return false;
+    }
+    out.status = static_cast<long>(status);
+    if (kind == "ws") {
+        out.kind = TapeLine::Kind::kWs;
+    } else if (kind == "rest") {
+        out.kind = TapeLine::Kind::kRest;
+    } else if (kind == "ws-event") {
+        out.kind = TapeLine::Kind::kWsEvent;
+    } else if (kind == "header") {
+        return false; // only the first line may be a header
+    }
+    return true;
+}
+
 TapeReader::TapeReader(const std::string& path) {
-    std::ifstream in(path);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) {
         throw core::RuntimeError("tape " + path + ": cannot open");
     }
-    std::string text;
-    for (std::uint64_t no = 1; std::getline(in, text); ++no) {
-        nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("tape") || !j["tape"].is_string() ||
-            !j.contains("recv_ts") || !j["recv_ts"].is_number_integer()) {
-            throw core::RuntimeError(path + ":" + std::to_string(no) + ": not a tape line");
+    std::string all(static_cast<std::size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+    in.seekg(0);
+    if (!in.read(all.data(), static_cast<std::streamsize>(all.size()))) {
+        throw core::RuntimeError("tape " + path + ": cannot read");
+    }
+    std::size_t pos = 0;
+    for (std::uint64_t no = 1; pos < all.size(); ++no) {
+        std::size_t nl = all.find('\n', pos);
+        if (nl == std::string::npos) {
+            nl = all.size();
         }
+        const std::string_view text(all.data() + pos, nl - pos);
+        pos = nl + 1;
         if (no == 1) {
-            if (j["tape"] != "header") {
+            nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+            if (j.is_discarded() || !j.is_object() || j.value("tape", "") != "header" ||
+                !j.contains("recv_ts") || !j["recv_ts"].is_number_integer()) {
                 throw core::UsageError(path + ": not a tape (the first line is not a header)");
             }
             header_ = std::move(j);
             continue;
         }
-        if (j["tape"] == "rest") {
-            rest_.push_back(j);
+        TapeLine line;
+        if (!decode(text, line)) {
+            throw core::RuntimeError(path + ":" + std::to_string(no) + ": not a tape line");
         }
-        lines_.push_back(std::move(j));
+        if (line.kind == TapeLine::Kind::kRest) {
+            rest_.push_back(lines_.size());
+        }
+        lines_.push_back(std::move(line));
     }
     if (header_.is_null()) {
         throw core::UsageError(path + ": empty tape");
     }
 }
 
-std::optional<nlohmann::json> TapeReader::next_rest(std::string_view request) {
+const TapeLine* TapeReader::next_rest(std::string_view request) {
     for (auto it = rest_.begin(); it != rest_.end(); ++it) {
-        if ((*it)["req"] == request) {
-            nlohmann::json j = std::move(*it);
+        if (lines_[*it].req == request) {
+            const TapeLine* line = &lines_[*it];
             rest_.erase(it);
-            return j;
+            return line;
         }
     }
-    return std::nullopt;
+    return nullptr;
 }
 
 bool TapeReader::is_tape(const std::string& path) {

@@ -3,12 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace okxkit::okx {
 
@@ -36,26 +36,48 @@ private:
     std::string path_;
 };
 
+// One line of a tape, decoded. Which fields are set depends on kind.
+struct TapeLine {
+    enum class Kind { kRest, kWs, kWsEvent, kOther };
+    Kind kind = Kind::kOther;
+    std::int64_t recv_ts = 0;
+    std::string url;    // ws, ws-event
+    std::string frame;  // ws: the raw text frame
+    std::string event;  // ws-event: connect | disconnect
+    std::string detail; // ws-event
+    std::string req;    // rest: path and query
+    long status = 0;    // rest: HTTP status
+    std::string body;   // rest: the raw body
+};
+
 // A tape read back. Lines are returned in order; REST answers can also be taken by request.
+// Tape lines are flat objects of strings and integers (only the header nests), so they are
+// decoded by a small dedicated reader rather than a general JSON parser: replaying a tape is
+// the benchmark of the live normaliser and must not be dominated by reading the tape.
 class TapeReader {
 public:
     // Loads the whole tape. Throws core::RuntimeError naming file:line for a line that is not a
     // tape line, core::UsageError when the first line is not a header.
     explicit TapeReader(const std::string& path);
     [[nodiscard]] const nlohmann::json& header() const { return header_; }
-    [[nodiscard]] const std::deque<nlohmann::json>& lines() const { return lines_; }
+    [[nodiscard]] const std::vector<TapeLine>& lines() const { return lines_; }
 
-    // The next recorded REST answer for request (in tape order). nullopt when the tape has no
+    // The next recorded REST answer for request (in tape order). nullptr when the tape has no
     // further answer to that request: the replay asked for something the live run did not.
-    std::optional<nlohmann::json> next_rest(std::string_view request);
+    // The pointer stays valid as long as the reader.
+    const TapeLine* next_rest(std::string_view request);
 
     // True when path's first line is a tape header (cheap: reads one line).
     static bool is_tape(const std::string& path);
 
+    // Decodes one tape line other than the header. False when it is not a flat JSON object
+    // with a string "tape" and an integer "recv_ts" (unknown keys are ignored).
+    static bool decode(std::string_view text, TapeLine& out);
+
 private:
     nlohmann::json header_;
-    std::deque<nlohmann::json> lines_;
-    std::deque<nlohmann::json> rest_;
+    std::vector<TapeLine> lines_;
+    std::vector<std::size_t> rest_; // indexes into lines_ of REST answers not yet taken
 };
 
 } // namespace okxkit::okx

@@ -47,6 +47,8 @@ public:
     // May throw okx::OkxError; the caller reports it and leaves the gap open.
     virtual std::vector<okx::RestCandle> fetch(const std::string& inst, core::Bar bar,
                                                std::int64_t lo, std::int64_t hi) = 0;
+    // Waits before asking again (a no-op where no time passes, as in a tape replay).
+    virtual void pause(std::int64_t /*ms*/) {}
 };
 
 // Fetches from OKX REST with okx::CandlePager.
@@ -55,6 +57,7 @@ public:
     explicit RestCandleSource(okx::RestClient& client) : client_(client) {}
     std::vector<okx::RestCandle> fetch(const std::string& inst, core::Bar bar, std::int64_t lo,
                                        std::int64_t hi) override;
+    void pause(std::int64_t ms) override;
 
 private:
     okx::RestClient& client_;

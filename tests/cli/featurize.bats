@@ -38,7 +38,7 @@ setup_file() {
     assert_output --partial "--format must be array or object"
     run featurize --gap-policy skip </dev/null
     assert_failure 2
-    assert_output --partial "--gap-policy must be reset or ignore"
+    assert_output --partial "--gap-policy must be reset, missing or ignore"
 }
 
 @test "--list prints at least 215 features, one per line, with definition and warm-up" {
@@ -101,6 +101,8 @@ setup_file() {
     assert_output --regexp '^\[null,[0-9.]+\]$'
     run bash -c "jq -c 'select(.type == \"features\" and .ts == $ts) | .f.sma_5 != null' '$T/ignore'"
     assert_output true
+    # --gap-policy missing finds the hole by the candles' times.
+    featurize --format object --gap-policy missing < "$T/in" | cmp - "$T/reset"
 }
 
 @test "a gap message resets the instrument it names" {
@@ -111,6 +113,11 @@ setup_file() {
     grep -qxF "$gap" "$T/out"
     run bash -c "jq -c 'select(.type == \"features\") | .f.sma_5 != null' '$T/out' | tr '\n' ' '"
     assert_output "false false false false true true false false false false true true "
+    # --gap-policy missing: the candles after the message fill the hole, nothing is reset.
+    featurize --format object --gap-policy missing < "$T/with-gap" > "$T/missing"
+    run bash -c "jq -c 'select(.type == \"features\") | .f.sma_5 != null' '$T/missing' | tr '\n' ' '"
+    assert_output "false false false false true true true true true true true true "
+    featurize --format object --gap-policy missing < "$T/in" | cmp - <(featurize --format object < "$T/in")
 }
 
 @test "--set chooses and parametrises the features" {

@@ -140,6 +140,16 @@ check_pacing() {
     grep -q 'no pong within 30 ms' "$T/err"
 }
 
+@test "a connection that goes silent yet stays open is noticed by its ping and replaced" {
+    start_fake --ws-interval-ms 5 --ws-stall-every 150
+    live --channels candle1m --until "$(bar 300)" --ping-after 40ms --pong-timeout 40ms --health \
+        > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 300)"
+    check_gaps "$T/out" stall
+    stalls=$(jq -c 'select(.type == "health" and .event == "disconnect" and (.detail | startswith("stall")))' "$T/out" | wc -l)
+    [ "$stalls" -ge 2 ] || fail "$stalls stalls"
+}
+
 @test "notice 64008: a new connection before the old one closes, every candle still once" {
     start_fake --ws-interval-ms 5 --ws-notice-every 60
     live --channels candle1m --until "$(bar 300)" --health > "$T/out" 2> "$T/err" ||
@@ -177,6 +187,18 @@ check_pacing() {
     assert_output 0
     # One request per skipped confirm (480 confirmed bars, every 17th skipped).
     [ "$(grep -c 'market/candles' "$T/requests.log")" -ge 20 ]
+}
+
+@test "a skipped confirm that REST has not confirmed yet is asked for again, not called missing" {
+    # REST shows a closed bar as forming for 30 s of market time (a step of the clock, 100 ms
+    # of wall time), so the first backfill of each skipped confirm finds it unconfirmed.
+    start_fake --ws-interval-ms 100 --ws-skip-every 7 --rest-confirm-lag-ms 30000
+    live -vv --channels candle1m --until "$(bar 40)" > "$T/out" 2> "$T/err" ||
+        fail "exit $?: $(cat "$T/err")"
+    check_candles "$T/out" "$(bar 40)"
+    run grep -c '"type":"gap"' "$T/out"
+    assert_output 0
+    grep -q 'not confirmed by REST yet; asking again' "$T/err" || fail "no retry: $(cat "$T/err")"
 }
 
 @test "--partial adds each forming update (confirm:false) before the confirmed bar" {

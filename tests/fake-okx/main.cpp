@@ -37,6 +37,10 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "the first WebSocket connects"},
             {"history-limit", 0, OptType::kInt, "N", "most rows one history-candles page returns",
              "300"},
+            {"rest-confirm-lag-ms", 0, OptType::kInt, "MS",
+             "REST shows a bar as forming (confirm \"0\") until the market clock is this far "
+             "past its close, as OKX's REST can lag its WebSocket",
+             "0"},
             {"log", 0, OptType::kPath, "FILE",
              "append one JSON line per request and WebSocket event to FILE"},
             {"fault-50011-every", 0, OptType::kInt, "N",
@@ -54,6 +58,10 @@ okxkit::core::ToolSpec fake_okx_spec() {
             {"ws-drop-every", 0, OptType::kInt, "N",
              "drop a WebSocket without a close frame after every Nth push (0: never)", "0"},
             {"ws-no-pong", 0, OptType::kFlag, "", "never answer the text frame \"ping\""},
+            {"ws-stall-every", 0, OptType::kInt, "N",
+             "after every Nth push a connection goes silent, yet stays open: no push, no pong "
+             "(0: never)",
+             "0"},
             {"ws-notice-every", 0, OptType::kInt, "N",
              "after every Nth push send notice 64008, then close at the next clock step or 1 s "
              "later (0: never)",
@@ -100,6 +108,7 @@ int fake_okx_main(const okxkit::core::Options& opts) {
         static_cast<std::uint64_t>(int_option(opts, "fault-50011-every", 0, kBig));
     rest_options.fault_500_every =
         static_cast<std::uint64_t>(int_option(opts, "fault-500-every", 0, kBig));
+    rest_options.confirm_lag_ms = int_option(opts, "rest-confirm-lag-ms", 0, kBig);
     rest_options.rate_limit = !opts.flag("no-rate-limit");
     okxkit::fake::Rest rest(data, rest_options);
 
@@ -114,6 +123,8 @@ int fake_okx_main(const okxkit::core::Options& opts) {
     ws_options.dup_every = static_cast<std::uint64_t>(int_option(opts, "ws-dup-every", 0, kBig));
     ws_options.skip_every = static_cast<std::uint64_t>(int_option(opts, "ws-skip-every", 0, kBig));
     ws_options.no_pong = opts.flag("ws-no-pong");
+    ws_options.stall_every =
+        static_cast<std::uint64_t>(int_option(opts, "ws-stall-every", 0, kBig));
     okxkit::fake::WsHub hub(data, rest, ws_options);
 
     okxkit::fake::ServerOptions server_options;

@@ -243,7 +243,11 @@ Response Rest::candles(const Request& req, bool history) {
     for (const Candle* c : select_candles(*series, query)) {
         rows.push_back(
             Json::array({std::to_string(c->ts), c->open, c->high, c->low, c->close, c->vol,
-                         c->vol_quote, c->vol_quote, confirm_flag(series->bar, c->ts, query.now)}));
+                         c->vol_quote, c->vol_quote,
+                         options_.confirm_lag_ms > 0 &&
+                                 bar_end(series->bar, c->ts) + options_.confirm_lag_ms > query.now
+                             ? "0"
+                             : confirm_flag(series->bar, c->ts, query.now)}));
     }
     return ok(std::move(rows));
 }

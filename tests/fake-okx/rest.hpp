@@ -40,6 +40,7 @@ struct RestOptions {
     std::uint64_t fault_50011_every = 0;
     std::uint64_t fault_500_every = 0;
     bool rate_limit = true;
+    std::int64_t confirm_lag_ms = 0; // a closed bar stays confirm "0" this long (market ms)
 };
 
 // Answers REST requests from the market data. Not thread-safe; one per server.

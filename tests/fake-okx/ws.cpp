@@ -128,7 +128,7 @@ std::unique_ptr<WsConn> WsHub::open(WsEndpoint endpoint) {
 }
 
 void WsHub::receive(WsConn& conn, std::string_view text) {
-    if (conn.ended) {
+    if (conn.ended || conn.stalled) {
         return;
     }
     if (text == "ping") {
@@ -292,7 +292,7 @@ void WsHub::push_candle(WsConn& conn, const WsSub& sub, const Candle& c, bool co
 
 // Queues one data message with the faults that count pushes.
 void WsHub::push(WsConn& conn, const std::string& text) {
-    if (conn.ended || conn.notice_pending) {
+    if (conn.ended || conn.notice_pending || conn.stalled) {
         return;
     }
     const std::uint64_t n = ++conn.pushes;
@@ -307,7 +307,9 @@ void WsHub::push(WsConn& conn, const std::string& text) {
     if (every(options_.dup_every)) {
         conn.out.push_back(WsOut{WsOut::Kind::kText, text, 0, false});
     }
-    if (every(options_.drop_every)) {
+    if (every(options_.stall_every)) {
+        conn.stalled = true;
+    } else if (every(options_.drop_every)) {
         conn.out.push_back(WsOut{WsOut::Kind::kDrop, "", 0, false});
         conn.ended = true;
     } else if (every(options_.notice_every)) {

@@ -28,6 +28,7 @@ struct WsOptions {
     std::uint64_t malformed_every = 0; // a garbage frame before every Nth push
     std::uint64_t dup_every = 0;       // send every Nth push twice
     std::uint64_t skip_every = 0;      // never send every Nth confirmed candle
+    std::uint64_t stall_every = 0;     // go silent after every Nth push (no push, no pong)
     bool no_pong = false;              // never answer "ping"
 };
 
@@ -63,6 +64,7 @@ struct WsConn {
     std::uint64_t garbage = 0;   // garbage frames sent
     bool notice_pending = false; // notice sent: close at the next tick, or after 1 s
     bool ended = false;          // a drop or close is queued: nothing more is queued
+    bool stalled = false;        // silent for good, yet open (--ws-stall-every)
 };
 
 // All WebSocket connections share one hub: the market clock, trade ids and the faults.

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -294,6 +295,52 @@ TEST(CoreJson, AppendJsonStringAppendsToWhatIsThere) {
     append_json_string(out, "x\"y");
     out += '}';
     EXPECT_EQ(nlohmann::json::parse(out)["msg"], "x\"y");
+}
+
+// append_double's own digit generation (Ryu) against std::to_chars, the definition of its
+// output: random bit patterns over every exponent, random values in the plain range, decimals
+// as prices and feature values look, and the edges of the range.
+TEST(CoreJson, AppendDoubleIsExactlyWhatToCharsWrites) {
+    auto reference = [](double v) {
+        char buf[400];
+        const double mag = std::fabs(v);
+        auto [p, ec] = mag == 0 || (mag >= 1e-7 && mag < 1e16)
+                           ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                           : std::to_chars(buf, buf + sizeof buf, v);
+        return std::string(buf, p);
+    };
+    std::mt19937_64 rng(20260424);
+    std::uniform_real_distribution<double> exp10(-7, 16);
+    std::uniform_int_distribution<int> digits(1, 17);
+    std::size_t checked = 0;
+    auto check = [&](double v) {
+        if (!std::isfinite(v)) {
+            return;
+        }
+        ASSERT_EQ(double_text(v), reference(v)) << std::hexfloat << v;
+        ++checked;
+    };
+    for (int i = 0; i < 1000000; ++i) {
+        check(std::bit_cast<double>(rng())); // any bit pattern
+        check(std::pow(10.0, exp10(rng)) * (rng() % 2 != 0 ? 1 : -1));
+        // A short decimal read from text, as prices are.
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.*e", digits(rng) - 1, std::pow(10.0, exp10(rng)));
+        check(std::strtod(buf, nullptr));
+    }
+    for (double v :
+         {1e-7, 1e16, 9.999999999999998e15, 1.0000000000000002e-7, 0.1, 0.2, 0.3, 1.0, 2.0, 5e-324,
+          2.2250738585072014e-308, 1.7976931348623157e308, 9007199254740993.0, 123456789012345678.0,
+          0.30000000000000004, 100.0, 1e15, 1e-6}) {
+        check(v);
+        check(-v);
+        check(std::nextafter(v, 0.0));
+        check(std::nextafter(v, 2 * v + 1));
+    }
+    for (int e = -1074; e <= 1023; ++e) {
+        check(std::ldexp(1.0, e)); // powers of two: the asymmetric-interval case
+    }
+    EXPECT_GT(checked, 3000000U);
 }
 
 } // namespace

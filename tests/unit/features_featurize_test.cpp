@@ -170,6 +170,21 @@ TEST(Featurize, AGapMessageOrAMissingBarStartsTheWarmUpAgain) {
     EXPECT_TRUE(f[4][0].is_null());   // a missing bar (1500000) resets too
     EXPECT_EQ(f[4][2], 3);
 
+    // missing: the gap message alone resets nothing; the missing bar at 1500000 still does.
+    FeaturizeOptions missing = small_set();
+    missing.gap_policy = GapPolicy::kMissing;
+    std::vector<nlohmann::json> m;
+    for (const auto& line : run(input, missing).lines()) {
+        auto j = nlohmann::json::parse(line);
+        if (j["type"] == "features") {
+            m.push_back(j["f"]);
+        }
+    }
+    ASSERT_EQ(m.size(), 5U);
+    EXPECT_TRUE(m[3][0].is_number());
+    EXPECT_EQ(m[3][2], 12);
+    EXPECT_TRUE(m[4][0].is_null());
+
     FeaturizeOptions ignore = small_set();
     ignore.gap_policy = GapPolicy::kIgnore;
     Result i = run(input, ignore);
