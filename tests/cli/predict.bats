@@ -123,3 +123,26 @@ setup() {
     run predict --strict <<<'not json'
     assert_failure 3
 }
+
+@test "predict | head -1 exits quietly (dies of SIGPIPE, nothing on stderr)" {
+    run bash -c 'set -o pipefail; predict -q < "$0" 2>"$1" | head -1 >/dev/null' "$IN" "$T/err"
+    assert_failure 141
+    [ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
+}
+
+@test "SIGINT while waiting on an idle stdin exits 130 after flushing its predictions" {
+    mkfifo "$T/fifo"
+    predict -q <"$T/fifo" >"$T/out" &
+    pid=$!
+    exec 7>"$T/fifo"
+    # Far enough into the day for ETH-USDT's features to be warm: a prediction per candle.
+    grep '"inst":"ETH-USDT"' "$IN" | head -60 >&7
+    for _ in $(seq 100); do [ "$(grep -c prediction "$T/out")" -ge 30 ] && break; sleep 0.1; done
+    kill -INT $pid
+    status=0
+    wait $pid || status=$?
+    exec 7>&-
+    [ "$status" -eq 130 ]
+    [ "$(grep -c '"type":"candle"' "$T/out")" -eq 60 ]
+    [ "$(grep -c '"type":"prediction"' "$T/out")" -ge 30 ]
+}
