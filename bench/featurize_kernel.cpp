@@ -119,7 +119,7 @@ void new_candle_after_history(benchmark::State& state) {
 BENCHMARK(new_candle_after_history)
     ->Arg(1000)
     ->Arg(1000000)
-    ->Iterations(20)
+    ->Iterations(10)
     ->ComputeStatistics("p10", p10)
     ->ComputeStatistics("p90", p90);
 

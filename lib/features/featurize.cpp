@@ -504,7 +504,7 @@ core::ToolSpec make_spec() {
         "featurize",
         "technical-indicator features per candle for okxkit pipelines",
         "featurize [--set FILE] [--format array|object] [--gap-policy reset|missing|ignore]\n"
-        "          [OPTIONS]\n"
+        "                 [OPTIONS]\n"
         "       featurize --list [--set FILE]",
         "Reads NDJSON messages on stdin (candles from okx-stream), writes every line through\n"
         "and, per confirmed candle, a features message (after one feature_schema per bar).\n"
