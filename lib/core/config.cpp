@@ -11,7 +11,7 @@ namespace okxkit::core {
 
 namespace {
 
-constexpr std::array<ConfigKey, 19> kKeys{{
+constexpr std::array<ConfigKey, 29> kKeys{{
     {"symbols", "strings", "instruments to trade and stream (default: 8 majors against USDT)"},
     {"bars", "strings", "candle bars to stream (default: 1m)"},
     {"run", "string", "run id recorded with every order and fill (like --run)"},
@@ -31,6 +31,16 @@ constexpr std::array<ConfigKey, 19> kKeys{{
     {"featurize.set", "string", "feature set file of featurize (like --set)"},
     {"featurize.format", "string", "features as array or object (like featurize --format)"},
     {"featurize.gap_policy", "string", "reset, missing or ignore after gaps (like --gap-policy)"},
+    {"fees.taker", "number", "taker fee rate per side, e.g. 0.001 (like train --fee)"},
+    {"train.bar", "string", "candle bar train works on (like train --bar)"},
+    {"train.horizon", "integer", "label horizon in bars (like train --horizon)"},
+    {"train.folds", "integer", "walk-forward folds (like train --folds)"},
+    {"train.members", "integer", "boosters per ensemble (like train --members)"},
+    {"train.rounds", "integer", "most boosting rounds per booster (like train --rounds)"},
+    {"train.threads", "integer", "XGBoost threads (like train --threads)"},
+    {"train.window", "string", "stored history to train on, e.g. 30d (like train --window)"},
+    {"train.every", "string", "do not retrain a series within this duration (like --every)"},
+    {"predict.max_age", "string", "refuse models older than this, e.g. 7d (like --max-age)"},
 }};
 
 bool known_key(std::string_view key) {

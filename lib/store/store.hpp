@@ -14,7 +14,7 @@ struct sqlite3_stmt;
 namespace okxkit::store {
 
 // The schema version this build writes; migrations 1..kSchemaVersion are applied on open.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // A prepared statement. Bind parameters are 1-based, as in SQLite. Not copyable.
 // Errors throw core::RuntimeError naming the SQL and SQLite's message.

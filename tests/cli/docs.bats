@@ -16,7 +16,9 @@ setup() {
         fail "OKXKIT_BIN must name the folder of the built tools (no okx-stream in '${OKXKIT_BIN:-}')"
     fi
     FEATURIZE=${OKXKIT_BIN:-}/featurize
-    PAGES=(okx-stream.1 featurize.1 okxkit-config.5 okxkit.7)
+    TRAIN=${OKXKIT_BIN:-}/train
+    PREDICT=${OKXKIT_BIN:-}/predict
+    PAGES=(okx-stream.1 featurize.1 train.1 predict.1 okxkit-config.5 okxkit.7)
 }
 
 # --- helpers -------------------------------------------------------------------------------
@@ -159,7 +161,7 @@ code_config_keys() {
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
     done
-    for page in okx-stream.1 featurize.1; do
+    for page in okx-stream.1 featurize.1 train.1 predict.1; do
         for s in OPTIONS INPUT OUTPUT; do
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
@@ -288,6 +290,50 @@ no_extra_options() { # TOOL PAGE
 
 @test "featurize(1): the examples run and print what the page shows" {
     run_examples "$MAN/featurize.1.scd" "$(sample_dir)"
+}
+
+# --- train(1) and predict(1) ------------------------------------------------------------
+
+@test "train(1): every option of --complete-options is documented" {
+    options_documented "$TRAIN" train.1
+}
+
+@test "train(1): documents no option the tool lacks" {
+    no_extra_options "$TRAIN" train.1
+}
+
+@test "train(1): NAME matches the tool's own summary, and the page has the crontab line" {
+    run "$TRAIN" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/train.1.scd" NAME
+    assert_output --partial "$summary"
+    grep -qE '^[0-9*]+ [0-9*]+ \* \* \*  .*train --all --every 24h' "$MAN/train.1.scd" ||
+        fail "train(1) has no crontab line"
+}
+
+@test "train(1): the examples run and print what the page shows" {
+    run_examples "$MAN/train.1.scd" "$(sample_dir)"
+}
+
+@test "predict(1): every option of --complete-options is documented" {
+    options_documented "$PREDICT" predict.1
+}
+
+@test "predict(1): documents no option the tool lacks" {
+    no_extra_options "$PREDICT" predict.1
+}
+
+@test "predict(1): NAME matches the tool's own summary" {
+    run "$PREDICT" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/predict.1.scd" NAME
+    assert_output --partial "$summary"
+}
+
+@test "predict(1): the examples run and print what the page shows" {
+    run_examples "$MAN/predict.1.scd" "$(sample_dir)"
 }
 
 # --- okxkit-config(5) ----------------------------------------------------------------------

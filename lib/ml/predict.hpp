@@ -1,0 +1,43 @@
+// The predict tool: the champion ensemble (or a chosen model) per instrument and bar turns
+// each confirmed candle's features into a prediction message (see predict(1)).
+#pragma once
+
+#include "core/cli.hpp"
+#include "core/io.hpp"
+#include "features/engine.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace okxkit::ml {
+
+struct PredictOptions {
+    std::string store_path;           // where champions are looked up (and model ids)
+    std::optional<std::string> model; // --model ID or FILE: that model only, for its series
+    features::FeatureSet set = features::FeatureSet::default_set(); // for candle input
+    std::int64_t max_age_ms = 7LL * 86400000; // refuse a model older than this (event time)
+    bool strict = false;
+    std::size_t max_errors = 20;
+};
+
+struct PredictStats {
+    std::uint64_t lines = 0;
+    std::uint64_t predictions = 0;
+    std::uint64_t bad = 0;
+};
+
+// Reads NDJSON from in and writes every valid line through unchanged, in order. Per
+// confirmed candle of a series with a model it adds one prediction message: from a features
+// message when the input has them (a feature_schema line of that bar was seen; featurize's
+// output), else from features computed in-process by the same engine featurize runs.
+// Refuses (throws core::Error with exit 4, after flushing what was written) a model whose
+// feature schema differs from the input's, and a model whose data ends more than max_age
+// before the candle being predicted. Returns 0, 3 (strict stop) or 130/143.
+int predict(const PredictOptions& options, core::LineReader& in, core::Output& out,
+            PredictStats* stats = nullptr);
+
+const core::ToolSpec& predict_spec();
+int predict_main(const core::Options& options);
+
+} // namespace okxkit::ml

@@ -1,0 +1,241 @@
+// The model registry: rows in the store's models table, files in models/<id>/.
+#include "ml/registry.hpp"
+
+#include "core/error.hpp"
+#include "store/store.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace okxkit::ml {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, inst, bar, horizon, threshold, schema, features, train_from, train_to, valid_from, "
+    "valid_to, test_from, test_to, data_end, created_ms, params, metrics, importance, drift, dir, "
+    "status, reason";
+
+ModelRecord read_row(const store::Statement& st) {
+    ModelRecord r;
+    r.id = st.column_int(0);
+    r.inst = st.column_text(1);
+    r.bar = st.column_text(2);
+    r.horizon = static_cast<int>(st.column_int(3));
+    r.threshold = st.column_double(4);
+    r.schema = st.column_text(5);
+    r.features = static_cast<int>(st.column_int(6));
+    r.train_from = st.column_int(7);
+    r.train_to = st.column_int(8);
+    r.valid_from = st.column_int(9);
+    r.valid_to = st.column_int(10);
+    r.test_from = st.column_int(11);
+    r.test_to = st.column_int(12);
+    r.data_end = st.column_int(13);
+    r.created_ms = st.column_int(14);
+    r.params = st.column_text(15);
+    r.metrics = st.column_text(16);
+    r.importance = st.column_text(17);
+    r.drift = st.column_text(18);
+    r.dir = st.column_text(19);
+    r.status = st.column_text(20);
+    r.reason = st.column_text(21);
+    return r;
+}
+
+std::vector<ModelRecord> query(store::Store& store, const std::string& where,
+                               const std::vector<std::string>& args) {
+    auto st = store.prepare("SELECT " + std::string(kColumns) + " FROM models " + where);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        st.bind(static_cast<int>(i + 1), args[i]);
+    }
+    std::vector<ModelRecord> out;
+    while (st.step()) {
+        out.push_back(read_row(st));
+    }
+    return out;
+}
+
+} // namespace
+
+std::string models_root(const std::string& store_path) {
+    if (store_path.empty() || store_path == ":memory:") {
+        throw core::UsageError("model files live beside the store: give --store a file");
+    }
+    fs::path p = fs::absolute(fs::path(store_path));
+    return (p.parent_path() / "models").string();
+}
+
+std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
+                            const Ensemble& ensemble) {
+    store.begin();
+    fs::path dir;
+    try {
+        auto st = store.prepare("SELECT coalesce(max(id), 0) + 1 FROM models");
+        st.step();
+        rec.id = st.column_int(0);
+        file.id = rec.id;
+        dir = fs::path(models_root(store.path())) / std::to_string(rec.id);
+        fs::remove_all(dir); // leftovers of a run that died before its commit
+        fs::create_directories(dir);
+        rec.dir = dir.string();
+        file.members.clear();
+        std::vector<std::string> paths;
+        for (std::size_t k = 0; k < ensemble.size(); ++k) {
+            file.members.push_back("member-" + std::to_string(k) + ".json");
+            paths.push_back((dir / file.members.back()).string());
+        }
+        ensemble.save(paths);
+        nlohmann::json j = {
+            {"id", file.id},
+            {"inst", file.inst},
+            {"bar", file.bar},
+            {"horizon", file.horizon},
+            {"threshold", file.threshold},
+            {"schema", file.schema},
+            {"names", file.names},
+            {"mu_up", file.mu_up},
+            {"mu_down", file.mu_down},
+            {"data_end", file.data_end},
+            {"members", file.members},
+        };
+        std::ofstream out(dir / "model.json");
+        out << j.dump(1) << '\n';
+        out.close();
+        if (!out) {
+            throw core::RuntimeError("cannot write " + (dir / "model.json").string());
+        }
+        auto ins = store.prepare(
+            "INSERT INTO models(" + std::string(kColumns) +
+            ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+            "?17, ?18, ?19, ?20, ?21, ?22)");
+        ins.bind(1, rec.id).bind(2, rec.inst).bind(3, rec.bar);
+        ins.bind(4, static_cast<std::int64_t>(rec.horizon)).bind(5, rec.threshold);
+        ins.bind(6, rec.schema).bind(7, static_cast<std::int64_t>(rec.features));
+        ins.bind(8, rec.train_from).bind(9, rec.train_to).bind(10, rec.valid_from);
+        ins.bind(11, rec.valid_to).bind(12, rec.test_from).bind(13, rec.test_to);
+        ins.bind(14, rec.data_end).bind(15, rec.created_ms).bind(16, rec.params);
+        ins.bind(17, rec.metrics).bind(18, rec.importance).bind(19, rec.drift);
+        ins.bind(20, rec.dir).bind(21, rec.status).bind(22, rec.reason);
+        ins.exec();
+        store.commit();
+    } catch (...) {
+        store.rollback();
+        if (!dir.empty()) {
+            std::error_code ec;
+            fs::remove_all(dir, ec);
+        }
+        throw;
+    }
+    return rec.id;
+}
+
+std::optional<ModelRecord> find_model(store::Store& store, std::int64_t id) {
+    auto rows = query(store, "WHERE id = ?1", {std::to_string(id)});
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return rows.front();
+}
+
+std::vector<ModelRecord> list_models(store::Store& store, const std::string& inst,
+                                     const std::string& bar) {
+    if (inst.empty()) {
+        return query(store, "ORDER BY id", {});
+    }
+    return query(store, "WHERE inst = ?1 AND bar = ?2 ORDER BY id", {inst, bar});
+}
+
+std::optional<ModelRecord> find_champion(store::Store& store, const std::string& inst,
+                                         const std::string& bar) {
+    auto rows = query(store, "WHERE inst = ?1 AND bar = ?2 AND status = 'champion'", {inst, bar});
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return rows.front();
+}
+
+std::optional<std::int64_t> last_trained(store::Store& store, const std::string& inst,
+                                         const std::string& bar, int horizon) {
+    auto st = store.prepare(
+        "SELECT max(created_ms) FROM models WHERE inst = ?1 AND bar = ?2 AND horizon = ?3");
+    st.bind(1, inst).bind(2, bar).bind(3, static_cast<std::int64_t>(horizon));
+    if (!st.step() || st.column_is_null(0)) {
+        return std::nullopt;
+    }
+    return st.column_int(0);
+}
+
+void promote(store::Store& store, std::int64_t id, const std::string& reason) {
+    auto rec = find_model(store, id);
+    if (!rec) {
+        throw core::UsageError("no model " + std::to_string(id) + " in the store");
+    }
+    store.begin();
+    try {
+        auto retire = store.prepare("UPDATE models SET status = 'retired' WHERE inst = ?1 AND "
+                                    "bar = ?2 AND status = 'champion' AND id != ?3");
+        retire.bind(1, rec->inst).bind(2, rec->bar).bind(3, id).exec();
+        auto up = store.prepare("UPDATE models SET status = 'champion', reason = ?2 WHERE id = ?1");
+        up.bind(1, id).bind(2, reason).exec();
+        store.commit();
+    } catch (...) {
+        store.rollback();
+        throw;
+    }
+}
+
+void set_reason(store::Store& store, std::int64_t id, const std::string& reason) {
+    auto up = store.prepare("UPDATE models SET reason = ?2 WHERE id = ?1");
+    up.bind(1, id).bind(2, reason).exec();
+}
+
+ModelFile read_model_file(const std::string& path) {
+    fs::path p(path);
+    if (fs::is_directory(p)) {
+        p /= "model.json";
+    }
+    std::ifstream in(p);
+    if (!in) {
+        throw core::RuntimeError("cannot read model file " + p.string() +
+                                 ": no such file (give a model id or a model.json)");
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ModelFile f;
+    try {
+        auto j = nlohmann::json::parse(ss.str());
+        f.id = j.at("id").get<std::int64_t>();
+        f.inst = j.at("inst").get<std::string>();
+        f.bar = j.at("bar").get<std::string>();
+        f.horizon = j.at("horizon").get<int>();
+        f.threshold = j.at("threshold").get<double>();
+        f.schema = j.at("schema").get<std::string>();
+        f.names = j.at("names").get<std::vector<std::string>>();
+        f.mu_up = j.at("mu_up").get<double>();
+        f.mu_down = j.at("mu_down").get<double>();
+        f.data_end = j.at("data_end").get<std::int64_t>();
+        f.members = j.at("members").get<std::vector<std::string>>();
+    } catch (const nlohmann::json::exception& e) {
+        throw core::RuntimeError("model file " + p.string() +
+                                 " is not an okxkit model: " + e.what());
+    }
+    if (f.members.empty()) {
+        throw core::RuntimeError("model file " + p.string() + " lists no member files");
+    }
+    return f;
+}
+
+Ensemble load_ensemble(const ModelFile& file, const std::string& folder) {
+    std::vector<std::string> paths;
+    for (const std::string& m : file.members) {
+        paths.push_back((fs::path(folder) / m).string());
+    }
+    return Ensemble::load(paths, file.names.size(), file.mu_up, file.mu_down);
+}
+
+} // namespace okxkit::ml

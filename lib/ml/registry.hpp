@@ -1,0 +1,88 @@
+// The model registry: models table of the store, model folders beside it (model.json plus
+// one XGBoost file per ensemble member), champion and challenger.
+#pragma once
+
+#include "ml/ensemble.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace okxkit::store {
+class Store;
+}
+
+namespace okxkit::ml {
+
+// One registered model. Times named *_from, *_to and data_end are event times (candle ts,
+// ms): the first and last row of each block and the last candle the dataset held.
+// created_ms is the clock of the training run (--now). params, metrics, importance and
+// drift are JSON objects.
+struct ModelRecord {
+    std::int64_t id = 0;
+    std::string inst;
+    std::string bar;
+    int horizon = 0;
+    double threshold = 0;
+    std::string schema;
+    int features = 0;
+    std::int64_t train_from = 0, train_to = 0;
+    std::int64_t valid_from = 0, valid_to = 0;
+    std::int64_t test_from = 0, test_to = 0;
+    std::int64_t data_end = 0;
+    std::int64_t created_ms = 0;
+    std::string params = "{}";
+    std::string metrics = "{}";
+    std::string importance = "{}";
+    std::string drift = "{}";
+    std::string dir;                  // model folder (absolute)
+    std::string status = "candidate"; // candidate, champion, retired
+    std::string reason;               // why it was promoted or kept
+};
+
+// What a model folder's model.json holds: enough to predict without the store.
+struct ModelFile {
+    std::int64_t id = 0;
+    std::string inst;
+    std::string bar;
+    int horizon = 0;
+    double threshold = 0;
+    std::string schema;
+    std::vector<std::string> names;
+    double mu_up = 0;
+    double mu_down = 0;
+    std::int64_t data_end = 0;
+    std::vector<std::string> members; // file names relative to the folder
+};
+
+// The folder that holds the model folders of a store: <store's folder>/models.
+std::string models_root(const std::string& store_path);
+
+// Registers a trained ensemble: takes the next id, writes <root>/<id>/model.json and
+// member-<k>.json, inserts the row (status candidate) and returns the id, all in one
+// transaction (the folder is removed again when the insert fails).
+std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
+                            const Ensemble& ensemble);
+
+std::optional<ModelRecord> find_model(store::Store& store, std::int64_t id);
+// All models, by id; of one series when inst and bar are given.
+std::vector<ModelRecord> list_models(store::Store& store, const std::string& inst = {},
+                                     const std::string& bar = {});
+std::optional<ModelRecord> find_champion(store::Store& store, const std::string& inst,
+                                         const std::string& bar);
+// The latest created_ms of the models of (inst, bar, horizon), or nullopt.
+std::optional<std::int64_t> last_trained(store::Store& store, const std::string& inst,
+                                         const std::string& bar, int horizon);
+// Makes id the champion of its series (the old champion becomes retired) and records why.
+void promote(store::Store& store, std::int64_t id, const std::string& reason);
+// Records why a model stays a candidate.
+void set_reason(store::Store& store, std::int64_t id, const std::string& reason);
+
+// Reads a model folder's model.json (path of the file or its folder). Throws
+// core::RuntimeError naming the file on any problem.
+ModelFile read_model_file(const std::string& path);
+// Loads the ensemble a model file describes.
+Ensemble load_ensemble(const ModelFile& file, const std::string& folder);
+
+} // namespace okxkit::ml

@@ -1,0 +1,60 @@
+// The train tool: walk-forward-validated ensembles per (instrument, bar), registered in the
+// store, promoted only when they beat the champion (see train(1)).
+#pragma once
+
+#include "core/cli.hpp"
+#include "features/engine.hpp"
+#include "ml/dataset.hpp"
+#include "ml/ensemble.hpp"
+#include "ml/registry.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace okxkit::ml {
+
+struct TrainConfig {
+    std::string bar = "5m";
+    int horizon = 12;         // bars
+    double fee = 0.001;       // taker fee per side
+    double threshold = 0.002; // "up" means a forward log return above this
+    SplitOptions split;       // embargo >= horizon
+    TrainParams params;
+    std::int64_t window_ms = 30LL * 86400000; // most recent stored history used
+    std::int64_t every_ms = 0;                // 0: always train
+    std::int64_t now_ms = 0;                  // the run's clock
+    std::size_t min_rows = 1000;              // labelled rows needed
+    std::size_t min_compare = 50;             // rows needed to compare with the champion
+};
+
+// What happened to one series.
+struct TrainResult {
+    enum class Kind { kPromoted, kKept, kSkipped, kNoData };
+    Kind kind = Kind::kNoData;
+    std::string inst;
+    std::string bar;
+    std::int64_t model = 0; // registered id (promoted, kept)
+    std::string text;       // the line train prints
+};
+
+// Trains, registers and judges one dataset (rows of one instrument and bar): labels,
+// walk-forward folds, one ensemble per fold, pooled out-of-sample metrics, drift, the last
+// fold's ensemble registered as a candidate, then champion/challenger on the same recent
+// out-of-sample rows. Throws on store or XGBoost failures.
+TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainConfig& cfg);
+
+// Loads the window of stored candles of (inst, bar), builds features in-process and calls
+// train_dataset; honours --every. kNoData when there are too few candles.
+TrainResult train_stored(store::Store& store, const features::FeatureSet& set,
+                         const std::string& inst, const TrainConfig& cfg);
+
+// The --show model card and the --list table.
+std::string model_card(const ModelRecord& rec);
+std::string model_table(const std::vector<ModelRecord>& models);
+
+const core::ToolSpec& train_spec();
+int train_main(const core::Options& options);
+
+} // namespace okxkit::ml

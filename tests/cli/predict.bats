@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# predict's contract: pass-through, one prediction per confirmed candle of a series with a
+# model, candles and features input alike, schema mismatch and stale models refused (exit 4),
+# --model ID|FILE, bad input.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+# A store with ETH-USDT's champion trained on data up to 2021-04-21, and the next two days
+# of candles (BTC-USDT and ETH-USDT) as input.
+setup_file() {
+    export BASE=$BATS_FILE_TMPDIR/store.db
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --to 2021-04-21 \
+        --store "$BASE" >/dev/null
+    train --store "$BASE" --symbols ETH-USDT --members 2 --rounds 20 --folds 1 \
+        --now 2021-04-21 >/dev/null
+    export IN=$BATS_FILE_TMPDIR/in.ndjson
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" \
+        --from 2021-04-21 --to 2021-04-23 >"$IN"
+}
+
+setup() {
+    T=$BATS_TEST_TMPDIR
+    export OKXKIT_STORE=$BASE
+}
+
+@test "--help describes the tool and exits 0" {
+    run predict --help
+    assert_success
+    assert_output --partial "Usage: predict"
+    assert_output --partial "--max-age"
+}
+
+@test "every input line passes through, in order, with predictions after their candles" {
+    run --separate-stderr predict <"$IN"
+    assert_success
+    grep -v '"type":"prediction"' <<<"$output" >"$T/rest"
+    cmp "$IN" "$T/rest"
+    # One prediction per confirmed ETH-USDT candle once its features are warm; BTC-USDT has no
+    # champion and only passes through (said once on stderr).
+    local n
+    n=$(grep -c '"type":"prediction"' <<<"$output")
+    [[ $n -gt 400 && $n -lt 576 ]] || fail "$n predictions"
+    [[ $stderr == *"no champion model for BTC-USDT 5m"*"train --symbols BTC-USDT"* ]]
+    [[ $(grep -c "no champion" <<<"$stderr") -eq 1 ]]
+    # A prediction follows the candle it belongs to.
+    run grep -m1 -B1 '"type":"prediction"' <<<"$output"
+    assert_line --index 0 --regexp '^\{"type":"candle","v":1,"ts":([0-9]+),"inst":"ETH-USDT"'
+    local ts=${lines[0]#*\"ts\":}
+    ts=${ts%%,*}
+    assert_line --index 1 --regexp "^\\{\"type\":\"prediction\",\"v\":1,\"ts\":$ts,\"inst\":\"ETH-USDT\",\"bar\":\"5m\",\"model\":\"1\",\"horizon\":12,\"p_up\":0\\.[0-9]+,\"exp_ret\":-?[0-9.e-]+,\"confidence\":(0\\.[0-9]+|1)\\}$"
+}
+
+@test "featurize's messages give the same predictions as candles (features in-process)" {
+    predict <"$IN" 2>/dev/null | grep '"type":"prediction"' >"$T/a"
+    featurize <"$IN" | predict 2>/dev/null >"$T/b"
+    grep '"type":"prediction"' "$T/b" >"$T/b.pred"
+    cmp "$T/a" "$T/b.pred"
+    featurize <"$IN" >"$T/f"
+    grep -v '"type":"prediction"' "$T/b" | cmp - "$T/f"
+}
+
+@test "the output is byte-identical from run to run" {
+    predict <"$IN" 2>/dev/null >"$T/1"
+    predict <"$IN" 2>/dev/null >"$T/2"
+    cmp "$T/1" "$T/2"
+}
+
+@test "a model older than --max-age is refused with exit 4, after what came before" {
+    run --separate-stderr predict --max-age 1d <"$IN"
+    assert_failure 4
+    [[ $stderr == *"predict: error: model 1 of ETH-USDT 5m was trained on data up to 2021-04-20T23:55:00Z, 1d5m before this candle (2021-04-22T00:00:00Z), older than --max-age 1d: retrain it (train --symbols ETH-USDT --bar 5m) or raise --max-age"* ]] ||
+        fail "stderr: $stderr"
+    # Everything up to the refused candle was written.
+    [[ $(tail -1 <<<"$output") == *'"ts":1619049600000,"inst":"ETH-USDT"'* ]]
+    run predict --max-age 3d <"$IN"
+    assert_success
+}
+
+@test "features of another schema are refused with exit 4 and what to do" {
+    printf 'features = ["rsi_14", "sma_20"]\n' >"$T/mine.toml"
+    run --separate-stderr bash -c "featurize --set '$T/mine.toml' <'$IN' | predict"
+    assert_failure 4
+    [[ $stderr == *"model 1 of ETH-USDT 5m was trained on feature schema "*" (218 features) but the input's features have schema "*": run featurize with the model's feature set"* ]] ||
+        fail "stderr: $stderr"
+    run --separate-stderr predict --set "$T/mine.toml" <"$IN"
+    assert_failure 4
+    [[ $stderr == *"but predict computes schema "*" (2 features): give predict the model's feature set with --set"* ]] ||
+        fail "stderr: $stderr"
+}
+
+@test "--model ID or FILE picks a model; a missing one is exit 2" {
+    predict <"$IN" 2>/dev/null | grep prediction >"$T/champion"
+    predict --model 1 <"$IN" 2>/dev/null | grep prediction >"$T/by-id"
+    cmp "$T/champion" "$T/by-id"
+    # A model file works without the store.
+    cp -r "$(dirname "$BASE")/models/1" "$T/m1"
+    OKXKIT_STORE=$T/none.db predict --model "$T/m1/model.json" <"$IN" 2>/dev/null |
+        grep prediction >"$T/by-file"
+    cmp "$T/champion" "$T/by-file"
+    [[ ! -e $T/none.db ]]
+    run predict --model 7 </dev/null
+    assert_failure 2
+    assert_output --partial "no model 7"
+    run predict --model "$T/nothing.json" </dev/null
+    assert_failure 1
+    assert_output --partial "cannot read model file"
+}
+
+@test "forming candles and other kinds pass through without predictions" {
+    local line='{"type":"candle","v":1,"ts":1619049600000,"inst":"ETH-USDT","bar":"5m","o":1,"h":1,"l":1,"c":1,"vol":1,"confirm":false}'
+    local other='{"type":"ticker","v":1,"ts":5,"inst":"ETH-USDT","last":1,"bid":1,"bid_sz":1,"ask":1,"ask_sz":2,"x":[1]}'
+    run predict <<<"$line"$'\n'"$other"
+    assert_success
+    assert_output "$line"$'\n'"$other"
+}
+
+@test "bad lines are reported and skipped; --strict stops with exit 3" {
+    run --separate-stderr predict <<<$'not json\n{"type":"candle","v":1}'
+    assert_success
+    [[ $stderr == *"predict: error: line 1: not valid JSON"* ]]
+    [[ $stderr == *"predict: error: line 2: "* ]]
+    run predict --strict <<<'not json'
+    assert_failure 3
+}
+
+@test "predict | head -1 exits quietly (dies of SIGPIPE, nothing on stderr)" {
+    run bash -c 'set -o pipefail; predict -q < "$0" 2>"$1" | head -1 >/dev/null' "$IN" "$T/err"
+    assert_failure 141
+    [ ! -s "$T/err" ] || fail "stderr: $(cat "$T/err")"
+}
+
+@test "SIGINT while waiting on an idle stdin exits 130 after flushing its predictions" {
+    mkfifo "$T/fifo"
+    predict -q <"$T/fifo" >"$T/out" &
+    pid=$!
+    exec 7>"$T/fifo"
+    # Far enough into the day for ETH-USDT's features to be warm: a prediction per candle.
+    grep '"inst":"ETH-USDT"' "$IN" | head -60 >&7
+    for _ in $(seq 100); do [ "$(grep -c prediction "$T/out")" -ge 30 ] && break; sleep 0.1; done
+    kill -INT $pid
+    status=0
+    wait $pid || status=$?
+    exec 7>&-
+    [ "$status" -eq 130 ]
+    [ "$(grep -c '"type":"candle"' "$T/out")" -eq 60 ]
+    [ "$(grep -c '"type":"prediction"' "$T/out")" -ge 30 ]
+}
