@@ -2,7 +2,7 @@
 # Receive-to-line-written latency of okx-stream's live path against tests/fake-okx: from the
 # moment libwebsockets hands over a complete WebSocket frame to the return of the write(2)
 # that put its lines on stdout (okx-stream measures it with the monotonic clock and reports it
-# at -vv), with stdout a pipe as in real use. 8 instruments, candle1m + tickers + trades; fake-okx pushes one market step (8
+# at -vv), with stdout a pipe to a reader on another core, as in real use. 8 instruments, candle1m + tickers + trades; fake-okx pushes one market step (8
 # candles, 8 tickers, 8 trade pushes) every INTERVAL ms. Prints p50/p99/max per run.
 # Usage: bench/live_latency.sh [RUNS] [BARS] [INTERVAL_MS]   (defaults 3, 1000, 5)
 set -euo pipefail
@@ -35,7 +35,7 @@ for run in $(seq "$runs"); do
     "${pin[@]}" "$build/tools/okx-stream" -vv --symbols "$insts" --channels candle1m,tickers,trades \
         --rest-url "http://127.0.0.1:$port" --ws-public-url "ws://127.0.0.1:$port/ws/v5/public" \
         --ws-business-url "ws://127.0.0.1:$port/ws/v5/business" \
-        --until $((t0 + (bars - 1) * 60000)) 2> "$work/err" | cat > "$work/out"
+        --until $((t0 + (bars - 1) * 60000)) 2> "$work/err" | taskset -c 1 cat > "$work/out"
     kill "$fake"; wait "$fake" 2>/dev/null || true
     echo "run $run: $(wc -l < "$work/out") lines; $(grep -o 'receive-to-write latency: .*' "$work/err")"
 done

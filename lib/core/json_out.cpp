@@ -17,27 +17,33 @@ void append_int(std::string& out, std::int64_t v) {
     out.append(buf, static_cast<std::size_t>(p - buf));
 }
 
+namespace detail {
+
+// Writes exactly 8 digits of n < 10^8 (with leading zeros) at p, all eight at once in one
+// 64-bit word: n is split into two 4-digit halves (32-bit lanes), each half into two 2-digit
+// quarters (16-bit lanes), each quarter into two digits (8-bit lanes). Division by 100 and 10
+// are multiplications by (2^20 / 100) and (2^10 / 10) rounded up, exact over these ranges (the
+// unit tests check every n). Lanes sit in memory order on a little-endian machine.
+std::uint64_t eight_digits_word(std::uint32_t n) {
+    static_assert(std::endian::native == std::endian::little);
+    std::uint64_t v = (n / 10000) | (static_cast<std::uint64_t>(n % 10000) << 32);
+    const std::uint64_t hundreds = ((v * 10486) >> 20) & 0x0000007F0000007FULL;
+    v = hundreds | ((v - hundreds * 100) << 16);
+    const std::uint64_t tens = ((v * 103) >> 10) & 0x000F000F000F000FULL;
+    v = tens | ((v - tens * 10) << 8);
+    return v | 0x3030303030303030ULL;
+}
+
+void eight_digits(char* p, std::uint32_t n) {
+    const std::uint64_t v = eight_digits_word(n);
+    std::memcpy(p, &v, 8);
+}
+
+} // namespace detail
+
 namespace {
 
-constexpr char kDigitPairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233"
-    "34353637383940414243444546474849505152535455565758596061626364656667"
-    "6869707172737475767778798081828384858687888990919293949596979899";
-
-// The two digits of k < 100.
-const char* pair(std::uint32_t k) {
-    return kDigitPairs + 2 * static_cast<std::size_t>(k);
-}
-
-// Writes exactly 8 digits of n < 10^8 (with leading zeros) at p.
-void eight_digits(char* p, std::uint32_t n) {
-    std::uint32_t hi = n / 10000;
-    std::uint32_t lo = n % 10000;
-    std::memcpy(p, pair(hi / 100), 2);
-    std::memcpy(p + 2, pair(hi % 100), 2);
-    std::memcpy(p + 4, pair(lo / 100), 2);
-    std::memcpy(p + 6, pair(lo % 100), 2);
-}
+using detail::eight_digits;
 
 // Number of decimal digits of 0 < n < 10^19.
 int digit_count(std::uint64_t n) {
@@ -65,35 +71,25 @@ int digit_count(std::uint64_t n) {
     return t + (n >= kPow10[t] ? 1 : 0);
 }
 
-// Writes the n decimal digits of x backwards, ending at end: 8-digit chunks in 32-bit steps.
-void write_digits(char* end, std::uint64_t x) {
-    while (x >= 100000000) {
-        auto lo = static_cast<std::uint32_t>(x % 100000000);
-        x /= 100000000;
-        end -= 8;
-        eight_digits(end, lo);
-    }
-    auto y = static_cast<std::uint32_t>(x);
-    while (y >= 100) {
-        end -= 2;
-        std::memcpy(end, pair(y % 100), 2);
-        y /= 100;
-    }
-    if (y >= 10) {
-        std::memcpy(end - 2, pair(y), 2);
-    } else {
-        end[-1] = static_cast<char>('0' + y);
-    }
+// Writes x < 10^24 as 24 digits with leading zeros at p: three 8-digit words.
+void twenty_four_digits(char* p, std::uint64_t x) {
+    const std::uint64_t top = x / 100000000;
+    eight_digits(p, static_cast<std::uint32_t>(top / 100000000));
+    eight_digits(p + 8, static_cast<std::uint32_t>(top % 100000000));
+    eight_digits(p + 16, static_cast<std::uint32_t>(x % 100000000));
 }
 
 // The plain decimal (what std::to_chars with chars_format::fixed writes) of a positive finite
 // v in [1e-7, 1e16) from its shortest digits: 1.5, 300000, 0.000125. Copies are of fixed
 // sizes (cheap), so up to kMaxDoubleText bytes at p may be written; the text is at most 25.
 char* write_plain(char* p, double v) {
-    ShortestDecimal d = shortest_decimal(v);
-    const int n = digit_count(d.digits);
-    char digits[24];
-    write_digits(digits + n, d.digits);
+    const ShortestDecimal d = shortest_decimal(v);
+    const int n = digit_count(d.digits); // at most 17
+    // The digits start at buffer + 24 - n; 17 bytes are copied from there and from up to 16
+    // bytes further, so the buffer has room past the 24 digits written.
+    char buffer[24 + 17 + 16] = {};
+    twenty_four_digits(buffer, d.digits);
+    const char* digits = buffer + 24 - n;
     if (d.exponent >= 0) {
         // n + exponent <= 16 since v < 1e16.
         std::memcpy(p, digits, 17);

@@ -35,4 +35,9 @@ void append_double_from_text(std::string& out, std::string_view text, double v);
 // characters. Bytes >= 0x80 are copied as they are (input is taken to be UTF-8).
 void append_json_string(std::string& out, std::string_view s);
 
+namespace detail {
+// Writes exactly 8 digits of n < 10^8, with leading zeros, at p (exposed for its tests).
+void eight_digits(char* p, std::uint32_t n);
+} // namespace detail
+
 } // namespace okxkit::core

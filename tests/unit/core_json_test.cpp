@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -96,6 +97,21 @@ TEST(CoreJson, AppendIntMatchesToStringOnRandomValues) {
 
 // ---------------------------------------------------------------------------------------
 // append_double
+
+// The word-at-once digit writer behind append_double, against to_chars for every n < 10^8.
+TEST(CoreJson, EightDigitsForEveryValue) {
+    char got[8];
+    char want[16];
+    for (std::uint32_t n = 0; n < 100000000; ++n) {
+        core::detail::eight_digits(got, n);
+        auto [end, ec] = std::to_chars(want + 8, want + 16, n);
+        const auto len = static_cast<std::size_t>(end - (want + 8));
+        std::memset(want, '0', 8);
+        if (std::memcmp(got, end - 8, 8) != 0) {
+            FAIL() << "n = " << n << ": " << std::string(got, 8) << " (len " << len << ")";
+        }
+    }
+}
 
 TEST(CoreJson, AppendDoubleExamples) {
     EXPECT_EQ(double_text(0.0), "0");
