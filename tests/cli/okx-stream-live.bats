@@ -10,14 +10,15 @@ FAKE=${OKXKIT_BUILD_DIR:-$OKXKIT_SOURCE_DIR/build}/tests/fake-okx/fake-okx
 T0=1617321600000 # 2021-04-02T00:00:00Z: the first bar of the test data and the fake's clock
 INSTS="ADA-USDT BTC-USDT ETH-USDT XRP-USDT"
 
-setup() {
-    T=$BATS_TEST_TMPDIR
-    mkdir -p "$T/data"
-    # A price walk per instrument, 1,500 1m bars from T0, numbers written canonically (no
-    # trailing zeros) so the expected messages are the CSV fields as they are.
-    local seed=1
+# The market data, made once for the file: a price walk per instrument, 20,000 1m bars from
+# T0 (100 s of the fake's clock at 5 ms a bar, so a slow machine never runs out of market
+# before --until), numbers written canonically (no trailing zeros) so the expected messages
+# are the CSV fields as they are.
+setup_file() {
+    local data=$BATS_FILE_TMPDIR/data seed=1
+    mkdir -p "$data"
     for inst in $INSTS; do
-        awk -v n=1500 -v seed=$seed -v t0=$T0 '
+        awk -v n=20000 -v seed=$seed -v t0=$T0 '
             function canon(x, s) { s = sprintf("%.2f", x); sub(/0+$/, "", s); sub(/\.$/, "", s); return s }
             BEGIN { srand(seed); print "ts_ms,open,high,low,close,volume"; p = 100 * seed
                 for (i = 0; i < n; i++) {
@@ -25,12 +26,28 @@ setup() {
                     h = canon((o + 0 > c + 0 ? o : c) + rand()); l = canon((o + 0 < c + 0 ? o : c) - rand())
                     if (l + 0 < 0.5) l = 0.5
                     printf "%d,%s,%s,%s,%s,%s\n", t0 + i * 60000, o, h, l, c, canon(1 + rand() * 10)
-                    p = c } }' > "$T/data/${inst}_1m.csv"
+                    p = c } }' > "$data/${inst}_1m.csv"
         seed=$((seed + 1))
     done
 }
 
+setup() {
+    T=$BATS_TEST_TMPDIR
+    DATA=$BATS_FILE_TMPDIR/data
+}
+
 teardown() {
+    # A failed or timed-out test says what the fake and the stream were doing.
+    if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+        if [ -n "${FAKE_PID:-}" ]; then
+            kill -0 "$FAKE_PID" 2>/dev/null && echo "# fake-okx still running" ||
+                echo "# fake-okx had ended"
+        fi
+        for f in err fake.err; do
+            [ -s "$T/$f" ] && { echo "# last lines of $f:"; tail -5 "$T/$f" | sed 's/^/#   /'; }
+        done
+        [ -s "$T/requests.log" ] && { echo "# last requests:"; tail -3 "$T/requests.log" | sed 's/^/#   /'; }
+    fi
     [ -n "${STREAM_PID:-}" ] && kill "$STREAM_PID" 2>/dev/null && wait "$STREAM_PID" 2>/dev/null
     [ -n "${FAKE_PID:-}" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
     return 0
@@ -39,7 +56,7 @@ teardown() {
 # Starts fake-okx with its clock at T0 and the given options; sets PORT and the URL options.
 start_fake() {
     rm -f "$T/port"
-    "$FAKE" --data "$T/data" --now "$T0" --port-file "$T/port" --log "$T/requests.log" "$@" \
+    "$FAKE" --data "$DATA" --now "$T0" --port-file "$T/port" --log "$T/requests.log" "$@" \
         2> "$T/fake.err" &
     FAKE_PID=$!
     for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
@@ -63,7 +80,7 @@ check_candles() { # FILE UNTIL
     for inst in $INSTS; do
         awk -F, -v inst="$inst" -v to="$2" 'NR > 1 && $1 < to {
             printf "{\"type\":\"candle\",\"v\":1,\"ts\":%s,\"inst\":\"%s\",\"bar\":\"1m\",\"o\":%s,\"h\":%s,\"l\":%s,\"c\":%s,\"vol\":%s,\"confirm\":true}\n", $1, inst, $2, $3, $4, $5, $6
-        }' "$T/data/${inst}_1m.csv" > "$T/want"
+        }' "$DATA/${inst}_1m.csv" > "$T/want"
         jq -c --arg i "$inst" 'select(.type == "candle" and .inst == $i) | del(.vol_quote, .recv_ts)' \
             "$1" > "$T/got"
         diff "$T/want" "$T/got" > "$T/diff" || fail "$inst: $(head -5 "$T/diff")"
@@ -312,7 +329,7 @@ check_pacing() {
 fake_book() { # INST TS DEPTH
     local port_file=$T/port.book pid port body
     rm -f "$port_file"
-    "$FAKE" --data "$T/data" --now "$2" --port-file "$port_file" 2>/dev/null &
+    "$FAKE" --data "$DATA" --now "$2" --port-file "$port_file" 2>/dev/null &
     pid=$!
     for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.05; done
     port=$(cat "$port_file")
