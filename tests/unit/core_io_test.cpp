@@ -96,7 +96,8 @@ std::ostream& operator<<(std::ostream& os, const Got& g) {
     static constexpr const char* kNames[] = {"kLine", "kTooLong", "kEof", "kInterrupted"};
     os << kNames[static_cast<int>(g.status)] << " #" << g.line_no;
     if (g.status == Status::kLine) {
-        os << " \"" << (g.line.size() > 60 ? g.line.substr(0, 60) + "..." : g.line) << "\"";
+        const bool cut = g.line.size() > 60;
+        os << " \"" << std::string_view(g.line).substr(0, 60) << (cut ? "..." : "") << "\"";
     }
     return os;
 }
