@@ -1,5 +1,7 @@
 // Google Benchmark kernels of lib/features: the full default set per candle on one series, and
 // the cost of one more candle after 1,000 and after 1,000,000 candles of history.
+#include "core/json_out.hpp"
+#include "core/shortest.hpp"
 #include "features/engine.hpp"
 
 #include <algorithm>
@@ -86,6 +88,60 @@ double p90(const std::vector<double>& v) {
 
 BENCHMARK(kernel_full_set)
     ->MinTime(0.5)
+    ->ComputeStatistics("p10", p10)
+    ->ComputeStatistics("p90", p90);
+
+// The numbers of a features line: every value of the full set over 5,000 candles after the
+// warm-up, as the tool writes them.
+const std::vector<double>& feature_values() {
+    static const std::vector<double> values = [] {
+        const std::vector<Bar> data = candles(6000);
+        FeatureSet set = FeatureSet::default_set();
+        Series s(set);
+        std::vector<double> v;
+        for (std::size_t i = 0; i < data.size(); ++i) {
+            auto row = s.push(data[i]);
+            if (i >= 1000) {
+                v.insert(v.end(), row.begin(), row.end());
+            }
+        }
+        return v;
+    }();
+    return values;
+}
+
+// Writing feature values in shortest round-trip form (the bulk of featurize's output work).
+void write_feature_numbers(benchmark::State& state) {
+    const std::vector<double>& v = feature_values();
+    std::vector<char> buf(v.size() * 26 + okxkit::core::kMaxDoubleText);
+    for (auto _ : state) {
+        char* p = buf.data();
+        for (double x : v) {
+            p = okxkit::core::write_double(p, x);
+            *p++ = ',';
+        }
+        benchmark::DoNotOptimize(p);
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(v.size()));
+}
+BENCHMARK(write_feature_numbers)->ComputeStatistics("p10", p10)->ComputeStatistics("p90", p90);
+
+// The shortest digits alone (Ryu), without writing them.
+void shortest_digits_of_features(benchmark::State& state) {
+    const std::vector<double>& v = feature_values();
+    for (auto _ : state) {
+        std::uint64_t sink = 0;
+        for (double x : v) {
+            if (std::isfinite(x) && x != 0) {
+                sink += okxkit::core::shortest_decimal(std::fabs(x)).digits;
+            }
+        }
+        benchmark::DoNotOptimize(sink);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(v.size()));
+}
+BENCHMARK(shortest_digits_of_features)
     ->ComputeStatistics("p10", p10)
     ->ComputeStatistics("p90", p90);
 

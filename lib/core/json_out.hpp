@@ -36,8 +36,8 @@ void append_double_from_text(std::string& out, std::string_view text, double v);
 void append_json_string(std::string& out, std::string_view s);
 
 namespace detail {
-// Writes exactly 8 digits of n < 10^8, with leading zeros, at p (exposed for its tests).
-void eight_digits(char* p, std::uint32_t n);
+// Writes exactly 16 digits of x < 10^16, with leading zeros, at p (exposed for its tests).
+void sixteen_digits(char* p, std::uint64_t x);
 } // namespace detail
 
 } // namespace okxkit::core

@@ -98,19 +98,30 @@ TEST(CoreJson, AppendIntMatchesToStringOnRandomValues) {
 // ---------------------------------------------------------------------------------------
 // append_double
 
-// The word-at-once digit writer behind append_double, against to_chars for every n < 10^8.
-TEST(CoreJson, EightDigitsForEveryValue) {
-    char got[8];
-    char want[16];
-    for (std::uint32_t n = 0; n < 100000000; ++n) {
-        core::detail::eight_digits(got, n);
-        auto [end, ec] = std::to_chars(want + 8, want + 16, n);
-        const auto len = static_cast<std::size_t>(end - (want + 8));
-        std::memset(want, '0', 8);
-        if (std::memcmp(got, end - 8, 8) != 0) {
-            FAIL() << "n = " << n << ": " << std::string(got, 8) << " (len " << len << ")";
-        }
+// The register-at-once digit writer behind append_double, against to_chars. Its lanes are
+// independent (four 4-digit groups), so every group value in every position at once covers
+// them all; random values check that the groups land in their places.
+TEST(CoreJson, SixteenDigitsForEveryGroupValue) {
+    auto check = [](std::uint64_t x) {
+        char got[16];
+        char want[32];
+        core::detail::sixteen_digits(got, x);
+        std::memset(want, '0', 16);
+        auto [end, ec] = std::to_chars(want + 16, want + 32, x);
+        return std::string(got, 16) == std::string(end - 16, 16);
+    };
+    for (std::uint64_t g = 0; g < 10000; ++g) {
+        const std::uint64_t x = g * 1000100010001ULL; // g in each of the four groups
+        ASSERT_TRUE(check(x)) << x;
     }
+    std::mt19937_64 rng(16);
+    for (int i = 0; i < 1000000; ++i) {
+        const std::uint64_t x = rng() % 10000000000000000ULL;
+        ASSERT_TRUE(check(x)) << x;
+        ASSERT_TRUE(check(x % 100000000)) << x % 100000000;
+    }
+    ASSERT_TRUE(check(9999999999999999ULL));
+    ASSERT_TRUE(check(0));
 }
 
 TEST(CoreJson, AppendDoubleExamples) {
