@@ -118,6 +118,8 @@ std::string gap_line(const std::string& inst, std::int64_t first, std::int64_t t
 struct Harness {
     explicit Harness(SessionOptions o = {}, store::CandleRun* sink = nullptr)
         : out(text), session(o, out, &source, sink, "test") {
+        // Warnings on: tests that capture them must not depend on what ran before.
+        core::Log::init("okx-stream", 0, false);
         business = session.add_endpoint("okx-ws-business", "ws://fake/ws/v5/business");
         pub = session.add_endpoint("okx-ws-public", "ws://fake/ws/v5/public");
         for (const char* inst : {"BTC-USDT", "ETH-USDT"}) {
