@@ -89,11 +89,76 @@ double* Graph::slab(int n) {
     return p;
 }
 
+void Graph::note_src(std::vector<const Node*>& inputs, const Src& s) const {
+    for (std::size_t i = 0; i < info_.size(); ++i) {
+        const NodeInfo& n = info_[i];
+        if (s.p >= n.out && s.p < n.out + n.outputs) {
+            inputs.push_back(nodes_[i].get());
+            return;
+        }
+    }
+}
+
+std::vector<const Node*> Graph::take_inputs(const Node* n) {
+    for (auto it = made_.begin(); it != made_.end(); ++it) {
+        if (it->first == n) {
+            std::vector<const Node*> inputs = std::move(it->second);
+            made_.erase(it);
+            return inputs;
+        }
+    }
+    return {};
+}
+
+// A node's level is one more than the highest level of its inputs (0 without inputs), so
+// every node comes after what it reads; nodes of one level do not read each other, and are
+// grouped by type so that a run of them is one loop of direct calls. Within a level, types
+// come in the order of their first node and nodes in creation order: the schedule depends
+// only on the feature set.
+void Graph::schedule() {
+    const std::size_t n = nodes_.size();
+    std::unordered_map<const Node*, std::size_t> index;
+    for (std::size_t i = 0; i < n; ++i) {
+        index.emplace(nodes_[i].get(), i);
+    }
+    std::vector<std::size_t> level(n, 0);
+    std::size_t levels = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        for (const Node* in : info_[i].inputs) {
+            std::size_t j = index.at(in); // created before i: its level is known
+            level[i] = std::max(level[i], level[j] + 1);
+        }
+        levels = std::max(levels, level[i] + 1);
+    }
+    order_.clear();
+    runs_.clear();
+    for (std::size_t lv = 0; lv < levels; ++lv) {
+        std::vector<RunFn> types;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (level[i] == lv &&
+                std::find(types.begin(), types.end(), info_[i].run) == types.end()) {
+                types.push_back(info_[i].run);
+            }
+        }
+        for (RunFn run : types) {
+            Run r{run, order_.size(), 0};
+            for (std::size_t i = 0; i < n; ++i) {
+                if (level[i] == lv && info_[i].run == run) {
+                    order_.push_back(nodes_[i].get());
+                    ++r.count;
+                }
+            }
+            runs_.push_back(r);
+        }
+    }
+}
+
 void Graph::build() {
     outputs_.clear();
     for (const std::string& name : set_->names()) {
         outputs_.push_back(build_feature(*this, name));
     }
+    schedule();
     values_.assign(outputs_.size(), kNaN);
     ptrs_.clear();
     warms_.clear();
@@ -106,6 +171,10 @@ void Graph::build() {
 }
 
 void Graph::reset() {
+    order_.clear();
+    runs_.clear();
+    info_.clear();
+    made_.clear();
     nodes_.clear();
     by_key_.clear();
     arena_.clear();
@@ -136,8 +205,9 @@ std::span<const double> Graph::push(const Bar& b, const Reference* ref) {
     t.lnhl = std::log(b.h / b.l);
     t.lnco = std::log(b.c / b.o);
     t.ref = ref;
-    for (auto& node : nodes_) {
-        node->update(t);
+    Node* const* order = order_.data();
+    for (const Run& r : runs_) {
+        r.run(order + r.begin, r.count, t);
     }
     const std::size_t n = ptrs_.size();
     const double* const* p = ptrs_.data();

@@ -5,12 +5,15 @@
 #include "features/engine.hpp"
 #include "features/primitives.hpp"
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace okxkit::features {
@@ -133,14 +136,21 @@ public:
         T* raw = node.get();
         raw->out = slab(T::kOutputs);
         nodes_.push_back(std::move(node));
+        info_.push_back(NodeInfo{&run_nodes<T>, raw->out, T::kOutputs, take_inputs(raw)});
         by_key_.emplace(key, raw);
         return raw;
     }
-    // Constructs a node in the graph's arena; its buffers come from the arena too.
+    // Constructs a node in the graph's arena; its buffers come from the arena too. The node
+    // depends on the nodes whose values or state its constructor arguments point at (a Src
+    // into a node's outputs, or a pointer to a node); these are updated before it.
     template <class T, class... Args> NodePtr<T> make(Args&&... args) {
+        std::vector<const Node*> inputs;
+        (note_input(inputs, args), ...);
         Arena::Scope scope(&arena_);
         void* mem = arena_.alloc(sizeof(T), alignof(T));
-        return NodePtr<T>(new (mem) T(std::forward<Args>(args)...));
+        NodePtr<T> node(new (mem) T(std::forward<Args>(args)...));
+        made_.emplace_back(node.get(), std::move(inputs));
+        return node;
     }
     [[nodiscard]] const Tick& tick() const { return tick_; }
     [[nodiscard]] Src close() const { return {&tick_.c, 1}; }
@@ -152,13 +162,63 @@ public:
     [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }
 
 private:
+    // Updates n nodes of type T: a direct (inlinable) call per node, no virtual dispatch.
+    template <class T> static void run_nodes(Node* const* nodes, std::size_t n, const Tick& t) {
+        for (std::size_t i = 0; i < n; ++i) {
+            static_cast<T*>(nodes[i])->T::update(t);
+        }
+    }
+    using RunFn = void (*)(Node* const*, std::size_t, const Tick&);
+    struct NodeInfo {
+        RunFn run;
+        const double* out;
+        int outputs;
+        std::vector<const Node*> inputs;
+    };
+    // Consecutive nodes of the schedule of one type: run(order_ + begin, count).
+    struct Run {
+        RunFn run;
+        std::size_t begin;
+        std::size_t count;
+    };
+    template <class A> void note_input(std::vector<const Node*>& inputs, const A& a) {
+        using D = std::decay_t<A>;
+        if constexpr (std::is_same_v<D, Src>) {
+            note_src(inputs, a);
+        } else if constexpr (std::is_same_v<D, std::array<Src, 3>>) {
+            for (const Src& s : a) {
+                note_src(inputs, s);
+            }
+        } else if constexpr (std::is_same_v<D, const double*>) {
+            note_src(inputs, Src{a, 1}); // a value of a node, or of the candle
+        } else if constexpr (std::is_pointer_v<D>) {
+            static_assert(std::is_base_of_v<Node, std::remove_cv_t<std::remove_pointer_t<D>>>,
+                          "a node input by pointer must be a node");
+            if (a != nullptr) {
+                inputs.push_back(a);
+            }
+        } else {
+            static_assert(std::is_arithmetic_v<D> || std::is_enum_v<D> ||
+                              std::is_same_v<D, std::array<double, 3>>,
+                          "a new kind of node input: say above how it makes a dependency");
+        }
+    }
+    // The node whose outputs s points into, if any (not the candle's own values).
+    void note_src(std::vector<const Node*>& inputs, const Src& s) const;
+    std::vector<const Node*> take_inputs(const Node* n);
     void build();
+    // Orders the nodes in dependency levels, each level grouped by node type (schedule_).
+    void schedule();
     // n zeroed doubles that never move.
     double* slab(int n);
 
     const FeatureSet* set_;
-    Arena arena_; // before nodes_: destroyed after them
-    std::vector<NodePtr<Node>> nodes_;
+    Arena arena_;                      // before nodes_: destroyed after them
+    std::vector<NodePtr<Node>> nodes_; // in creation order
+    std::vector<NodeInfo> info_;       // per node of nodes_
+    std::vector<std::pair<const Node*, std::vector<const Node*>>> made_; // made, not yet added
+    std::vector<Node*> order_;                                           // update order
+    std::vector<Run> runs_;
     std::vector<std::unique_ptr<double[]>> slabs_;
     std::size_t slab_used_ = 0;
     std::vector<const double*> ptrs_; // outputs_[i].p, packed for the per-candle copy
