@@ -74,7 +74,14 @@ Reference make_reference(const FeatureSet& set) {
 
 // --- Graph ----------------------------------------------------------------------------------
 
+// The first build finds which node outputs are features; the graph is then built again with
+// those outputs placed in the row it returns (the same set makes the same nodes in the same
+// order). Whatever the plan missed is copied, so either build gives the same values.
 Graph::Graph(const FeatureSet& set) : set_(&set) {
+    build();
+    plan_layout();
+    values_.assign(outputs_.size(), 0.0);
+    clear();
     build();
 }
 
@@ -90,11 +97,42 @@ double* Graph::slab(int n) {
 }
 
 void Graph::note_src(std::vector<const Node*>& inputs, const Src& s) const {
+    if (s.p == nullptr) {
+        return;
+    }
     for (std::size_t i = 0; i < info_.size(); ++i) {
-        const NodeInfo& n = info_[i];
-        if (s.p >= n.out && s.p < n.out + n.outputs) {
-            inputs.push_back(nodes_[i].get());
-            return;
+        const Node& n = *nodes_[i];
+        for (int k = 0; k < info_[i].outputs; ++k) {
+            if (n.slot_[static_cast<std::size_t>(k)] == s.p) {
+                inputs.push_back(&n);
+                return;
+            }
+        }
+    }
+}
+
+void Graph::place(Node* n, int outputs) {
+    const std::size_t j = nodes_.size();
+    double* own = slab(outputs);
+    for (int k = 0; k < outputs; ++k) {
+        const auto uk = static_cast<std::size_t>(k);
+        int at = j < plan_.size() ? plan_[j][uk] : -1;
+        n->slot_[uk] = at >= 0 ? &values_[static_cast<std::size_t>(at)] : own + k;
+    }
+}
+
+void Graph::plan_layout() {
+    std::array<int, Node::kMaxOutputs> none{};
+    none.fill(-1);
+    plan_.assign(nodes_.size(), none);
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+        for (std::size_t j = 0; j < nodes_.size(); ++j) {
+            for (int k = 0; k < info_[j].outputs; ++k) {
+                const auto uk = static_cast<std::size_t>(k);
+                if (nodes_[j]->slot_[uk] == outputs_[i].p && plan_[j][uk] < 0) {
+                    plan_[j][uk] = static_cast<int>(i);
+                }
+            }
         }
     }
 }
@@ -159,18 +197,27 @@ void Graph::build() {
         outputs_.push_back(build_feature(*this, name));
     }
     schedule();
-    values_.assign(outputs_.size(), kNaN);
-    ptrs_.clear();
+    masked_.assign(outputs_.size(), kNaN);
+    copies_.clear();
     warms_.clear();
     all_warm_ = 1;
-    for (const Output& o : outputs_) {
-        ptrs_.push_back(o.p);
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+        const Output& o = outputs_[i];
+        if (i >= values_.size() || o.p != &values_[i]) {
+            copies_.emplace_back(i, o.p);
+        }
         warms_.push_back(o.warm);
         all_warm_ = std::max(all_warm_, o.warm);
     }
 }
 
 void Graph::reset() {
+    clear();
+    std::fill(values_.begin(), values_.end(), 0.0); // as the fresh slabs of the other outputs
+    build();
+}
+
+void Graph::clear() {
     order_.clear();
     runs_.clear();
     info_.clear();
@@ -181,7 +228,6 @@ void Graph::reset() {
     slabs_.clear();
     slab_used_ = 0;
     tick_ = Tick{};
-    build();
 }
 
 std::span<const double> Graph::push(const Bar& b, const Reference* ref) {
@@ -209,20 +255,18 @@ std::span<const double> Graph::push(const Bar& b, const Reference* ref) {
     for (const Run& r : runs_) {
         r.run(order + r.begin, r.count, t);
     }
-    const std::size_t n = ptrs_.size();
-    const double* const* p = ptrs_.data();
-    double* v = values_.data();
-    if (t.n >= all_warm_) {
-        for (std::size_t i = 0; i < n; ++i) {
-            v[i] = *p[i];
-        }
-    } else {
-        const std::uint64_t* w = warms_.data();
-        for (std::size_t i = 0; i < n; ++i) {
-            v[i] = t.n >= w[i] ? *p[i] : kNaN;
-        }
+    for (const auto& [i, p] : copies_) {
+        values_[i] = *p;
     }
-    return values_;
+    if (t.n >= all_warm_) {
+        return values_;
+    }
+    const std::size_t n = values_.size();
+    const std::uint64_t* w = warms_.data();
+    for (std::size_t i = 0; i < n; ++i) {
+        masked_[i] = t.n >= w[i] ? values_[i] : kNaN;
+    }
+    return masked_;
 }
 
 // --- Series ---------------------------------------------------------------------------------

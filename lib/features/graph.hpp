@@ -71,14 +71,18 @@ public:
     virtual void update(const Tick& t) = 0;
     // How many values a node type produces (a subclass with more says so).
     static constexpr int kOutputs = 1;
-    // out[k], k < kOutputs, is valid from candle warm[k] on. The values of all nodes of a graph
-    // sit side by side in one slab (set by Graph::get), so reading them touches few cache lines.
-    double* out = nullptr;
-    std::uint64_t warm[8] = {1, 1, 1, 1, 1, 1, 1, 1};
-    [[nodiscard]] Src src(int k = 0) const { return {&out[k], warm[k]}; }
+    static constexpr int kMaxOutputs = 8;
+    // Output k (k < kOutputs), valid from candle warm[k] on. Each output lives where the graph
+    // put it (Graph::get): a value that is a feature sits at its place in the row of values the
+    // graph returns, so no copy is needed; the others in a slab shared by the graph's nodes.
+    double& o(int k) { return *slot_[static_cast<std::size_t>(k)]; }
+    [[nodiscard]] double o(int k) const { return *slot_[static_cast<std::size_t>(k)]; }
+    std::array<double*, kMaxOutputs> slot_{};
+    std::uint64_t warm[kMaxOutputs] = {1, 1, 1, 1, 1, 1, 1, 1};
+    [[nodiscard]] Src src(int k = 0) const { return {slot_[static_cast<std::size_t>(k)], warm[k]}; }
 
-    // For moving averages: also write the distance close / m - 1 to out[k] and the slope
-    // m_t / m_{t-1} - 1 to out[k + 1], computed in the same pass (see dist_slope()).
+    // For moving averages: also write the distance close / m - 1 to output k and the slope
+    // m_t / m_{t-1} - 1 to output k + 1, computed in the same pass (see dist_slope()).
     void want_dist_slope(int k) {
         ds_ = true;
         warm[k] = warm[0];
@@ -92,9 +96,9 @@ protected:
             return;
         }
         double inv = m != 0 ? 1 / m : 0;
-        out[k] = t.c * inv - 1;
+        o(k) = t.c * inv - 1;
         if (t.n > warm[0]) {
-            out[k + 1] = m * prev_inv_ - 1;
+            o(k + 1) = m * prev_inv_ - 1;
         }
         prev_inv_ = inv;
     }
@@ -131,12 +135,12 @@ public:
         if (it != by_key_.end()) {
             return static_cast<T*>(it->second);
         }
-        static_assert(T::kOutputs <= 8);
+        static_assert(T::kOutputs <= Node::kMaxOutputs);
         NodePtr<T> node = make();
         T* raw = node.get();
-        raw->out = slab(T::kOutputs);
+        place(raw, T::kOutputs);
         nodes_.push_back(std::move(node));
-        info_.push_back(NodeInfo{&run_nodes<T>, raw->out, T::kOutputs, take_inputs(raw)});
+        info_.push_back(NodeInfo{&run_nodes<T>, T::kOutputs, take_inputs(raw)});
         by_key_.emplace(key, raw);
         return raw;
     }
@@ -171,7 +175,6 @@ private:
     using RunFn = void (*)(Node* const*, std::size_t, const Tick&);
     struct NodeInfo {
         RunFn run;
-        const double* out;
         int outputs;
         std::vector<const Node*> inputs;
     };
@@ -207,10 +210,17 @@ private:
     void note_src(std::vector<const Node*>& inputs, const Src& s) const;
     std::vector<const Node*> take_inputs(const Node* n);
     void build();
+    // Drops the nodes (values_ and the plan stay).
+    void clear();
     // Orders the nodes in dependency levels, each level grouped by node type (schedule_).
     void schedule();
     // n zeroed doubles that never move.
     double* slab(int n);
+    // Sets the places of the outputs of the node being added (the nodes_.size()-th).
+    void place(Node* n, int outputs);
+    // After a first build: which node outputs are features, so that the next build puts them
+    // in values_ (plan_), and what is still copied each candle (copies_).
+    void plan_layout();
 
     const FeatureSet* set_;
     Arena arena_;                      // before nodes_: destroyed after them
@@ -221,12 +231,18 @@ private:
     std::vector<Run> runs_;
     std::vector<std::unique_ptr<double[]>> slabs_;
     std::size_t slab_used_ = 0;
-    std::vector<const double*> ptrs_; // outputs_[i].p, packed for the per-candle copy
     std::vector<std::uint64_t> warms_;
     std::uint64_t all_warm_ = 0; // from this candle on no output is masked
     std::unordered_map<std::string, Node*> by_key_;
     std::vector<Output> outputs_;
+    // The row returned by push(): features are written here by their nodes (once planned).
     std::vector<double> values_;
+    std::vector<double> masked_; // the row during the warm-up, NaN where not valid yet
+    // Per node (creation order) and output: its index in values_, or -1 (slab).
+    std::vector<std::array<int, Node::kMaxOutputs>> plan_;
+    // Features whose value is elsewhere (the candle's own values, or a node output that is
+    // another feature too): copied into values_ after the nodes ran.
+    std::vector<std::pair<std::size_t, const double*>> copies_;
     Tick tick_;
 };
 

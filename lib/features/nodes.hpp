@@ -49,11 +49,11 @@ public:
         w_.push(x);
         if (w_.full()) {
             double m = w_.mean();
-            out[0] = m;
+            o(0) = m;
             if (std_) {
-                out[1] = w_.stddev();
+                o(1) = w_.stddev();
                 if (z_) {
-                    out[4] = ratio(x - m, out[1]);
+                    o(4) = ratio(x - m, o(1));
                 }
             }
             dist_slope(t, m, 2);
@@ -77,9 +77,9 @@ public:
             return;
         }
         e_.push(*s_.p);
-        out[0] = e_.value();
+        o(0) = e_.value();
         if (e_.ready()) {
-            dist_slope(t, out[0], 1);
+            dist_slope(t, o(0), 1);
         }
     }
 
@@ -126,8 +126,8 @@ public:
             sum_ += x - r_->ago(n_);
         }
         if (count_ == n_) {
-            out[0] = wsum_ * inv_weights_;
-            dist_slope(t, out[0], 1);
+            o(0) = wsum_ * inv_weights_;
+            dist_slope(t, o(0), 1);
         }
     }
 
@@ -160,7 +160,7 @@ public:
         for (int i = 0; i < used_; ++i) {
             v += k_[static_cast<std::size_t>(i)] * *s_[static_cast<std::size_t>(i)].p;
         }
-        out[0] = v;
+        o(0) = v;
         dist_slope(t, v, 1);
     }
 
@@ -178,7 +178,7 @@ public:
     }
     void update(const Tick& t) override {
         if (t.n >= warm[0]) {
-            out[0] = k_ * ratio(*x_.p, *y_.p) + b_;
+            o(0) = k_ * ratio(*x_.p, *y_.p) + b_;
         }
     }
 
@@ -200,9 +200,9 @@ public:
     void update(const Tick& t) override {
         if (t.n > n_) {
             double old = c_->ring().ago(n_);
-            out[0] = 100 * (t.c / old - 1);
-            out[1] = t.c - old;
-            out[2] = t.lnc - lnc_->ring().ago(n_);
+            o(0) = 100 * (t.c / old - 1);
+            o(1) = t.c - old;
+            o(2) = t.lnc - lnc_->ring().ago(n_);
         }
     }
 
@@ -221,11 +221,11 @@ public:
     void update(const Tick& t) override {
         if (t.n >= 2) {
             double d = t.c - t.prev_c;
-            out[0] = t.ret1;
-            out[1] = t.tr;
-            out[2] = d * t.v;
-            out[3] = d;
-            out[4] = std::fabs(d);
+            o(0) = t.ret1;
+            o(1) = t.tr;
+            o(2) = d * t.v;
+            o(3) = d;
+            o(4) = std::fabs(d);
         }
     }
 };
@@ -252,7 +252,7 @@ public:
         double er = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
         double sc = er * (fast_ - slow_) + slow_;
         value_ += sc * sc * (t.c - value_);
-        out[0] = value_;
+        o(0) = value_;
         dist_slope(t, value_, 1);
     }
 
@@ -276,7 +276,7 @@ public:
         gain_.push(d > 0 ? d : 0);
         loss_.push(d < 0 ? -d : 0);
         if (gain_.ready()) {
-            out[0] = 100 * ratio(gain_.value(), gain_.value() + loss_.value());
+            o(0) = 100 * ratio(gain_.value(), gain_.value() + loss_.value());
         }
     }
 
@@ -306,10 +306,10 @@ public:
             hi_.push(t.h);
             lo_.push(t.l);
         }
-        out[0] = hi_.value();
-        out[1] = lo_.value();
-        out[2] = static_cast<double>(hi_.age());
-        out[3] = static_cast<double>(lo_.age());
+        o(0) = hi_.value();
+        o(1) = lo_.value();
+        o(2) = static_cast<double>(hi_.age());
+        o(3) = static_cast<double>(lo_.age());
     }
 
 private:
@@ -330,10 +330,10 @@ public:
         if (t.n < warm[0]) {
             return;
         }
-        double hi = e_->out[0];
-        double lo = e_->out[1];
-        out[0] = 100 * ratio(*x_.p - lo, hi - lo);
-        out[1] = -100 * ratio(hi - *x_.p, hi - lo);
+        double hi = e_->o(0);
+        double lo = e_->o(1);
+        o(0) = 100 * ratio(*x_.p - lo, hi - lo);
+        o(1) = -100 * ratio(hi - *x_.p, hi - lo);
     }
 
 private:
@@ -357,7 +357,7 @@ public:
             dev += std::fabs(w_.ago(k) - mean);
         }
         dev /= static_cast<double>(n);
-        out[0] = ratio(t.tp - mean, 0.015 * dev);
+        o(0) = ratio(t.tp - mean, 0.015 * dev);
     }
 
 private:
@@ -374,7 +374,7 @@ public:
             pos_.push(t.tp > prev_tp_ ? flow : 0);
             neg_.push(t.tp < prev_tp_ ? flow : 0);
             if (pos_.full()) {
-                out[0] = 100 * ratio(pos_.sum(), pos_.sum() + neg_.sum());
+                o(0) = 100 * ratio(pos_.sum(), pos_.sum() + neg_.sum());
             }
         }
         prev_tp_ = t.tp;
@@ -408,7 +408,7 @@ public:
             double a = ratio(bpa_.sum(), tra_.sum());
             double b = ratio(bpb_.sum(), trb_.sum());
             double c = ratio(bpc_.sum(), trc_.sum());
-            out[0] = 100 * (4 * a + 2 * b + c) / 7;
+            o(0) = 100 * (4 * a + 2 * b + c) / 7;
         }
     }
 
@@ -425,7 +425,7 @@ public:
             return;
         }
         avg_.push(t.tr);
-        out[0] = avg_.value();
+        o(0) = avg_.value();
     }
 
 private:
@@ -461,11 +461,11 @@ public:
             up = mid + k_ * *spread_.p;
             dn = mid - k_ * *spread_.p;
         }
-        out[0] = up;
-        out[1] = dn;
-        out[2] = ratio(up - dn, mid);
-        out[3] = ratio(t.c - dn, up - dn);
-        out[4] = mid;
+        o(0) = up;
+        o(1) = dn;
+        o(2) = ratio(up - dn, mid);
+        o(3) = ratio(t.c - dn, up - dn);
+        o(4) = mid;
     }
 
 private:
@@ -504,10 +504,10 @@ public:
             break;
         }
         w_.push(x);
-        out[0] = w_.sum();
+        o(0) = w_.sum();
         if (root_) {
-            double v = k_ * out[0];
-            out[1] = v > 0 ? std::sqrt(v) : 0;
+            double v = k_ * o(0);
+            o(1) = v > 0 ? std::sqrt(v) : 0;
         }
     }
 
@@ -531,8 +531,8 @@ public:
             obv_ -= t.v;
         }
         ad_ += ratio((t.c - t.l) - (t.h - t.c), t.h - t.l) * t.v;
-        out[0] = obv_;
-        out[1] = ad_;
+        o(0) = obv_;
+        o(1) = ad_;
     }
 
 private:
@@ -553,7 +553,7 @@ public:
         }
         pv_.add(t.tp * t.v);
         vol_.add(t.v);
-        out[0] = vol_.value() > 0 ? pv_.value() / vol_.value() : t.tp;
+        o(0) = vol_.value() > 0 ? pv_.value() / vol_.value() : t.tp;
     }
 
 private:
@@ -582,10 +582,10 @@ public:
                 double mdi = 100 * ratio(minus_.value(), tr_.value());
                 double dx = 100 * ratio(std::fabs(pdi - mdi), pdi + mdi);
                 adx_.push(dx);
-                out[0] = pdi;
-                out[1] = mdi;
-                out[2] = dx;
-                out[3] = adx_.value();
+                o(0) = pdi;
+                o(1) = mdi;
+                o(2) = dx;
+                o(3) = adx_.value();
             }
         }
         prev_h_ = t.h;
@@ -608,9 +608,9 @@ public:
     void update(const Tick& t) override {
         hi_.push(t.h);
         lo_.push(t.l);
-        out[0] = 100 * (n_ - static_cast<double>(hi_.age())) / n_;
-        out[1] = 100 * (n_ - static_cast<double>(lo_.age())) / n_;
-        out[2] = out[0] - out[1];
+        o(0) = 100 * (n_ - static_cast<double>(hi_.age())) / n_;
+        o(1) = 100 * (n_ - static_cast<double>(lo_.age())) / n_;
+        o(2) = o(0) - o(1);
     }
 
 private:
@@ -632,9 +632,9 @@ public:
         }
         tr_.push(t.tr);
         if (tr_.full()) {
-            double r = ratio(tr_.sum(), e_->out[0] - e_->out[1]);
+            double r = ratio(tr_.sum(), e_->o(0) - e_->o(1));
             // 100 log10(r) / log10(n) = 100 ln(r) / ln(n)
-            out[0] = r > 0 ? k_ * std::log(r) : 0;
+            o(0) = r > 0 ? k_ * std::log(r) : 0;
         }
     }
 
@@ -656,7 +656,7 @@ public:
             noise_.push(std::fabs(t.c - t.prev_c));
         }
         if (t.n > n_) {
-            out[0] = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
+            o(0) = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
         }
     }
 
@@ -712,7 +712,7 @@ public:
             double m = s1_[i] * inv;
             v[i] = s2_[i] * inv - m * m;
             if (v[i] <= 0) {
-                out[0] = 0;
+                o(0) = 0;
                 return;
             }
         }
@@ -720,7 +720,7 @@ public:
         // weights (x - mean x) / sum (x - mean x)^2 = (-1.5, -0.5, 0.5, 1.5) / (5 ln 2):
         // (1.5 (y8 - y1) + 0.5 (y4 - y2)) / (5 ln 2) = ln((v8/v1)^3 (v4/v2)) / (20 ln 2).
         double a = v[3] / v[0];
-        out[0] = std::log(a * a * a * (v[2] / v[1])) / (20 * std::numbers::ln2);
+        o(0) = std::log(a * a * a * (v[2] / v[1])) / (20 * std::numbers::ln2);
     }
 
 private:
@@ -775,8 +775,8 @@ public:
         double cov = siy_ / n - (si / n) * (sy_ / n);
         double vi = sii / n - (si / n) * (si / n);
         double vy = syy_ / n - (sy_ / n) * (sy_ / n);
-        out[0] = ratio(cov, vi);
-        out[1] = vy > 0 ? std::min(1.0, cov * cov / (vi * vy)) : 0;
+        o(0) = ratio(cov, vi);
+        o(1) = vy > 0 ? std::min(1.0, cov * cov / (vi * vy)) : 0;
     }
 
 private:
@@ -825,8 +825,8 @@ public:
         double m2 = r2 - m1 * m1;
         double m3 = r3 - 3 * m1 * r2 + 2 * m1 * m1 * m1;
         double m4 = r4 - 4 * m1 * r3 + 6 * m1 * m1 * r2 - 3 * m1 * m1 * m1 * m1;
-        out[0] = m2 > 0 ? m3 / (m2 * std::sqrt(m2)) : 0;
-        out[1] = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
+        o(0) = m2 > 0 ? m3 / (m2 * std::sqrt(m2)) : 0;
+        o(1) = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
     }
 
 private:
@@ -851,14 +851,14 @@ public:
     CandleShape() { warm[6] = 2; }
     void update(const Tick& t) override {
         double range = t.h - t.l;
-        out[0] = ratio(t.c - t.o, range);
-        out[1] = ratio(t.h - std::max(t.o, t.c), range);
-        out[2] = ratio(std::min(t.o, t.c) - t.l, range);
-        out[3] = range / t.c;
-        out[4] = t.c / t.o - 1;
-        out[5] = ratio(t.c - t.l, range);
+        o(0) = ratio(t.c - t.o, range);
+        o(1) = ratio(t.h - std::max(t.o, t.c), range);
+        o(2) = ratio(std::min(t.o, t.c) - t.l, range);
+        o(3) = range / t.c;
+        o(4) = t.c / t.o - 1;
+        o(5) = ratio(t.c - t.l, range);
         if (t.n >= 2) {
-            out[6] = t.o / t.prev_c - 1;
+            o(6) = t.o / t.prev_c - 1;
         }
     }
 };
@@ -873,14 +873,14 @@ public:
         std::int64_t ms = ((t.ts % kDay) + kDay) % kDay;
         std::int64_t day = (t.ts - ms) / kDay;
         double a = 2 * std::numbers::pi * static_cast<double>(ms) / static_cast<double>(kDay);
-        out[0] = std::sin(a);
-        out[1] = std::cos(a);
+        o(0) = std::sin(a);
+        o(1) = std::cos(a);
         if (day != day_) { // the weekday changes once a day
             day_ = day;
             std::int64_t dow = ((day + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday
             double b = 2 * std::numbers::pi * static_cast<double>(dow) / 7;
-            out[2] = std::sin(b);
-            out[3] = std::cos(b);
+            o(2) = std::sin(b);
+            o(3) = std::cos(b);
         }
     }
 
@@ -894,7 +894,7 @@ class RefValue : public Node {
 public:
     RefValue(bool vol, std::size_t k) : vol_(vol), k_(k) {}
     void update(const Tick& t) override {
-        out[0] = t.ref == nullptr ? kNaN : vol_ ? t.ref->rvol(k_) : t.ref->ret(k_);
+        o(0) = t.ref == nullptr ? kNaN : vol_ ? t.ref->rvol(k_) : t.ref->ret(k_);
     }
 
 private:
@@ -935,7 +935,7 @@ public:
             add(ox, oy, -1);
         }
         if (!xs_.full()) {
-            out[0] = out[1] = kNaN;
+            o(0) = o(1) = kNaN;
             return;
         }
         const auto n = static_cast<double>(n_);
@@ -944,8 +944,8 @@ public:
         double vx = s_[2].value() / n - mx * mx;
         double vy = s_[3].value() / n - my * my;
         double cov = s_[4].value() / n - mx * my;
-        out[0] = vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0;
-        out[1] = ratio(cov, vy);
+        o(0) = vx > 0 && vy > 0 ? cov / std::sqrt(vx * vy) : 0;
+        o(1) = ratio(cov, vy);
     }
 
 private:
@@ -956,7 +956,7 @@ private:
         for (auto& s : s_) {
             s.clear();
         }
-        out[0] = out[1] = kNaN;
+        o(0) = o(1) = kNaN;
     }
     void add(double x, double y, double sign) {
         s_[0].add(sign * x);
