@@ -344,24 +344,39 @@ private:
 // Commodity Channel Index(n) on the typical price, mean deviation from the SMA.
 class Cci : public Node {
 public:
-    explicit Cci(std::size_t n) : w_(n) { warm[0] = n; }
+    explicit Cci(std::size_t n) : w_(n), n_(n), twice_(2 * n) { warm[0] = n; }
     void update(const Tick& t) override {
         w_.push(t.tp);
+        // Each value is kept twice, n apart, so the window is always twice_[at_, at_ + n).
+        twice_[pos_] = twice_[pos_ + n_] = t.tp;
+        pos_ = pos_ + 1 == n_ ? 0 : pos_ + 1;
         if (!w_.full()) {
             return;
         }
-        double mean = w_.mean();
-        double dev = 0;
-        const std::size_t n = w_.size();
-        for (std::size_t k = n; k-- > 0;) {
-            dev += std::fabs(w_.ago(k) - mean);
+        const double mean = w_.mean();
+        // Mean deviation: four partial sums over the window, oldest first (a shorter chain of
+        // dependent additions than one running sum, and no less accurate).
+        const double* x = twice_.data() + pos_;
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        std::size_t i = 0;
+        for (; i + 4 <= n_; i += 4) {
+            a0 += std::fabs(x[i] - mean);
+            a1 += std::fabs(x[i + 1] - mean);
+            a2 += std::fabs(x[i + 2] - mean);
+            a3 += std::fabs(x[i + 3] - mean);
         }
-        dev /= static_cast<double>(n);
+        for (; i < n_; ++i) {
+            a0 += std::fabs(x[i] - mean);
+        }
+        const double dev = ((a0 + a1) + (a2 + a3)) / static_cast<double>(n_);
         o(0) = ratio(t.tp - mean, 0.015 * dev);
     }
 
 private:
     WindowMoments w_;
+    std::size_t n_;
+    ArenaVector<double> twice_;
+    std::size_t pos_ = 0; // oldest value of the window (once full), next slot to write
 };
 
 // Money Flow Index(n).
@@ -869,12 +884,16 @@ class Calendar : public Node {
 public:
     static constexpr int kOutputs = 4;
     void update(const Tick& t) override {
-        constexpr std::int64_t kDay = 86'400'000;
         std::int64_t ms = ((t.ts % kDay) + kDay) % kDay;
         std::int64_t day = (t.ts - ms) / kDay;
-        double a = 2 * std::numbers::pi * static_cast<double>(ms) / static_cast<double>(kDay);
-        o(0) = std::sin(a);
-        o(1) = std::cos(a);
+        if (ms % kMinute == 0) { // candles open on whole minutes: the table has the same values
+            const auto& [s, c] = minutes()[static_cast<std::size_t>(ms / kMinute)];
+            o(0) = s;
+            o(1) = c;
+        } else {
+            o(0) = std::sin(angle(ms));
+            o(1) = std::cos(angle(ms));
+        }
         if (day != day_) { // the weekday changes once a day
             day_ = day;
             std::int64_t dow = ((day + 3) % 7 + 7) % 7; // 1970-01-01 was a Thursday
@@ -885,6 +904,23 @@ public:
     }
 
 private:
+    static constexpr std::int64_t kDay = 86'400'000;
+    static constexpr std::int64_t kMinute = 60'000;
+    static double angle(std::int64_t ms) {
+        return 2 * std::numbers::pi * static_cast<double>(ms) / static_cast<double>(kDay);
+    }
+    // sin and cos of the time of day at every whole minute.
+    static const std::array<std::pair<double, double>, 1440>& minutes() {
+        static const auto table = [] {
+            std::array<std::pair<double, double>, 1440> t{};
+            for (std::size_t m = 0; m < t.size(); ++m) {
+                double a = angle(static_cast<std::int64_t>(m) * kMinute);
+                t[m] = {std::sin(a), std::cos(a)};
+            }
+            return t;
+        }();
+        return table;
+    }
     std::int64_t day_ = INT64_MIN;
 };
 
