@@ -121,7 +121,40 @@ void Graph::place(Node* n, int outputs) {
     }
 }
 
+void* Graph::node_memory(std::size_t size, std::size_t align) {
+    const std::size_t j = nodes_.size();
+    // Only the node made right after the previous one was added is the j-th; anything else
+    // (none in the registry) goes to the arena.
+    if (made_.empty() && j < node_at_.size() && node_size_[j] == size && !node_used_[j] &&
+        node_at_[j] % align == 0) {
+        node_used_[j] = true;
+        return node_base_ + node_at_[j];
+    }
+    return arena_.alloc(size, align);
+}
+
 void Graph::plan_layout() {
+    std::unordered_map<const Node*, std::size_t> index;
+    for (std::size_t j = 0; j < nodes_.size(); ++j) {
+        index.emplace(nodes_[j].get(), j);
+    }
+    constexpr std::size_t kLine = 64;
+    node_at_.assign(nodes_.size(), 0);
+    node_size_.assign(nodes_.size(), 0);
+    node_used_.assign(nodes_.size(), false);
+    std::size_t at = 0;
+    for (const Node* n : order_) {
+        const std::size_t j = index.at(n);
+        const std::size_t align = std::min(info_[j].align, kLine);
+        at = (at + align - 1) / align * align;
+        node_at_[j] = at;
+        node_size_[j] = info_[j].size;
+        at += info_[j].size;
+    }
+    node_block_ = std::make_unique<std::byte[]>(at + kLine);
+    auto base = reinterpret_cast<std::uintptr_t>(node_block_.get());
+    node_base_ = node_block_.get() + ((kLine - base % kLine) % kLine);
+
     std::array<int, Node::kMaxOutputs> none{};
     none.fill(-1);
     plan_.assign(nodes_.size(), none);
@@ -218,6 +251,7 @@ void Graph::reset() {
 }
 
 void Graph::clear() {
+    std::fill(node_used_.begin(), node_used_.end(), false);
     order_.clear();
     runs_.clear();
     info_.clear();

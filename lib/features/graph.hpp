@@ -140,7 +140,8 @@ public:
         T* raw = node.get();
         place(raw, T::kOutputs);
         nodes_.push_back(std::move(node));
-        info_.push_back(NodeInfo{&run_nodes<T>, T::kOutputs, take_inputs(raw)});
+        info_.push_back(
+            NodeInfo{&run_nodes<T>, T::kOutputs, sizeof(T), alignof(T), take_inputs(raw)});
         by_key_.emplace(key, raw);
         return raw;
     }
@@ -151,7 +152,7 @@ public:
         std::vector<const Node*> inputs;
         (note_input(inputs, args), ...);
         Arena::Scope scope(&arena_);
-        void* mem = arena_.alloc(sizeof(T), alignof(T));
+        void* mem = node_memory(sizeof(T), alignof(T));
         NodePtr<T> node(new (mem) T(std::forward<Args>(args)...));
         made_.emplace_back(node.get(), std::move(inputs));
         return node;
@@ -176,6 +177,8 @@ private:
     struct NodeInfo {
         RunFn run;
         int outputs;
+        std::size_t size; // of the node object
+        std::size_t align;
         std::vector<const Node*> inputs;
     };
     // Consecutive nodes of the schedule of one type: run(order_ + begin, count).
@@ -216,16 +219,27 @@ private:
     void schedule();
     // n zeroed doubles that never move.
     double* slab(int n);
+    // Memory for the node being made: its planned place in node_block_ (update order), or
+    // the arena.
+    void* node_memory(std::size_t size, std::size_t align);
     // Sets the places of the outputs of the node being added (the nodes_.size()-th).
     void place(Node* n, int outputs);
     // After a first build: which node outputs are features, so that the next build puts them
-    // in values_ (plan_), and what is still copied each candle (copies_).
+    // in values_ (plan_), and what is still copied each candle (copies_); and where each
+    // node object goes so that the next builds lay them out in update order (node_at_).
     void plan_layout();
 
     const FeatureSet* set_;
-    Arena arena_;                      // before nodes_: destroyed after them
-    std::vector<NodePtr<Node>> nodes_; // in creation order
-    std::vector<NodeInfo> info_;       // per node of nodes_
+    Arena arena_; // before nodes_: destroyed after them
+    // The node objects, one after the other in update order, so that a candle's pass reads
+    // them as one stream (their buffers stay in the arena). Before nodes_ too.
+    std::unique_ptr<std::byte[]> node_block_;
+    std::byte* node_base_ = nullptr;   // node_block_ aligned to a cache line
+    std::vector<std::size_t> node_at_; // per node (creation order): offset in the block
+    std::vector<std::size_t> node_size_;
+    std::vector<bool> node_used_;
+    std::vector<NodePtr<Node>> nodes_;                                   // in creation order
+    std::vector<NodeInfo> info_;                                         // per node of nodes_
     std::vector<std::pair<const Node*, std::vector<const Node*>>> made_; // made, not yet added
     std::vector<Node*> order_;                                           // update order
     std::vector<Run> runs_;

@@ -83,28 +83,12 @@ template <class T> using ArenaVector = std::vector<T, ArenaAllocator<T>>;
 // after construction.
 class Ring {
 public:
-    explicit Ring(std::size_t capacity)
-        : buf_(capacity == 0 ? 1 : capacity), data_(buf_.data()), cap_(buf_.size()) {}
-    Ring(const Ring& o)
-        : buf_(o.buf_), data_(buf_.data()), cap_(o.cap_), head_(o.head_), size_(o.size_) {}
-    Ring& operator=(const Ring& o) {
-        if (this != &o) {
-            buf_ = o.buf_;
-            data_ = buf_.data();
-            cap_ = o.cap_;
-            head_ = o.head_;
-            size_ = o.size_;
-        }
-        return *this;
-    }
-    // Moves copy: the buffer may live in an arena (moved only while a graph is being built).
-    Ring(Ring&& o) : Ring(static_cast<const Ring&>(o)) {}
-    Ring& operator=(Ring&& o) { return *this = static_cast<const Ring&>(o); }
+    explicit Ring(std::size_t capacity) : buf_(capacity == 0 ? 1 : capacity), cap_(buf_.size()) {}
     // Adds x; when full, the oldest value is dropped and returned through `evicted`.
     bool push(double x, double& evicted) {
         bool full = size_ == cap_;
-        evicted = full ? data_[head_] : 0.0;
-        data_[head_] = x;
+        evicted = full ? buf_[head_] : 0.0;
+        buf_[head_] = x;
         head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
         if (!full) {
             ++size_;
@@ -118,7 +102,7 @@ public:
     // The k-th newest value (0 = the last pushed); k < size().
     [[nodiscard]] double ago(std::size_t k) const {
         std::size_t i = head_ + cap_ - 1 - k;
-        return data_[i >= cap_ ? i - cap_ : i];
+        return buf_[i >= cap_ ? i - cap_ : i];
     }
     // The k-th oldest value (0 = the oldest held); k < size().
     [[nodiscard]] double from_oldest(std::size_t k) const { return ago(size_ - 1 - k); }
@@ -129,8 +113,7 @@ public:
 
 private:
     ArenaVector<double> buf_;
-    double* data_; // buf_.data(), and its size: read on every access
-    std::size_t cap_;
+    std::size_t cap_;      // buf_.size(), kept: read on every access
     std::size_t head_ = 0; // next slot to write
     std::size_t size_ = 0;
 };
