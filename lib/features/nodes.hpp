@@ -93,7 +93,8 @@ class Wma : public Node {
 public:
     static constexpr int kOutputs = 3;
     Wma(Src s, std::size_t n, const History* h = nullptr)
-        : s_(s), n_(n), inv_weights_(2 / (static_cast<double>(n) * (static_cast<double>(n) + 1))),
+        : s_(s), n_(n), period_(recompute_period(n)),
+          inv_weights_(2 / (static_cast<double>(n) * (static_cast<double>(n) + 1))),
           own_(h != nullptr ? 1 : n + 1), r_(h != nullptr ? &h->ring() : &own_) {
         warm[0] = s.warm + n - 1;
     }
@@ -109,9 +110,9 @@ public:
         if (!evict) {
             ++count_;
         }
-        if (++since_ >= n_ || !evict) {
-            // Exact recomputation every n candles keeps rounding from accumulating.
-            if (since_ >= n_) {
+        if (++since_ >= period_ || !evict) {
+            // Exact recomputation now and then keeps rounding from accumulating.
+            if (since_ >= period_) {
                 since_ = 0;
             }
             sum_ = wsum_ = 0;
@@ -134,6 +135,7 @@ public:
 private:
     Src s_;
     std::size_t n_;
+    std::size_t period_;
     double inv_weights_; // 1 / (1 + 2 + ... + n)
     Ring own_;
     const Ring* r_;
@@ -685,7 +687,8 @@ private:
 // where sd_k is the population std of the last n k-candle log returns.
 class Hurst : public Node {
 public:
-    Hurst(std::size_t n, History* lnc) : n_(n), lnc_(lnc->ring()) {
+    Hurst(std::size_t n, History* lnc)
+        : n_(n), inv_n_(1.0 / static_cast<double>(n)), lnc_(lnc->ring()) {
         lnc->need(n + 8);
         warm[0] = n + 8;
     }
@@ -721,7 +724,7 @@ public:
         if (count < warm[0]) {
             return;
         }
-        const double inv = 1.0 / static_cast<double>(n_);
+        const double inv = inv_n_;
         double v[4];
         for (std::size_t i = 0; i < 4; ++i) {
             double m = s1_[i] * inv;
@@ -740,6 +743,7 @@ public:
 
 private:
     std::size_t n_;
+    double inv_n_;
     const Ring& lnc_;
     std::size_t since_ = 0;
     double s1_[4] = {0, 0, 0, 0};
@@ -754,6 +758,12 @@ public:
     LinReg(std::size_t n, History* lnc) : n_(n), r_(&lnc->ring()) {
         lnc->need(n);
         warm[0] = warm[1] = n;
+        // Mean and variance of the indices 0..n-1, the same every candle.
+        const auto nd = static_cast<double>(n);
+        double si = nd * (nd - 1) / 2;
+        double sii = (nd - 1) * nd * (2 * nd - 1) / 6;
+        si_n_ = si / nd;
+        vi_ = sii / nd - si_n_ * si_n_;
     }
     void update(const Tick& t) override {
         double y = t.lnc;
@@ -785,11 +795,9 @@ public:
             return;
         }
         const auto n = static_cast<double>(n_);
-        double si = n * (n - 1) / 2;
-        double sii = (n - 1) * n * (2 * n - 1) / 6;
-        double cov = siy_ / n - (si / n) * (sy_ / n);
-        double vi = sii / n - (si / n) * (si / n);
+        double cov = siy_ / n - si_n_ * (sy_ / n);
         double vy = syy_ / n - (sy_ / n) * (sy_ / n);
+        const double vi = vi_;
         o(0) = ratio(cov, vi);
         o(1) = vy > 0 ? std::min(1.0, cov * cov / (vi * vy)) : 0;
     }
@@ -797,6 +805,8 @@ public:
 private:
     std::size_t n_;
     const Ring* r_;
+    double si_n_ = 0; // mean index
+    double vi_ = 0;   // variance of the indices
     std::size_t count_ = 0;
     std::size_t since_ = 0;
     double shift_ = 0;

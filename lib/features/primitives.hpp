@@ -11,6 +11,14 @@
 
 namespace okxkit::features {
 
+// Window sums slide in O(1) and are recomputed exactly from the window every so often, so
+// rounding never accumulates over more than that many updates: every n pushes, but at least
+// 64 apart, so that short windows do not pay a loop (and its mispredicted exit) every few
+// candles.
+inline std::size_t recompute_period(std::size_t n) {
+    return std::max<std::size_t>(n, 64);
+}
+
 // A bump allocator for the state of one indicator graph: its nodes and their buffers are laid
 // out one after the other in creation order (which is update order), so a candle's pass over
 // them streams through memory instead of hopping around the heap. Memory is released all at
@@ -134,14 +142,14 @@ struct CompensatedSum {
 
 // Sum, mean and population variance of the last n values. Values are kept relative to a
 // shift (the newest value at the last recomputation) so that squares of prices do not
-// cancel, and the sums are recomputed exactly from the window every n pushes, so rounding
-// never accumulates over more than n updates however long the history. The values live in
+// cancel, and the sums are recomputed exactly from the window every recompute_period(n)
+// pushes, so rounding never accumulates however long the history. The values live in
 // the object's own ring, or in a shared ring of that input (a History) that already holds the
 // value being pushed and at least n before it. O(1) amortised per push.
 class WindowMoments {
 public:
     explicit WindowMoments(std::size_t n, const Ring* shared = nullptr)
-        : own_(shared != nullptr ? 1 : n + 1), shared_(shared), n_(n),
+        : own_(shared != nullptr ? 1 : n + 1), shared_(shared), n_(n), period_(recompute_period(n)),
           inv_n_(1.0 / static_cast<double>(n)) {}
     void push(double x) {
         if (shared_ == nullptr) {
@@ -152,7 +160,7 @@ public:
         if (!evict) {
             ++count_;
         }
-        if (++since_ >= n_ || count_ == 1) {
+        if (++since_ >= period_ || count_ == 1) {
             recompute(r);
             return;
         }
@@ -195,6 +203,7 @@ private:
     Ring own_;
     const Ring* shared_;
     std::size_t n_;
+    std::size_t period_;
     double inv_n_;
     std::size_t count_ = 0;
     std::size_t since_ = 0;
@@ -203,14 +212,15 @@ private:
 };
 
 // Plain window sum of the last n values (no shift: for values of one sign, such as true
-// ranges or volumes), recomputed from the ring every n pushes. O(1) amortised per push.
+// ranges or volumes), recomputed from the ring every recompute_period(n) pushes. O(1)
+// amortised per push.
 class WindowSum {
 public:
-    explicit WindowSum(std::size_t n) : ring_(n), n_(n) {}
+    explicit WindowSum(std::size_t n) : ring_(n), period_(recompute_period(n)) {}
     void push(double x) {
         double old = 0;
         bool full = ring_.push(x, old);
-        if (++since_ >= n_) {
+        if (++since_ >= period_) {
             since_ = 0;
             s_ = 0;
             for (std::size_t k = 0; k < ring_.size(); ++k) {
@@ -230,7 +240,7 @@ public:
 
 private:
     Ring ring_;
-    std::size_t n_;
+    std::size_t period_;
     std::size_t since_ = 0;
     double s_ = 0;
 };
