@@ -261,18 +261,23 @@ template <bool kMax> class WindowExtreme {
 public:
     explicit WindowExtreme(std::size_t n) : n_(n), mask_(pow2(n + 1) - 1), slots_(mask_ + 1) {}
     void push(double x) {
-        ++count_;
-        // Drop the front when it left the window.
-        if (size_ > 0 && slots_[front_].idx + n_ <= count_) {
-            front_ = (front_ + 1) & mask_;
-            --size_;
+        // Locals: the slots hold integers of the same type as the members, so the compiler
+        // could not otherwise keep them in registers across the stores.
+        Slot* s = slots_.data();
+        const std::uint64_t count = ++count_;
+        std::size_t front = front_;
+        std::size_t size = size_;
+        // Drop the front when it has left the window (without a branch: as likely as not).
+        const bool gone = size > 0 && s[front].idx + n_ <= count;
+        front = (front + gone) & mask_;
+        size -= gone;
+        while (size > 0 && (kMax ? s[(front + size - 1) & mask_].val <= x
+                                 : s[(front + size - 1) & mask_].val >= x)) {
+            --size;
         }
-        while (size_ > 0 && (kMax ? slots_[(front_ + size_ - 1) & mask_].val <= x
-                                  : slots_[(front_ + size_ - 1) & mask_].val >= x)) {
-            --size_;
-        }
-        slots_[(front_ + size_) & mask_] = {count_, x};
-        ++size_;
+        s[(front + size) & mask_] = {count, x};
+        front_ = front;
+        size_ = size + 1;
     }
     [[nodiscard]] double value() const { return slots_[front_].val; }
     // Pushes since the extreme: 0 when it is the newest value.
