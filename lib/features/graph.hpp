@@ -91,16 +91,21 @@ public:
 
 protected:
     // Called by a moving average with its valid value m; one division serves both outputs.
+    // (Members and the candle are read before an output is written: an output is a double
+    // the compiler must assume could be any of them.)
     void dist_slope(const Tick& t, double m, int k) {
         if (!ds_) {
             return;
         }
-        double inv = m != 0 ? 1 / m : 0;
-        o(k) = t.c * inv - 1;
-        if (t.n > warm[0]) {
-            o(k + 1) = m * prev_inv_ - 1;
-        }
+        const double prev = prev_inv_;
+        const double c = t.c;
+        const bool slope = t.n > warm[0];
+        const double inv = m != 0 ? 1 / m : 0;
         prev_inv_ = inv;
+        o(k) = c * inv - 1;
+        if (slope) {
+            o(k + 1) = m * prev - 1;
+        }
     }
 
 private:

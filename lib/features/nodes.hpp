@@ -48,12 +48,14 @@ public:
         double x = *s_.p;
         w_.push(x);
         if (w_.full()) {
-            double m = w_.mean();
+            // Everything read from the window before the first output is written.
+            const double m = w_.mean();
+            const double sd = std_ ? w_.stddev() : 0;
             o(0) = m;
             if (std_) {
-                o(1) = w_.stddev();
+                o(1) = sd;
                 if (z_) {
-                    o(4) = ratio(x - m, o(1));
+                    o(4) = ratio(x - m, sd);
                 }
             }
             dist_slope(t, m, 2);
@@ -77,9 +79,11 @@ public:
             return;
         }
         e_.push(*s_.p);
-        o(0) = e_.value();
-        if (e_.ready()) {
-            dist_slope(t, o(0), 1);
+        const double v = e_.value();
+        const bool ready = e_.ready();
+        o(0) = v;
+        if (ready) {
+            dist_slope(t, v, 1);
         }
     }
 
