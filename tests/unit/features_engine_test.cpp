@@ -295,6 +295,52 @@ TEST(FeaturesCross, WithoutBtcNothingWaits) {
 }
 
 // A candle that is not after the previous one of its series is refused.
+// The kernel orders its nodes by what they read and lays their values out by the order of the
+// names; neither may change a value. The default set reversed and shuffled, and every name on
+// its own for a sample of names, give bitwise the same values per name, through a gap too.
+TEST(FeaturesEngine, NeitherTheOrderOfNamesNorTheOtherNamesChangeAValue) {
+    FeatureSet set = FeatureSet::default_set();
+    std::vector<std::string> names = set.names();
+    std::vector<std::string> reversed(names.rbegin(), names.rend());
+    std::vector<std::string> shuffled = names;
+    std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+    Data d = sample("LINK-USDT").slice(0, 700);
+    std::vector<Bar> bars;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        if (i < 400 || i >= 405) { // a hole: the series is reset
+            bars.push_back(Bar{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]});
+        }
+    }
+    // name -> its value at every candle
+    auto values = [&](const std::vector<std::string>& these) {
+        FeatureSet s = FeatureSet::from_names(these);
+        Series series(s);
+        std::map<std::string, Vec> by_name;
+        std::int64_t last = INT64_MIN;
+        for (const Bar& b : bars) {
+            if (last != INT64_MIN && b.ts != last + kFiveMin) {
+                series.reset();
+            }
+            last = b.ts;
+            auto v = series.push(b);
+            for (std::size_t k = 0; k < these.size(); ++k) {
+                by_name[these[k]].push_back(v[k]);
+            }
+        }
+        return by_name;
+    };
+    const auto want = values(names);
+    for (const auto& other : {values(reversed), values(shuffled)}) {
+        for (const std::string& n : names) {
+            EXPECT_TRUE(same(want.at(n), other.at(n))) << n;
+        }
+    }
+    for (std::size_t k = 0; k < names.size(); k += 17) {
+        auto alone = values({names[k]});
+        EXPECT_TRUE(same(want.at(names[k]), alone.at(names[k]))) << names[k];
+    }
+}
+
 TEST(FeaturesEngine, RefusesCandlesThatDoNotMoveForward) {
     FeatureSet set = FeatureSet::default_set();
     Engine e(set, GapPolicy::kReset);
