@@ -131,8 +131,9 @@ public:
             sum_ += x - r_->ago(n_);
         }
         if (count_ == n_) {
-            o(0) = wsum_ * inv_weights_;
-            dist_slope(t, o(0), 1);
+            const double w = wsum_ * inv_weights_;
+            o(0) = w;
+            dist_slope(t, w, 1);
         }
     }
 
@@ -312,10 +313,14 @@ public:
             hi_.push(t.h);
             lo_.push(t.l);
         }
-        o(0) = hi_.value();
-        o(1) = lo_.value();
-        o(2) = static_cast<double>(hi_.age());
-        o(3) = static_cast<double>(lo_.age());
+        const double hi = hi_.value();
+        const double lo = lo_.value();
+        const auto hi_age = static_cast<double>(hi_.age());
+        const auto lo_age = static_cast<double>(lo_.age());
+        o(0) = hi;
+        o(1) = lo;
+        o(2) = hi_age;
+        o(3) = lo_age;
     }
 
 private:
@@ -336,10 +341,13 @@ public:
         if (t.n < warm[0]) {
             return;
         }
-        double hi = e_->o(0);
-        double lo = e_->o(1);
-        o(0) = 100 * ratio(*x_.p - lo, hi - lo);
-        o(1) = -100 * ratio(hi - *x_.p, hi - lo);
+        const double hi = e_->o(0);
+        const double lo = e_->o(1);
+        const double x = *x_.p;
+        const double k = 100 * ratio(x - lo, hi - lo);
+        const double r = -100 * ratio(hi - x, hi - lo);
+        o(0) = k;
+        o(1) = r;
     }
 
 private:
@@ -482,10 +490,12 @@ public:
             up = mid + k_ * *spread_.p;
             dn = mid - k_ * *spread_.p;
         }
+        const double width = ratio(up - dn, mid);
+        const double pct = ratio(t.c - dn, up - dn);
         o(0) = up;
         o(1) = dn;
-        o(2) = ratio(up - dn, mid);
-        o(3) = ratio(t.c - dn, up - dn);
+        o(2) = width;
+        o(3) = pct;
         o(4) = mid;
     }
 
@@ -629,9 +639,11 @@ public:
     void update(const Tick& t) override {
         hi_.push(t.h);
         lo_.push(t.l);
-        o(0) = 100 * (n_ - static_cast<double>(hi_.age())) / n_;
-        o(1) = 100 * (n_ - static_cast<double>(lo_.age())) / n_;
-        o(2) = o(0) - o(1);
+        const double up = 100 * (n_ - static_cast<double>(hi_.age())) / n_;
+        const double down = 100 * (n_ - static_cast<double>(lo_.age())) / n_;
+        o(0) = up;
+        o(1) = down;
+        o(2) = up - down;
     }
 
 private:
@@ -879,15 +891,28 @@ public:
     static constexpr int kOutputs = 7;
     CandleShape() { warm[6] = 2; }
     void update(const Tick& t) override {
-        double range = t.h - t.l;
-        o(0) = ratio(t.c - t.o, range);
-        o(1) = ratio(t.h - std::max(t.o, t.c), range);
-        o(2) = ratio(std::min(t.o, t.c) - t.l, range);
-        o(3) = range / t.c;
-        o(4) = t.c / t.o - 1;
-        o(5) = ratio(t.c - t.l, range);
-        if (t.n >= 2) {
-            o(6) = t.o / t.prev_c - 1;
+        // The candle in locals: an output written may be any double to the compiler.
+        const double op = t.o;
+        const double h = t.h;
+        const double l = t.l;
+        const double c = t.c;
+        const double range = h - l;
+        const double body = ratio(c - op, range);
+        const double upper = ratio(h - std::max(op, c), range);
+        const double lower = ratio(std::min(op, c) - l, range);
+        const double rel_range = range / c;
+        const double ret = c / op - 1;
+        const double pos = ratio(c - l, range);
+        const bool second = t.n >= 2;
+        const double gap = second ? op / t.prev_c - 1 : 0;
+        o(0) = body;
+        o(1) = upper;
+        o(2) = lower;
+        o(3) = rel_range;
+        o(4) = ret;
+        o(5) = pos;
+        if (second) {
+            o(6) = gap;
         }
     }
 };
