@@ -241,32 +241,29 @@ public:
 class Kama : public Node {
 public:
     static constexpr int kOutputs = 3;
-    Kama(std::size_t n, double fast, double slow, History* c)
-        : n_(n), c_(c), noise_(n), fast_(2 / (fast + 1)), slow_(2 / (slow + 1)) {
-        c->need(n);
+    // er: the efficiency ratio over n (an Er node's output), which sets the smoothing.
+    Kama(std::size_t n, double fast, double slow, Src er)
+        : n_(n), er_(er), fast_(2 / (fast + 1)), slow_(2 / (slow + 1)) {
         warm[0] = n + 1;
     }
     void update(const Tick& t) override {
-        if (t.n >= 2) {
-            noise_.push(std::fabs(t.c - t.prev_c));
-        }
         if (t.n <= n_) {
             return;
         }
         if (t.n == warm[0]) {
             value_ = t.prev_c; // seeded with the close before the first value (TA-Lib)
         }
-        double er = ratio(std::fabs(t.c - c_->ring().ago(n_)), noise_.sum());
-        double sc = er * (fast_ - slow_) + slow_;
+        const double er = *er_.p;
+        const double sc = er * (fast_ - slow_) + slow_;
         value_ += sc * sc * (t.c - value_);
-        o(0) = value_;
-        dist_slope(t, value_, 1);
+        const double v = value_;
+        o(0) = v;
+        dist_slope(t, v, 1);
     }
 
 private:
     std::size_t n_;
-    const History* c_;
-    WindowSum noise_;
+    Src er_;
     double fast_, slow_;
     double value_ = 0;
 };
@@ -414,11 +411,27 @@ private:
     double prev_tp_ = 0;
 };
 
-// Ultimate Oscillator(a, b, c).
+// Sum of the true ranges of the last n candles (from the second candle on): out 0, valid from
+// candle n + 1. Shared by the Ultimate Oscillator and the choppiness index.
+class TrueRangeSum : public Node {
+public:
+    explicit TrueRangeSum(std::size_t n) : w_(n) { warm[0] = n + 1; }
+    void update(const Tick& t) override {
+        if (t.n >= 2) {
+            w_.push(t.tr);
+            o(0) = w_.sum();
+        }
+    }
+
+private:
+    WindowSum w_;
+};
+
+// Ultimate Oscillator(a, b, c); tra, trb, trc: the true-range sums over a, b and c.
 class UltOsc : public Node {
 public:
-    UltOsc(std::size_t a, std::size_t b, std::size_t c)
-        : bpa_(a), tra_(a), bpb_(b), trb_(b), bpc_(c), trc_(c) {
+    UltOsc(std::size_t a, std::size_t b, std::size_t c, Src tra, Src trb, Src trc)
+        : bpa_(a), bpb_(b), bpc_(c), tra_(tra), trb_(trb), trc_(trc) {
         warm[0] = std::max({a, b, c}) + 1;
     }
     void update(const Tick& t) override {
@@ -430,19 +443,17 @@ public:
         bpa_.push(bp);
         bpb_.push(bp);
         bpc_.push(bp);
-        tra_.push(t.tr);
-        trb_.push(t.tr);
-        trc_.push(t.tr);
         if (t.n >= warm[0]) {
-            double a = ratio(bpa_.sum(), tra_.sum());
-            double b = ratio(bpb_.sum(), trb_.sum());
-            double c = ratio(bpc_.sum(), trc_.sum());
+            double a = ratio(bpa_.sum(), *tra_.p);
+            double b = ratio(bpb_.sum(), *trb_.p);
+            double c = ratio(bpc_.sum(), *trc_.p);
             o(0) = 100 * (4 * a + 2 * b + c) / 7;
         }
     }
 
 private:
-    WindowSum bpa_, tra_, bpb_, trb_, bpc_, trc_;
+    WindowSum bpa_, bpb_, bpc_;
+    Src tra_, trb_, trc_;
 };
 
 // Average true range (Wilder) over n: out 0.
@@ -655,17 +666,14 @@ private:
 // Choppiness index(n): 100 log10(sum TR / (highest high - lowest low)) / log10(n).
 class Chop : public Node {
 public:
-    Chop(std::size_t n, const Extremes* e)
-        : k_(100 / std::log(static_cast<double>(n))), tr_(n), e_(e) {
+    // tr: the sum of the true ranges over n (a TrueRangeSum's output).
+    Chop(std::size_t n, const Extremes* e, Src tr)
+        : k_(100 / std::log(static_cast<double>(n))), e_(e), tr_(tr) {
         warm[0] = n + 1;
     }
     void update(const Tick& t) override {
-        if (t.n < 2) {
-            return;
-        }
-        tr_.push(t.tr);
-        if (tr_.full()) {
-            double r = ratio(tr_.sum(), e_->o(0) - e_->o(1));
+        if (t.n >= warm[0]) {
+            double r = ratio(*tr_.p, e_->o(0) - e_->o(1));
             // 100 log10(r) / log10(n) = 100 ln(r) / ln(n)
             o(0) = r > 0 ? k_ * std::log(r) : 0;
         }
@@ -673,8 +681,8 @@ public:
 
 private:
     double k_; // 100 / ln n
-    WindowSum tr_;
     const Extremes* e_;
+    Src tr_;
 };
 
 // Kaufman's efficiency ratio(n): |c - c_n| / sum |c_i - c_{i-1}|.

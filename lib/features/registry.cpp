@@ -108,6 +108,15 @@ nodes::Change* change(Graph& g, std::size_t n) {
     });
 }
 
+nodes::TrueRangeSum* tr_sum(Graph& g, std::size_t n) {
+    return g.get<nodes::TrueRangeSum>("trsum:" + num(n),
+                                      [&] { return g.make<nodes::TrueRangeSum>(n); });
+}
+
+nodes::Er* er_node(Graph& g, std::size_t n) {
+    return g.get<nodes::Er>("er:" + num(n), [&] { return g.make<nodes::Er>(n, history(g, "c")); });
+}
+
 nodes::Dmi* dmi(Graph& g, std::size_t n) {
     return g.get<nodes::Dmi>("dmi:" + num(n), [&] { return g.make<nodes::Dmi>(n); });
 }
@@ -205,7 +214,10 @@ Ma moving_average_node(Graph& g, std::string_view kind, const P& p) {
     if (kind == "kama") {
         return {
             g.get<nodes::Kama>("kama:" + num(n) + ":" + param_text(p[1]) + ":" + param_text(p[2]),
-                               [&] { return g.make<nodes::Kama>(n, p[1], p[2], history(g, "c")); }),
+                               [&] {
+                                   Src er = er_node(g, n)->src();
+                                   return g.make<nodes::Kama>(n, p[1], p[2], er);
+                               }),
             1};
     }
     // hma: WMA over floor(sqrt n) of 2 WMA(n/2) - WMA(n).
@@ -413,7 +425,10 @@ std::vector<Family> make_families() {
         "candles, BP = close - min(low, previous close)",
         {{7, 14, 28}}, [](Graph& g, const P& p) {
             return out(g.get<nodes::UltOsc>("uo:" + joined(p), [&] {
-                            return g.make<nodes::UltOsc>(at(p, 0), at(p, 1), at(p, 2));
+                            Src a = tr_sum(g, at(p, 0))->src();
+                            Src b = tr_sum(g, at(p, 1))->src();
+                            Src c = tr_sum(g, at(p, 2))->src();
+                            return g.make<nodes::UltOsc>(at(p, 0), at(p, 1), at(p, 2), a, b, c);
                         })->src());
         });
     add("tsi", "momentum", "nn",
@@ -595,16 +610,13 @@ std::vector<Family> make_families() {
         {{14}, {28}}, [](Graph& g, const P& p) {
             auto* e = extremes(g, at(p, 0));
             return out(g.get<nodes::Chop>("chop:" + num(at(p, 0)), [&] {
-                            return g.make<nodes::Chop>(at(p, 0), e);
+                            Src tr = tr_sum(g, at(p, 0))->src();
+                            return g.make<nodes::Chop>(at(p, 0), e, tr);
                         })->src());
         });
     add("er", "strength", "n",
         "Kaufman efficiency ratio: |close - close {0} before| / sum of |close changes| over {0}",
-        {{10}, {20}}, [](Graph& g, const P& p) {
-            return out(g.get<nodes::Er>("er:" + num(at(p, 0)), [&] {
-                            return g.make<nodes::Er>(at(p, 0), history(g, "c"));
-                        })->src());
-        });
+        {{10}, {20}}, [](Graph& g, const P& p) { return out(er_node(g, at(p, 0))->src()); });
     add("hurst", "strength", "n",
         "Hurst exponent estimate: least-squares slope of ln sd_k against ln k for k = 1, 2, 4, "
         "8, sd_k the population std of the last {0} k-candle log returns (0 if any sd_k is 0)",
