@@ -113,7 +113,7 @@ private:
     double prev_inv_ = 0;
 };
 
-// Destroys a node that lives in a graph's arena (the memory goes with the arena).
+// Destroys a node that lives in a graph's memory (the memory goes with the graph).
 struct DestroyNode {
     void operator()(Node* n) const { n->~Node(); }
 };
@@ -150,7 +150,7 @@ public:
         by_key_.emplace(key, raw);
         return raw;
     }
-    // Constructs a node in the graph's arena; its buffers come from the arena too. The node
+    // Constructs a node in the graph's memory; its buffers come from the arena. The node
     // depends on the nodes whose values or state its constructor arguments point at (a Src
     // into a node's outputs, or a pointer to a node); these are updated before it.
     template <class T, class... Args> NodePtr<T> make(Args&&... args) {

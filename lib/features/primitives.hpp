@@ -19,11 +19,11 @@ inline std::size_t recompute_period(std::size_t n) {
     return std::max<std::size_t>(n, 64);
 }
 
-// A bump allocator for the state of one indicator graph: its nodes and their buffers are laid
-// out one after the other in creation order (which is update order), so a candle's pass over
-// them streams through memory instead of hopping around the heap. Memory is released all at
-// once by clear() or the destructor. While an Arena::Scope is alive, ArenaAllocator and
-// Node::operator new take memory from that arena; otherwise from the heap.
+// A bump allocator for the state of one indicator graph: the buffers of its nodes (and the
+// nodes of a first build, before their places in update order are known) are laid out one
+// after the other in creation order instead of hopping around the heap. Memory is released all
+// at once by clear() or the destructor. While an Arena::Scope is alive, ArenaAllocator takes
+// memory from that arena; otherwise from the heap.
 class Arena {
 public:
     Arena() = default;
