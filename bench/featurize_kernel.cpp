@@ -13,22 +13,22 @@
 
 namespace {
 
-using okxkit::features::Bar;
 using okxkit::features::FeatureSet;
+using okxkit::features::Ohlcv;
 using okxkit::features::Series;
 
 // A deterministic random walk of 5m candles around 50,000 (log returns with sd 0.2%).
 class Walk {
 public:
-    Bar next() {
+    Ohlcv next() {
         double o = c_;
         c_ = o * std::exp(ret_(rng_));
-        Bar b{ts_,
-              o,
-              std::max(o, c_) * (1 + wick_(rng_)),
-              std::min(o, c_) * (1 - wick_(rng_)),
-              c_,
-              std::exp(vol_(rng_))};
+        Ohlcv b{ts_,
+                o,
+                std::max(o, c_) * (1 + wick_(rng_)),
+                std::min(o, c_) * (1 - wick_(rng_)),
+                c_,
+                std::exp(vol_(rng_))};
         ts_ += 300000;
         return b;
     }
@@ -42,9 +42,9 @@ private:
     std::int64_t ts_ = 1617235200000;
 };
 
-std::vector<Bar> candles(std::size_t n) {
+std::vector<Ohlcv> candles(std::size_t n) {
     Walk w;
-    std::vector<Bar> out;
+    std::vector<Ohlcv> out;
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         out.push_back(w.next());
@@ -54,7 +54,7 @@ std::vector<Bar> candles(std::size_t n) {
 
 // Throughput of the kernel: candles per second through the full default set.
 void kernel_full_set(benchmark::State& state) {
-    static const std::vector<Bar> data = candles(200000);
+    static const std::vector<Ohlcv> data = candles(200000);
     FeatureSet set = FeatureSet::default_set();
     Series s(set);
     std::size_t i = 0;
@@ -96,7 +96,7 @@ BENCHMARK(kernel_full_set)
 // warm-up, as the tool writes them.
 const std::vector<double>& feature_values() {
     static const std::vector<double> values = [] {
-        const std::vector<Bar> data = candles(6000);
+        const std::vector<Ohlcv> data = candles(6000);
         FeatureSet set = FeatureSet::default_set();
         Series s(set);
         std::vector<double> v;
@@ -155,15 +155,15 @@ void new_candle_after_history(benchmark::State& state) {
     constexpr std::size_t kLong = 1000000;
     constexpr std::size_t kTimed = 1000;
     constexpr std::size_t kTurn = 100;
-    static const std::vector<Bar> data = candles(kLong + kTimed);
+    static const std::vector<Ohlcv> data = candles(kLong + kTimed);
     FeatureSet set = FeatureSet::default_set();
     double sink = 0;
     double short_ns = 0;
     double long_ns = 0;
     // The timed candles come from small buffers that are warm in the cache either way, so only
     // the engine's own state can make the two cases differ.
-    std::vector<Bar> next_short(data.begin() + kShort, data.begin() + kShort + kTimed);
-    std::vector<Bar> next_long(data.begin() + kLong, data.begin() + kLong + kTimed);
+    std::vector<Ohlcv> next_short(data.begin() + kShort, data.begin() + kShort + kTimed);
+    std::vector<Ohlcv> next_long(data.begin() + kLong, data.begin() + kLong + kTimed);
     for (auto _ : state) {
         Series a(set);
         Series b(set);

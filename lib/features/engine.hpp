@@ -67,7 +67,7 @@ enum class GapPolicy {
 class Graph; // the indicators of one (instrument, bar), defined in graph.hpp
 
 // A candle as the engine takes it.
-struct Bar {
+struct Ohlcv {
     std::int64_t ts = 0; // open time, ms
     double o = 0, h = 0, l = 0, c = 0, v = 0;
 };
@@ -82,7 +82,7 @@ public:
     Series& operator=(Series&&) noexcept;
     // Adds a closed candle and returns the feature values (NaN = null), valid until the next
     // call. The candle must be later than the previous one.
-    std::span<const double> push(const Bar& bar);
+    std::span<const double> push(const Ohlcv& bar);
     // Forgets everything (as after a gap).
     void reset();
 
@@ -121,8 +121,8 @@ public:
     // Feeds a confirmed candle of (inst, bar); bar_ms is the bar's length. Emits through sink
     // the features of this candle and of any candles released by it, in order. Returns false
     // (and does nothing) when ts is not after the previous candle of that instrument and bar.
-    bool candle(std::string_view inst, std::string_view bar, std::int64_t bar_ms, const Bar& candle,
-                const Sink& sink);
+    bool candle(std::string_view inst, std::string_view bar, std::int64_t bar_ms,
+                const Ohlcv& candle, const Sink& sink);
     // True when a candle of (inst, bar) at ts would be accepted (it is after the previous one).
     [[nodiscard]] bool is_new(std::string_view inst, std::string_view bar, std::int64_t ts) const;
     // A gap message for (inst, bar): under kReset that series warms up again; kMissing and
@@ -139,7 +139,7 @@ private:
     struct Group;
     Group& group(std::string_view bar, std::int64_t bar_ms);
     SeriesState& series(Group& g, std::string_view inst);
-    void process(Group& g, SeriesState& s, const Bar& b, bool cross_ok, const Sink& sink);
+    void process(Group& g, SeriesState& s, const Ohlcv& b, bool cross_ok, const Sink& sink);
     void release(Group& g, std::int64_t upto, bool inclusive, const Sink& sink);
 
     FeatureSet set_;

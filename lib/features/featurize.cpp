@@ -354,7 +354,7 @@ private:
         }
         // The candle line goes first; its features (and any released ones) follow it.
         pass(text);
-        engine_.candle(k.inst, k.bar, ms, Bar{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink_);
+        engine_.candle(k.inst, k.bar, ms, Ohlcv{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink_);
         ++stats_.candles;
     }
 

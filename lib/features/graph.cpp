@@ -235,7 +235,7 @@ void Graph::build() {
     warms_.clear();
     all_warm_ = 1;
     for (std::size_t i = 0; i < outputs_.size(); ++i) {
-        const Output& o = outputs_[i];
+        const FeatureSlot& o = outputs_[i];
         if (i >= values_.size() || o.p != &values_[i]) {
             copies_.emplace_back(i, o.p);
         }
@@ -261,11 +261,11 @@ void Graph::clear() {
     arena_.clear();
     slabs_.clear();
     slab_used_ = 0;
-    tick_ = Tick{};
+    current_ = CurrentCandle{};
 }
 
-std::span<const double> Graph::push(const Bar& b, const Reference* ref) {
-    Tick& t = tick_;
+std::span<const double> Graph::push(const Ohlcv& b, const Reference* ref) {
+    CurrentCandle& t = current_;
     ++t.n;
     const double lnc = std::log(b.c);
     if (t.n >= 2) {
@@ -310,7 +310,7 @@ Series::~Series() = default;
 Series::Series(Series&&) noexcept = default;
 Series& Series::operator=(Series&&) noexcept = default;
 
-std::span<const double> Series::push(const Bar& bar) {
+std::span<const double> Series::push(const Ohlcv& bar) {
     return graph_->push(bar, nullptr);
 }
 
@@ -342,7 +342,7 @@ struct Engine::Group {
     // Candles (and resets) of other instruments waiting for BTC-USDT's candle at their time.
     struct Pending {
         SeriesState* s;
-        Bar b;
+        Ohlcv b;
         bool reset;   // reset the series first
         bool compute; // false: a reset alone (a gap message)
     };
@@ -373,7 +373,7 @@ Engine::SeriesState& Engine::series(Group& g, std::string_view inst) {
     return *it->second;
 }
 
-void Engine::process(Group& g, SeriesState& s, const Bar& b, bool cross_ok, const Sink& sink) {
+void Engine::process(Group& g, SeriesState& s, const Ohlcv& b, bool cross_ok, const Sink& sink) {
     std::span<const double> v = s.graph.push(b, cross_ok ? &g.ref : nullptr);
     sink(Emitted{b.ts, s.inst, g.bar, v});
 }
@@ -396,8 +396,8 @@ void Engine::release(Group& g, std::int64_t upto, bool inclusive, const Sink& si
     }
 }
 
-bool Engine::candle(std::string_view inst, std::string_view bar, std::int64_t bar_ms, const Bar& b,
-                    const Sink& sink) {
+bool Engine::candle(std::string_view inst, std::string_view bar, std::int64_t bar_ms,
+                    const Ohlcv& b, const Sink& sink) {
     Group& g = group(bar, bar_ms);
     SeriesState& s = series(g, inst);
     if (b.ts <= s.last_ts) {
@@ -464,7 +464,7 @@ void Engine::gap(std::string_view inst, std::string_view bar, const Sink& sink) 
     }
     if (s.pending > 0) {
         // After the candles of this series still waiting, in order.
-        g.queue.push_back(Group::Pending{&s, Bar{s.last_ts, 0, 0, 0, 0, 0}, true, false});
+        g.queue.push_back(Group::Pending{&s, Ohlcv{s.last_ts, 0, 0, 0, 0, 0}, true, false});
         ++s.pending;
         return;
     }

@@ -1,5 +1,6 @@
-// Internal to lib/features: the indicator graph of one series (nodes sharing sub-results,
-// updated in creation order) and the inputs every node sees.
+// Internal to lib/features: the indicator graph of one series (nodes shared by key, updated
+// level by level in dependency order, each level grouped by node type) and the candle every
+// node reads.
 #pragma once
 
 #include "features/engine.hpp"
@@ -40,7 +41,7 @@ private:
 };
 
 // What the nodes read for the current candle.
-struct Tick {
+struct CurrentCandle {
     std::int64_t ts = 0;
     double o = 0, h = 0, l = 0, c = 0, v = 0;
     double prev_c = 0;   // previous close (n >= 2)
@@ -68,7 +69,7 @@ public:
     Node() = default;
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
-    virtual void update(const Tick& t) = 0;
+    virtual void update(const CurrentCandle& t) = 0;
     // How many values a node type produces (a subclass with more says so).
     static constexpr int kOutputs = 1;
     static constexpr int kMaxOutputs = 8;
@@ -93,7 +94,7 @@ protected:
     // Called by a moving average with its valid value m; one division serves both outputs.
     // (Members and the candle are read before an output is written: an output is a double
     // the compiler must assume could be any of them.)
-    void dist_slope(const Tick& t, double m, int k) {
+    void dist_slope(const CurrentCandle& t, double m, int k) {
         if (!ds_) {
             return;
         }
@@ -120,7 +121,7 @@ struct DestroyNode {
 template <class T> using NodePtr = std::unique_ptr<T, DestroyNode>;
 
 // One output of the set: where its value is and from which candle it is shown.
-struct Output {
+struct FeatureSlot {
     const double* p = nullptr;
     std::uint64_t warm = 1;
     std::string warm_text; // empty: the number
@@ -162,23 +163,24 @@ public:
         made_.emplace_back(node.get(), std::move(inputs));
         return node;
     }
-    [[nodiscard]] const Tick& tick() const { return tick_; }
-    [[nodiscard]] Src close() const { return {&tick_.c, 1}; }
+    [[nodiscard]] const CurrentCandle& current() const { return current_; }
+    [[nodiscard]] Src close() const { return {&current_.c, 1}; }
 
     // Adds a candle (with BTC-USDT's state, or null) and returns the values, NaN = null.
-    std::span<const double> push(const Bar& b, const Reference* ref);
+    std::span<const double> push(const Ohlcv& b, const Reference* ref);
     void reset();
-    [[nodiscard]] const std::vector<Output>& outputs() const { return outputs_; }
+    [[nodiscard]] const std::vector<FeatureSlot>& outputs() const { return outputs_; }
     [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }
 
 private:
     // Updates n nodes of type T: a direct (inlinable) call per node, no virtual dispatch.
-    template <class T> static void run_nodes(Node* const* nodes, std::size_t n, const Tick& t) {
+    template <class T>
+    static void run_nodes(Node* const* nodes, std::size_t n, const CurrentCandle& t) {
         for (std::size_t i = 0; i < n; ++i) {
             static_cast<T*>(nodes[i])->T::update(t);
         }
     }
-    using RunFn = void (*)(Node* const*, std::size_t, const Tick&);
+    using RunFn = void (*)(Node* const*, std::size_t, const CurrentCandle&);
     struct NodeInfo {
         RunFn run;
         int outputs;
@@ -253,7 +255,7 @@ private:
     std::vector<std::uint64_t> warms_;
     std::uint64_t all_warm_ = 0; // from this candle on no output is masked
     std::unordered_map<std::string, Node*> by_key_;
-    std::vector<Output> outputs_;
+    std::vector<FeatureSlot> outputs_;
     // The row returned by push(): features are written here by their nodes (once planned).
     std::vector<double> values_;
     std::vector<double> masked_; // the row during the warm-up, NaN where not valid yet
@@ -262,11 +264,11 @@ private:
     // Features whose value is elsewhere (the candle's own values, or a node output that is
     // another feature too): copied into values_ after the nodes ran.
     std::vector<std::pair<std::size_t, const double*>> copies_;
-    Tick tick_;
+    CurrentCandle current_;
 };
 
 // Builds the feature `name` into g and returns its output. Throws std::invalid_argument on a
 // name that is not a feature (registry.cpp).
-Output build_feature(Graph& g, const std::string& name);
+FeatureSlot build_feature(Graph& g, const std::string& name);
 
 } // namespace okxkit::features

@@ -21,7 +21,7 @@ public:
             ring_ = Ring(n + 1);
         }
     }
-    void update(const Tick&) override { ring_.push(*src_); }
+    void update(const CurrentCandle&) override { ring_.push(*src_); }
     [[nodiscard]] const Ring& ring() const { return ring_; }
 
 private:
@@ -41,7 +41,7 @@ public:
     }
     void want_std() { std_ = true; }
     void want_z() { std_ = z_ = true; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < s_.warm) {
             return;
         }
@@ -74,7 +74,7 @@ class EmaNode : public Node {
 public:
     static constexpr int kOutputs = 3;
     EmaNode(Src s, std::size_t n) : s_(s), e_(n) { warm[0] = s.warm + n - 1; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < s_.warm) {
             return;
         }
@@ -102,7 +102,7 @@ public:
           own_(h != nullptr ? 1 : n + 1), r_(h != nullptr ? &h->ring() : &own_) {
         warm[0] = s.warm + n - 1;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < s_.warm) {
             return;
         }
@@ -159,7 +159,7 @@ public:
             warm[0] = std::max(warm[0], s[static_cast<std::size_t>(i)].warm);
         }
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < warm[0]) {
             return;
         }
@@ -183,7 +183,7 @@ public:
     Ratio(Src x, Src y, double k, double b) : x_(x), y_(y), k_(k), b_(b) {
         warm[0] = std::max(x.warm, y.warm);
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n >= warm[0]) {
             o(0) = k_ * ratio(*x_.p, *y_.p) + b_;
         }
@@ -204,7 +204,7 @@ public:
         lnc->need(n);
         warm[0] = warm[1] = warm[2] = n + 1;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n > n_) {
             double old = c_->ring().ago(n_);
             o(0) = 100 * (t.c / old - 1);
@@ -225,7 +225,7 @@ class Diffs : public Node {
 public:
     static constexpr int kOutputs = 5;
     Diffs() { std::fill(std::begin(warm), std::end(warm), 2); }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n >= 2) {
             double d = t.c - t.prev_c;
             o(0) = t.ret1;
@@ -246,7 +246,7 @@ public:
         : n_(n), er_(er), fast_(2 / (fast + 1)), slow_(2 / (slow + 1)) {
         warm[0] = n + 1;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n <= n_) {
             return;
         }
@@ -272,7 +272,7 @@ private:
 class Rsi : public Node {
 public:
     explicit Rsi(std::size_t n) : gain_(n), loss_(n) { warm[0] = n + 1; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < 2) {
             return;
         }
@@ -299,7 +299,7 @@ public:
     Extremes(Src s, std::size_t n) : s_(s), hi_(n), lo_(n) {
         std::fill(std::begin(warm), std::end(warm), s.warm + n - 1);
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (s_.p != nullptr) {
             if (t.n < s_.warm) {
                 return;
@@ -334,7 +334,7 @@ public:
     RangePos(Src x, const Extremes* e) : x_(x), e_(e) {
         warm[0] = warm[1] = std::max(x.warm, e->warm[0]);
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < warm[0]) {
             return;
         }
@@ -356,7 +356,7 @@ private:
 class Cci : public Node {
 public:
     explicit Cci(std::size_t n) : w_(n), n_(n), twice_(2 * n) { warm[0] = n; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         w_.push(t.tp);
         // Each value is kept twice, n apart, so the window is always twice_[at_, at_ + n).
         twice_[pos_] = twice_[pos_ + n_] = t.tp;
@@ -394,7 +394,7 @@ private:
 class Mfi : public Node {
 public:
     explicit Mfi(std::size_t n) : pos_(n), neg_(n) { warm[0] = n + 1; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n >= 2) {
             double flow = t.tp * t.v;
             pos_.push(t.tp > prev_tp_ ? flow : 0);
@@ -416,7 +416,7 @@ private:
 class TrueRangeSum : public Node {
 public:
     explicit TrueRangeSum(std::size_t n) : w_(n) { warm[0] = n + 1; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n >= 2) {
             w_.push(t.tr);
             o(0) = w_.sum();
@@ -434,7 +434,7 @@ public:
         : bpa_(a), bpb_(b), bpc_(c), tra_(tra), trb_(trb), trc_(trc) {
         warm[0] = std::max({a, b, c}) + 1;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < 2) {
             return;
         }
@@ -460,7 +460,7 @@ private:
 class Atr : public Node {
 public:
     explicit Atr(std::size_t n) : avg_(n) { warm[0] = n + 1; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < 2) {
             return;
         }
@@ -485,7 +485,7 @@ public:
             kind == Kind::kDonchian ? std::max(hi.warm, lo.warm) : std::max(mid.warm, spread.warm);
         std::fill(std::begin(warm), std::end(warm), w);
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < warm[0]) {
             return;
         }
@@ -529,7 +529,7 @@ public:
         root_ = true;
         k_ = k;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         double x = 0;
         switch (term_) {
         case Term::kParkinson:
@@ -564,7 +564,7 @@ private:
 class VolumeLines : public Node {
 public:
     static constexpr int kOutputs = 2;
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n == 1) {
             obv_ = t.v;
         } else if (t.c > t.prev_c) {
@@ -586,7 +586,7 @@ private:
 // session has no volume yet).
 class Vwap : public Node {
 public:
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         std::int64_t day = t.ts >= 0 ? t.ts / kDayMs : (t.ts - kDayMs + 1) / kDayMs;
         if (day != day_) {
             day_ = day;
@@ -612,7 +612,7 @@ public:
         warm[0] = warm[1] = warm[2] = n + 1;
         warm[3] = 2 * n;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n >= 2) {
             double up = t.h - prev_h_;
             double down = prev_l_ - t.l;
@@ -647,7 +647,7 @@ public:
     explicit Aroon(std::size_t n) : n_(static_cast<double>(n)), hi_(n + 1), lo_(n + 1) {
         warm[0] = warm[1] = warm[2] = n + 1;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         hi_.push(t.h);
         lo_.push(t.l);
         const double up = 100 * (n_ - static_cast<double>(hi_.age())) / n_;
@@ -671,7 +671,7 @@ public:
         : k_(100 / std::log(static_cast<double>(n))), e_(e), tr_(tr) {
         warm[0] = n + 1;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n >= warm[0]) {
             double r = ratio(*tr_.p, e_->o(0) - e_->o(1));
             // 100 log10(r) / log10(n) = 100 ln(r) / ln(n)
@@ -692,7 +692,7 @@ public:
         c->need(n);
         warm[0] = n + 1;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n >= 2) {
             noise_.push(std::fabs(t.c - t.prev_c));
         }
@@ -716,7 +716,7 @@ public:
         lnc->need(n + 8);
         warm[0] = n + 8;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         static constexpr std::size_t kLags[] = {1, 2, 4, 8};
         const std::uint64_t count = t.n;
         if (count >= n_ + 8 && ++since_ >= n_) {
@@ -789,7 +789,7 @@ public:
         si_n_ = si / nd;
         vi_ = sii / nd - si_n_ * si_n_;
     }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         double y = t.lnc;
         const bool evict = count_ == n_;
         if (!evict) {
@@ -842,7 +842,7 @@ class Shape : public Node {
 public:
     static constexpr int kOutputs = 2;
     explicit Shape(std::size_t n) : n_(n), ring_(n) { warm[0] = warm[1] = n + 1; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         if (t.n < 2) {
             return;
         }
@@ -898,7 +898,7 @@ class CandleShape : public Node {
 public:
     static constexpr int kOutputs = 7;
     CandleShape() { warm[6] = 2; }
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         // The candle in locals: an output written may be any double to the compiler.
         const double op = t.o;
         const double h = t.h;
@@ -930,7 +930,7 @@ public:
 class Calendar : public Node {
 public:
     static constexpr int kOutputs = 4;
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         std::int64_t ms = ((t.ts % kDay) + kDay) % kDay;
         std::int64_t day = (t.ts - ms) / kDay;
         if (ms % kMinute == 0) { // candles open on whole minutes: the table has the same values
@@ -976,7 +976,7 @@ private:
 class RefValue : public Node {
 public:
     RefValue(bool vol, std::size_t k) : vol_(vol), k_(k) {}
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         o(0) = t.ref == nullptr ? kNaN : vol_ ? t.ref->rvol(k_) : t.ref->ret(k_);
     }
 
@@ -992,7 +992,7 @@ class Pair : public Node {
 public:
     static constexpr int kOutputs = 2;
     explicit Pair(std::size_t n) : n_(n), xs_(n), ys_(n) {}
-    void update(const Tick& t) override {
+    void update(const CurrentCandle& t) override {
         double y = t.ref == nullptr ? kNaN : t.ref->ret(1);
         if (t.n < 2 || std::isnan(y)) {
             restart();

@@ -40,12 +40,12 @@ std::string num(std::size_t n) {
 // --- shared nodes ---------------------------------------------------------------------------
 
 Src close_src(Graph& g) {
-    return {&g.tick().c, 1};
+    return {&g.current().c, 1};
 }
 
 // The shared recent closes ("c") and log closes ("lnc").
 nodes::History* history(Graph& g, const std::string& key) {
-    const double* src = key == "c" ? &g.tick().c : &g.tick().lnc;
+    const double* src = key == "c" ? &g.current().c : &g.current().lnc;
     return g.get<nodes::History>("hist:" + key, [&] { return g.make<nodes::History>(src); });
 }
 
@@ -232,7 +232,7 @@ Src moving_average(Graph& g, std::string_view kind, const P& p) {
     return moving_average_node(g, kind, p).node->src(0);
 }
 
-Output out(Src s) {
+FeatureSlot out(Src s) {
     return {s.p, s.warm, {}};
 }
 
@@ -284,7 +284,7 @@ Src dist_slope(Graph& g, const std::string& kind, const P& p, int k) {
 
 // --- the families ---------------------------------------------------------------------------
 
-using Build = std::function<Output(Graph&, const P&)>;
+using Build = std::function<FeatureSlot(Graph&, const P&)>;
 
 // Parameter kinds: 'n' integer >= 1, 'm' integer >= 2, 'x' number > 0.
 struct Family {
@@ -445,7 +445,7 @@ std::vector<Family> make_families() {
     add("ao", "momentum", "nn",
         "awesome oscillator: SMA_{0} - SMA_{1} of the median price (high + low) / 2", {{5, 34}},
         [](Graph& g, const P& p) {
-            Src hl2{&g.tick().hl2, 1};
+            Src hl2{&g.current().hl2, 1};
             auto* a = moments(g, "hl2", hl2, at(p, 0));
             auto* b = moments(g, "hl2", hl2, at(p, 1));
             return out(
@@ -571,14 +571,14 @@ std::vector<Family> make_families() {
     add("vol_z", "volume", "n",
         "volume z-score: (volume - mean) / population std of the volume over {0} candles",
         {{20}, {50}, {100}}, [](Graph& g, const P& p) {
-            Src v{&g.tick().v, 1};
+            Src v{&g.current().v, 1};
             auto* m = moments(g, "v", v, at(p, 0));
             m->want_z();
             return out(m->src(4));
         });
     add("vol_rel", "volume", "n", "relative volume: volume / SMA_{0}(volume)", {{20}, {50}},
         [](Graph& g, const P& p) {
-            Src v{&g.tick().v, 1};
+            Src v{&g.current().v, 1};
             auto* m = moments(g, "v", v, at(p, 0));
             return out(ratio_node(g, "vrel:" + num(at(p, 0)), v, m->src(0), 1, 0)->src());
         });
@@ -851,9 +851,9 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t h) {
 
 } // namespace
 
-Output build_feature(Graph& g, const std::string& name) {
+FeatureSlot build_feature(Graph& g, const std::string& name) {
     Parsed parsed = parse_name(name);
-    Output o = parsed.family->build(g, parsed.params);
+    FeatureSlot o = parsed.family->build(g, parsed.params);
     if (!parsed.family->warm_note.empty()) {
         o.warm_text = expand(parsed.family->warm_note, parsed.params);
     }
@@ -990,7 +990,7 @@ std::vector<FeatureInfo> FeatureSet::describe() const {
         Parsed parsed = parse_name(n);
         one.names_.assign(1, n);
         Graph g(one);
-        const Output& o = g.outputs().front();
+        const FeatureSlot& o = g.outputs().front();
         out.push_back(FeatureInfo{n, parsed.family->group,
                                   expand(parsed.family->definition, parsed.params), o.warm,
                                   o.warm_text.empty() ? std::to_string(o.warm) : o.warm_text});

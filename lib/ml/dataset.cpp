@@ -82,7 +82,7 @@ Dataset build_dataset(const features::FeatureSet& set, const std::string& inst,
     std::size_t i = 0;
     std::size_t j = 0;
     auto feed = [&](const std::string& which, const CandleIn& k) {
-        engine.candle(which, bar, d.bar_ms, features::Bar{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink);
+        engine.candle(which, bar, d.bar_ms, features::Ohlcv{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink);
     };
     const std::string ref(features::kReferenceInst);
     while (i < candles.size()) {

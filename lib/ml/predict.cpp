@@ -154,7 +154,7 @@ public:
                             " is not after the previous one of that instrument and bar: skipped");
                 return;
             }
-            engine().candle(inst, bar, b->ms, features::Bar{ts, o, h, l, c, v}, sink_);
+            engine().candle(inst, bar, b->ms, features::Ohlcv{ts, o, h, l, c, v}, sink_);
         } else if (type == "gap") {
             engine().gap(msg["inst"].get<std::string>(), msg["bar"].get<std::string>(), sink_);
         }

@@ -25,7 +25,7 @@ Data sample(const std::string& inst) {
 
 struct Row {
     std::string inst;
-    Bar bar;
+    Ohlcv bar;
 };
 
 // Candles of several instruments merged as okx-stream merges them: by time, then instrument.
@@ -33,7 +33,7 @@ std::vector<Row> merged(const std::vector<std::pair<std::string, Data>>& series)
     std::vector<Row> rows;
     for (const auto& [inst, d] : series) {
         for (std::size_t i = 0; i < d.size(); ++i) {
-            rows.push_back({inst, Bar{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]}});
+            rows.push_back({inst, Ohlcv{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]}});
         }
     }
     std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
@@ -144,7 +144,7 @@ TEST(FeaturesGaps, AMissingBarResetsTheInstrument) {
         if (i >= 200 && i < 203) {
             continue; // three bars missing
         }
-        rows.push_back({"ETH-USDT", Bar{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]}});
+        rows.push_back({"ETH-USDT", Ohlcv{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]}});
     }
     Results got = run(set, rows, rows.size());
     std::vector<Row> after(rows.begin() + 200, rows.end());
@@ -288,7 +288,7 @@ TEST(FeaturesCross, WithoutBtcNothingWaits) {
     for (std::size_t i = 0; i < eth.size(); ++i) {
         int before = emitted;
         e.candle("ETH-USDT", "5m", kFiveMin,
-                 Bar{eth.ts[i], eth.o[i], eth.h[i], eth.l[i], eth.c[i], eth.v[i]},
+                 Ohlcv{eth.ts[i], eth.o[i], eth.h[i], eth.l[i], eth.c[i], eth.v[i]},
                  [&](const Emitted&) { ++emitted; });
         EXPECT_EQ(emitted, before + 1);
     }
@@ -305,10 +305,10 @@ TEST(FeaturesEngine, NeitherTheOrderOfNamesNorTheOtherNamesChangeAValue) {
     std::vector<std::string> shuffled = names;
     std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
     Data d = sample("LINK-USDT").slice(0, 700);
-    std::vector<Bar> bars;
+    std::vector<Ohlcv> bars;
     for (std::size_t i = 0; i < d.size(); ++i) {
         if (i < 400 || i >= 405) { // a hole: the series is reset
-            bars.push_back(Bar{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]});
+            bars.push_back(Ohlcv{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]});
         }
     }
     // name -> its value at every candle
@@ -317,7 +317,7 @@ TEST(FeaturesEngine, NeitherTheOrderOfNamesNorTheOtherNamesChangeAValue) {
         Series series(s);
         std::map<std::string, Vec> by_name;
         std::int64_t last = INT64_MIN;
-        for (const Bar& b : bars) {
+        for (const Ohlcv& b : bars) {
             if (last != INT64_MIN && b.ts != last + kFiveMin) {
                 series.reset();
             }
@@ -346,7 +346,7 @@ TEST(FeaturesEngine, RefusesCandlesThatDoNotMoveForward) {
     Engine e(set, GapPolicy::kReset);
     int emitted = 0;
     auto sink = [&](const Emitted&) { ++emitted; };
-    Bar b{1000 * kFiveMin, 10, 11, 9, 10.5, 3};
+    Ohlcv b{1000 * kFiveMin, 10, 11, 9, 10.5, 3};
     EXPECT_TRUE(e.candle("ETH-USDT", "5m", kFiveMin, b, sink));
     EXPECT_FALSE(e.is_new("ETH-USDT", "5m", b.ts));
     EXPECT_FALSE(e.candle("ETH-USDT", "5m", kFiveMin, b, sink));
@@ -373,8 +373,8 @@ TEST(FeaturesDrift, AMillionCandlesLeaveNoDriftInWindowedFeatures) {
     for (std::size_t i = 0; i < total; ++i) {
         double o = c;
         c = o * std::exp(ret(rng));
-        Bar b{static_cast<std::int64_t>(i) * kFiveMin, o, std::max(o, c) * (1 + wick(rng)),
-              std::min(o, c) * (1 - wick(rng)),        c, std::exp(logv(rng))};
+        Ohlcv b{static_cast<std::int64_t>(i) * kFiveMin, o, std::max(o, c) * (1 + wick(rng)),
+                std::min(o, c) * (1 - wick(rng)),        c, std::exp(logv(rng))};
         auto v = s.push(b);
         if (i + tail >= total) {
             d.ts.push_back(b.ts);

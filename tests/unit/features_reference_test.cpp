@@ -385,7 +385,7 @@ std::vector<Vec> run_series(const FeatureSet& set, const Data& d) {
     Series s(set);
     std::vector<Vec> cols(set.size(), Vec(d.size()));
     for (std::size_t i = 0; i < d.size(); ++i) {
-        auto v = s.push(Bar{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]});
+        auto v = s.push(Ohlcv{d.ts[i], d.o[i], d.h[i], d.l[i], d.c[i], d.v[i]});
         for (std::size_t k = 0; k < v.size(); ++k) {
             cols[k][i] = v[k];
         }
