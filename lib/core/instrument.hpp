@@ -19,4 +19,14 @@ std::optional<std::string> normalize_inst(std::string_view text);
 // True when text is already a normalised instId (normalize_inst(text) == text).
 bool is_inst_id(std::string_view text);
 
+// One instrument of OKX's list (GET /api/v5/public/instruments) as okx fetches it and the
+// store keeps it; tick, lot and minimum sizes stay OKX's decimal strings.
+struct InstrumentInfo {
+    std::string inst;
+    std::string inst_type;
+    std::string base_ccy, quote_ccy;
+    std::string tick_sz, lot_sz, min_sz;
+    std::string state;
+};
+
 } // namespace okxkit::core

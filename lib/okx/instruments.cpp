@@ -22,11 +22,11 @@ std::string inst_type_of(std::string_view inst) {
     return "SPOT";
 }
 
-std::vector<store::InstrumentRow> fetch_instruments(RestClient& client,
+std::vector<core::InstrumentInfo> fetch_instruments(RestClient& client,
                                                     std::string_view inst_type) {
     nlohmann::json data =
         client.get("/api/v5/public/instruments", {{"instType", std::string(inst_type)}});
-    std::vector<store::InstrumentRow> out;
+    std::vector<core::InstrumentInfo> out;
     auto text = [](const nlohmann::json& item, const char* key) {
         auto it = item.find(key);
         return it != item.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -44,10 +44,10 @@ std::vector<store::InstrumentRow> fetch_instruments(RestClient& client,
 }
 
 void check_symbols(const std::vector<std::string>& symbols,
-                   const std::vector<store::InstrumentRow>& list) {
+                   const std::vector<core::InstrumentInfo>& list) {
     for (const std::string& sym : symbols) {
         auto it = std::find_if(list.begin(), list.end(),
-                               [&](const store::InstrumentRow& r) { return r.inst == sym; });
+                               [&](const core::InstrumentInfo& r) { return r.inst == sym; });
         if (it != list.end()) {
             if (it->state != "live") {
                 throw core::UsageError(sym + " is not trading on OKX (state " + it->state + ")");
@@ -70,7 +70,7 @@ void check_symbols(const std::vector<std::string>& symbols,
 }
 
 void verify_symbols(RestClient& client, const std::vector<std::string>& symbols,
-                    store::Store* store, std::int64_t updated_ms) {
+                    const InstrumentListSink& keep) {
     std::vector<std::string> types;
     for (const auto& inst : symbols) {
         std::string type = inst_type_of(inst);
@@ -78,11 +78,11 @@ void verify_symbols(RestClient& client, const std::vector<std::string>& symbols,
             types.push_back(type);
         }
     }
-    std::vector<store::InstrumentRow> listed;
+    std::vector<core::InstrumentInfo> listed;
     for (const auto& type : types) {
         auto rows = fetch_instruments(client, type);
-        if (store != nullptr) {
-            store::save_instruments(*store, type, rows, updated_ms);
+        if (keep) {
+            keep(type, rows);
         }
         listed.insert(listed.end(), rows.begin(), rows.end());
     }

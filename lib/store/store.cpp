@@ -683,14 +683,14 @@ void CandleRun::close(std::string_view status, std::int64_t count) {
 }
 
 void save_instruments(Store& store, std::string_view inst_type,
-                      const std::vector<InstrumentRow>& rows, std::int64_t updated_ms) {
+                      const std::vector<core::InstrumentInfo>& rows, std::int64_t updated_ms) {
     store.begin();
     try {
         store.prepare("DELETE FROM instruments WHERE inst_type = ?").bind(1, inst_type).exec();
         Statement put = store.prepare(
             "INSERT OR REPLACE INTO instruments(inst, inst_type, base_ccy, quote_ccy, tick_sz, "
             "lot_sz, min_sz, state, updated_ms) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        for (const InstrumentRow& r : rows) {
+        for (const core::InstrumentInfo& r : rows) {
             put.bind(1, r.inst)
                 .bind(2, r.inst_type)
                 .bind(3, r.base_ccy)
@@ -709,8 +709,8 @@ void save_instruments(Store& store, std::string_view inst_type,
     }
 }
 
-std::vector<InstrumentRow> load_instruments(Store& store) {
-    std::vector<InstrumentRow> out;
+std::vector<core::InstrumentInfo> load_instruments(Store& store) {
+    std::vector<core::InstrumentInfo> out;
     Statement q = store.prepare("SELECT inst, inst_type, base_ccy, quote_ccy, tick_sz, lot_sz, "
                                 "min_sz, state FROM instruments ORDER BY inst");
     while (q.step()) {

@@ -1,6 +1,8 @@
 // The okxkit SQLite store: connection, migrations, statements, transactions, typed tables.
 #pragma once
 
+#include "core/instrument.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -111,22 +113,13 @@ private:
     sqlite3* db_ = nullptr;
 };
 
-// One instrument of OKX's list; sizes kept as OKX's decimal strings.
-struct InstrumentRow {
-    std::string inst;
-    std::string inst_type;
-    std::string base_ccy, quote_ccy;
-    std::string tick_sz, lot_sz, min_sz;
-    std::string state;
-};
-
 // Replaces the stored instruments of inst_type with rows, in one transaction (an instrument
 // OKX no longer lists disappears). updated_ms is the time of the list.
 void save_instruments(Store& store, std::string_view inst_type,
-                      const std::vector<InstrumentRow>& rows, std::int64_t updated_ms);
+                      const std::vector<core::InstrumentInfo>& rows, std::int64_t updated_ms);
 
 // All stored instruments, ordered by inst.
-std::vector<InstrumentRow> load_instruments(Store& store);
+std::vector<core::InstrumentInfo> load_instruments(Store& store);
 
 // One health event of a feed (connect, disconnect, reconnect, gap, backfill, latency, error).
 struct HealthRow {

@@ -106,7 +106,13 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
     }
 
     // Check the symbols against OKX's list (and keep the list in the store).
-    okx::verify_symbols(client, opts.insts, sink ? &sink->store() : nullptr, now);
+    okx::InstrumentListSink keep;
+    if (sink) {
+        keep = [&](std::string_view type, const std::vector<core::InstrumentInfo>& rows) {
+            store::save_instruments(sink->store(), type, rows, now);
+        };
+    }
+    okx::verify_symbols(client, opts.insts, keep);
 
     // Sorted instrument order gives the replay tie-break (time, then instrument).
     std::vector<std::string> insts = opts.insts;

@@ -1376,8 +1376,13 @@ namespace {
 // Checks the symbols against OKX's instrument list (keeping the list in the store): a symbol
 // OKX does not list would only come back as a subscription error (60018).
 void check_instruments(okx::RestClient& client, const LiveOptions& opts, store::CandleRun* sink) {
-    okx::verify_symbols(client, opts.insts, sink != nullptr ? &sink->store() : nullptr,
-                        okx::WsClient::wall_ms());
+    okx::InstrumentListSink keep;
+    if (sink != nullptr) {
+        keep = [sink](std::string_view type, const std::vector<core::InstrumentInfo>& rows) {
+            store::save_instruments(sink->store(), type, rows, okx::WsClient::wall_ms());
+        };
+    }
+    okx::verify_symbols(client, opts.insts, keep);
 }
 
 struct EndpointPlan {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 namespace fs = std::filesystem;
-using okxkit::store::InstrumentRow;
+using InstrumentRow = okxkit::core::InstrumentInfo;
 
 namespace {
 
