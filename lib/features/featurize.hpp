@@ -2,7 +2,6 @@
 // messages out (see featurize(1)).
 #pragma once
 
-#include "core/cli.hpp"
 #include "core/io.hpp"
 #include "features/engine.hpp"
 
@@ -39,9 +38,5 @@ int featurize(const FeaturizeOptions& options, core::LineReader& in, core::Outpu
 
 // Writes the --list table: "name<TAB>group<TAB>warm-up<TAB>definition", one line per feature.
 void write_list(const FeatureSet& set, core::Output& out);
-
-// The featurize tool: its option table and its body.
-const core::ToolSpec& featurize_spec();
-int featurize_main(const core::Options& options);
 
 } // namespace okxkit::features

@@ -2,7 +2,6 @@
 // each confirmed candle's features into a prediction message (see predict(1)).
 #pragma once
 
-#include "core/cli.hpp"
 #include "core/io.hpp"
 #include "features/engine.hpp"
 
@@ -36,8 +35,5 @@ struct PredictStats {
 // before the candle being predicted. Returns 0, 3 (strict stop) or 130/143.
 int predict(const PredictOptions& options, core::LineReader& in, core::Output& out,
             PredictStats* stats = nullptr);
-
-const core::ToolSpec& predict_spec();
-int predict_main(const core::Options& options);
 
 } // namespace okxkit::ml

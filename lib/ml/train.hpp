@@ -2,7 +2,6 @@
 // store, promoted only when they beat the champion (see train(1)).
 #pragma once
 
-#include "core/cli.hpp"
 #include "features/engine.hpp"
 #include "ml/dataset.hpp"
 #include "ml/ensemble.hpp"
@@ -53,8 +52,5 @@ TrainResult train_stored(store::Store& store, const features::FeatureSet& set,
 // The --show model card and the --list table.
 std::string model_card(const ModelRecord& rec);
 std::string model_table(const std::vector<ModelRecord>& models);
-
-const core::ToolSpec& train_spec();
-int train_main(const core::Options& options);
 
 } // namespace okxkit::ml

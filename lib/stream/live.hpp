@@ -17,9 +17,6 @@
 #include <string_view>
 #include <vector>
 
-namespace okxkit::core {
-class Options;
-}
 namespace okxkit::store {
 class CandleRun;
 }
@@ -186,11 +183,5 @@ LiveOptions live_options_from_tape(const nlohmann::json& header);
 // so the output is byte-identical to what the live run wrote. Returns like live().
 int live_replay(const std::shared_ptr<okx::TapeReader>& tape, const std::string& store_path,
                 const std::string& run_id, core::Output& out);
-
-// okx-stream's live mode from its options (--channels, --ws-public-url, --ws-business-url,
-// --demo, --partial, --depth, --health, --ping-after, --pong-timeout, --until, --rest-url,
-// --retries, --store, --run, --record, --unbuffered) and the resolved symbols; writes to
-// stdout. Throws core::UsageError for a bad value.
-int live_main(const core::Options& options, std::vector<std::string> insts);
 
 } // namespace okxkit::stream

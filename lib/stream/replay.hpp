@@ -48,8 +48,4 @@ int replay(const ReplayOptions& options, core::Output& out, ReplayStats* stats =
 // and an OKX bar ("BTC-USDT", "1m"; "BTC-USDT", "1H"). nullopt when it does not fit.
 std::optional<std::pair<std::string, std::string>> inst_bar_from_filename(const std::string& path);
 
-// The okx-stream tool: its option table and its body.
-const core::ToolSpec& okx_stream_spec();
-int okx_stream_main(const core::Options& options);
-
 } // namespace okxkit::stream

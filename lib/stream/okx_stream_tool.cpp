@@ -1,5 +1,9 @@
-// The okx-stream tool: option table and the body that maps options to a replay.
+// The okx-stream tool: its option table and the body that maps options to a replay, a REST
+// history fetch or a live stream.
+#include "stream/okx_stream_tool.hpp"
+
 #include "core/bar.hpp"
+#include "core/error.hpp"
 #include "core/instrument.hpp"
 #include "core/log.hpp"
 #include "core/timeutil.hpp"
@@ -9,6 +13,7 @@
 #include "stream/live.hpp"
 #include "stream/replay.hpp"
 
+#include <algorithm>
 #include <unistd.h>
 
 namespace okxkit::stream {
@@ -126,6 +131,100 @@ const core::ToolSpec& okx_stream_spec() {
     static const core::ToolSpec spec = make_spec();
     return spec;
 }
+
+namespace {
+
+std::int64_t duration_option(const core::Options& o, std::string_view name) {
+    const std::string text = o.str(name);
+    auto ms = core::parse_duration_ms(text);
+    if (!ms || *ms <= 0) {
+        throw core::UsageError("--" + std::string(name) + ": \"" + text +
+                               "\" is not a positive duration (e.g. 25s, 500ms, 1m)");
+    }
+    return *ms;
+}
+
+// okx-stream's live mode from its options (--channels, --ws-public-url, --ws-business-url,
+// --demo, --partial, --depth, --health, --ping-after, --pong-timeout, --until, --rest-url,
+// --retries, --store, --run, --record, --unbuffered) and the resolved symbols; writes to
+// stdout. Throws core::UsageError for a bad value.
+int live_main(const core::Options& o, std::vector<std::string> insts) {
+    LiveOptions l;
+    l.insts = std::move(insts);
+    std::sort(l.insts.begin(), l.insts.end());
+    l.insts.erase(std::unique(l.insts.begin(), l.insts.end()), l.insts.end());
+    for (const std::string& arg : o.strs("channels")) {
+        std::size_t pos = 0;
+        while (pos <= arg.size()) {
+            const std::size_t comma = arg.find(',', pos);
+            const std::string one =
+                arg.substr(pos, comma == std::string::npos ? comma : comma - pos);
+            if (!one.empty()) {
+                ChannelSpec c = parse_channel(one);
+                if (std::none_of(l.channels.begin(), l.channels.end(),
+                                 [&](const ChannelSpec& x) { return x.name == c.name; })) {
+                    l.channels.push_back(std::move(c));
+                }
+            }
+            if (comma == std::string::npos) {
+                break;
+            }
+            pos = comma + 1;
+        }
+    }
+    if (l.channels.empty()) {
+        throw core::UsageError("--channels: name at least one channel (e.g. candle1m,tickers)");
+    }
+    // --demo switches the WebSocket hosts too, unless a URL was given (§0: wspap.okx.com).
+    const bool demo = o.flag("demo");
+    l.ws_public_url = demo && o.origin("ws-public-url") == "default"
+                          ? std::string(okx::kDemoWsPublicUrl)
+                          : o.str("ws-public-url");
+    l.ws_business_url = demo && o.origin("ws-business-url") == "default"
+                            ? std::string(okx::kDemoWsBusinessUrl)
+                            : o.str("ws-business-url");
+    const std::pair<const char*, const std::string*> urls[] = {
+        {"ws-public-url", &l.ws_public_url}, {"ws-business-url", &l.ws_business_url}};
+    for (const auto& [name, url] : urls) {
+        try {
+            (void)okx::parse_ws_url(*url);
+        } catch (const core::UsageError& e) {
+            throw core::UsageError("--" + std::string(name) + ": " + e.what());
+        }
+    }
+    l.rest.base_url = o.str("rest-url");
+    l.rest.demo = demo;
+    l.rest.max_retries = static_cast<int>(o.integer("retries"));
+    if (l.rest.max_retries < 0 || l.rest.max_retries > 100) {
+        throw core::UsageError("--retries must be between 0 and 100");
+    }
+    l.session.partial = o.flag("partial");
+    l.session.health_out = o.flag("health");
+    const std::int64_t depth = o.integer("depth");
+    if (depth < 1 || depth > 400) {
+        throw core::UsageError("--depth must be between 1 and 400");
+    }
+    l.session.depth = static_cast<int>(depth);
+    if (o.has("until")) {
+        auto ms = core::parse_time_ms(o.str("until"));
+        if (!ms) {
+            throw core::UsageError("--until: \"" + o.str("until") +
+                                   "\" is not a time (use ms since the epoch or ISO-8601 such "
+                                   "as 2021-04-02T00:00:00Z)");
+        }
+        l.session.until = ms;
+    }
+    l.ping_after_ms = duration_option(o, "ping-after");
+    l.pong_timeout_ms = duration_option(o, "pong-timeout");
+    l.store_path = o.str("store");
+    l.run_id = o.str("run");
+    l.record_path = o.str("record");
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    return live(l, out);
+}
+
+} // namespace
 
 namespace {
 

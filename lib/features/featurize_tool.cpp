@@ -1,0 +1,98 @@
+// The featurize tool: its option table and the body that maps options to featurize().
+#include "features/featurize_tool.hpp"
+
+#include "core/error.hpp"
+#include "features/featurize.hpp"
+
+#include <stdexcept>
+#include <unistd.h>
+
+namespace okxkit::features {
+
+namespace {
+
+using core::OptType;
+
+core::ToolSpec make_spec() {
+    core::ToolSpec spec{
+        "featurize",
+        "technical-indicator features per candle for okxkit pipelines",
+        "featurize [--set FILE] [--format array|object] [--gap-policy reset|missing|ignore]\n"
+        "                 [OPTIONS]\n"
+        "       featurize --list [--set FILE]",
+        "Reads NDJSON messages on stdin (candles from okx-stream), writes every line through\n"
+        "and, per confirmed candle, a features message (after one feature_schema per bar).\n"
+        "Example: okx-stream --replay BTC-USDT_5m.csv | featurize | tail -1\n",
+        {},
+    };
+    const core::OptionSpec own[] = {
+        {"set",
+         0,
+         OptType::kPath,
+         "FILE",
+         "feature set (TOML: default, features, exclude) instead of the default set",
+         {},
+         "featurize.set"},
+        {"list", 0, OptType::kFlag, "",
+         "print the features of the set (name, group, warm-up, definition) and exit"},
+        {"format", 0, OptType::kString, "FORMAT",
+         "f as an array (for tools) or an object keyed by name (for people)", "array",
+         "featurize.format"},
+        {"gap-policy", 0, OptType::kString, "POLICY",
+         "after a gap message or missing bars: reset (warm up again), missing (reset only where "
+         "bars are really missing, trusting backfilled candles) or ignore",
+         "reset", "featurize.gap_policy"},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
+    for (auto set : {core::input_options(), core::output_options(), core::common_options()}) {
+        spec.options.insert(spec.options.end(), set.begin(), set.end());
+    }
+    return spec;
+}
+
+} // namespace
+
+const core::ToolSpec& featurize_spec() {
+    static const core::ToolSpec spec = make_spec();
+    return spec;
+}
+
+int featurize_main(const core::Options& o) {
+    FeaturizeOptions f;
+    if (o.has("set")) {
+        try {
+            f.set = FeatureSet::from_toml_file(o.str("set"));
+        } catch (const std::invalid_argument& e) {
+            throw core::UsageError(std::string("--set: ") + e.what());
+        }
+    }
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    if (o.flag("list")) {
+        write_list(f.set, out);
+        out.flush();
+        return 0;
+    }
+    std::string format = o.str("format");
+    if (format != "array" && format != "object") {
+        throw core::UsageError("--format must be array or object, got \"" + format + "\"");
+    }
+    f.object_format = format == "object";
+    std::string gap = o.str("gap-policy");
+    if (gap != "reset" && gap != "missing" && gap != "ignore") {
+        throw core::UsageError("--gap-policy must be reset, missing or ignore, got \"" + gap +
+                               "\"");
+    }
+    f.gap_policy = gap == "reset"     ? GapPolicy::kReset
+                   : gap == "missing" ? GapPolicy::kMissing
+                                      : GapPolicy::kIgnore;
+    f.strict = o.flag("strict");
+    std::int64_t max_line = o.integer("max-line");
+    if (max_line < 16) {
+        throw core::UsageError("--max-line must be at least 16 bytes");
+    }
+    core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(max_line));
+    return featurize(f, in, out);
+}
+
+} // namespace okxkit::features

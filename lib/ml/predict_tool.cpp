@@ -1,0 +1,88 @@
+// The predict tool: its option table and the body that maps options to predict().
+#include "ml/predict_tool.hpp"
+
+#include "core/error.hpp"
+#include "core/timeutil.hpp"
+#include "ml/predict.hpp"
+#include "store/store.hpp"
+
+#include <stdexcept>
+#include <unistd.h>
+
+namespace okxkit::ml {
+
+namespace {
+
+using core::OptType;
+
+core::ToolSpec make_spec() {
+    core::ToolSpec spec{
+        "predict",
+        "XGBoost ensemble predictions per confirmed candle for okxkit pipelines",
+        "predict [--model ID|FILE] [--max-age DURATION] [--set FILE] [--store FILE] [OPTIONS]",
+        "Reads NDJSON on stdin (candles, or featurize's output), writes every line through\n"
+        "and, per confirmed candle of a series with a champion model, a prediction message.\n"
+        "Example: okx-stream --replay BTC-USDT_5m.csv | predict --store store.db | tail -1\n",
+        {},
+    };
+    const core::OptionSpec own[] = {
+        {"model", 0, OptType::kString, "ID|FILE",
+         "use this model (registry id, or a model.json) for its instrument and bar instead of "
+         "the champions"},
+        {"max-age", 0, OptType::kString, "DURATION",
+         "refuse (exit 4) a model whose data ends longer than DURATION before a candle", "7d",
+         "predict.max_age"},
+        {"set",
+         0,
+         OptType::kPath,
+         "FILE",
+         "feature set for candle input (as featurize --set; must match the model)",
+         {},
+         "featurize.set"},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
+    for (auto set : {core::store_options(), core::input_options(), core::output_options(),
+                     core::common_options()}) {
+        spec.options.insert(spec.options.end(), set.begin(), set.end());
+    }
+    return spec;
+}
+
+} // namespace
+
+const core::ToolSpec& predict_spec() {
+    static const core::ToolSpec spec = make_spec();
+    return spec;
+}
+
+int predict_main(const core::Options& o) {
+    PredictOptions p;
+    p.store_path = o.has("store") ? o.str("store") : store::default_store_path();
+    if (o.has("model")) {
+        p.model = o.str("model");
+    }
+    auto age = core::parse_duration_ms(o.str("max-age"));
+    if (!age || *age <= 0) {
+        throw core::UsageError("--max-age: \"" + o.str("max-age") +
+                               "\" is not a duration (e.g. 36h, 7d)");
+    }
+    p.max_age_ms = *age;
+    if (o.has("set")) {
+        try {
+            p.set = features::FeatureSet::from_toml_file(o.str("set"));
+        } catch (const std::invalid_argument& e) {
+            throw core::UsageError(std::string("--set: ") + e.what());
+        }
+    }
+    p.strict = o.flag("strict");
+    std::int64_t max_line = o.integer("max-line");
+    if (max_line < 16) {
+        throw core::UsageError("--max-line must be at least 16 bytes");
+    }
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(max_line));
+    return predict(p, in, out);
+}
+
+} // namespace okxkit::ml
