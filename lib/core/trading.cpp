@@ -1,0 +1,915 @@
+// Typed decision and execution messages: enum spellings, writers and parsers.
+#include "core/trading.hpp"
+
+#include "core/error.hpp"
+#include "core/json_out.hpp"
+#include "core/message.hpp"
+
+#include <array>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <type_traits>
+
+namespace okxkit::core {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------
+// Enum spellings, indexed by the enumerator's value (okxkit(7) and kKinds in message.cpp;
+// the unit tests check that the two agree).
+
+namespace {
+
+constexpr std::array<std::string_view, 2> kSideText{"buy", "sell"};
+constexpr std::array<std::string_view, 3> kSignalSideText{"buy", "sell", "flat"};
+constexpr std::array<std::string_view, 3> kOrdTypeText{"market", "limit", "post_only"};
+constexpr std::array<std::string_view, 2> kIntentActionText{"place", "cancel"};
+constexpr std::array<std::string_view, 4> kRiskActionText{"reject", "adjust", "halt", "resume"};
+constexpr std::array<std::string_view, 5> kOrderStateText{"live", "partially_filled", "filled",
+                                                          "canceled", "rejected"};
+constexpr std::array<std::string_view, 2> kLiquidityText{"maker", "taker"};
+constexpr std::array<std::string_view, 3> kModeText{"paper", "demo", "live"};
+constexpr std::array<std::string_view, 4> kRegimeLabelText{"trend_up", "trend_down", "range",
+                                                           "volatile"};
+
+template <class E> constexpr const auto& spellings() {
+    if constexpr (std::is_same_v<E, Side>) {
+        return kSideText;
+    } else if constexpr (std::is_same_v<E, SignalSide>) {
+        return kSignalSideText;
+    } else if constexpr (std::is_same_v<E, OrdType>) {
+        return kOrdTypeText;
+    } else if constexpr (std::is_same_v<E, IntentAction>) {
+        return kIntentActionText;
+    } else if constexpr (std::is_same_v<E, RiskAction>) {
+        return kRiskActionText;
+    } else if constexpr (std::is_same_v<E, OrderState>) {
+        return kOrderStateText;
+    } else if constexpr (std::is_same_v<E, Liquidity>) {
+        return kLiquidityText;
+    } else if constexpr (std::is_same_v<E, Mode>) {
+        return kModeText;
+    } else {
+        static_assert(std::is_same_v<E, RegimeLabel>);
+        return kRegimeLabelText;
+    }
+}
+
+template <class E> std::string_view spelling(E v) {
+    const auto& texts = spellings<E>();
+    const auto i = static_cast<std::size_t>(v);
+    return i < texts.size() ? texts[i] : std::string_view("?");
+}
+
+} // namespace
+
+std::string_view to_text(Side v) {
+    return spelling(v);
+}
+std::string_view to_text(SignalSide v) {
+    return spelling(v);
+}
+std::string_view to_text(OrdType v) {
+    return spelling(v);
+}
+std::string_view to_text(IntentAction v) {
+    return spelling(v);
+}
+std::string_view to_text(RiskAction v) {
+    return spelling(v);
+}
+std::string_view to_text(OrderState v) {
+    return spelling(v);
+}
+std::string_view to_text(Liquidity v) {
+    return spelling(v);
+}
+std::string_view to_text(Mode v) {
+    return spelling(v);
+}
+std::string_view to_text(RegimeLabel v) {
+    return spelling(v);
+}
+
+template <class E> std::optional<E> from_text(std::string_view text) {
+    const auto& texts = spellings<E>();
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        if (texts[i] == text) {
+            return static_cast<E>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+template std::optional<Side> from_text<Side>(std::string_view);
+template std::optional<SignalSide> from_text<SignalSide>(std::string_view);
+template std::optional<OrdType> from_text<OrdType>(std::string_view);
+template std::optional<IntentAction> from_text<IntentAction>(std::string_view);
+template std::optional<RiskAction> from_text<RiskAction>(std::string_view);
+template std::optional<OrderState> from_text<OrderState>(std::string_view);
+template std::optional<Liquidity> from_text<Liquidity>(std::string_view);
+template std::optional<Mode> from_text<Mode>(std::string_view);
+template std::optional<RegimeLabel> from_text<RegimeLabel>(std::string_view);
+
+// ---------------------------------------------------------------------------------------
+// Rules shared by writers and parsers, so that a writer never writes what a parser rejects.
+
+namespace {
+
+// What is wrong with a price inside tp or sl, or nullopt.
+std::optional<std::string_view> price_problem(double px) {
+    if (!std::isfinite(px)) {
+        return "must be finite";
+    }
+    if (!(px > 0)) {
+        return "must be above 0";
+    }
+    return std::nullopt;
+}
+
+// What is wrong with a tp rung's fraction of the size, or nullopt.
+std::optional<std::string_view> frac_problem(double frac) {
+    if (!std::isfinite(frac)) {
+        return "must be finite";
+    }
+    if (!(frac > 0 && frac <= 1)) {
+        return "must be above 0 and at most 1";
+    }
+    return std::nullopt;
+}
+
+// What is wrong with a trailing stop's distance, or nullopt.
+std::optional<std::string_view> offset_problem(double offset) {
+    if (!std::isfinite(offset)) {
+        return "must be finite";
+    }
+    if (!(offset > 0)) {
+        return "must be above 0";
+    }
+    return std::nullopt;
+}
+
+// "tp[3].px"
+std::string indexed(std::string_view array, std::size_t i, std::string_view member = {}) {
+    std::string name(array);
+    name += '[';
+    name += std::to_string(i);
+    name += ']';
+    if (!member.empty()) {
+        name += '.';
+        name += member;
+    }
+    return name;
+}
+
+// "components.adx"
+std::string dotted(std::string_view object, std::string_view member) {
+    std::string name(object);
+    name += '.';
+    name += member;
+    return name;
+}
+
+// Well-formed UTF-8 (Unicode 15, table 3-7): no overlong forms, surrogates or code points
+// above U+10FFFF, which is what nlohmann::json accepts in a string.
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    const std::size_t n = s.size();
+    while (i < n) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t extra = 0;
+        unsigned char lo = 0x80;
+        unsigned char hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            extra = 1;
+        } else if (c == 0xE0) {
+            extra = 2;
+            lo = 0xA0;
+        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+            extra = 2;
+        } else if (c == 0xED) {
+            extra = 2;
+            hi = 0x9F;
+        } else if (c == 0xF0) {
+            extra = 3;
+            lo = 0x90;
+        } else if (c >= 0xF1 && c <= 0xF3) {
+            extra = 3;
+        } else if (c == 0xF4) {
+            extra = 3;
+            hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (n - i <= extra) {
+            return false;
+        }
+        const auto second = static_cast<unsigned char>(s[i + 1]);
+        if (second < lo || second > hi) {
+            return false;
+        }
+        for (std::size_t k = 2; k <= extra; ++k) {
+            const auto next = static_cast<unsigned char>(s[i + k]);
+            if (next < 0x80 || next > 0xBF) {
+                return false;
+            }
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+// Appends one message field by field; on a value it must not write, it restores the buffer
+// and throws, so a caller never finds half a message in out.
+class Writer {
+public:
+    Writer(std::string& out, std::string_view kind, const MessageCommon& m, bool inst_required)
+        : out_(out), start_(out.size()), kind_(kind) {
+        out_ += R"({"type":")";
+        out_ += kind;
+        out_ += R"(","v":)";
+        append_int(out_, kTradingVersion);
+        out_ += R"(,"ts":)";
+        append_int(out_, m.ts);
+        if (inst_required || !m.inst.empty()) {
+            text("inst", m.inst);
+        }
+        if (m.run) {
+            text("run", *m.run);
+        }
+        if (m.src) {
+            text("src", *m.src);
+        }
+        if (m.recv_ts) {
+            integer("recv_ts", *m.recv_ts);
+        }
+    }
+
+    void text(std::string_view name, std::string_view v) {
+        if (!valid_utf8(v)) {
+            fail(name, "is not valid UTF-8");
+        }
+        key(name);
+        append_json_string(out_, v);
+    }
+    void text_if(std::string_view name, const std::optional<std::string>& v) {
+        if (v) {
+            text(name, *v);
+        }
+    }
+    void text_or_null(std::string_view name, const std::optional<std::string>& v) {
+        if (v) {
+            text(name, *v);
+        } else {
+            key(name);
+            out_ += "null";
+        }
+    }
+    void number(std::string_view name, double v) {
+        if (!std::isfinite(v)) {
+            fail(name, "is not finite");
+        }
+        key(name);
+        append_double(out_, v);
+    }
+    void number_if(std::string_view name, std::optional<double> v) {
+        if (v) {
+            number(name, *v);
+        }
+    }
+    void number_or_null(std::string_view name, std::optional<double> v) {
+        if (v) {
+            number(name, *v);
+        } else {
+            key(name);
+            out_ += "null";
+        }
+    }
+    void integer(std::string_view name, std::int64_t v) {
+        key(name);
+        append_int(out_, v);
+    }
+    void boolean(std::string_view name, bool v) {
+        key(name);
+        out_ += v ? "true" : "false";
+    }
+    void boolean_if(std::string_view name, std::optional<bool> v) {
+        if (v) {
+            boolean(name, *v);
+        }
+    }
+    template <class E> void enumerated(std::string_view name, E v) {
+        const std::string_view t = to_text(v);
+        if (t == "?") {
+            fail(name, "is not one of its values");
+        }
+        key(name);
+        out_ += '"';
+        out_ += t;
+        out_ += '"';
+    }
+
+    // Pieces for the nested fields: '"name":' with the comma before it, or raw text.
+    void key(std::string_view name) {
+        out_ += ",\"";
+        out_ += name;
+        out_ += "\":";
+    }
+    void raw(std::string_view s) { out_ += s; }
+    void raw_number(double v) { append_double(out_, v); }
+    void raw_text(std::string_view s) { append_json_string(out_, s); }
+
+    void close() { out_ += '}'; }
+
+    [[noreturn]] void fail(std::string_view field, std::string_view problem) {
+        out_.resize(start_);
+        std::string what = "cannot write ";
+        what += kind_;
+        what += ": field \"";
+        what += field;
+        what += "\" ";
+        what += problem;
+        throw RuntimeError(what);
+    }
+
+private:
+    std::string& out_;
+    std::size_t start_;
+    std::string_view kind_;
+};
+
+} // namespace
+
+void append_message(std::string& out, const Regime& m) {
+    Writer w(out, "regime", m, true);
+    w.text("bar", m.bar);
+    w.number("score", m.score);
+    w.enumerated("label", m.label);
+    // Checked before the object is opened (fail() restores the buffer either way).
+    for (std::size_t i = 0; i < m.components.size(); ++i) {
+        const auto& [name, value] = m.components[i];
+        if (!valid_utf8(name)) {
+            w.fail("components", "has a name that is not valid UTF-8");
+        }
+        if (!std::isfinite(value)) {
+            w.fail(dotted("components", name), "is not finite");
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+            if (m.components[j].first == name) {
+                w.fail(dotted("components", name), "appears twice");
+            }
+        }
+    }
+    w.key("components");
+    w.raw("{");
+    for (std::size_t i = 0; i < m.components.size(); ++i) {
+        if (i > 0) {
+            w.raw(",");
+        }
+        w.raw_text(m.components[i].first);
+        w.raw(":");
+        w.raw_number(m.components[i].second);
+    }
+    w.raw("}");
+    w.close();
+}
+
+void append_message(std::string& out, const Assignment& m) {
+    Writer w(out, "assignment", m, true);
+    w.text("strategy", m.strategy);
+    w.text_if("template", m.template_file);
+    w.number("suitability", m.suitability);
+    w.text_or_null("prev", m.prev);
+    for (std::size_t i = 0; i < m.reasons.size(); ++i) {
+        if (!valid_utf8(m.reasons[i])) {
+            w.fail(indexed("reasons", i), "is not valid UTF-8");
+        }
+    }
+    w.key("reasons");
+    w.raw("[");
+    for (std::size_t i = 0; i < m.reasons.size(); ++i) {
+        if (i > 0) {
+            w.raw(",");
+        }
+        w.raw_text(m.reasons[i]);
+    }
+    w.raw("]");
+    w.close();
+}
+
+void append_message(std::string& out, const Signal& m) {
+    Writer w(out, "signal", m, true);
+    w.text("strategy", m.strategy);
+    w.enumerated("side", m.side);
+    w.number("strength", m.strength);
+    w.number("confidence", m.confidence);
+    w.text("reason", m.reason);
+    w.close();
+}
+
+void append_message(std::string& out, const Intent& m) {
+    Writer w(out, "intent", m, true);
+    w.text("strategy", m.strategy);
+    w.text("leg", m.leg);
+    w.enumerated("action", m.action);
+    w.enumerated("side", m.side);
+    w.enumerated("ord_type", m.ord_type);
+    w.number_if("px", m.px);
+    w.number_if("sz", m.sz);
+    w.number_if("notional", m.notional);
+    w.number_if("equity_frac", m.equity_frac);
+    w.boolean_if("reduce_only", m.reduce_only);
+    w.boolean_if("approved", m.approved);
+    if (!m.tp.empty()) {
+        for (std::size_t i = 0; i < m.tp.size(); ++i) {
+            if (auto p = price_problem(m.tp[i].px)) {
+                w.fail(indexed("tp", i, "px"), *p);
+            }
+            if (auto p = frac_problem(m.tp[i].frac)) {
+                w.fail(indexed("tp", i, "frac"), *p);
+            }
+        }
+        w.key("tp");
+        w.raw("[");
+        for (std::size_t i = 0; i < m.tp.size(); ++i) {
+            w.raw(i == 0 ? R"({"px":)" : R"(,{"px":)");
+            w.raw_number(m.tp[i].px);
+            w.raw(R"(,"frac":)");
+            w.raw_number(m.tp[i].frac);
+            w.raw("}");
+        }
+        w.raw("]");
+    }
+    if (m.sl) {
+        if (auto p = price_problem(m.sl->px)) {
+            w.fail("sl.px", *p);
+        }
+        w.key("sl");
+        w.raw(R"({"px":)");
+        w.raw_number(m.sl->px);
+        w.raw("}");
+    }
+    if (m.trail) {
+        if (auto p = offset_problem(m.trail->offset_frac)) {
+            w.fail("trail.offset_frac", *p);
+        }
+        w.key("trail");
+        w.raw(R"({"offset_frac":)");
+        w.raw_number(m.trail->offset_frac);
+        w.raw("}");
+    }
+    w.close();
+}
+
+void append_message(std::string& out, const Risk& m) {
+    Writer w(out, "risk", m, true);
+    w.enumerated("action", m.action);
+    w.text("code", m.code);
+    w.text("limit", m.limit);
+    w.number_or_null("value", m.value);
+    w.number_or_null("threshold", m.threshold);
+    w.text_if("strategy", m.strategy);
+    w.text_if("leg", m.leg);
+    w.text("detail", m.detail);
+    w.close();
+}
+
+void append_message(std::string& out, const Sync& m) {
+    Writer w(out, "sync", m, false);
+    w.integer("id", m.id);
+    w.close();
+}
+
+void append_message(std::string& out, const Order& m) {
+    Writer w(out, "order", m, true);
+    w.text("cl_ord_id", m.cl_ord_id);
+    w.text_if("ord_id", m.ord_id);
+    w.text("strategy", m.strategy);
+    w.text("leg", m.leg);
+    w.enumerated("side", m.side);
+    w.enumerated("ord_type", m.ord_type);
+    w.number_if("px", m.px);
+    w.number("sz", m.sz);
+    w.enumerated("state", m.state);
+    w.number("filled_sz", m.filled_sz);
+    w.number_if("avg_px", m.avg_px);
+    w.text_if("reason", m.reason);
+    w.enumerated("mode", m.mode);
+    w.close();
+}
+
+void append_message(std::string& out, const Fill& m) {
+    Writer w(out, "fill", m, true);
+    w.text("cl_ord_id", m.cl_ord_id);
+    w.text_if("ord_id", m.ord_id);
+    w.text("trade_id", m.trade_id);
+    w.text("strategy", m.strategy);
+    w.text("leg", m.leg);
+    w.enumerated("side", m.side);
+    w.number("px", m.px);
+    w.number("sz", m.sz);
+    w.number("fee", m.fee);
+    w.text("fee_ccy", m.fee_ccy);
+    w.enumerated("liquidity", m.liquidity);
+    w.enumerated("mode", m.mode);
+    w.close();
+}
+
+void append_message(std::string& out, const Position& m) {
+    Writer w(out, "position", m, true);
+    w.number("sz", m.sz);
+    w.number("avg_px", m.avg_px);
+    w.number("mark_px", m.mark_px);
+    w.number("upl", m.upl);
+    w.number("rpl", m.rpl);
+    w.number("fees", m.fees);
+    w.close();
+}
+
+void append_message(std::string& out, const Portfolio& m) {
+    Writer w(out, "portfolio", m, false);
+    w.number("cash", m.cash);
+    w.number("equity", m.equity);
+    w.number("gross_exposure", m.gross_exposure);
+    w.number("net_exposure", m.net_exposure);
+    w.number("drawdown", m.drawdown);
+    w.number("day_pnl", m.day_pnl);
+    w.boolean("halted", m.halted);
+    w.close();
+}
+
+// ---------------------------------------------------------------------------------------
+// Parsing. The readers below run after validate_message, so a required field is present with
+// its type and an optional one is absent, null or of its type.
+
+std::string_view kind_of(const json& msg) {
+    if (!msg.is_object()) {
+        return {};
+    }
+    auto it = msg.find("type");
+    if (it == msg.end() || !it->is_string()) {
+        return {};
+    }
+    return it->get_ref<const std::string&>();
+}
+
+namespace {
+
+// The field's value, or nullptr when it is absent or null.
+const json* present(const json& msg, std::string_view name) {
+    auto it = msg.find(name);
+    return it == msg.end() || it->is_null() ? nullptr : &*it;
+}
+
+std::string text(const json& msg, std::string_view name) {
+    return msg.at(name).get<std::string>();
+}
+
+std::optional<std::string> optional_text(const json& msg, std::string_view name) {
+    const json* v = present(msg, name);
+    return v == nullptr ? std::nullopt : std::optional(v->get<std::string>());
+}
+
+double number(const json& msg, std::string_view name) {
+    return msg.at(name).get<double>();
+}
+
+std::optional<double> optional_number(const json& msg, std::string_view name) {
+    const json* v = present(msg, name);
+    return v == nullptr ? std::nullopt : std::optional(v->get<double>());
+}
+
+std::optional<bool> optional_boolean(const json& msg, std::string_view name) {
+    const json* v = present(msg, name);
+    return v == nullptr ? std::nullopt : std::optional(v->get<bool>());
+}
+
+template <class E> E enumerated(const json& msg, std::string_view name) {
+    const auto& s = msg.at(name).get_ref<const std::string&>();
+    if (auto v = from_text<E>(s)) {
+        return *v;
+    }
+    // validate_message checked the value against kKinds; only a table out of step with the
+    // enum gets here (the unit tests compare the two).
+    throw std::logic_error("trading: \"" + s + "\" of field \"" + std::string(name) +
+                           "\" has no enumerator");
+}
+
+// Reads a number member of a nested object (tp rung, sl, trail): present, a number, finite,
+// then the rule's check. Returns the problem, naming the field by path.
+std::optional<std::string> inner_number(const json& object, std::string_view member,
+                                        const std::string& path,
+                                        std::optional<std::string_view> (*rule)(double),
+                                        double& out) {
+    auto it = object.find(member);
+    if (it == object.end()) {
+        return "missing field \"" + path + "\"";
+    }
+    if (!it->is_number()) {
+        return "field \"" + path + "\" must be a number";
+    }
+    out = it->get<double>();
+    if (auto p = rule(out)) {
+        return "field \"" + path + "\" " + std::string(*p);
+    }
+    return std::nullopt;
+}
+
+void set_error(std::string* error, std::string text) {
+    if (error != nullptr) {
+        *error = std::move(text);
+    }
+}
+
+// Steps 1 to 3 of the parsers (see trading.hpp), then the common fields and body(msg, m),
+// which reads the kind's fields and returns the problem of a nested field, if any.
+template <class T, class Body>
+std::optional<T> parse_kind(const json& msg, std::string_view kind, std::string* error, Body body) {
+    if (auto err = validate_message(msg)) {
+        set_error(error, std::move(*err));
+        return std::nullopt;
+    }
+    const std::string_view type = kind_of(msg);
+    if (type != kind) {
+        set_error(error,
+                  "expected type \"" + std::string(kind) + "\", not \"" + std::string(type) + "\"");
+        return std::nullopt;
+    }
+    const auto v = msg.at("v").get<std::int64_t>();
+    if (v > kTradingVersion) {
+        set_error(error, std::string(kind) + " version " + std::to_string(v) +
+                             " is newer than this build understands (" +
+                             std::to_string(kTradingVersion) + ")");
+        return std::nullopt;
+    }
+    if (v < 1) {
+        set_error(error, std::string(kind) + " version " + std::to_string(v) +
+                             " does not exist (versions start at 1)");
+        return std::nullopt;
+    }
+    T m;
+    m.ts = msg.at("ts").get<std::int64_t>();
+    if (const json* inst = present(msg, "inst")) {
+        m.inst = inst->get<std::string>();
+    }
+    m.run = optional_text(msg, "run");
+    m.src = optional_text(msg, "src");
+    if (const json* recv_ts = present(msg, "recv_ts")) {
+        m.recv_ts = recv_ts->get<std::int64_t>();
+    }
+    if (std::optional<std::string> problem = body(msg, m)) {
+        set_error(error, std::move(*problem));
+        return std::nullopt;
+    }
+    return m;
+}
+
+using Problem = std::optional<std::string>;
+
+template <class T, class Parse>
+std::optional<T> parse_text(std::string_view line, std::string* error, Parse parse) {
+    const json msg = json::parse(line.begin(), line.end(), nullptr, false);
+    if (msg.is_discarded()) {
+        set_error(error, "not valid JSON");
+        return std::nullopt;
+    }
+    return parse(msg, error);
+}
+
+} // namespace
+
+std::optional<Regime> parse_regime(const json& msg, std::string* error) {
+    return parse_kind<Regime>(msg, "regime", error, [](const json& j, Regime& m) -> Problem {
+        m.bar = text(j, "bar");
+        m.score = number(j, "score");
+        m.label = enumerated<RegimeLabel>(j, "label");
+        const json& components = j.at("components");
+        m.components.reserve(components.size());
+        for (const auto& [name, value] : components.items()) {
+            if (!value.is_number()) {
+                return "field \"" + dotted("components", name) + "\" must be a number";
+            }
+            if (!std::isfinite(value.get<double>())) {
+                return "field \"" + dotted("components", name) + "\" must be finite";
+            }
+            m.components.emplace_back(name, value.get<double>());
+        }
+        return std::nullopt;
+    });
+}
+
+std::optional<Assignment> parse_assignment(const json& msg, std::string* error) {
+    return parse_kind<Assignment>(
+        msg, "assignment", error, [](const json& j, Assignment& m) -> Problem {
+            m.strategy = text(j, "strategy");
+            m.template_file = optional_text(j, "template");
+            m.suitability = number(j, "suitability");
+            m.prev = optional_text(j, "prev");
+            const json& reasons = j.at("reasons");
+            m.reasons.reserve(reasons.size());
+            for (std::size_t i = 0; i < reasons.size(); ++i) {
+                if (!reasons[i].is_string()) {
+                    return "field \"" + indexed("reasons", i) + "\" must be a string";
+                }
+                m.reasons.push_back(reasons[i].get<std::string>());
+            }
+            return std::nullopt;
+        });
+}
+
+std::optional<Signal> parse_signal(const json& msg, std::string* error) {
+    return parse_kind<Signal>(msg, "signal", error, [](const json& j, Signal& m) -> Problem {
+        m.strategy = text(j, "strategy");
+        m.side = enumerated<SignalSide>(j, "side");
+        m.strength = number(j, "strength");
+        m.confidence = number(j, "confidence");
+        m.reason = text(j, "reason");
+        return std::nullopt;
+    });
+}
+
+std::optional<Intent> parse_intent(const json& msg, std::string* error) {
+    return parse_kind<Intent>(msg, "intent", error, [](const json& j, Intent& m) -> Problem {
+        m.strategy = text(j, "strategy");
+        m.leg = text(j, "leg");
+        m.action = enumerated<IntentAction>(j, "action");
+        m.side = enumerated<Side>(j, "side");
+        m.ord_type = enumerated<OrdType>(j, "ord_type");
+        m.px = optional_number(j, "px");
+        m.sz = optional_number(j, "sz");
+        m.notional = optional_number(j, "notional");
+        m.equity_frac = optional_number(j, "equity_frac");
+        m.reduce_only = optional_boolean(j, "reduce_only");
+        m.approved = optional_boolean(j, "approved");
+        if (const json* tp = present(j, "tp")) {
+            m.tp.reserve(tp->size());
+            for (std::size_t i = 0; i < tp->size(); ++i) {
+                const json& rung = (*tp)[i];
+                if (!rung.is_object()) {
+                    return "field \"" + indexed("tp", i) + "\" must be an object";
+                }
+                TakeProfit r;
+                if (auto p =
+                        inner_number(rung, "px", indexed("tp", i, "px"), price_problem, r.px)) {
+                    return p;
+                }
+                if (auto p = inner_number(rung, "frac", indexed("tp", i, "frac"), frac_problem,
+                                          r.frac)) {
+                    return p;
+                }
+                m.tp.push_back(r);
+            }
+        }
+        if (const json* sl = present(j, "sl")) {
+            StopLoss s;
+            if (auto p = inner_number(*sl, "px", "sl.px", price_problem, s.px)) {
+                return p;
+            }
+            m.sl = s;
+        }
+        if (const json* trail = present(j, "trail")) {
+            Trail t;
+            if (auto p = inner_number(*trail, "offset_frac", "trail.offset_frac", offset_problem,
+                                      t.offset_frac)) {
+                return p;
+            }
+            m.trail = t;
+        }
+        return std::nullopt;
+    });
+}
+
+std::optional<Risk> parse_risk(const json& msg, std::string* error) {
+    return parse_kind<Risk>(msg, "risk", error, [](const json& j, Risk& m) -> Problem {
+        m.action = enumerated<RiskAction>(j, "action");
+        m.code = text(j, "code");
+        m.limit = text(j, "limit");
+        m.value = optional_number(j, "value");
+        m.threshold = optional_number(j, "threshold");
+        m.strategy = optional_text(j, "strategy");
+        m.leg = optional_text(j, "leg");
+        m.detail = text(j, "detail");
+        return std::nullopt;
+    });
+}
+
+std::optional<Sync> parse_sync(const json& msg, std::string* error) {
+    return parse_kind<Sync>(msg, "sync", error, [](const json& j, Sync& m) -> Problem {
+        m.id = j.at("id").get<std::int64_t>();
+        return std::nullopt;
+    });
+}
+
+std::optional<Order> parse_order(const json& msg, std::string* error) {
+    return parse_kind<Order>(msg, "order", error, [](const json& j, Order& m) -> Problem {
+        m.cl_ord_id = text(j, "cl_ord_id");
+        m.ord_id = optional_text(j, "ord_id");
+        m.strategy = text(j, "strategy");
+        m.leg = text(j, "leg");
+        m.side = enumerated<Side>(j, "side");
+        m.ord_type = enumerated<OrdType>(j, "ord_type");
+        m.px = optional_number(j, "px");
+        m.sz = number(j, "sz");
+        m.state = enumerated<OrderState>(j, "state");
+        m.filled_sz = number(j, "filled_sz");
+        m.avg_px = optional_number(j, "avg_px");
+        m.reason = optional_text(j, "reason");
+        m.mode = enumerated<Mode>(j, "mode");
+        return std::nullopt;
+    });
+}
+
+std::optional<Fill> parse_fill(const json& msg, std::string* error) {
+    return parse_kind<Fill>(msg, "fill", error, [](const json& j, Fill& m) -> Problem {
+        m.cl_ord_id = text(j, "cl_ord_id");
+        m.ord_id = optional_text(j, "ord_id");
+        m.trade_id = text(j, "trade_id");
+        m.strategy = text(j, "strategy");
+        m.leg = text(j, "leg");
+        m.side = enumerated<Side>(j, "side");
+        m.px = number(j, "px");
+        m.sz = number(j, "sz");
+        m.fee = number(j, "fee");
+        m.fee_ccy = text(j, "fee_ccy");
+        m.liquidity = enumerated<Liquidity>(j, "liquidity");
+        m.mode = enumerated<Mode>(j, "mode");
+        return std::nullopt;
+    });
+}
+
+std::optional<Position> parse_position(const json& msg, std::string* error) {
+    return parse_kind<Position>(msg, "position", error, [](const json& j, Position& m) -> Problem {
+        m.sz = number(j, "sz");
+        m.avg_px = number(j, "avg_px");
+        m.mark_px = number(j, "mark_px");
+        m.upl = number(j, "upl");
+        m.rpl = number(j, "rpl");
+        m.fees = number(j, "fees");
+        return std::nullopt;
+    });
+}
+
+std::optional<Portfolio> parse_portfolio(const json& msg, std::string* error) {
+    return parse_kind<Portfolio>(msg, "portfolio", error,
+                                 [](const json& j, Portfolio& m) -> Problem {
+                                     m.cash = number(j, "cash");
+                                     m.equity = number(j, "equity");
+                                     m.gross_exposure = number(j, "gross_exposure");
+                                     m.net_exposure = number(j, "net_exposure");
+                                     m.drawdown = number(j, "drawdown");
+                                     m.day_pnl = number(j, "day_pnl");
+                                     m.halted = j.at("halted").get<bool>();
+                                     return std::nullopt;
+                                 });
+}
+
+std::optional<Regime> parse_regime_line(std::string_view line, std::string* error) {
+    return parse_text<Regime>(line, error,
+                              [](const json& j, std::string* e) { return parse_regime(j, e); });
+}
+std::optional<Assignment> parse_assignment_line(std::string_view line, std::string* error) {
+    return parse_text<Assignment>(
+        line, error, [](const json& j, std::string* e) { return parse_assignment(j, e); });
+}
+std::optional<Signal> parse_signal_line(std::string_view line, std::string* error) {
+    return parse_text<Signal>(line, error,
+                              [](const json& j, std::string* e) { return parse_signal(j, e); });
+}
+std::optional<Intent> parse_intent_line(std::string_view line, std::string* error) {
+    return parse_text<Intent>(line, error,
+                              [](const json& j, std::string* e) { return parse_intent(j, e); });
+}
+std::optional<Risk> parse_risk_line(std::string_view line, std::string* error) {
+    return parse_text<Risk>(line, error,
+                            [](const json& j, std::string* e) { return parse_risk(j, e); });
+}
+std::optional<Sync> parse_sync_line(std::string_view line, std::string* error) {
+    return parse_text<Sync>(line, error,
+                            [](const json& j, std::string* e) { return parse_sync(j, e); });
+}
+std::optional<Order> parse_order_line(std::string_view line, std::string* error) {
+    return parse_text<Order>(line, error,
+                             [](const json& j, std::string* e) { return parse_order(j, e); });
+}
+std::optional<Fill> parse_fill_line(std::string_view line, std::string* error) {
+    return parse_text<Fill>(line, error,
+                            [](const json& j, std::string* e) { return parse_fill(j, e); });
+}
+std::optional<Position> parse_position_line(std::string_view line, std::string* error) {
+    return parse_text<Position>(line, error,
+                                [](const json& j, std::string* e) { return parse_position(j, e); });
+}
+std::optional<Portfolio> parse_portfolio_line(std::string_view line, std::string* error) {
+    return parse_text<Portfolio>(
+        line, error, [](const json& j, std::string* e) { return parse_portfolio(j, e); });
+}
+
+} // namespace okxkit::core
