@@ -21,96 +21,6 @@
 namespace okxkit::store {
 namespace {
 
-// Migration N is kMigrations[N - 1]. Never edit a migration that has shipped: append one.
-constexpr std::array kMigrations = {
-    // 1: version stamps, runs, candles.
-    std::string_view(R"sql(
-CREATE TABLE schema_version(
-    version INTEGER NOT NULL,
-    applied_ms INTEGER NOT NULL
-);
-CREATE TABLE runs(
-    run_id TEXT PRIMARY KEY,
-    tool TEXT NOT NULL,
-    started_ms INTEGER NOT NULL,
-    ended_ms INTEGER,
-    status TEXT NOT NULL,
-    count INTEGER NOT NULL DEFAULT 0,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE candles(
-    inst TEXT NOT NULL,
-    bar TEXT NOT NULL,
-    ts INTEGER NOT NULL,
-    o REAL NOT NULL,
-    h REAL NOT NULL,
-    l REAL NOT NULL,
-    c REAL NOT NULL,
-    vol REAL NOT NULL,
-    vol_quote REAL,
-    source TEXT NOT NULL,
-    PRIMARY KEY (inst, bar, ts)
-) WITHOUT ROWID;
-)sql"),
-    // 2: the instrument list from OKX (public/instruments), health events of the feeds.
-    std::string_view(R"sql(
-CREATE TABLE instruments(
-    inst TEXT PRIMARY KEY,
-    inst_type TEXT NOT NULL,
-    base_ccy TEXT NOT NULL DEFAULT '',
-    quote_ccy TEXT NOT NULL DEFAULT '',
-    tick_sz TEXT NOT NULL,
-    lot_sz TEXT NOT NULL,
-    min_sz TEXT NOT NULL,
-    state TEXT NOT NULL,
-    updated_ms INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE health(
-    ts INTEGER NOT NULL,
-    run_id TEXT NOT NULL,
-    component TEXT NOT NULL,
-    event TEXT NOT NULL,
-    inst TEXT,
-    value REAL,
-    detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX health_by_time ON health(ts);
-)sql"),
-    // 3: the model registry of train and predict (model files sit in models/ID/ beside the
-    // store). Times: *_from/*_to and data_end are event times (candle ts), created_ms the
-    // clock of the training run. At most one champion per (inst, bar).
-    std::string_view(R"sql(
-CREATE TABLE models(
-    id INTEGER PRIMARY KEY,
-    inst TEXT NOT NULL,
-    bar TEXT NOT NULL,
-    horizon INTEGER NOT NULL,
-    threshold REAL NOT NULL,
-    schema TEXT NOT NULL,
-    features INTEGER NOT NULL,
-    train_from INTEGER NOT NULL,
-    train_to INTEGER NOT NULL,
-    valid_from INTEGER NOT NULL,
-    valid_to INTEGER NOT NULL,
-    test_from INTEGER NOT NULL,
-    test_to INTEGER NOT NULL,
-    data_end INTEGER NOT NULL,
-    created_ms INTEGER NOT NULL,
-    params TEXT NOT NULL,
-    metrics TEXT NOT NULL,
-    importance TEXT NOT NULL,
-    drift TEXT NOT NULL,
-    dir TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('candidate', 'champion', 'retired')),
-    reason TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX models_by_series ON models(inst, bar, created_ms);
-CREATE UNIQUE INDEX models_one_champion ON models(inst, bar) WHERE status = 'champion';
-)sql"),
-};
-static_assert(kMigrations.size() == kSchemaVersion,
-              "kSchemaVersion must equal the number of migrations");
-
 constexpr std::string_view kUpsertCandle =
     "INSERT INTO candles(inst, bar, ts, o, h, l, c, vol, vol_quote, source) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
@@ -467,10 +377,17 @@ void Store::migrate() {
         if (version > kSchemaVersion) {
             throw newer(version);
         }
-        for (int next = version + 1; next <= kSchemaVersion; ++next) {
-            const int rc = run_sql(db_, std::string(kMigrations[next - 1]).c_str());
+        for (const Migration& m : migrations()) {
+            const int next = m.number;
+            if (next <= version) {
+                continue;
+            }
+            const int rc = run_sql(db_, std::string(m.sql).c_str());
             if (rc != SQLITE_OK) {
-                throw_sqlite(path_, "migration " + std::to_string(next) + " failed", db_, rc);
+                throw_sqlite(path_,
+                             "migration " + std::to_string(next) + " (" + std::string(m.module) +
+                                 ": " + std::string(m.name) + ") failed",
+                             db_, rc);
             }
             prepare("INSERT INTO schema_version(version, applied_ms) VALUES(?1, ?2)")
                 .bind(1, std::int64_t{next})
@@ -534,17 +451,19 @@ void Store::begin_run(std::string_view run_id, std::string_view tool, std::int64
         .exec();
 }
 
-void Store::end_run(std::string_view run_id, std::string_view status, std::int64_t ended_ms,
-                    std::int64_t count) {
-    prepare("UPDATE runs SET status = ?2, ended_ms = ?3, count = ?4 WHERE run_id = ?1")
+void Store::end_run(std::string_view run_id, std::string_view tool, std::string_view status,
+                    std::int64_t ended_ms, std::int64_t count) {
+    prepare("UPDATE runs SET status = ?3, ended_ms = ?4, count = ?5 WHERE run_id = ?1 AND "
+            "tool = ?2")
         .bind(1, run_id)
-        .bind(2, status)
-        .bind(3, ended_ms)
-        .bind(4, count)
+        .bind(2, tool)
+        .bind(3, status)
+        .bind(4, ended_ms)
+        .bind(5, count)
         .exec();
     if (sqlite3_changes(db_) == 0) {
         throw core::RuntimeError("store " + path_ + ": cannot end run '" + std::string(run_id) +
-                                 "': it was never started");
+                                 "' of " + std::string(tool) + ": it was never started");
     }
 }
 
@@ -663,7 +582,7 @@ std::string default_store_path() {
 
 CandleRun::CandleRun(const std::string& path, std::string run_id, std::string_view tool,
                      std::string_view detail, std::size_t batch)
-    : store_(path), run_id_(std::move(run_id)), writer_(store_, batch) {
+    : store_(path), run_id_(std::move(run_id)), tool_(tool), writer_(store_, batch) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
@@ -679,7 +598,7 @@ void CandleRun::close(std::string_view status, std::int64_t count) {
     const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    store_.end_run(run_id_, status, now, count);
+    store_.end_run(run_id_, tool_, status, now, count);
 }
 
 void save_instruments(Store& store, std::string_view inst_type,

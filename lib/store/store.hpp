@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +17,21 @@ struct sqlite3_stmt;
 namespace okxkit::store {
 
 // The schema version this build writes; migrations 1..kSchemaVersion are applied on open.
-inline constexpr int kSchemaVersion = 3;
+// Adding a migration file (lib/<module>/migrations/NNNN_name.sql) means raising this too; the
+// build checks that the two agree.
+inline constexpr int kSchemaVersion = 4;
+
+// One numbered step of the schema, owned by the module whose tables it makes.
+struct Migration {
+    int number;
+    std::string_view module; // the lib/ folder it comes from: "store", "ml", ...
+    std::string_view name;   // what it does, from its file name
+    std::string_view sql;    // statements, run in one transaction with the others pending
+};
+
+// Every migration, in number order (1..kSchemaVersion), generated at build time from
+// lib/*/migrations/*.sql.
+std::span<const Migration> migrations();
 
 // A prepared statement. Bind parameters are 1-based, as in SQLite. Not copyable.
 // Errors throw core::RuntimeError naming the SQL and SQLite's message.
@@ -95,14 +110,17 @@ public:
     void rollback();
     [[nodiscard]] bool in_transaction() const;
 
-    // Records the start of a run (insert or replace): run id, tool, wall-clock start (ms),
-    // free text describing the inputs. Status is "running".
+    // Records the start of one tool's part of a run: run id, tool, wall-clock start (ms), free
+    // text describing the inputs; status "running". A run id is shared by the tools of a
+    // pipeline, so the row is keyed by (run id, tool): the same tool starting again under the
+    // same run id replaces its own row, never another tool's.
     void begin_run(std::string_view run_id, std::string_view tool, std::int64_t started_ms,
                    std::string_view detail);
-    // Records the end of a run: status ("ok", "interrupted", "failed", "bad-input"),
-    // wall-clock end (ms), the number of messages it produced.
-    void end_run(std::string_view run_id, std::string_view status, std::int64_t ended_ms,
-                 std::int64_t count);
+    // Records the end of a tool's run: status ("ok", "interrupted", "failed", "bad-input",
+    // "broken-pipe"), wall-clock end (ms), the number of messages it produced. Throws
+    // core::RuntimeError when that (run id, tool) was never started.
+    void end_run(std::string_view run_id, std::string_view tool, std::string_view status,
+                 std::int64_t ended_ms, std::int64_t count);
 
     // Number of candles stored for inst and bar (all when empty).
     std::int64_t count_candles(std::string_view inst = {}, std::string_view bar = {});
@@ -179,6 +197,7 @@ public:
 private:
     Store store_;
     std::string run_id_;
+    std::string tool_;
     CandleWriter writer_;
     bool closed_ = false;
 };

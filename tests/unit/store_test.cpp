@@ -276,7 +276,7 @@ TEST_F(StoreTest, RunRoundTrip) {
         EXPECT_EQ(row.column_text(5), "--bar 1m");
         EXPECT_FALSE(row.step());
     }
-    store.end_run("run-1", "ok", 1700000060000, 4242);
+    store.end_run("run-1", "featurize", "ok", 1700000060000, 4242);
     {
         Statement row =
             store.prepare("SELECT ended_ms, status, count, started_ms FROM runs WHERE run_id = ?1");
@@ -287,16 +287,92 @@ TEST_F(StoreTest, RunRoundTrip) {
         EXPECT_EQ(row.column_int(2), 4242);
         EXPECT_EQ(row.column_int(3), 1700000000000);
     }
-    // Starting the same run id again replaces it.
+    // Starting the same run id again in the same tool replaces that tool's row.
     store.begin_run("run-1", "featurize", 1700000100000, "");
     EXPECT_EQ(query_text(store, "SELECT status FROM runs WHERE run_id = 'run-1'"), "running");
     EXPECT_EQ(query_int(store, "SELECT count(*) FROM runs"), 1);
 }
 
+TEST_F(StoreTest, ToolsOfOnePipelineKeepARowEachUnderTheSharedRunId) {
+    Store store(db_path());
+    store.begin_run("demo", "okx-stream", 1000, "replay");
+    store.begin_run("demo", "predict", 1001, "");
+    store.end_run("demo", "predict", "ok", 2001, 7);
+    store.end_run("demo", "okx-stream", "interrupted", 2000, 40);
+    EXPECT_EQ(query_int(store, "SELECT count(*) FROM runs WHERE run_id = 'demo'"), 2);
+    EXPECT_EQ(query_text(store, "SELECT status FROM runs WHERE tool = 'okx-stream'"),
+              "interrupted");
+    EXPECT_EQ(query_int(store, "SELECT count FROM runs WHERE tool = 'okx-stream'"), 40);
+    EXPECT_EQ(query_text(store, "SELECT status FROM runs WHERE tool = 'predict'"), "ok");
+    EXPECT_EQ(query_int(store, "SELECT count FROM runs WHERE tool = 'predict'"), 7);
+    // A second predict under the same run id replaces predict's row only.
+    store.begin_run("demo", "predict", 3000, "");
+    EXPECT_EQ(query_int(store, "SELECT count(*) FROM runs"), 2);
+    EXPECT_EQ(query_text(store, "SELECT status FROM runs WHERE tool = 'predict'"), "running");
+    EXPECT_EQ(query_text(store, "SELECT status FROM runs WHERE tool = 'okx-stream'"),
+              "interrupted");
+}
+
 TEST_F(StoreTest, EndingAnUnknownRunFails) {
     Store store(db_path());
-    const std::string msg = runtime_error_of([&] { store.end_run("nope", "ok", 1, 0); });
+    store.begin_run("known", "okx-stream", 1, "");
+    const std::string msg =
+        runtime_error_of([&] { store.end_run("nope", "okx-stream", "ok", 1, 0); });
     EXPECT_TRUE(contains(msg, "nope")) << msg;
+    // The run exists, but not for this tool.
+    const std::string other =
+        runtime_error_of([&] { store.end_run("known", "predict", "ok", 1, 0); });
+    EXPECT_TRUE(contains(other, "known")) << other;
+    EXPECT_TRUE(contains(other, "predict")) << other;
+}
+
+// --- migrations --------------------------------------------------------------------------
+
+TEST(StoreMigrations, AreNumberedOneToTheSchemaVersionAndOwnedByTheirModules) {
+    const auto all = migrations();
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(kSchemaVersion));
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        EXPECT_EQ(all[i].number, static_cast<int>(i + 1));
+        EXPECT_FALSE(all[i].sql.empty());
+        EXPECT_FALSE(all[i].name.empty());
+    }
+    // The models table belongs to ml; runs, candles, instruments and health to the store.
+    EXPECT_EQ(all[2].module, "ml");
+    EXPECT_NE(all[2].sql.find("CREATE TABLE models("), std::string_view::npos);
+    EXPECT_EQ(all[0].module, "store");
+    EXPECT_EQ(all[3].module, "store");
+}
+
+// A store written by the release before runs were keyed by (run id, tool): schema version 3
+// with one row per run id. Opening it migrates the table and keeps the rows.
+TEST_F(StoreTest, AVersionThreeStoreIsMigratedAndKeepsItsRuns) {
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+        for (const Migration& m : migrations()) {
+            if (m.number > 3) {
+                break;
+            }
+            ASSERT_EQ(sqlite3_exec(db, std::string(m.sql).c_str(), nullptr, nullptr, nullptr),
+                      SQLITE_OK);
+            const std::string stamp =
+                "INSERT INTO schema_version VALUES(" + std::to_string(m.number) + ", 1)";
+            ASSERT_EQ(sqlite3_exec(db, stamp.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        }
+        ASSERT_EQ(sqlite3_exec(db,
+                               "INSERT INTO runs(run_id, tool, started_ms, ended_ms, status, "
+                               "count, detail) VALUES('old', 'okx-stream', 5, 6, 'ok', 9, 'x')",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    Store store(db_path());
+    EXPECT_EQ(store.schema_version(), kSchemaVersion);
+    EXPECT_EQ(query_text(store, "SELECT status || ' ' || count || ' ' || detail FROM runs WHERE "
+                                "run_id = 'old' AND tool = 'okx-stream'"),
+              "ok 9 x");
+    store.begin_run("old", "predict", 7, "");
+    EXPECT_EQ(query_int(store, "SELECT count(*) FROM runs WHERE run_id = 'old'"), 2);
 }
 
 // --- CandleWriter ------------------------------------------------------------------------
