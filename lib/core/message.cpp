@@ -1,7 +1,10 @@
 // Message kinds and their validation (the schema module of DESIGN.md).
 #include "core/message.hpp"
 
+#include "core/bar.hpp"
+#include "core/instrument.hpp"
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 
 #include <array>
 #include <cmath>
@@ -228,6 +231,14 @@ const KindSpec* find_kind(std::string_view type) {
     return nullptr;
 }
 
+bool is_newer(const KindSpec& kind, const nlohmann::json& msg) {
+    auto v = msg.find("v");
+    return v != msg.end() && v->is_number_integer() &&
+           (v->is_number_unsigned()
+                ? v->get<std::uint64_t>() > static_cast<std::uint64_t>(kind.version)
+                : v->get<std::int64_t>() > kind.version);
+}
+
 std::optional<std::string> validate_message(const nlohmann::json& msg) {
     if (!msg.is_object()) {
         return "not a JSON object";
@@ -244,9 +255,12 @@ std::optional<std::string> validate_message(const nlohmann::json& msg) {
             return err;
         }
     }
+    if (msg["v"].get<std::int64_t>() < 1) {
+        return "field \"v\" must be 1 or more";
+    }
     const KindSpec* kind = find_kind(type->get_ref<const std::string&>());
-    if (kind == nullptr) {
-        return std::nullopt; // unknown kinds pass through untouched
+    if (kind == nullptr || is_newer(*kind, msg)) {
+        return std::nullopt; // unknown kinds and newer layouts pass through untouched
     }
     if (auto err = check_field(msg, F{"inst", S, kind->has_inst})) {
         return err;
@@ -286,6 +300,195 @@ std::optional<std::string> check_ohlcv(double o, double h, double l, double c, d
     }
     if (l > o || l > c) {
         return "low is above open or close";
+    }
+    return std::nullopt;
+}
+
+bool read_candle_fast(std::string_view s, CandleFields& k) {
+    // Bits of the fields seen: type v ts inst bar o h l c vol confirm, then optional ones.
+    enum : unsigned {
+        kType = 1U << 0,
+        kV = 1U << 1,
+        kTs = 1U << 2,
+        kInst = 1U << 3,
+        kBar = 1U << 4,
+        kO = 1U << 5,
+        kH = 1U << 6,
+        kL = 1U << 7,
+        kC = 1U << 8,
+        kVol = 1U << 9,
+        kConfirm = 1U << 10,
+        kRequired = (1U << 11) - 1,
+        kVolQuote = 1U << 11,
+        kRun = 1U << 12,
+        kSrc = 1U << 13,
+        kRecvTs = 1U << 14,
+    };
+    std::size_t i = 0;
+    skip_json_space(s, i);
+    if (i >= s.size() || s[i] != '{') {
+        return false;
+    }
+    ++i;
+    unsigned seen = 0;
+    const auto once = [&seen](unsigned bit) {
+        if ((seen & bit) != 0) {
+            return false;
+        }
+        seen |= bit;
+        return true;
+    };
+    for (;;) {
+        skip_json_space(s, i);
+        std::string_view key;
+        if (!scan_plain_string(s, i, key)) {
+            return false;
+        }
+        skip_json_space(s, i);
+        if (i >= s.size() || s[i] != ':') {
+            return false;
+        }
+        ++i;
+        skip_json_space(s, i);
+        if (i >= s.size()) {
+            return false;
+        }
+        const char c = s[i];
+        if (c == '"') {
+            std::string_view v;
+            if (!scan_plain_string(s, i, v)) {
+                return false;
+            }
+            if (key == "type") {
+                if (v != "candle" || !once(kType)) {
+                    return false;
+                }
+            } else if (key == "inst") {
+                k.inst = v;
+                if (!once(kInst)) {
+                    return false;
+                }
+            } else if (key == "bar") {
+                k.bar = v;
+                if (!once(kBar)) {
+                    return false;
+                }
+            } else if (!((key == "run" && once(kRun)) || (key == "src" && once(kSrc)))) {
+                return false; // a string where a number belongs, an unknown field, a repeat
+            }
+        } else if (c == 't' || c == 'f') {
+            const bool b = c == 't';
+            const std::string_view word = b ? "true" : "false";
+            if (s.substr(i, word.size()) != word || key != "confirm" || !once(kConfirm)) {
+                return false;
+            }
+            i += word.size();
+            k.confirm = b;
+        } else {
+            const std::size_t start = i;
+            bool integer = false;
+            if (!scan_json_number(s, i, integer)) {
+                return false;
+            }
+            const std::string_view text = s.substr(start, i - start);
+            if (key == "v" || key == "ts" || key == "recv_ts") {
+                std::int64_t n = 0;
+                if (!integer || !json_integer_value(text, n)) {
+                    return false;
+                }
+                if (key == "v") {
+                    if (n != 1 || !once(kV)) {
+                        return false; // another version: the general path decides
+                    }
+                } else if (key == "ts") {
+                    k.ts = n;
+                    if (!once(kTs)) {
+                        return false;
+                    }
+                } else if (!once(kRecvTs)) {
+                    return false;
+                }
+            } else {
+                double v = 0;
+                if (!json_number_value(text, v)) {
+                    return false;
+                }
+                double* field = nullptr;
+                unsigned bit = 0;
+                if (key == "o") {
+                    field = &k.o;
+                    bit = kO;
+                } else if (key == "h") {
+                    field = &k.h;
+                    bit = kH;
+                } else if (key == "l") {
+                    field = &k.l;
+                    bit = kL;
+                } else if (key == "c") {
+                    field = &k.c;
+                    bit = kC;
+                } else if (key == "vol") {
+                    field = &k.vol;
+                    bit = kVol;
+                } else if (key == "vol_quote") {
+                    bit = kVolQuote;
+                } else {
+                    return false;
+                }
+                if (!once(bit)) {
+                    return false;
+                }
+                if (field != nullptr) {
+                    *field = v;
+                }
+            }
+        }
+        skip_json_space(s, i);
+        if (i >= s.size()) {
+            return false;
+        }
+        if (s[i] == ',') {
+            ++i;
+            continue;
+        }
+        if (s[i] != '}') {
+            return false;
+        }
+        ++i;
+        skip_json_space(s, i);
+        return i == s.size() && (seen & kRequired) == kRequired;
+    }
+}
+
+CandleFields candle_fields(const nlohmann::json& msg) {
+    CandleFields k;
+    k.ts = msg["ts"].get<std::int64_t>();
+    k.inst = msg["inst"].get_ref<const std::string&>();
+    k.bar = msg["bar"].get_ref<const std::string&>();
+    k.o = msg["o"].get<double>();
+    k.h = msg["h"].get<double>();
+    k.l = msg["l"].get<double>();
+    k.c = msg["c"].get<double>();
+    k.vol = msg["vol"].get<double>();
+    k.confirm = msg["confirm"].get<bool>();
+    return k;
+}
+
+std::optional<std::string> check_candle(const CandleFields& k, std::int64_t* bar_ms) {
+    if (!is_inst_id(k.inst)) {
+        return "inst " + excerpt(k.inst) + " is not an OKX instrument id (e.g. BTC-USDT)";
+    }
+    const auto b = parse_bar(k.bar);
+    if (!b || b->name != k.bar) {
+        return "bar " + excerpt(k.bar) +
+               " is not an OKX bar name (1m 3m 5m 15m 30m 1H 2H 4H 6H 12H 1D 1W, or 6Hutc "
+               "12Hutc 1Dutc 1Wutc)";
+    }
+    if (bar_ms != nullptr) {
+        *bar_ms = b->ms;
+    }
+    if (k.confirm) {
+        return check_ohlcv(k.o, k.h, k.l, k.c, k.vol);
     }
     return std::nullopt;
 }

@@ -36,10 +36,17 @@ std::span<const KindSpec> all_kinds();
 // The spec of a kind, or nullptr for a kind okxkit does not know (such lines pass through).
 const KindSpec* find_kind(std::string_view type);
 
-// Checks a parsed message: an object with "type" (string), "v" (int), "ts" (int), "inst"
-// (string, where the kind has one), then every required field of a known kind present with
-// its type, and optional fields of the right type when present. Unknown fields are fine.
-// Returns the first problem as text ('missing field "ts"'), or nullopt when valid.
+// True when msg (an object) is of kind but its "v" is higher than the version this build
+// understands: a later layout, which okxkit passes on untouched and never acts on (okxkit(7),
+// MESSAGE VERSIONS).
+bool is_newer(const KindSpec& kind, const nlohmann::json& msg);
+
+// Checks a parsed message: an object with "type" (string), "v" (integer, 1 or more), "ts"
+// (integer); then, for a kind this build knows at a version it understands, "inst" (string,
+// where the kind has one), every required field present with its type, and optional fields of
+// the right type when present. Unknown fields are fine; unknown kinds and newer versions of
+// known kinds need only type, v and ts. Returns the first problem as text ('missing field
+// "ts"'), or nullopt when valid.
 std::optional<std::string> validate_message(const nlohmann::json& msg);
 
 // A candle as it travels on the pipes.
@@ -54,6 +61,31 @@ struct Candle {
     // Output is the same either way; the text only saves the formatting.
     std::array<std::string_view, 5> text{};
 };
+
+// A candle line's fields as the pipeline stages read them (views into the line or its JSON).
+struct CandleFields {
+    std::int64_t ts = 0;
+    std::string_view inst;
+    std::string_view bar;
+    double o = 0, h = 0, l = 0, c = 0, vol = 0;
+    bool confirm = false;
+};
+
+// The hot path of the stages that read candles: a compact, flat candle object as okx-stream
+// writes it, read without a JSON tree. Fields: type "candle", v 1, ts, inst, bar, o, h, l, c,
+// vol, confirm, and optionally vol_quote, run, src, recv_ts, each once, in any order. Numbers
+// in exactly the JSON grammar and finite, strings plain printable ASCII. Returns false for
+// anything else (another kind or version, escapes, extra fields, a duplicate key, any doubt),
+// and the caller takes the general path, which finds the exact problem. O(length).
+bool read_candle_fast(std::string_view line, CandleFields& out);
+
+// The same fields from a validated candle message (validate_message passed).
+CandleFields candle_fields(const nlohmann::json& msg);
+
+// What a stage requires of a candle before it acts on it, beyond the schema: an instrument id
+// in OKX form, an exact OKX bar name (its length in *bar_ms), and for a closed candle the
+// OHLCV invariants (check_ohlcv). Returns the problem as text, or nullopt.
+std::optional<std::string> check_candle(const CandleFields& k, std::int64_t* bar_ms);
 
 // Checks the OHLCV invariants every okxkit tool relies on: all values finite, prices > 0,
 // volume >= 0, high >= max(open, close), low <= min(open, close). Returns the problem as

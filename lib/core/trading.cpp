@@ -650,11 +650,6 @@ std::optional<T> parse_kind(const json& msg, std::string_view kind, std::string*
                              std::to_string(kTradingVersion) + ")");
         return std::nullopt;
     }
-    if (v < 1) {
-        set_error(error, std::string(kind) + " version " + std::to_string(v) +
-                             " does not exist (versions start at 1)");
-        return std::nullopt;
-    }
     T m;
     m.ts = msg.at("ts").get<std::int64_t>();
     if (const json* inst = present(msg, "inst")) {

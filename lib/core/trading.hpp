@@ -227,8 +227,8 @@ void append_message(std::string& out, const Portfolio& m);
 //  1. runs validate_message(msg) and fails with its text when it fails;
 //  2. fails when "type" is not its kind: 'expected type "intent", not "signal"';
 //  3. fails when "v" is above kTradingVersion, so that no caller acts on a layout it does
-//     not know: 'intent version 2 is newer than this build understands (1)'; and when "v" is
-//     below 1: 'intent version 0 does not exist (versions start at 1)';
+//     not know: 'intent version 2 is newer than this build understands (1)' (validate_message
+//     accepts a later version, and refuses one below 1);
 //  4. checks the inside of the fields the schema only knows as "array" or "object":
 //     - intent "tp": every entry an object with "px" and "frac", finite numbers, px > 0 and
 //       0 < frac <= 1 ('field "tp[0]" must be an object', 'missing field "tp[0].frac"',

@@ -4,10 +4,11 @@
 
 #include "core/bar.hpp"
 #include "core/error.hpp"
+#include "core/filter.hpp"
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
-#include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "ml/dataset.hpp"
 #include "ml/registry.hpp"
@@ -27,10 +28,7 @@ namespace okxkit::ml {
 
 namespace {
 
-using core::Level;
 using core::Log;
-
-struct StrictStop {};
 
 // "7d", "7d5m", "36h" ... as parse_duration_ms reads them (seconds dropped).
 std::string duration_text(std::int64_t ms) {
@@ -53,40 +51,87 @@ struct Loaded {
     std::string where; // "model 3" or the file
 };
 
-// Parses the "f" array of a features line into floats (null = NaN) without a JSON tree.
-// Returns false when the line is not in the expected shape.
-bool parse_f(std::string_view line, std::vector<float>& out) {
-    auto p = line.find("\"f\":[");
-    if (p == std::string_view::npos) {
+// The fields of a features line as featurize writes it:
+// {"type":"features","v":1,"ts":N,"inst":"X","bar":"B","schema":"H","f":[...]}.
+struct FeaturesLine {
+    std::int64_t ts = 0;
+    std::string_view inst, bar, schema;
+};
+
+// Reads such a line without a JSON tree, the values of f into row (null = NaN), in exactly the
+// JSON grammar (json_scan.hpp). False for anything else: the general path judges it.
+bool read_features_fast(std::string_view s, FeaturesLine& out, std::vector<float>& row) {
+    constexpr std::string_view kHead = R"({"type":"features","v":1,"ts":)";
+    if (!s.starts_with(kHead)) {
         return false;
     }
-    out.clear();
-    const char* s = line.data() + p + 5;
-    const char* end = line.data() + line.size();
-    while (s < end && *s != ']') {
-        while (s < end && (*s == ' ' || *s == ',')) {
-            ++s;
-        }
-        if (s < end && *s == ']') {
-            break;
-        }
-        if (end - s >= 4 && std::string_view(s, 4) == "null") {
-            out.push_back(std::numeric_limits<float>::quiet_NaN());
-            s += 4;
-            continue;
-        }
-        double v = 0;
-        auto [q, ec] = std::from_chars(s, end, v);
-        if (ec != std::errc()) {
+    std::size_t i = kHead.size();
+    std::size_t start = i;
+    bool integer = false;
+    if (!core::scan_json_number(s, i, integer) || !integer ||
+        !core::json_integer_value(s.substr(start, i - start), out.ts)) {
+        return false;
+    }
+    const auto field = [&](std::string_view key, std::string_view& value) {
+        if (s.substr(i, key.size()) != key) {
             return false;
         }
-        out.push_back(static_cast<float>(v));
-        s = q;
+        i += key.size();
+        return core::scan_plain_string(s, i, value);
+    };
+    if (!field(R"(,"inst":)", out.inst) || !field(R"(,"bar":)", out.bar) ||
+        !field(R"(,"schema":)", out.schema) || s.substr(i, 6) != R"(,"f":[)") {
+        return false;
     }
-    return s < end;
+    i += 6;
+    row.clear();
+    if (i < s.size() && s[i] == ']') {
+        ++i;
+    } else {
+        for (;;) {
+            if (s.substr(i, 4) == "null") {
+                row.push_back(std::numeric_limits<float>::quiet_NaN());
+                i += 4;
+            } else {
+                start = i;
+                double v = 0;
+                if (!core::scan_json_number(s, i, integer) ||
+                    !core::json_number_value(s.substr(start, i - start), v)) {
+                    return false;
+                }
+                row.push_back(static_cast<float>(v));
+            }
+            if (i < s.size() && s[i] == ',') {
+                ++i;
+                continue;
+            }
+            if (i < s.size() && s[i] == ']') {
+                ++i;
+                break;
+            }
+            return false;
+        }
+    }
+    return s.substr(i) == "}";
 }
 
-class Predictor {
+// The values of a validated features message's "f" into row (null = NaN); false when one is
+// neither a number nor null.
+bool read_f(const nlohmann::json& f, std::vector<float>& row) {
+    row.clear();
+    for (const auto& v : f) {
+        if (v.is_null()) {
+            row.push_back(std::numeric_limits<float>::quiet_NaN());
+        } else if (v.is_number()) {
+            row.push_back(v.get<float>());
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+class Predictor : public core::FilterStage {
 public:
     Predictor(const PredictOptions& o, core::Output& out)
         : opts_(o), out_(out), set_hash_(o.set.hash()) {
@@ -96,71 +141,43 @@ public:
         }
     }
 
-    void line(std::string_view text, std::uint64_t no) {
-        ++stats_.lines;
-        if (fast_features(text, no)) {
+    Fast fast(core::Filter& f, std::string_view text) override {
+        FeaturesLine k;
+        if (!read_features_fast(text, k, row_)) {
+            return Fast::kGeneral;
+        }
+        features(f, k, text);
+        return Fast::kTaken;
+    }
+
+    void message(core::Filter& f, const core::Message& m) override {
+        if (m.type == "features") {
+            FeaturesLine k;
+            k.ts = m.json["ts"].get<std::int64_t>();
+            k.inst = m.json["inst"].get_ref<const std::string&>();
+            k.bar = m.json["bar"].get_ref<const std::string&>();
+            k.schema = m.json["schema"].get_ref<const std::string&>();
+            if (!read_f(m.json["f"], row_)) {
+                f.reject("\"f\" holds a value that is neither a number nor null");
+                return;
+            }
+            features(f, k, m.text);
             return;
         }
-        nlohmann::json msg = nlohmann::json::parse(text, nullptr, false);
-        if (msg.is_discarded()) {
-            bad(no, "not valid JSON");
+        if (m.type == "candle") {
+            candle(f, core::candle_fields(m.json), m.text);
             return;
         }
-        if (auto err = core::validate_message(msg)) {
-            bad(no, *err);
-            return;
-        }
-        const auto& type = msg["type"].get_ref<const std::string&>();
-        pass(text);
-        if (type == "feature_schema") {
-            const auto& bar = msg["bar"].get_ref<const std::string&>();
-            message_bars_.insert(bar);
-        } else if (type == "features") {
-            const auto& inst = msg["inst"].get_ref<const std::string&>();
-            const auto& bar = msg["bar"].get_ref<const std::string&>();
-            message_bars_.insert(bar);
-            Loaded* m = model_for(inst, bar);
-            if (m == nullptr) {
-                return;
-            }
-            features_message(*m, inst, bar, msg["schema"].get_ref<const std::string&>(),
-                             msg["ts"].get<std::int64_t>(), text, no);
-        } else if (type == "candle") {
-            if (!msg["confirm"].get<bool>()) {
-                return;
-            }
-            const auto& bar = msg["bar"].get_ref<const std::string&>();
-            if (message_bars_.count(bar) != 0) {
-                return; // features of this bar come as messages
-            }
-            const auto& inst = msg["inst"].get_ref<const std::string&>();
-            auto b = core::parse_bar(bar);
-            if (!b || b->name != bar) {
-                bad(no, "bar \"" + bar + "\" is not an OKX bar name");
-                return;
-            }
-            const double o = msg["o"].get<double>();
-            const double h = msg["h"].get<double>();
-            const double l = msg["l"].get<double>();
-            const double c = msg["c"].get<double>();
-            const double v = msg["vol"].get<double>();
-            if (auto err = core::check_ohlcv(o, h, l, c, v)) {
-                bad(no, *err);
-                return;
-            }
-            const std::int64_t ts = msg["ts"].get<std::int64_t>();
-            if (!engine().is_new(inst, bar, ts)) {
-                bad(no, "candle of " + inst + " " + bar + " at ts " + std::to_string(ts) +
-                            " is not after the previous one of that instrument and bar: skipped");
-                return;
-            }
-            engine().candle(inst, bar, b->ms, features::Ohlcv{ts, o, h, l, c, v}, sink_);
-        } else if (type == "gap") {
-            engine().gap(msg["inst"].get<std::string>(), msg["bar"].get<std::string>(), sink_);
+        f.pass(m.text);
+        if (m.type == "feature_schema") {
+            message_bars_.insert(m.json["bar"].get<std::string>());
+        } else if (m.type == "gap" && engine_) {
+            engine_->gap(m.json["inst"].get_ref<const std::string&>(),
+                         m.json["bar"].get_ref<const std::string&>(), sink_);
         }
     }
 
-    void finish() {
+    void finish(core::Filter& /*f*/) override {
         if (engine_) {
             engine_->finish(sink_);
         }
@@ -168,73 +185,53 @@ public:
     PredictStats& stats() { return stats_; }
 
 private:
-    // A features message of a series with model m: schema check, values, prediction.
-    void features_message(Loaded& m, std::string_view inst, std::string_view bar,
-                          std::string_view schema, std::int64_t ts, std::string_view text,
-                          std::uint64_t no) {
-        if (schema != m.file.schema) {
-            refuse(m.where + " of " + std::string(inst) + " " + std::string(bar) +
-                   " was trained on feature schema " + m.file.schema + " (" +
-                   std::to_string(m.file.names.size()) +
-                   " features) but the input's features have schema " + std::string(schema) +
+    // A features message: the series' model (if any) predicts its values.
+    void features(core::Filter& f, const FeaturesLine& k, std::string_view text) {
+        if (message_bars_.find(k.bar) == message_bars_.end()) {
+            message_bars_.emplace(k.bar);
+        }
+        Loaded* m = model_for(k.inst, k.bar);
+        if (m == nullptr) {
+            f.pass(text);
+            return;
+        }
+        if (k.schema != m->file.schema) {
+            refuse(m->where + " of " + std::string(k.inst) + " " + std::string(k.bar) +
+                   " was trained on feature schema " + m->file.schema + " (" +
+                   std::to_string(m->file.names.size()) +
+                   " features) but the input's features have schema " + std::string(k.schema) +
                    ": run featurize with the model's feature set (its names are in " +
                    "model.json; see train --show), or train a model on this feature set");
         }
-        if (!parse_f(text, row_) || row_.size() != m.file.names.size()) {
-            bad(no, "\"f\" is not an array of " + std::to_string(m.file.names.size()) +
-                        " numbers or nulls");
+        if (row_.size() != m->file.names.size()) {
+            f.reject("\"f\" holds " + std::to_string(row_.size()) + " values, but schema " +
+                     std::string(k.schema) + " names " + std::to_string(m->file.names.size()));
             return;
         }
-        predict_row(m, inst, bar, ts);
+        f.pass(text);
+        predict_row(*m, k.inst, k.bar, k.ts);
     }
 
-    // The common features line, as featurize writes it, without a JSON tree:
-    // {"type":"features","v":1,"ts":N,"inst":"X","bar":"B","schema":"H","f":[...]}. Returns
-    // false for anything else (the general path then validates it).
-    bool fast_features(std::string_view text, std::uint64_t no) {
-        constexpr std::string_view kHead = R"({"type":"features","v":1,"ts":)";
-        if (text.substr(0, kHead.size()) != kHead || text.back() != '}') {
-            return false;
+    // A candle: checked as featurize checks it; featurized in-process (and predicted) unless
+    // the input brings its features as messages.
+    void candle(core::Filter& f, const core::CandleFields& k, std::string_view text) {
+        std::int64_t ms = 0;
+        if (auto err = core::check_candle(k, &ms)) {
+            f.reject(*err);
+            return;
         }
-        std::size_t i = kHead.size();
-        std::int64_t ts = 0;
-        auto [p, ec] = std::from_chars(text.data() + i, text.data() + text.size(), ts);
-        if (ec != std::errc()) {
-            return false;
+        if (!k.confirm || message_bars_.count(k.bar) != 0) {
+            f.pass(text); // forming, or its features come as messages
+            return;
         }
-        i = static_cast<std::size_t>(p - text.data());
-        auto field = [&](std::string_view key, std::string_view& out) {
-            if (text.substr(i, key.size()) != key) {
-                return false;
-            }
-            i += key.size();
-            auto end = text.find('"', i);
-            if (end == std::string_view::npos) {
-                return false;
-            }
-            out = text.substr(i, end - i);
-            if (out.find('\\') != std::string_view::npos) {
-                return false;
-            }
-            i = end + 1;
-            return true;
-        };
-        std::string_view inst;
-        std::string_view bar;
-        std::string_view schema;
-        if (!field(R"(,"inst":")", inst) || !field(R"(,"bar":")", bar) ||
-            !field(R"(,"schema":")", schema) || text.substr(i, 6) != R"(,"f":[)") {
-            return false;
+        if (!engine().is_new(k.inst, k.bar, k.ts)) {
+            f.reject("candle of " + std::string(k.inst) + " " + std::string(k.bar) + " at ts " +
+                     std::to_string(k.ts) +
+                     " is not after the previous one of that instrument and bar: skipped");
+            return;
         }
-        pass(text);
-        if (message_bars_.find(bar) == message_bars_.end()) {
-            message_bars_.emplace(bar);
-        }
-        Loaded* m = model_for(inst, bar);
-        if (m != nullptr) {
-            features_message(*m, inst, bar, schema, ts, text, no);
-        }
-        return true;
+        f.pass(text);
+        engine().candle(k.inst, k.bar, ms, features::Ohlcv{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink_);
     }
 
     features::Engine& engine() {
@@ -246,21 +243,6 @@ private:
 
     [[noreturn]] void refuse(const std::string& msg) {
         throw core::Error(core::Exit::kRefused, msg);
-    }
-
-    void bad(std::uint64_t no, const std::string& msg) {
-        ++stats_.bad;
-        if (stats_.bad <= opts_.max_errors) {
-            Log::emit_at(Level::kError, "", no, msg);
-        }
-        if (opts_.strict) {
-            throw StrictStop{};
-        }
-    }
-
-    void pass(std::string_view text) {
-        out_.buffer().append(text);
-        out_.end_line();
     }
 
     store::Store& store() {
@@ -396,56 +378,16 @@ private:
 
 int predict(const PredictOptions& options, core::LineReader& in, core::Output& out,
             PredictStats* stats) {
-    in.on_idle([&out] { out.flush(); });
-    int code = 0;
-    std::unique_ptr<Predictor> p;
-    try {
-        p = std::make_unique<Predictor>(options, out);
-        std::string_view line;
-        for (;;) {
-            auto st = in.next(line);
-            if (st == core::LineReader::Status::kEof) {
-                break;
-            }
-            if (st == core::LineReader::Status::kInterrupted) {
-                code = core::exit_status(core::interrupt_exit());
-                break;
-            }
-            if (st == core::LineReader::Status::kTooLong) {
-                ++p->stats().bad;
-                Log::emit_at(Level::kError, "", in.line_no(),
-                             "line longer than " + std::to_string(in.max_line()) +
-                                 " bytes (see --max-line)");
-                if (options.strict) {
-                    throw StrictStop{};
-                }
-                continue;
-            }
-            p->line(line, in.line_no());
-            if (core::interrupted()) {
-                code = core::exit_status(core::interrupt_exit());
-                break;
-            }
-        }
-        if (code == 0) {
-            p->finish();
-        }
-    } catch (const StrictStop&) {
-        code = core::exit_status(core::Exit::kBadInput);
-        Log::error("stopped at the first malformed line (--strict); everything before it was "
-                   "written");
-    } catch (const core::Error&) {
-        out.flush();
-        throw;
-    }
-    out.flush();
-    if (p) {
-        const PredictStats& s = p->stats();
-        Log::note("read " + std::to_string(s.lines) + " lines; wrote " +
-                  std::to_string(s.predictions) + " predictions");
-        if (stats != nullptr) {
-            *stats = s;
-        }
+    core::Filter filter(out, {options.strict, options.max_errors});
+    Predictor p(options, out);
+    const int code = filter.run(in, p);
+    PredictStats s = p.stats();
+    s.lines = filter.stats().lines;
+    s.bad = filter.stats().bad;
+    Log::note("read " + std::to_string(s.lines) + " lines; wrote " + std::to_string(s.predictions) +
+              " predictions");
+    if (stats != nullptr) {
+        *stats = s;
     }
     return code;
 }

@@ -1096,13 +1096,13 @@ TEST(CoreTrading, NewerVersionIsRefused) {
     sync["v"] = std::numeric_limits<std::int64_t>::max();
     EXPECT_EQ(parse_sync(sync, &error), std::nullopt);
     EXPECT_EQ(error, "sync version 9223372036854775807 is newer than this build understands (1)");
-    // There is no version 0 or below.
+    // There is no version 0 or below: the schema refuses it.
     sync["v"] = 0;
     EXPECT_EQ(parse_sync(sync, &error), std::nullopt);
-    EXPECT_EQ(error, "sync version 0 does not exist (versions start at 1)");
+    EXPECT_EQ(error, "field \"v\" must be 1 or more");
     sync["v"] = -1;
     EXPECT_EQ(parse_sync(sync, &error), std::nullopt);
-    EXPECT_EQ(error, "sync version -1 does not exist (versions start at 1)");
+    EXPECT_EQ(error, "field \"v\" must be 1 or more");
     sync["v"] = 1;
     EXPECT_TRUE(parse_sync(sync, &error).has_value());
 }

@@ -1,0 +1,163 @@
+// The filter loop shared by the pipeline stages.
+#include "core/filter.hpp"
+
+#include "core/error.hpp"
+#include "core/json_scan.hpp"
+#include "core/log.hpp"
+#include "core/signals.hpp"
+
+#include <stdexcept>
+
+namespace okxkit::core {
+
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// Thrown by reject() under --strict to leave the stage and the loop at once.
+struct StrictStop {};
+
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+} // namespace
+
+FilterStage::Fast FilterStage::fast(Filter& /*filter*/, std::string_view /*line*/) {
+    return Fast::kGeneral;
+}
+
+void FilterStage::finish(Filter& /*filter*/) {}
+
+Filter::Filter(Output& out, FilterOptions options, std::string input_name)
+    : out_(out), options_(options), input_name_(std::move(input_name)) {}
+
+void Filter::pass(std::string_view text) {
+    out_.line(text);
+    ++stats_.passed;
+}
+
+void Filter::reject(const std::string& reason) {
+    if (stats_.passed != current_passed_) {
+        // A stage must judge a line before writing it: a line is written whole or not at all.
+        throw std::logic_error("filter stage rejected line " + std::to_string(line_no_) +
+                               " after writing it through");
+    }
+    bad(reason);
+}
+
+void Filter::bad(const std::string& reason) {
+    ++stats_.bad;
+    if (stats_.bad <= options_.max_errors) {
+        Log::emit_at(Level::kError, input_name_, line_no_, reason);
+    }
+    if (options_.strict) {
+        throw StrictStop{};
+    }
+}
+
+void Filter::line(std::string_view text, FilterStage& stage) {
+    ++stats_.lines;
+    current_passed_ = stats_.passed;
+    if (text.starts_with(kBom)) {
+        if (line_no_ != 1) {
+            bad("byte order mark (U+FEFF) inside the input: only the start of a file may hold "
+                "one");
+            return;
+        }
+        Log::emit_at(Level::kNote, input_name_, line_no_,
+                     "byte order mark at the start of the input dropped");
+        text.remove_prefix(kBom.size());
+    }
+    if (stage.fast(*this, text) == FilterStage::Fast::kTaken) {
+        return;
+    }
+    const nlohmann::json msg = nlohmann::json::parse(text, nullptr, false);
+    if (msg.is_discarded()) {
+        bad("not valid JSON: " + excerpt(text));
+        return;
+    }
+    if (auto err = validate_message(msg)) {
+        bad(*err);
+        return;
+    }
+    const auto& type = msg["type"].get_ref<const std::string&>();
+    const KindSpec* kind = find_kind(type);
+    if (kind == nullptr) {
+        pass(text);
+        return;
+    }
+    if (is_newer(*kind, msg)) {
+        ++stats_.newer;
+        if (newer_warned_.insert(type).second) {
+            Log::emit_at(Level::kWarning, input_name_, line_no_,
+                         type + " version " + msg["v"].dump() + " is newer than this " +
+                             std::string(Log::tool()) + " understands (" +
+                             std::to_string(kind->version) +
+                             "): such lines are passed on untouched and not acted on "
+                             "(upgrade okxkit to act on them)");
+        }
+        pass(text);
+        return;
+    }
+    stage.message(*this, Message{text, msg, type, *kind});
+}
+
+int Filter::run(LineReader& in, FilterStage& stage) {
+    in.on_idle([this] { out_.flush(); });
+    int code = 0;
+    try {
+        std::string_view text;
+        for (;;) {
+            const auto st = in.next(text);
+            if (st == LineReader::Status::kEof) {
+                break;
+            }
+            if (st == LineReader::Status::kInterrupted) {
+                code = exit_status(interrupt_exit());
+                break;
+            }
+            line_no_ = in.line_no();
+            if (st == LineReader::Status::kTooLong) {
+                ++stats_.lines;
+                current_passed_ = stats_.passed;
+                bad("line longer than " + std::to_string(in.max_line()) +
+                    " bytes (see --max-line)");
+            } else {
+                line(text, stage);
+            }
+            if (interrupted()) {
+                code = exit_status(interrupt_exit());
+                break;
+            }
+        }
+        if (code == 0) {
+            stage.finish(*this);
+        }
+    } catch (const StrictStop&) {
+        code = exit_status(Exit::kBadInput);
+        Log::error("stopped at the first malformed line (--strict); everything before it was "
+                   "written");
+    } catch (const Error&) {
+        summary();
+        out_.flush();
+        throw;
+    }
+    summary();
+    out_.flush();
+    return code;
+}
+
+void Filter::summary() const {
+    if (stats_.bad > options_.max_errors) {
+        Log::emit(Level::kError, std::to_string(stats_.bad - options_.max_errors) +
+                                     " more malformed lines not shown (" +
+                                     std::to_string(stats_.bad) + " in all)");
+    }
+    if (stats_.bad > 0 && !options_.strict) {
+        Log::warning("skipped " + plural(stats_.bad, "malformed line", "malformed lines") + " of " +
+                     plural(stats_.lines, "line", "lines") + " read");
+    }
+}
+
+} // namespace okxkit::core

@@ -1,0 +1,44 @@
+// Strict JSON lexing for the hot paths that read messages without a JSON tree: numbers in
+// exactly the JSON grammar, plain strings, and excerpts of bad input for diagnostics.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace okxkit::core {
+
+// Scans a JSON number at s[i]: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, nothing more
+// (no '+', no leading zeros, no ".5", "5.", "NaN" or "Infinity"). On success advances i past
+// it, sets integer (no fraction and no exponent) and returns true; else leaves i and returns
+// false. O(length of the number).
+bool scan_json_number(std::string_view s, std::size_t& i, bool& integer);
+
+// Parses the number text of scan_json_number as a finite double (false when it overflows to
+// infinity, as 1e999 does). Exact, by std::from_chars.
+bool json_number_value(std::string_view text, double& v);
+
+// Parses the integer text of scan_json_number as an int64 (false when out of range).
+bool json_integer_value(std::string_view text, std::int64_t& v);
+
+// Scans a JSON string at s[i] (s[i] must be '"') whose content is plain printable ASCII
+// (0x20..0x7e) without escapes: the strings of okxkit's own messages on their hot paths. On
+// success sets out to the content, advances i past the closing quote and returns true; on any
+// other string (escapes, control characters, non-ASCII) returns false and leaves i, so the
+// caller takes the general path, which judges it exactly. O(length).
+bool scan_plain_string(std::string_view s, std::size_t& i, std::string_view& out);
+
+// Skips JSON whitespace (space, tab, CR, LF) at s[i].
+inline void skip_json_space(std::string_view s, std::size_t& i) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) {
+        ++i;
+    }
+}
+
+// A short, safe quotation of input for a diagnostic: at most max bytes of it in double quotes,
+// then "..." when there was more; bytes that are not printable ASCII, '"' and '\' as \xNN. The
+// result is plain ASCII, so a diagnostic never carries raw input bytes (or a terminal escape).
+std::string excerpt(std::string_view s, std::size_t max = 40);
+
+} // namespace okxkit::core
