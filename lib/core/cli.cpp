@@ -5,6 +5,7 @@
 #include "core/signals.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
 #include <exception>
@@ -425,8 +426,18 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv,
     install_signal_policy();
     Log::init(spec.name, 0, false);
     try {
+        errno = 0;
         ParseResult parsed = parse_command_line(spec, argc, argv);
         if (parsed.exit_now) {
+            // --help, --version and --complete-options wrote to stdout: a failed write (a full
+            // disk, a closed pipe) is a failure, not a silent success.
+            if (!std::cout.flush()) {
+                if (errno == EPIPE) {
+                    die_by_sigpipe();
+                }
+                throw RuntimeError("cannot write output" +
+                                   (errno != 0 ? ": " + errno_text(errno) : std::string()));
+            }
             return *parsed.exit_now;
         }
         Log::init(spec.name, parsed.options.verbosity(), parsed.options.flag("log-json"));

@@ -17,6 +17,25 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // Thrown by reject() under --strict to leave the stage and the loop at once.
 struct StrictStop {};
 
+// "not valid JSON at byte N: <excerpt from a little before N>", N counted from 1; the second
+// parse, with exceptions, runs only for a line already known to be bad.
+std::string not_json(std::string_view text) {
+    std::size_t at = 0;
+    try {
+        const nlohmann::json parsed = nlohmann::json::parse(text);
+        (void)parsed;
+    } catch (const nlohmann::json::parse_error& e) {
+        at = e.byte;
+    } catch (const nlohmann::json::exception&) {
+    }
+    if (at == 0 || at > text.size() + 1) {
+        return "not valid JSON: " + excerpt(text);
+    }
+    const std::size_t from = at > 16 ? at - 16 : 0;
+    return "not valid JSON at byte " + std::to_string(at) + ": " + (from > 0 ? "..." : "") +
+           excerpt(text.substr(from));
+}
+
 std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
     return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
@@ -74,7 +93,7 @@ void Filter::line(std::string_view text, FilterStage& stage) {
     }
     const nlohmann::json msg = nlohmann::json::parse(text, nullptr, false);
     if (msg.is_discarded()) {
-        bad("not valid JSON: " + excerpt(text));
+        bad(not_json(text));
         return;
     }
     if (auto err = validate_message(msg)) {

@@ -100,7 +100,10 @@ std::string excerpt(std::string_view s, std::size_t max) {
             break;
         }
         const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20 || c >= 0x7f) {
             out += "\\x";
             out += kHex[c >> 4];
             out += kHex[c & 15];

@@ -37,7 +37,8 @@ inline void skip_json_space(std::string_view s, std::size_t& i) {
 }
 
 // A short, safe quotation of input for a diagnostic: at most max bytes of it in double quotes,
-// then "..." when there was more; bytes that are not printable ASCII, '"' and '\' as \xNN. The
+// then "..." when there was more; '"' and '\' escaped with a backslash, bytes that are not
+// printable ASCII as \xNN. The
 // result is plain ASCII, so a diagnostic never carries raw input bytes (or a terminal escape).
 std::string excerpt(std::string_view s, std::size_t max = 40);
 

@@ -156,7 +156,7 @@ setup_file() {
     run --separate-stderr featurize < "$T/in"
     assert_success
     [ "$(grep -c '"type":"features"' <<<"$output")" -eq 3 ]
-    [[ $stderr == *"featurize: error: line 2: not valid JSON: \"not json\""* ]] || fail "$stderr"
+    [[ $stderr == *"featurize: error: line 2: not valid JSON at byte 2: \"not json\""* ]] || fail "$stderr"
     [[ $stderr == *"featurize: error: line 3: missing field \"inst\""* ]] || fail "$stderr"
     [[ $stderr == *"line 4: candle of BTC-USDT 5m at ts 1617235200000 is not after the previous one"* ]] || fail "$stderr"
     [[ $stderr == *"warning: skipped 3 malformed lines"* ]] || fail "$stderr"
