@@ -1,6 +1,7 @@
 # bash completion for the okxkit tools. Generic: each tool describes its own options with
-# `TOOL --complete-options` (one line per option: --long<TAB>-s<TAB>VALUE<TAB>help), so a
-# new option or a new tool needs no change here beyond the tool list.
+# `TOOL --complete-options` (one line per option: --long<TAB>-s<TAB>VALUE<TAB>help<TAB>values,
+# values being the ones the option accepts, if it has a list), so a new option or a new tool
+# needs no change here beyond the tool list.
 
 # The tools completed by this file (those not installed yet are skipped at TAB time).
 _okxkit_tools=(okx-stream featurize train predict select-strategy risk-guard execute audit)
@@ -30,8 +31,8 @@ _okxkit_complete() {
 
     # The option table: long and short names, and the VALUE each takes.
     local -a names=()
-    local -A value_of=()
-    local line long short value rest
+    local -A value_of=() values_of=()
+    local line long short value values rest
     while IFS= read -r line; do
         # Split by hand: read would merge the empty fields between two tabs.
         long=${line%%$'\t'*}
@@ -39,12 +40,17 @@ _okxkit_complete() {
         short=${rest%%$'\t'*}
         rest=${rest#*$'\t'}
         value=${rest%%$'\t'*}
+        rest=${rest#*$'\t'}
+        values=
+        [[ $rest == *$'\t'* ]] && values=${rest#*$'\t'}
         [[ $long == --* && $line == *$'\t'*$'\t'*$'\t'* ]] || continue
         names+=("$long")
         value_of[$long]=$value
+        values_of[$long]=$values
         if [[ -n $short ]]; then
             names+=("$short")
             value_of[$short]=$value
+            values_of[$short]=$values
         fi
     done <<<"$spec"
 
@@ -63,9 +69,18 @@ _okxkit_complete() {
         opt=$prev
     fi
 
-    # The value of an option that takes one.
+    # The value of an option that takes one: its listed values, or files for a path.
     if [[ -n $opt && -n ${value_of[$opt]+set} && -n ${value_of[$opt]} ]]; then
-        if _okxkit_is_path_value "${value_of[$opt]}"; then
+        if [[ -n ${values_of[$opt]} ]]; then
+            # A list such as "candle1m,tic": complete the last name after the comma.
+            local done_part=
+            if [[ $cur == *,* ]]; then
+                done_part=${cur%,*},
+                cur=${cur##*,}
+            fi
+            mapfile -t COMPREPLY < <(compgen -W "${values_of[$opt]}" -- "$cur")
+            [[ -z $done_part$prefix ]] || COMPREPLY=("${COMPREPLY[@]/#/$prefix$done_part}")
+        elif _okxkit_is_path_value "${value_of[$opt]}"; then
             compopt -o filenames 2>/dev/null || true
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             [[ -z $prefix ]] || COMPREPLY=("${COMPREPLY[@]/#/$prefix}")

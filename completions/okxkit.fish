@@ -1,5 +1,6 @@
 # fish completion for the okxkit tools. Generic: each tool describes its own options with
-# `TOOL --complete-options` (one line per option: --long<TAB>-s<TAB>VALUE<TAB>help), read
+# `TOOL --complete-options` (one line per option: --long<TAB>-s<TAB>VALUE<TAB>help<TAB>values),
+# read
 # here when fish loads this file, so a new option needs no change here; a new tool only
 # needs adding to the list below.
 
@@ -17,7 +18,10 @@ function __okxkit_register --argument-names tool
         if test -n "$field[2]"
             set -a spec -s (string replace -r -- '^-' '' $field[2])
         end
-        if test -n "$field[3]"
+        if test -n "$field[3]"; and test (count $field) -ge 5; and test -n "$field[5]"
+            # A list of accepted values: offer them.
+            set -a spec -x -a "$field[5]"
+        else if test -n "$field[3]"
             if string match -q -r -- '^(FILE|PATH|DIR)|(FILE|PATH|DIR)$' $field[3]
                 # A path: complete files.
                 set -a spec -r -F

@@ -1,10 +1,14 @@
-// Command-line parsing over CLI11, option precedence, help text, and the tool wrapper.
+// Command-line parsing over CLI11, typed option values, precedence, help text, completions, and
+// the tool wrapper.
 #include "core/cli.hpp"
 
+#include "core/instrument.hpp"
 #include "core/log.hpp"
 #include "core/signals.hpp"
+#include "core/timeutil.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -12,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <stdexcept>
 
 namespace okxkit::core {
 
@@ -70,7 +75,9 @@ const OptionSpec kInputOptions[] = {
      "1048576",
      "input.max_line",
      {},
-     kCommon},
+     kCommon,
+     {},
+     16},
 };
 
 const OptionSpec kOutputOptions[] = {
@@ -106,21 +113,316 @@ std::string dashed(const OptionSpec& o) {
     return "--" + std::string(o.name);
 }
 
-std::string type_for_config(OptType t) {
+// The values of allowed ("a|b|c") one by one.
+std::vector<std::string_view> split_allowed(std::string_view allowed) {
+    std::vector<std::string_view> out;
+    while (!allowed.empty()) {
+        const std::size_t bar = allowed.find('|');
+        out.push_back(allowed.substr(0, bar));
+        if (bar == std::string_view::npos) {
+            break;
+        }
+        allowed.remove_prefix(bar + 1);
+    }
+    return out;
+}
+
+std::string joined(const std::vector<std::string_view>& values, std::string_view sep) {
+    std::string out;
+    for (std::string_view v : values) {
+        if (!out.empty()) {
+            out += sep;
+        }
+        out += v;
+    }
+    return out;
+}
+
+// The values completions offer for o (allowed ones, or every bar), separated by spaces.
+std::string offered(const OptionSpec& o) {
+    if (!o.allowed.empty()) {
+        return joined(split_allowed(o.allowed), " ");
+    }
+    if (o.type == OptType::kBar) {
+        std::vector<std::string_view> bars;
+        for (const Bar& b : all_bars()) {
+            bars.push_back(b.name);
+        }
+        return joined(bars, " ");
+    }
+    return {};
+}
+
+// The bounds of a kInt option in words: "between 1 and 400", "at least 16".
+std::string bounds_text(const OptionSpec& o) {
+    if (o.max == kNoMax) {
+        return "at least " + std::to_string(o.min);
+    }
+    if (o.min == kNoMin) {
+        return "at most " + std::to_string(o.max);
+    }
+    return "between " + std::to_string(o.min) + " and " + std::to_string(o.max);
+}
+
+// What --help says an option accepts, beyond its help text.
+std::string accepts(const OptionSpec& o) {
+    std::string s;
+    if (!o.allowed.empty()) {
+        s += " [" + std::string(o.check != nullptr ? "e.g. " : "one of: ") +
+             joined(split_allowed(o.allowed), ", ") + "]";
+    }
+    if (o.type == OptType::kInt && (o.min != kNoMin || o.max != kNoMax)) {
+        s += " [" + bounds_text(o) + "]";
+    }
+    return s;
+}
+
+ConfigType config_type_of(OptType t) {
     switch (t) {
     case OptType::kFlag:
-        return "boolean";
+        return ConfigType::kBoolean;
     case OptType::kInt:
-        return "integer";
+        return ConfigType::kInteger;
     case OptType::kNumber:
-        return "number";
+        return ConfigType::kNumber;
     case OptType::kStrings:
-        return "strings";
+    case OptType::kInsts:
+        return ConfigType::kStrings;
     case OptType::kString:
     case OptType::kPath:
-        return "string";
+    case OptType::kDuration:
+    case OptType::kTime:
+    case OptType::kBar:
+        return ConfigType::kString;
     }
-    return "string";
+    return ConfigType::kString;
+}
+
+bool is_list(const OptionSpec& o) {
+    return o.type == OptType::kStrings || o.type == OptType::kInsts;
+}
+
+// Splits a value of a list of names ("a,b c") into its names; file names are never split.
+void split_names(std::string_view v, std::vector<std::string>& out) {
+    std::size_t pos = 0;
+    while (pos <= v.size()) {
+        const std::size_t sep = v.find_first_of(", ", pos);
+        const std::string_view one =
+            v.substr(pos, sep == std::string_view::npos ? std::string_view::npos : sep - pos);
+        if (!one.empty()) {
+            out.emplace_back(one);
+        }
+        if (sep == std::string_view::npos) {
+            break;
+        }
+        pos = sep + 1;
+    }
+}
+
+// Checks the values of option o that came from origin and returns them normalised (an
+// instrument list split and in OKX form, a bar in OKX's spelling). Throws UsageError
+// "<origin>: --name: <what is wrong> (got "<value>")".
+std::vector<std::string> checked(const OptionSpec& o, const std::vector<std::string>& values,
+                                 const std::string& origin) {
+    const auto fail = [&](const std::string& v, const std::string& what) {
+        std::string msg = origin == "command line" ? std::string() : origin + ": ";
+        msg += dashed(o) + " " + what + " (got \"" + v + "\")";
+        throw UsageError(msg);
+    };
+    std::vector<std::string> out;
+    for (const std::string& v : values) {
+        switch (o.type) {
+        case OptType::kInt: {
+            std::int64_t n = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+            if (ec != std::errc() || p != v.data() + v.size()) {
+                fail(v, "wants an integer");
+            }
+            if (n < o.min || n > o.max) {
+                fail(v, "must be " + bounds_text(o));
+            }
+            out.push_back(v);
+            break;
+        }
+        case OptType::kNumber: {
+            double d = 0;
+            auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+            if (ec != std::errc() || p != v.data() + v.size()) {
+                fail(v, "wants a number");
+            }
+            out.push_back(v);
+            break;
+        }
+        case OptType::kFlag:
+            if (v != "true" && v != "false" && v != "1" && v != "0") {
+                fail(v, "wants true or false");
+            }
+            out.push_back(v);
+            break;
+        case OptType::kDuration: {
+            auto ms = parse_duration_ms(v);
+            if (!ms || *ms <= 0) {
+                fail(v, "wants a duration such as 90s, 30m, 6h, 7d or 1h30m");
+            }
+            out.push_back(v);
+            break;
+        }
+        case OptType::kTime:
+            if (!parse_time_ms(v)) {
+                fail(v, "wants a time: ms since the epoch, or ISO-8601 UTC such as 2021-04-02 or "
+                        "2021-04-02T08:00:00Z");
+            }
+            out.push_back(v);
+            break;
+        case OptType::kBar: {
+            auto b = parse_bar(v);
+            if (!b) {
+                fail(v, "wants an OKX bar: " + offered(o));
+            }
+            out.emplace_back(b->name);
+            break;
+        }
+        case OptType::kInsts: {
+            std::vector<std::string> names;
+            split_names(v, names);
+            for (const std::string& name : names) {
+                auto inst = normalize_inst(name);
+                if (!inst) {
+                    fail(name, "wants instruments such as BTC-USDT or BTCUSDT");
+                }
+                if (std::find(out.begin(), out.end(), *inst) == out.end()) {
+                    out.push_back(*inst);
+                }
+            }
+            break;
+        }
+        case OptType::kStrings:
+        case OptType::kString:
+        case OptType::kPath: {
+            std::vector<std::string> names;
+            if (o.type == OptType::kStrings && (!o.allowed.empty() || o.check != nullptr)) {
+                split_names(v, names); // names, not file names: "a,b" is two
+            } else {
+                names.push_back(v);
+            }
+            for (const std::string& name : names) {
+                if (o.check != nullptr) {
+                    if (auto err = o.check(name)) {
+                        fail(name, *err);
+                    }
+                } else if (!o.allowed.empty()) {
+                    const auto ok = split_allowed(o.allowed);
+                    if (std::find(ok.begin(), ok.end(), name) == ok.end()) {
+                        fail(name, "must be one of: " + joined(ok, ", "));
+                    }
+                }
+                out.push_back(name);
+            }
+            break;
+        }
+        }
+    }
+    return out;
+}
+
+// Levenshtein distance of two short words.
+std::size_t distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        row[j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+// Refuses a long option the tool does not have, suggesting the nearest one it does.
+void check_long_options(const ToolSpec& spec, int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if (arg == "--") {
+            return; // what follows is not an option
+        }
+        if (!arg.starts_with("--") || arg.size() == 2) {
+            continue;
+        }
+        const std::string_view name = arg.substr(2, arg.find('=') - 2);
+        const auto known = [&](std::string_view n) {
+            return std::any_of(spec.options.begin(), spec.options.end(),
+                               [&](const OptionSpec& o) { return o.name == n; });
+        };
+        if (known(name) || name == "complete-options") {
+            continue;
+        }
+        const OptionSpec* best = nullptr;
+        std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+        for (const OptionSpec& o : spec.options) {
+            const std::size_t d = o.name.starts_with(name) && name.size() >= 3
+                                      ? o.name.size() - name.size()
+                                      : distance(name, o.name);
+            if (d < best_d) {
+                best_d = d;
+                best = &o;
+            }
+        }
+        std::string msg = "unknown option --" + std::string(name);
+        if (best != nullptr) {
+            msg += " (did you mean " + dashed(*best) + "?)";
+        }
+        throw UsageError(msg + " (try '" + std::string(spec.name) + " --help')");
+    }
+}
+
+// The spec's own consistency: every config key an option names is declared by a module the
+// tool links, and none is a key only the config file may set.
+void check_spec(const ToolSpec& spec) {
+    for (const OptionSpec& o : spec.options) {
+        if (o.config_key.empty()) {
+            continue;
+        }
+        const ConfigKey* found = nullptr;
+        for (const ConfigKey& k : core_config_keys()) {
+            found = k.key == o.config_key ? &k : found;
+        }
+        for (const ModuleKeys& m : spec.config_keys) {
+            for (const ConfigKey& k : m.keys) {
+                found = k.key == o.config_key ? &k : found;
+            }
+        }
+        if (found == nullptr) {
+            throw std::logic_error(dashed(o) + " names config key " + std::string(o.config_key) +
+                                   ", which no module of " + std::string(spec.name) + " declares");
+        }
+        if (found->file_only) {
+            throw std::logic_error(dashed(o) + " names config key " + std::string(o.config_key) +
+                                   ", which only the config file may set");
+        }
+    }
+}
+
+} // namespace
+
+std::span<const OptionSpec> common_options() {
+    return kCommonOptions;
+}
+std::span<const OptionSpec> input_options() {
+    return kInputOptions;
+}
+std::span<const OptionSpec> output_options() {
+    return kOutputOptions;
+}
+std::span<const OptionSpec> store_options() {
+    return kStoreOptions;
+}
+std::span<const OptionSpec> run_options() {
+    return kRunOptions;
 }
 
 std::string help_text(const ToolSpec& spec) {
@@ -138,11 +440,12 @@ std::string help_text(const ToolSpec& spec) {
             left += dashed(o);
             if (!o.value_name.empty()) {
                 left += " " + std::string(o.value_name);
-                if (o.type == OptType::kStrings) {
+                if (is_list(o)) {
                     left += "...";
                 }
             }
             std::string right(o.help);
+            right += accepts(o);
             if (!o.default_value.empty()) {
                 right += " [default: " + std::string(o.default_value) + "]";
             }
@@ -170,53 +473,23 @@ std::string help_text(const ToolSpec& spec) {
             out += '\n';
         }
     }
-    out += "\nExit status: 0 ok, 1 failure, 2 usage or config error, 3 malformed input under\n"
-           "--strict, 130/143 interrupted, 141 broken pipe. See " +
-           std::string(spec.name) + "(1).\n";
-    return out;
-}
-
-// Checks and normalises one value of option o; throws UsageError naming its origin.
-void check_value(const OptionSpec& o, const std::string& v, const std::string& origin) {
-    auto fail = [&](std::string_view what) {
-        throw UsageError(origin + ": " + dashed(o) + " " + std::string(what) + ", got \"" + v +
-                         "\"");
-    };
-    if (o.type == OptType::kInt) {
-        std::int64_t n = 0;
-        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-        if (ec != std::errc() || p != v.data() + v.size()) {
-            fail("wants an integer");
-        }
-    } else if (o.type == OptType::kNumber) {
-        double d = 0;
-        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
-        if (ec != std::errc() || p != v.data() + v.size()) {
-            fail("wants a number");
-        }
-    } else if (o.type == OptType::kFlag) {
-        if (v != "true" && v != "false" && v != "1" && v != "0") {
-            fail("wants true or false");
-        }
+    out += "\nExit status:\n"
+           "  0        success\n"
+           "  1        failure (I/O, store, a write that did not reach the output)\n"
+           "  2        usage or configuration error\n"
+           "  3        malformed input under --strict\n";
+    if (!spec.refused.empty()) {
+        out += "  4        refused: " + std::string(spec.refused) + "\n";
     }
-}
-
-} // namespace
-
-std::span<const OptionSpec> common_options() {
-    return kCommonOptions;
-}
-std::span<const OptionSpec> input_options() {
-    return kInputOptions;
-}
-std::span<const OptionSpec> output_options() {
-    return kOutputOptions;
-}
-std::span<const OptionSpec> store_options() {
-    return kStoreOptions;
-}
-std::span<const OptionSpec> run_options() {
-    return kRunOptions;
+    if (!spec.unavailable.empty()) {
+        out +=
+            "  5        unavailable, worth retrying later: " + std::string(spec.unavailable) + "\n";
+    }
+    out += "  130/143  interrupted by SIGINT/SIGTERM, after flushing and committing\n"
+           "  141      broken pipe: the reader of stdout went away\n"
+           "See " +
+           std::string(spec.name) + "(1) and okxkit(7).\n";
+    return out;
 }
 
 bool Options::has(std::string_view name) const {
@@ -258,6 +531,18 @@ double Options::number(std::string_view name) const {
     return d;
 }
 
+std::optional<std::int64_t> Options::duration_ms(std::string_view name) const {
+    return has(name) ? parse_duration_ms(str(name)) : std::nullopt;
+}
+
+std::optional<std::int64_t> Options::time_ms(std::string_view name) const {
+    return has(name) ? parse_time_ms(str(name)) : std::nullopt;
+}
+
+std::optional<Bar> Options::bar(std::string_view name) const {
+    return has(name) ? parse_bar(str(name)) : std::nullopt;
+}
+
 std::string Options::origin(std::string_view name) const {
     auto it = values_.find(name);
     return it == values_.end() ? std::string() : it->second.origin;
@@ -287,12 +572,15 @@ std::string completion_lines(const ToolSpec& spec) {
         out += o.value_name;
         out += '\t';
         out += o.help;
+        out += '\t';
+        out += offered(o);
         out += '\n';
     }
     return out;
 }
 
 ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const* argv) {
+    check_spec(spec);
     ParseResult result;
     for (int i = 1; i < argc; ++i) {
         if (std::string_view(argv[i]) == "--complete-options") {
@@ -301,6 +589,7 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
             return result;
         }
     }
+    check_long_options(spec, argc, argv);
 
     CLI::App app{std::string(spec.summary), std::string(spec.name)};
     app.set_help_flag();
@@ -315,7 +604,7 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
         CLI::Option* opt = nullptr;
         if (o.type == OptType::kFlag) {
             opt = app.add_flag(names)->description(std::string(o.help));
-        } else if (o.type == OptType::kStrings) {
+        } else if (is_list(o)) {
             opt = app.add_option(names, store, std::string(o.help))->expected(1, -1);
         } else {
             opt = app.add_option(names, store, std::string(o.help))->expected(1);
@@ -362,7 +651,11 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
     }
     std::error_code ec;
     if (std::filesystem::exists(config_path, ec)) {
-        config = Config::load(config_path);
+        if (!std::filesystem::is_regular_file(config_path, ec)) {
+            throw UsageError("config " + config_path +
+                             ": not a file (check --config or OKXKIT_CONFIG)");
+        }
+        config = Config::load(config_path, spec.config_keys);
         result.warnings = config.warnings();
     } else if (config_required) {
         throw UsageError("config " + config_path +
@@ -376,10 +669,7 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
         if (cli->count() > 0) {
             std::vector<std::string> vals =
                 o.type == OptType::kFlag ? std::vector<std::string>{"true"} : given[name];
-            for (const std::string& v : vals) {
-                check_value(o, v, "command line");
-            }
-            opts.set(name, std::move(vals), "command line");
+            opts.set(name, checked(o, vals, "command line"), "command line");
             if (name == "verbose") {
                 opts.set("verbosity", {std::to_string(cli->count())}, "command line");
             }
@@ -389,35 +679,36 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
             if (const char* env = std::getenv(std::string(o.env).c_str());
                 env != nullptr && *env != '\0') {
                 std::string origin = "environment " + std::string(o.env);
-                check_value(o, env, origin);
-                opts.set(name, {env}, origin);
+                opts.set(name, checked(o, {env}, origin), origin);
                 continue;
             }
         }
         if (!o.config_key.empty() && config.loaded()) {
-            std::string type = name == "verbose" ? "integer" : type_for_config(o.type);
-            if (auto vals = config.get(o.config_key, type)) {
-                std::string origin = config.path() + " (" + std::string(o.config_key) + ")";
+            const ConfigType type =
+                name == "verbose" ? ConfigType::kInteger : config_type_of(o.type);
+            if (auto v = config.value(o.config_key, type)) {
+                const std::string origin = config.path() + ":" + std::to_string(v->line);
                 if (o.type == OptType::kPath) {
-                    for (auto& v : *vals) {
-                        v = expand_home(v);
+                    for (auto& s : v->values) {
+                        s = expand_home(s);
                     }
                 }
                 if (name == "verbose") {
-                    opts.set("verbosity", *vals, origin);
+                    opts.set("verbosity", v->values, origin);
                     continue;
                 }
-                for (const std::string& v : *vals) {
-                    check_value(o, v, origin);
-                }
-                opts.set(name, std::move(*vals), origin);
+                opts.set(
+                    name,
+                    checked(o, v->values, origin + ": key \"" + std::string(o.config_key) + "\""),
+                    origin);
                 continue;
             }
         }
         if (!o.default_value.empty()) {
-            opts.set(name, {std::string(o.default_value)}, "default");
+            opts.set(name, checked(o, {std::string(o.default_value)}, "default"), "default");
         }
     }
+    opts.set_config(std::move(config));
     return result;
 }
 

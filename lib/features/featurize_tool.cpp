@@ -2,6 +2,7 @@
 #include "features/featurize_tool.hpp"
 
 #include "core/error.hpp"
+#include "features/config_keys.hpp"
 #include "features/featurize.hpp"
 
 #include <stdexcept>
@@ -35,18 +36,33 @@ core::ToolSpec make_spec() {
          "featurize.set"},
         {"list", 0, OptType::kFlag, "",
          "print the features of the set (name, group, warm-up, definition) and exit"},
-        {"format", 0, OptType::kString, "FORMAT",
-         "f as an array (for tools) or an object keyed by name (for people)", "array",
-         "featurize.format"},
-        {"gap-policy", 0, OptType::kString, "POLICY",
+        {"format",
+         0,
+         OptType::kString,
+         "FORMAT",
+         "f as an array (for tools) or an object keyed by name (for people)",
+         "array",
+         "featurize.format",
+         {},
+         {},
+         "array|object"},
+        {"gap-policy",
+         0,
+         OptType::kString,
+         "POLICY",
          "after a gap message or missing bars: reset (warm up again), missing (reset only where "
          "bars are really missing, trusting backfilled candles) or ignore",
-         "reset", "featurize.gap_policy"},
+         "reset",
+         "featurize.gap_policy",
+         {},
+         {},
+         "reset|missing|ignore"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::input_options(), core::output_options(), core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
+    spec.config_keys = {{"features", config_keys()}};
     return spec;
 }
 
@@ -73,25 +89,13 @@ int featurize_main(const core::Options& o) {
         out.flush();
         return 0;
     }
-    std::string format = o.str("format");
-    if (format != "array" && format != "object") {
-        throw core::UsageError("--format must be array or object, got \"" + format + "\"");
-    }
-    f.object_format = format == "object";
-    std::string gap = o.str("gap-policy");
-    if (gap != "reset" && gap != "missing" && gap != "ignore") {
-        throw core::UsageError("--gap-policy must be reset, missing or ignore, got \"" + gap +
-                               "\"");
-    }
+    f.object_format = o.str("format") == "object";
+    const std::string gap = o.str("gap-policy");
     f.gap_policy = gap == "reset"     ? GapPolicy::kReset
                    : gap == "missing" ? GapPolicy::kMissing
                                       : GapPolicy::kIgnore;
     f.strict = o.flag("strict");
-    std::int64_t max_line = o.integer("max-line");
-    if (max_line < 16) {
-        throw core::UsageError("--max-line must be at least 16 bytes");
-    }
-    core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(max_line));
+    core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(o.integer("max-line")));
     return featurize(f, in, out);
 }
 

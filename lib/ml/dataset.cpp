@@ -4,6 +4,10 @@
 #include "core/bar.hpp"
 #include "core/error.hpp"
 #include "core/io.hpp"
+#include "core/json_scan.hpp"
+#include "core/log.hpp"
+#include "core/message.hpp"
+#include "core/signals.hpp"
 #include "store/store.hpp"
 
 #include <algorithm>
@@ -97,7 +101,7 @@ Dataset build_dataset(const features::FeatureSet& set, const std::string& inst,
     return d;
 }
 
-std::vector<Dataset> read_feature_datasets(core::LineReader& in) {
+std::vector<Dataset> read_feature_datasets(core::LineReader& in, const ReadOptions& options) {
     struct Pending {
         std::map<std::int64_t, double> close; // candles not yet matched with their features
     };
@@ -105,94 +109,135 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in) {
     std::map<std::string, std::size_t> index; // "inst bar" -> datasets[]
     std::map<std::string, Pending> pending;
     std::vector<Dataset> out;
-    std::string_view line;
-    auto fail = [&](const std::string& msg) {
-        throw core::InputError("line " + std::to_string(in.line_no()) + ": " + msg);
+    const std::string file = in.name() == "-" ? std::string() : in.name();
+    std::uint64_t bad = 0;
+    // A bad line: one diagnostic (the first max_errors of them), skipped; --strict stops.
+    auto reject = [&](const std::string& msg) {
+        ++bad;
+        if (bad <= options.max_errors) {
+            core::Log::emit_at(core::Level::kError, file, in.line_no(), msg);
+        }
+        if (options.strict) {
+            throw core::InputError((file.empty() ? "line " : file + ":") +
+                                   std::to_string(in.line_no()) + ": " + msg +
+                                   " (--strict: nothing was trained)");
+        }
     };
+    std::string_view line;
     for (;;) {
         auto st = in.next(line);
-        if (st == core::LineReader::Status::kEof || st == core::LineReader::Status::kInterrupted) {
+        if (st == core::LineReader::Status::kEof) {
             break;
         }
+        if (st == core::LineReader::Status::kInterrupted || core::interrupted()) {
+            throw core::Error(core::interrupt_exit(),
+                              "interrupted while reading " + in.name() + ": nothing was trained");
+        }
         if (st == core::LineReader::Status::kTooLong) {
-            fail("line longer than " + std::to_string(in.max_line()) + " bytes (see --max-line)");
+            reject("line longer than " + std::to_string(in.max_line()) + " bytes (see --max-line)");
+            continue;
         }
         if (line.find(R"("type":"candle")") == std::string_view::npos &&
             line.find(R"("type":"feature)") == std::string_view::npos) {
-            continue; // other kinds pass by untouched
+            continue; // other kinds are not read
         }
-        nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
-        if (m.is_discarded() || !m.is_object() || !m.contains("type")) {
-            fail("not a JSON message");
+        const nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
+        if (m.is_discarded()) {
+            reject("not valid JSON: " + core::excerpt(line));
+            continue;
         }
-        try {
-            const std::string type = m.at("type").get<std::string>();
-            if (type == "feature_schema") {
-                std::string bar = m.at("bar").get<std::string>();
-                auto names = m.at("names").get<std::vector<std::string>>();
-                schemas[bar] = {m.at("schema").get<std::string>(), std::move(names)};
-            } else if (type == "candle") {
-                if (!m.value("confirm", true)) {
-                    continue;
-                }
-                std::string key =
-                    m.at("inst").get<std::string>() + " " + m.at("bar").get<std::string>();
-                pending[key].close[m.at("ts").get<std::int64_t>()] = m.at("c").get<double>();
-            } else if (type == "features") {
-                std::string inst = m.at("inst").get<std::string>();
-                std::string bar = m.at("bar").get<std::string>();
-                std::string schema = m.at("schema").get<std::string>();
-                std::int64_t ts = m.at("ts").get<std::int64_t>();
-                auto s = schemas.find(bar);
-                if (s == schemas.end() || s->second.first != schema) {
-                    fail("features of schema " + schema +
-                         " without its feature_schema message before it");
-                }
-                std::string key = inst;
-                key += ' ';
-                key += bar;
-                auto [it, fresh] = index.try_emplace(key, out.size());
-                if (fresh) {
-                    Dataset d;
-                    d.inst = inst;
-                    d.bar = bar;
-                    d.bar_ms = bar_length(bar);
-                    d.schema = schema;
-                    d.names = s->second.second;
-                    out.push_back(std::move(d));
-                }
-                Dataset& d = out[it->second];
-                if (d.schema != schema) {
-                    std::string msg = "feature schema of ";
-                    msg += key;
-                    msg += " changed from " + d.schema + " to " + schema;
-                    fail(msg + ": train on one feature set at a time");
-                }
-                auto& closes = pending[key].close;
-                auto c = closes.find(ts);
-                if (c == closes.end()) {
-                    fail("features of " + key + " at ts " + std::to_string(ts) +
-                         " without the candle before them (pipe featurize's whole output)");
-                }
-                if (!d.ts.empty() && ts <= d.ts.back()) {
-                    fail("features of " + key + " at ts " + std::to_string(ts) +
-                         " are not after the previous ones");
-                }
-                const auto& f = m.at("f");
-                if (!f.is_array() || f.size() != d.cols()) {
-                    fail("\"f\" must be an array of " + std::to_string(d.cols()) + " values");
-                }
-                d.ts.push_back(ts);
-                d.close.push_back(c->second);
-                closes.erase(closes.begin(), std::next(c));
-                for (const auto& v : f) {
-                    d.x.push_back(v.is_number() ? v.get<float>()
-                                                : std::numeric_limits<float>::quiet_NaN());
-                }
+        if (auto err = core::validate_message(m)) {
+            reject(*err);
+            continue;
+        }
+        const std::string& type = m["type"].get_ref<const std::string&>();
+        const core::KindSpec* kind = core::find_kind(type);
+        if (kind == nullptr || core::is_newer(*kind, m)) {
+            continue; // a kind or version train does not read
+        }
+        if (type == "feature_schema") {
+            if (!m["names"].is_array() ||
+                !std::all_of(m["names"].begin(), m["names"].end(),
+                             [](const nlohmann::json& n) { return n.is_string(); })) {
+                reject("\"names\" must be an array of strings");
+                continue;
             }
-        } catch (const nlohmann::json::exception& e) {
-            fail(std::string("bad message: ") + e.what());
+            schemas[m["bar"].get<std::string>()] = {m["schema"].get<std::string>(),
+                                                    m["names"].get<std::vector<std::string>>()};
+        } else if (type == "candle") {
+            if (!m["confirm"].get<bool>()) {
+                continue;
+            }
+            std::string key = m["inst"].get<std::string>() + " " + m["bar"].get<std::string>();
+            pending[key].close[m["ts"].get<std::int64_t>()] = m["c"].get<double>();
+        } else if (type == "features") {
+            const std::string inst = m["inst"].get<std::string>();
+            const std::string bar = m["bar"].get<std::string>();
+            const std::string schema = m["schema"].get<std::string>();
+            const std::int64_t ts = m["ts"].get<std::int64_t>();
+            auto s = schemas.find(bar);
+            if (s == schemas.end() || s->second.first != schema) {
+                reject("features of schema " + schema +
+                       " without its feature_schema message before it");
+                continue;
+            }
+            std::string key = inst;
+            key += ' ';
+            key += bar;
+            const auto& f = m["f"];
+            if (f.size() != s->second.second.size() ||
+                !std::all_of(f.begin(), f.end(), [](const nlohmann::json& v) {
+                    return v.is_null() || v.is_number();
+                })) {
+                reject("\"f\" must be an array of " + std::to_string(s->second.second.size()) +
+                       " numbers or nulls");
+                continue;
+            }
+            auto found = index.find(key);
+            if (found != index.end() && out[found->second].schema != schema) {
+                reject("feature schema of " + key + " changed from " + out[found->second].schema +
+                       " to " + schema + ": train on one feature set at a time");
+                continue;
+            }
+            auto& closes = pending[key].close;
+            auto c = closes.find(ts);
+            if (c == closes.end()) {
+                reject("features of " + key + " at ts " + std::to_string(ts) +
+                       " without the candle before them (pipe featurize's whole output)");
+                continue;
+            }
+            if (found != index.end() && ts <= out[found->second].ts.back()) {
+                reject("features of " + key + " at ts " + std::to_string(ts) +
+                       " are not after the previous ones");
+                continue;
+            }
+            if (found == index.end()) {
+                Dataset d;
+                d.inst = inst;
+                d.bar = bar;
+                d.bar_ms = bar_length(bar);
+                d.schema = schema;
+                d.names = s->second.second;
+                found = index.emplace(key, out.size()).first;
+                out.push_back(std::move(d));
+            }
+            Dataset& d = out[found->second];
+            d.ts.push_back(ts);
+            d.close.push_back(c->second);
+            closes.erase(closes.begin(), std::next(c));
+            for (const auto& v : f) {
+                d.x.push_back(v.is_number() ? v.get<float>()
+                                            : std::numeric_limits<float>::quiet_NaN());
+            }
         }
+    }
+    if (bad > options.max_errors) {
+        core::Log::error(std::to_string(bad - options.max_errors) +
+                         " more malformed lines not shown (" + std::to_string(bad) + " in all)");
+    }
+    if (bad > 0) {
+        core::Log::warning("skipped " + std::to_string(bad) + " malformed line" +
+                           (bad == 1 ? "" : "s") + " of " + in.name());
     }
     return out;
 }

@@ -54,12 +54,20 @@ Dataset build_dataset(const features::FeatureSet& set, const std::string& inst,
                       const std::string& bar, const std::vector<CandleIn>& candles,
                       const std::vector<CandleIn>& reference);
 
+struct ReadOptions {
+    bool strict = false;         // stop at the first bad line (core::InputError, exit 3)
+    std::size_t max_errors = 20; // diagnostics shown before they are only counted
+};
+
 // Datasets from NDJSON as featurize writes it: feature_schema, then candles and their
 // features messages (the close comes from the candle with the same inst, bar and ts). One
-// dataset per (inst, bar) in order of first appearance; other lines are ignored. Throws
-// core::InputError "line N: ..." on a features message without its schema or candle, or a
-// schema change within a bar.
-std::vector<Dataset> read_feature_datasets(core::LineReader& in);
+// dataset per (inst, bar) in order of first appearance; other kinds, and later versions of
+// these, are not read. A bad line (not JSON, not a valid message, features without their
+// schema or candle, out of order, a schema change within a series) gets one diagnostic
+// "[FILE:]LINE: reason" and is skipped; with strict it throws core::InputError instead.
+// SIGINT/SIGTERM while reading throw core::Error with the interrupt's exit code: a truncated
+// input yields no datasets. O(lines).
+std::vector<Dataset> read_feature_datasets(core::LineReader& in, const ReadOptions& options = {});
 
 // A row is ready (used for training, and predicted on) when at most this share of its
 // features is null: rows still warming up after the start or a gap are left out.

@@ -2,6 +2,7 @@
 #include "ml/ensemble.hpp"
 
 #include "core/error.hpp"
+#include "core/signals.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -92,6 +93,9 @@ Ensemble Ensemble::train(std::span<const float> x_train, std::span<const float> 
         double best = std::numeric_limits<double>::infinity();
         int best_it = 0;
         for (int it = 0; it < params.rounds; ++it) {
+            if (core::interrupted()) {
+                throw core::Error(core::interrupt_exit(), "interrupted while boosting");
+            }
             b.update(it, dtrain);
             const double loss = b.eval(it, dvalid, "valid");
             if (loss < best) {

@@ -2,7 +2,8 @@
 #include "ml/predict_tool.hpp"
 
 #include "core/error.hpp"
-#include "core/timeutil.hpp"
+#include "features/config_keys.hpp"
+#include "ml/config_keys.hpp"
 #include "ml/predict.hpp"
 #include "store/store.hpp"
 
@@ -29,7 +30,7 @@ core::ToolSpec make_spec() {
         {"model", 0, OptType::kString, "ID|FILE",
          "use this model (registry id, or a model.json) for its instrument and bar instead of "
          "the champions"},
-        {"max-age", 0, OptType::kString, "DURATION",
+        {"max-age", 0, OptType::kDuration, "DURATION",
          "refuse (exit 4) a model whose data ends longer than DURATION before a candle", "7d",
          "predict.max_age"},
         {"set",
@@ -45,6 +46,8 @@ core::ToolSpec make_spec() {
                      core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
+    spec.config_keys = {{"features", features::config_keys()}, {"ml", config_keys()}};
+    spec.refused = "a model trained on another feature schema, or older than --max-age";
     return spec;
 }
 
@@ -61,12 +64,7 @@ int predict_main(const core::Options& o) {
     if (o.has("model")) {
         p.model = o.str("model");
     }
-    auto age = core::parse_duration_ms(o.str("max-age"));
-    if (!age || *age <= 0) {
-        throw core::UsageError("--max-age: \"" + o.str("max-age") +
-                               "\" is not a duration (e.g. 36h, 7d)");
-    }
-    p.max_age_ms = *age;
+    p.max_age_ms = *o.duration_ms("max-age");
     if (o.has("set")) {
         try {
             p.set = features::FeatureSet::from_toml_file(o.str("set"));
@@ -75,13 +73,9 @@ int predict_main(const core::Options& o) {
         }
     }
     p.strict = o.flag("strict");
-    std::int64_t max_line = o.integer("max-line");
-    if (max_line < 16) {
-        throw core::UsageError("--max-line must be at least 16 bytes");
-    }
     core::Output out(STDOUT_FILENO, 1 << 16);
     out.set_unbuffered(o.flag("unbuffered"));
-    core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(max_line));
+    core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(o.integer("max-line")));
     return predict(p, in, out);
 }
 

@@ -6,6 +6,7 @@
 #include "core/instrument.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
+#include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "ml/metrics.hpp"
 #include "store/store.hpp"
@@ -112,7 +113,35 @@ std::pair<bool, std::string> judge(store::Store& store, const Labelled& l, const
                        " <= " + fixed(ll_new)};
 }
 
+// At SIGINT/SIGTERM: leaves the series unregistered, with the signal's exit code.
+void stop_if_interrupted(const std::string& series) {
+    if (core::interrupted()) {
+        throw core::Error(core::interrupt_exit(),
+                          "interrupted while training " + series + ": it was not registered");
+    }
+}
+
 } // namespace
+
+std::size_t rows_needed(const TrainConfig& cfg, std::int64_t bar_ms) {
+    const auto works = [&](std::size_t n) {
+        std::vector<std::int64_t> ts(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            ts[i] = static_cast<std::int64_t>(i) * bar_ms;
+        }
+        return !walk_forward(ts, bar_ms, cfg.horizon, cfg.split).empty();
+    };
+    std::size_t hi = std::max<std::size_t>(cfg.min_rows, 64);
+    while (!works(hi) && hi < (std::size_t{1} << 26)) {
+        hi *= 2;
+    }
+    std::size_t lo = 1; // works(lo) is false for a handful of rows
+    while (hi - lo > 1) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        (works(mid) ? hi : lo) = mid;
+    }
+    return std::max(hi, cfg.min_rows);
+}
 
 TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainConfig& cfg) {
     TrainResult res;
@@ -126,12 +155,13 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
     }
     if (folds.empty()) {
         res.kind = TrainResult::Kind::kNoData;
-        res.text = series + ": too little data: " + std::to_string(l.data.rows()) +
-                   " labelled rows of " + std::to_string(data.rows()) + " candles (need " +
-                   std::to_string(cfg.min_rows) + " and enough for " +
+        res.text = series + ": not trained: too little data: " + std::to_string(l.data.rows()) +
+                   " labelled rows (of " + std::to_string(data.rows()) + " candles), but " +
                    std::to_string(cfg.split.folds) +
-                   " folds): fetch more history (okx-stream --backfill 30d --store ...) or "
-                   "lower --min-rows / --folds";
+                   (cfg.split.folds == 1 ? " fold needs at least " : " folds need at least ") +
+                   std::to_string(rows_needed(cfg, l.data.bar_ms)) +
+                   ": fetch more history (okx-stream --backfill 30d --store ...) or lower "
+                   "--min-rows / --folds";
         return res;
     }
     const std::size_t cols = l.data.cols();
@@ -143,6 +173,7 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
     Ensemble model;
     std::vector<double> p_last;
     for (const Fold& f : folds) {
+        stop_if_interrupted(series);
         Rows tr{l, f.train_begin, f.train_end};
         Rows va{l, f.valid_begin, f.valid_end};
         Rows te{l, f.test_begin, f.test_end};
@@ -226,6 +257,7 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
     mf.mu_up = model.mu_up();
     mf.mu_down = model.mu_down();
     mf.data_end = rec.data_end;
+    stop_if_interrupted(series);
     const std::int64_t id = register_model(store, rec, mf, model);
     res.model = id;
 

@@ -30,7 +30,13 @@ struct TrainConfig {
 
 // What happened to one series.
 struct TrainResult {
-    enum class Kind { kPromoted, kKept, kSkipped, kNoData };
+    enum class Kind {
+        kPromoted, // registered and made champion
+        kKept,     // registered as a candidate
+        kSkipped,  // not trained: trained less than --every ago
+        kNoData,   // not trained: too little data (text says how much is needed)
+        kFailed,   // training failed (text says why)
+    };
     Kind kind = Kind::kNoData;
     std::string inst;
     std::string bar;
@@ -41,11 +47,17 @@ struct TrainResult {
 // Trains, registers and judges one dataset (rows of one instrument and bar): labels,
 // walk-forward folds, one ensemble per fold, pooled out-of-sample metrics, drift, the last
 // fold's ensemble registered as a candidate, then champion/challenger on the same recent
-// out-of-sample rows. Throws on store or XGBoost failures.
+// out-of-sample rows. Throws on store or XGBoost failures, and core::Error with the interrupt's
+// exit code at SIGINT/SIGTERM (checked between folds and boosting rounds), in which case
+// nothing is registered.
 TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainConfig& cfg);
 
 // Loads the window of stored candles of (inst, bar), builds features in-process and calls
 // train_dataset; honours --every. kNoData when there are too few candles.
+
+// The fewest labelled rows that give cfg.split.folds walk-forward folds (and cfg.min_rows),
+// for the message that asks for more data.
+std::size_t rows_needed(const TrainConfig& cfg, std::int64_t bar_ms);
 TrainResult train_stored(store::Store& store, const features::FeatureSet& set,
                          const std::string& inst, const TrainConfig& cfg);
 

@@ -292,7 +292,18 @@ std::string set_wal(sqlite3* db, const std::string& path, int busy_timeout_ms) {
 // NOLINTNEXTLINE(modernize-pass-by-value): the header fixes the signature
 Store::Store(const std::string& path, Options options) : path_(path) {
     const bool memory = is_memory_path(path_);
-    if (!options.read_only && !memory) {
+    if (!options.create && !memory) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path_, ec)) {
+            std::string msg = "store " + path_ + " does not exist";
+            if (!options.fill_hint.empty()) {
+                msg += ": fill it first, e.g. with " + std::string(options.fill_hint);
+            }
+            msg += " (or check --store and OKXKIT_STORE)";
+            throw core::UsageError(msg);
+        }
+    }
+    if (!options.read_only && options.create && !memory) {
         const auto parent = std::filesystem::path(path_).parent_path();
         std::error_code ec;
         if (!parent.empty()) {
@@ -305,7 +316,8 @@ Store::Store(const std::string& path, Options options) : path_(path) {
     }
 
     const int flags =
-        (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+        (options.read_only ? SQLITE_OPEN_READONLY
+                           : SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0)) |
         SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -599,6 +611,44 @@ void CandleRun::close(std::string_view status, std::int64_t count) {
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     store_.end_run(run_id_, tool_, status, now, count);
+}
+
+RunRecord::RunRecord(Store& store, std::string run_id, std::string tool, std::string_view detail)
+    : store_(store), run_id_(std::move(run_id)), tool_(std::move(tool)) {
+    store_.begin_run(run_id_, tool_, now_ms(), detail);
+}
+
+RunRecord::~RunRecord() {
+    try {
+        end("failed", 0);
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+    }
+}
+
+void RunRecord::end(std::string_view status, std::int64_t count) {
+    if (ended_) {
+        return;
+    }
+    ended_ = true;
+    store_.end_run(run_id_, tool_, status, now_ms(), count);
+}
+
+std::string_view RunRecord::status_of(int exit_code) {
+    switch (exit_code) {
+    case 0:
+        return "ok";
+    case 3:
+        return "bad-input";
+    case 4:
+        return "refused";
+    case 130:
+    case 143:
+        return "interrupted";
+    case 141:
+        return "broken-pipe";
+    default:
+        return "failed";
+    }
 }
 
 void save_instruments(Store& store, std::string_view inst_type,

@@ -76,7 +76,8 @@ struct CandleRow {
     std::string source;
 };
 
-// A connection to one store file. Opening creates the file and its folder if needed,
+// A connection to one store file. Opening creates the file and its folder if needed (unless
+// Options::create is false),
 // sets WAL mode, synchronous=NORMAL, foreign_keys=ON and a busy timeout, then applies
 // any missing migrations inside one transaction. Several processes may open one file.
 // Throws core::RuntimeError when the file cannot be opened, is not an okxkit store, or
@@ -86,6 +87,10 @@ public:
     struct Options {
         int busy_timeout_ms = 10000;
         bool read_only = false;
+        // False for tools that only use a store others fill (predict, train --list): a missing
+        // file is then core::UsageError naming the store and fill_hint, not a new empty store.
+        bool create = true;
+        std::string_view fill_hint = {}; // e.g. "okx-stream --replay FILE --store PATH"
     };
 
     explicit Store(const std::string& path) : Store(path, Options{}) {}
@@ -200,6 +205,29 @@ private:
     std::string tool_;
     CandleWriter writer_;
     bool closed_ = false;
+};
+
+// One tool's part in a run, as the runs table keeps it: begun when constructed ("running"),
+// ended with an honest status. A record destroyed without end() (an exception on its way out)
+// is ended as "failed", so no row stays "running" after its tool is gone.
+class RunRecord {
+public:
+    RunRecord(Store& store, std::string run_id, std::string tool, std::string_view detail);
+    ~RunRecord();
+    RunRecord(const RunRecord&) = delete;
+    RunRecord& operator=(const RunRecord&) = delete;
+    // Records the end: status ("ok", "interrupted", "failed", "bad-input", "broken-pipe",
+    // "refused") and the count of what the run produced. Later calls do nothing.
+    void end(std::string_view status, std::int64_t count);
+    // The status for an exit code: 0 ok, 3 bad-input, 4 refused, 130/143 interrupted, 141
+    // broken-pipe, anything else failed.
+    static std::string_view status_of(int exit_code);
+
+private:
+    Store& store_;
+    std::string run_id_;
+    std::string tool_;
+    bool ended_ = false;
 };
 
 // Default store path: ${XDG_DATA_HOME:-$HOME/.local/share}/okxkit/store.db (the --store option

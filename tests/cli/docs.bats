@@ -139,9 +139,13 @@ code_kinds() {
 }
 
 # The config keys of lib/core/config.cpp (kKeys) as "key type", one per line.
+# "key type" of every config key the modules declare (core's in lib/core/config.cpp, the
+# others' in lib/*/config_keys.cpp), type as okxkit-config(5) names it.
 code_config_keys() {
-    sed -n '/kKeys{{/,/}};/p' "$SRC/lib/core/config.cpp" | grep -o '{"[a-z_.]*", "[a-z]*"' |
-        sed 's/{"\([a-z_.]*\)", "\([a-z]*\)"/\1 \2/'
+    grep -ho '{"[a-z_.*]*", T::k[A-Za-z]*' "$SRC/lib/core/config.cpp" "$SRC"/lib/*/config_keys.cpp |
+        sed 's/{"\([a-z_.*]*\)", T::k\([A-Za-z]*\)/\1 \2/' |
+        sed 's/ Strings$/ strings/; s/ String$/ string/; s/ Integer$/ integer/; s/ Number$/ number/;
+             s/ Boolean$/ boolean/; s/ Tables$/ tables/; s/ Table$/ table/'
 }
 
 # --- all pages -----------------------------------------------------------------------------
@@ -341,11 +345,13 @@ no_extra_options() { # TOOL PAGE
 @test "okxkit-config(5): every config key is documented with its type" {
     run code_config_keys
     assert_success
-    [[ -n $output ]] || fail "no keys found in kKeys of lib/core/config.cpp"
+    [[ -n $output ]] || fail "no keys found in lib/core/config.cpp and lib/*/config_keys.cpp"
+    [[ ${#lines[@]} -ge 29 ]] || fail "only ${#lines[@]} keys read from the code"
     local keys
     keys=$(section "$MAN/okxkit-config.5.scd" KEYS)
     while read -r key type; do
         [[ $type == strings ]] && type="array of strings"
+        [[ $type == tables ]] && type="array of tables"
         grep -qxF -- "*$key* ($type)" <<<"$keys" ||
             fail "KEYS of okxkit-config(5) lacks the entry '*$key* ($type)'"
     done <<<"$output"
@@ -359,7 +365,7 @@ no_extra_options() { # TOOL PAGE
     documented=$(section "$MAN/okxkit-config.5.scd" KEYS | grep -o '^\*[a-z_.]*\* (' | tr -d '*( ')
     [[ -n $documented ]] || fail "no key entries found in KEYS"
     for k in $documented; do
-        grep -q "^$k " <<<"$known" || fail "okxkit-config(5) documents $k, which kKeys lacks"
+        grep -q "^$k " <<<"$known" || fail "okxkit-config(5) documents $k, which no module declares"
     done
 }
 
@@ -553,15 +559,38 @@ no_extra_options() { # TOOL PAGE
     _okxkit_complete
     [[ ${COMPREPLY[*]} == "$d/okxkit.toml" ]] || fail "--config FILE: (${COMPREPLY[*]})"
 
-    COMP_WORDS=(okx-stream --replay "$d/BTC-USDT_5m.csv" --bar "")
+    COMP_WORDS=(okx-stream --replay "$d/BTC-USDT_5m.csv" --since "")
     COMP_CWORD=4
     _okxkit_complete
-    [[ ${#COMPREPLY[@]} -eq 0 ]] || fail "--bar BAR should offer nothing: (${COMPREPLY[*]})"
+    [[ ${#COMPREPLY[@]} -eq 0 ]] || fail "--since TIME should offer nothing: (${COMPREPLY[*]})"
 
     COMP_WORDS=(okx-stream -v --qu)
     COMP_CWORD=2
     _okxkit_complete
     [[ ${COMPREPLY[*]} == --quiet ]] || fail "after a flag: (${COMPREPLY[*]})"
+}
+
+@test "bash completion: the values an option accepts (bars, formats, channels, policies)" {
+    PATH=$OKXKIT_BIN:$PATH
+    source "$SRC/completions/okxkit.bash"
+    COMP_WORDS=(okx-stream --bar 1)
+    COMP_CWORD=2
+    _okxkit_complete
+    [[ " ${COMPREPLY[*]} " == *" 1m "*" 1H "*" 1D "* ]] || fail "--bar 1: (${COMPREPLY[*]})"
+    [[ " ${COMPREPLY[*]} " != *" 5m "* ]] || fail "--bar 1: (${COMPREPLY[*]})"
+    COMP_WORDS=(featurize --format "")
+    COMP_CWORD=2
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == "array object" ]] || fail "--format: (${COMPREPLY[*]})"
+    COMP_WORDS=(featurize --gap-policy m)
+    COMP_CWORD=2
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == missing ]] || fail "--gap-policy m: (${COMPREPLY[*]})"
+    # A comma-separated list: the name after the last comma.
+    COMP_WORDS=(okx-stream --channels candle1m,tic)
+    COMP_CWORD=2
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == candle1m,tickers ]] || fail "--channels: (${COMPREPLY[*]})"
 }
 
 @test "bash completion: registered for every okxkit tool" {

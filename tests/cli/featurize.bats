@@ -35,10 +35,10 @@ setup_file() {
     assert_output --partial "featurize: error:"
     run featurize --format yaml </dev/null
     assert_failure 2
-    assert_output --partial "--format must be array or object"
+    assert_output --partial '--format must be one of: array, object (got "yaml")'
     run featurize --gap-policy skip </dev/null
     assert_failure 2
-    assert_output --partial "--gap-policy must be reset, missing or ignore"
+    assert_output --partial "--gap-policy must be one of: reset, missing, ignore"
 }
 
 @test "--list prints at least 215 features, one per line, with definition and warm-up" {

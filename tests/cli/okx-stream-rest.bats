@@ -140,7 +140,7 @@ reference() { # FILE INST FROM TO
 @test "fetch options are checked before anything is sent" {
     run okx-stream --symbols BTC-USDT --backfill soon
     assert_failure 2
-    assert_output --partial "not a duration"
+    assert_output --partial "--backfill wants a duration"
     run okx-stream --symbols "BTC USDT!" --backfill 1h
     assert_failure 2
     run okx-stream --replay x.csv --backfill 1h

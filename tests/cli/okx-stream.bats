@@ -52,10 +52,10 @@ expected_ndjson() { # FILE INST BAR
 @test "a bad --from, --bar or --speed is a usage error" {
     run okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from yesterday
     assert_failure 2
-    assert_output --partial "not a time"
+    assert_output --partial "--from wants a time"
     run okx-stream --replay - --inst BTC-USDT --bar 7m </dev/null
     assert_failure 2
-    assert_output --partial "not an OKX bar"
+    assert_output --partial "--bar wants an OKX bar: 1m 3m 5m"
     run okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --speed fast
     assert_failure 2
     assert_output --partial "wants a number"

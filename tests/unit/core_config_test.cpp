@@ -2,6 +2,10 @@
 #include "core/cli.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "features/config_keys.hpp"
+#include "ml/config_keys.hpp"
+#include "okx/config_keys.hpp"
+#include "stream/config_keys.hpp"
 
 #include <gtest/gtest.h>
 
@@ -107,6 +111,14 @@ double as_double(const std::string& text) {
 
 using Strings = std::vector<std::string>;
 
+// The keys of every module, as a tool linking all of them would hand them to the loader.
+std::vector<ModuleKeys> all_modules() {
+    return {{"okx", okx::config_keys()},
+            {"stream", stream::config_keys()},
+            {"features", features::config_keys()},
+            {"ml", ml::config_keys()}};
+}
+
 // ---------------------------------------------------------------------------------------
 // Config
 
@@ -139,84 +151,83 @@ unbuffered = true
 speed = 2.5
 source = "okx"
 )");
-    Config cfg = Config::load(path);
+    Config cfg = Config::load(path, all_modules());
     EXPECT_TRUE(cfg.warnings().empty()); // no unknown keys
     EXPECT_TRUE(cfg.loaded());
     EXPECT_EQ(cfg.path(), path);
-    EXPECT_EQ(cfg.get("symbols", "strings"), (Strings{"BTC-USDT", "ETH-USDT"}));
-    EXPECT_EQ(cfg.get("bars", "strings"), (Strings{"1m", "1H"}));
-    EXPECT_EQ(cfg.get("run", "string"), Strings{"exp1"});
-    EXPECT_EQ(cfg.get("store.path", "string"), Strings{"~/data/store.db"}); // expanded later
-    EXPECT_EQ(cfg.get("log.json", "boolean"), Strings{"true"});
-    EXPECT_EQ(cfg.get("log.verbosity", "integer"), Strings{"1"});
-    EXPECT_EQ(cfg.get("input.strict", "boolean"), Strings{"false"});
-    EXPECT_EQ(cfg.get("input.max_line", "integer"), Strings{"4096"});
-    EXPECT_EQ(cfg.get("output.unbuffered", "boolean"), Strings{"true"});
-    EXPECT_EQ(cfg.get("replay.source", "string"), Strings{"okx"});
-    auto speed = cfg.get("replay.speed", "number");
+    EXPECT_EQ(cfg.get("symbols", ConfigType::kStrings), (Strings{"BTC-USDT", "ETH-USDT"}));
+    EXPECT_EQ(cfg.get("bars", ConfigType::kStrings), (Strings{"1m", "1H"}));
+    EXPECT_EQ(cfg.get("run", ConfigType::kString), Strings{"exp1"});
+    EXPECT_EQ(cfg.get("store.path", ConfigType::kString),
+              Strings{"~/data/store.db"}); // expanded later
+    EXPECT_EQ(cfg.get("log.json", ConfigType::kBoolean), Strings{"true"});
+    EXPECT_EQ(cfg.get("log.verbosity", ConfigType::kInteger), Strings{"1"});
+    EXPECT_EQ(cfg.get("input.strict", ConfigType::kBoolean), Strings{"false"});
+    EXPECT_EQ(cfg.get("input.max_line", ConfigType::kInteger), Strings{"4096"});
+    EXPECT_EQ(cfg.get("output.unbuffered", ConfigType::kBoolean), Strings{"true"});
+    EXPECT_EQ(cfg.get("replay.source", ConfigType::kString), Strings{"okx"});
+    auto speed = cfg.get("replay.speed", ConfigType::kNumber);
     ASSERT_TRUE(speed && speed->size() == 1);
     EXPECT_EQ(as_double(speed->front()), 2.5);
 }
 
 TEST_F(CoreConfig, NumbersReadBackExactly) {
     const std::string path = dir_.write("n.toml", "[replay]\nspeed = 0.1\n");
-    auto speed = Config::load(path).get("replay.speed", "number");
+    auto speed = Config::load(path).get("replay.speed", ConfigType::kNumber);
     ASSERT_TRUE(speed);
     EXPECT_EQ(as_double(speed->front()), 0.1);
     // An integer is a number too.
     const std::string path2 = dir_.write("i.toml", "[replay]\nspeed = 60\n");
-    EXPECT_EQ(Config::load(path2).get("replay.speed", "number"), Strings{"60"});
+    EXPECT_EQ(Config::load(path2).get("replay.speed", ConfigType::kNumber), Strings{"60"});
     const std::string path3 = dir_.write("neg.toml", "[log]\nverbosity = -1\n");
-    EXPECT_EQ(Config::load(path3).get("log.verbosity", "integer"), Strings{"-1"});
+    EXPECT_EQ(Config::load(path3).get("log.verbosity", ConfigType::kInteger), Strings{"-1"});
 }
 
 TEST_F(CoreConfig, AbsentKeysAndEmptyConfig) {
     const std::string path = dir_.write("empty.toml", "");
     Config cfg = Config::load(path);
     EXPECT_TRUE(cfg.loaded());
-    EXPECT_EQ(cfg.get("run", "string"), std::nullopt);
-    EXPECT_EQ(cfg.get("store.path", "string"), std::nullopt);
+    EXPECT_EQ(cfg.get("run", ConfigType::kString), std::nullopt);
+    EXPECT_EQ(cfg.get("store.path", ConfigType::kString), std::nullopt);
     Config none;
     EXPECT_FALSE(none.loaded());
-    EXPECT_EQ(none.get("run", "string"), std::nullopt);
+    EXPECT_EQ(none.get("run", ConfigType::kString), std::nullopt);
     const std::string arr = dir_.write("arr.toml", "bars = []\n");
-    EXPECT_EQ(Config::load(arr).get("bars", "strings"), Strings{});
+    EXPECT_EQ(Config::load(arr).get("bars", ConfigType::kStrings), Strings{});
 }
 
 TEST_F(CoreConfig, TypeMismatchNamesFileAndLine) {
-    const std::string path = dir_.write("bad.toml", R"(run = "r"
-
-[input]
-strict = "yes"
-max_line = "big"
-
-[replay]
-speed = "fast"
-source = 7
-)");
-    Config cfg = Config::load(path);
-    std::string err = usage_error_of([&] { (void)cfg.get("input.max_line", "integer"); });
-    EXPECT_TRUE(contains(err, path + ":5")) << err;
-    EXPECT_TRUE(contains(err, "input.max_line")) << err;
-    err = usage_error_of([&] { (void)cfg.get("input.strict", "boolean"); });
-    EXPECT_TRUE(contains(err, path + ":4")) << err;
-    err = usage_error_of([&] { (void)cfg.get("replay.speed", "number"); });
-    EXPECT_TRUE(contains(err, path + ":8")) << err;
-    err = usage_error_of([&] { (void)cfg.get("replay.source", "string"); });
-    EXPECT_TRUE(contains(err, path + ":9")) << err;
-    err = usage_error_of([&] { (void)cfg.get("run", "strings"); });
+    // A known key of the wrong type stops the load, naming file, line and key.
+    const std::pair<const char*, const char*> cases[] = {
+        {"run = \"r\"\n\n[input]\nstrict = \"yes\"\n",
+         ":4: key \"input.strict\" must be true or false"},
+        {"[input]\nmax_line = \"big\"\n", ":2: key \"input.max_line\" must be an integer"},
+        {"\n[replay]\nspeed = \"fast\"\n", ":3: key \"replay.speed\" must be a number"},
+        {"[replay]\nsource = 7\n", ":2: key \"replay.source\" must be a string"},
+        {"run = [\"a\"]\n", ":1: key \"run\" must be a string"},
+        {"store = 1\n", ":1: key \"store\" must be a table"},
+    };
+    int n = 0;
+    for (const auto& [text, want] : cases) {
+        const std::string path = dir_.write("bad" + std::to_string(n++) + ".toml", text);
+        const std::string err = usage_error_of([&] { Config::load(path, all_modules()); });
+        EXPECT_TRUE(contains(err, path + want)) << err;
+    }
+    // value() checks the type it is asked for, too.
+    const std::string path = dir_.write("ok.toml", "run = \"r\"\n");
+    const std::string err =
+        usage_error_of([&] { (void)Config::load(path).get("run", ConfigType::kStrings); });
     EXPECT_TRUE(contains(err, path + ":1")) << err;
 }
 
 TEST_F(CoreConfig, ArrayOfStringsMustHoldOnlyStrings) {
-    const std::string path =
-        dir_.write("bars.toml", "\n\nbars = [\"1m\", 5]\nsymbols = \"BTC-USDT\"\n");
-    Config cfg = Config::load(path);
-    std::string err = usage_error_of([&] { (void)cfg.get("bars", "strings"); });
+    const std::string path = dir_.write("bars.toml", "\n\nbars = [\"1m\", 5]\n");
+    std::string err = usage_error_of([&] { Config::load(path, all_modules()); });
     EXPECT_TRUE(contains(err, path + ":3")) << err;
     EXPECT_TRUE(contains(err, "bars")) << err;
-    err = usage_error_of([&] { (void)cfg.get("symbols", "strings"); });
-    EXPECT_TRUE(contains(err, path + ":4")) << err;
+    const std::string path2 = dir_.write("symbols.toml", "symbols = \"BTC-USDT\"\n");
+    err = usage_error_of([&] { Config::load(path2); });
+    EXPECT_TRUE(contains(err, path2 + ":1")) << err;
 }
 
 TEST_F(CoreConfig, SyntaxErrorNamesFileLineAndColumn) {
@@ -242,7 +253,7 @@ level = 3
 [mystery]
 x = 1
 )");
-    Config cfg = Config::load(path);
+    Config cfg = Config::load(path, all_modules());
     std::map<std::string, std::uint64_t> lines; // message -> line
     for (const Config::Warning& w : cfg.warnings()) {
         EXPECT_EQ(w.file, path);
@@ -255,27 +266,128 @@ x = 1
     };
     EXPECT_EQ(lines, want);
     // Unknown keys are ignored, known ones still read.
-    EXPECT_EQ(cfg.get("run", "string"), Strings{"r"});
+    EXPECT_EQ(cfg.get("run", ConfigType::kString), Strings{"r"});
 }
 
 TEST_F(CoreConfig, ShippedExampleLoadsCleanly) {
     const std::string path = std::string(OKXKIT_SOURCE_DIR) + "/share/okxkit/config.example.toml";
-    Config cfg = Config::load(path);
+    Config cfg = Config::load(path, all_modules());
     EXPECT_TRUE(cfg.warnings().empty());
-    for (const ConfigKey& k : config_keys()) {
-        EXPECT_NO_THROW((void)cfg.get(k.key, k.type)) << k.key;
-    }
-    EXPECT_EQ(cfg.get("bars", "strings"), Strings{"5m"});
+    EXPECT_EQ(cfg.get("bars", ConfigType::kStrings), Strings{"5m"});
 }
 
-TEST_F(CoreConfig, KnownKeysHaveKnownTypes) {
-    const std::set<std::string_view> types = {"string", "integer", "number", "boolean", "strings"};
+TEST_F(CoreConfig, EveryKeyHasOneOwnerWhoseSectionItIsIn) {
     std::set<std::string_view> keys;
-    for (const ConfigKey& k : config_keys()) {
-        EXPECT_TRUE(types.contains(k.type)) << k.key << ": " << k.type;
-        EXPECT_TRUE(keys.insert(k.key).second) << "duplicate " << k.key;
-        EXPECT_FALSE(k.help.empty()) << k.key;
+    std::vector<ModuleKeys> modules = all_modules();
+    modules.push_back({"core", core_config_keys()});
+    for (const ModuleKeys& m : modules) {
+        for (const ConfigKey& k : m.keys) {
+            EXPECT_TRUE(keys.insert(k.key).second) << "duplicate " << k.key;
+            EXPECT_FALSE(k.help.empty()) << k.key;
+            const std::string_view top = k.key.substr(0, k.key.find('.'));
+            bool owned = false;
+            for (const ConfigSection& s : config_sections()) {
+                owned = owned || (s.name == top && s.module == m.module);
+            }
+            EXPECT_TRUE(owned) << k.key << " is not under a name of module " << m.module;
+        }
     }
+}
+
+TEST_F(CoreConfig, KeysOfModulesNotLinkedAreNotJudged) {
+    const std::string path = dir_.write("other.toml", "[train]\nfolds = \"x\"\ntypo = 1\n"
+                                                      "[risk]\nwhatever = 1\n[nope]\na = 1\n");
+    // A tool without the ml module neither warns about train's keys nor checks their types;
+    // an unknown top-level name is reported by every tool.
+    Config cfg = Config::load(path, {{"stream", stream::config_keys()}});
+    ASSERT_EQ(cfg.warnings().size(), 1U);
+    EXPECT_TRUE(contains(cfg.warnings()[0].msg, "\"nope\"")) << cfg.warnings()[0].msg;
+    // With ml linked, its keys are judged.
+    const std::string err = usage_error_of([&] { Config::load(path, all_modules()); });
+    EXPECT_TRUE(contains(err, path + ":2: key \"train.folds\" must be an integer")) << err;
+}
+
+// Tables, per-name tables and arrays of tables, as the decision stages declare them.
+constexpr ConfigKey kTestKeys[] = {
+    {"risk.max_gross", ConfigType::kNumber, "gross exposure limit"},
+    {"risk.symbols", ConfigType::kTable, "per-symbol limits"},
+    {"risk.symbols.*.max_notional", ConfigType::kNumber, "position limit of one symbol"},
+    {"risk.symbols.*.enabled", ConfigType::kBoolean, "trade this symbol"},
+    {"risk.limits", ConfigType::kTables, "a list of limits"},
+    {"risk.limits.name", ConfigType::kString, "its name"},
+    {"risk.limits.value", ConfigType::kNumber, "its threshold"},
+    {"risk.live", ConfigType::kBoolean, "trade with real money", true},
+};
+
+TEST_F(CoreConfig, TablesPerNameTablesAndArraysOfTablesAreTyped) {
+    const std::string path = dir_.write("risk.toml", R"([risk]
+max_gross = 5000
+live = true
+
+[risk.symbols.BTC-USDT]
+max_notional = 1000.5
+enabled = true
+
+[risk.symbols."ETH-USDT"]
+max_notional = 200
+
+[[risk.limits]]
+name = "daily loss"
+value = 0.03
+
+[[risk.limits]]
+name = "drawdown"
+value = 0.1
+)");
+    Config cfg = Config::load(path, {{"risk", kTestKeys}});
+    EXPECT_TRUE(cfg.warnings().empty());
+    const ConfigNode risk = cfg.root().table("risk");
+    ASSERT_TRUE(risk.exists());
+    EXPECT_EQ(risk.number("max_gross"), 5000.0);
+    EXPECT_EQ(risk.boolean("live"), true);
+    const auto symbols = risk.table("symbols").entries();
+    ASSERT_EQ(symbols.size(), 2U);
+    EXPECT_EQ(symbols[0].first, "BTC-USDT");
+    EXPECT_EQ(symbols[0].second.number("max_notional"), 1000.5);
+    EXPECT_EQ(symbols[0].second.boolean("enabled"), true);
+    EXPECT_EQ(symbols[1].first, "ETH-USDT");
+    EXPECT_EQ(symbols[1].second.boolean("enabled"), std::nullopt);
+    EXPECT_EQ(symbols[1].second.key(), "risk.symbols.ETH-USDT");
+    EXPECT_EQ(symbols[1].second.where(), path + ":9");
+    const auto limits = risk.tables("limits");
+    ASSERT_EQ(limits.size(), 2U);
+    EXPECT_EQ(limits[1].string("name"), "drawdown");
+    EXPECT_EQ(limits[1].number("value"), 0.1);
+    EXPECT_EQ(limits[1].key(), "risk.limits[1]");
+    // Absent is nothing; the wrong type names file, line and the full key.
+    EXPECT_FALSE(risk.table("nothing").exists());
+    EXPECT_TRUE(risk.tables("nothing").empty());
+    EXPECT_EQ(risk.string("nothing"), std::nullopt);
+    std::string err = usage_error_of([&] { (void)limits[0].integer("name"); });
+    EXPECT_TRUE(contains(err, path + ":13: key \"risk.limits[0].name\" must be an integer")) << err;
+    err = usage_error_of([&] { (void)risk.tables("symbols"); });
+    EXPECT_TRUE(contains(err, "must be an array of tables")) << err;
+}
+
+TEST_F(CoreConfig, TableContentsAreJudgedOnLoad) {
+    const std::string unknown = dir_.write("u.toml", "[risk.symbols.BTC-USDT]\nmax_notonal = 1\n"
+                                                     "[[risk.limits]]\nnme = \"x\"\n");
+    Config cfg = Config::load(unknown, {{"risk", kTestKeys}});
+    ASSERT_EQ(cfg.warnings().size(), 2U);
+    EXPECT_TRUE(contains(cfg.warnings()[0].msg, "\"risk.symbols.BTC-USDT.max_notonal\""));
+    EXPECT_EQ(cfg.warnings()[0].line, 2U);
+    EXPECT_TRUE(contains(cfg.warnings()[1].msg, "\"risk.limits[0].nme\""));
+    EXPECT_EQ(cfg.warnings()[1].line, 4U);
+    const std::string bad = dir_.write("b.toml", "[risk.symbols.BTC-USDT]\n\nenabled = \"yes\"\n");
+    const std::string err = usage_error_of([&] { Config::load(bad, {{"risk", kTestKeys}}); });
+    EXPECT_TRUE(contains(err, bad + ":3: key \"risk.symbols.BTC-USDT.enabled\" must be true or "
+                                    "false"))
+        << err;
+    const std::string flat = dir_.write("f.toml", "[risk]\nlimits = 3\n");
+    EXPECT_TRUE(contains(usage_error_of([&] {
+                             Config::load(flat, {{"risk", kTestKeys}});
+                         }),
+                         "must be an array of tables"));
 }
 
 TEST_F(CoreConfig, ExpandHome) {
@@ -323,6 +435,7 @@ protected:
                                  "default-src", "replay.source", "OKXTEST_SOURCE"});
         spec_.options.push_back(
             {"bars", 'b', OptType::kStrings, "BAR", "bars to stream", "1m", "bars"});
+        spec_.config_keys = {{"stream", stream::config_keys()}};
     }
 
     // Parses args after argv[0] = "okx-test".
@@ -555,9 +668,9 @@ TEST_F(CoreCli, HelpVersionAndCompletionsExitNow) {
     ASSERT_TRUE(r.exit_now.has_value());
     EXPECT_EQ(*r.exit_now, 0);
     EXPECT_EQ(out, completion_lines(spec_));
-    EXPECT_TRUE(contains(out, "--count\t-n\tN\thow many\n")) << out;
-    EXPECT_TRUE(contains(out, "--help\t-h\t\tshow this help and exit\n")) << out;
-    EXPECT_TRUE(contains(out, "--speed\t\tX\treplay pace\n")) << out;
+    EXPECT_TRUE(contains(out, "--count\t-n\tN\thow many\t\n")) << out;
+    EXPECT_TRUE(contains(out, "--help\t-h\t\tshow this help and exit\t\n")) << out;
+    EXPECT_TRUE(contains(out, "--speed\t\tX\treplay pace\t\n")) << out;
 }
 
 TEST_F(CoreCli, CompletionLinesListEveryOption) {
@@ -580,9 +693,9 @@ TEST_F(CoreCli, CommonOptionsAreThere) {
     for (const char* n : {"help", "version", "config", "verbose", "quiet", "log-json"}) {
         EXPECT_TRUE(names.contains(n)) << n;
     }
-    // Every config key an option names is one the config file knows.
+    // Every config key a shared option names is one of core's.
     std::set<std::string_view> keys;
-    for (const ConfigKey& k : config_keys()) {
+    for (const ConfigKey& k : core_config_keys()) {
         keys.insert(k.key);
     }
     for (auto set :
@@ -593,6 +706,141 @@ TEST_F(CoreCli, CommonOptionsAreThere) {
             }
         }
     }
+}
+
+// --- typed options -------------------------------------------------------------------------
+
+class CoreTypedOptions : public CoreCli {
+protected:
+    void SetUp() override {
+        CoreCli::SetUp();
+        spec_.config_keys.push_back({"test", kTyped});
+        for (const OptionSpec& o : kOptions) {
+            spec_.options.push_back(o);
+        }
+    }
+    static constexpr ConfigKey kTyped[] = {
+        {"featurize.format", ConfigType::kString, "format"},
+        {"train.window", ConfigType::kString, "window"},
+        {"train.bar", ConfigType::kString, "bar"},
+        {"train.horizon", ConfigType::kInteger, "horizon"},
+    };
+    static constexpr OptionSpec kOptions[] = {
+        {"format",
+         0,
+         OptType::kString,
+         "FORMAT",
+         "output format",
+         "array",
+         "featurize.format",
+         {},
+         {},
+         "array|object"},
+        {"window", 0, OptType::kDuration, "DURATION", "history", "30d", "train.window"},
+        {"now", 0, OptType::kTime, "TIME", "the clock"},
+        {"symbols", 0, OptType::kInsts, "INST", "instruments", {}, "symbols"},
+        {"bar", 0, OptType::kBar, "BAR", "bar", "5m", "train.bar"},
+        {"horizon", 0, OptType::kInt, "N", "bars ahead", "12", "train.horizon", {}, {}, {}, 1, 100},
+        {"channels", 0, OptType::kStrings, "CHANNEL", "channels", {}, {}, {}, {}, "red|green"},
+    };
+};
+
+TEST_F(CoreTypedOptions, ValuesAreParsedAndNormalisedOnce) {
+    Options o =
+        options({"--window", "1h30m", "--now", "2021-04-02", "--symbols", "btcusdt,ETH/USDT",
+                 "BTC-USDT", "--bar", "1h", "--horizon", "100", "--channels", "red,green", "red"});
+    EXPECT_EQ(o.duration_ms("window"), 5400000);
+    EXPECT_EQ(o.time_ms("now"), 1617321600000);
+    EXPECT_EQ(o.strs("symbols"), (Strings{"BTC-USDT", "ETH-USDT"})); // split, normalised, once
+    EXPECT_EQ(o.str("bar"), "1H");
+    EXPECT_EQ(o.bar("bar")->ms, 3600000);
+    EXPECT_EQ(o.integer("horizon"), 100);
+    EXPECT_EQ(o.strs("channels"), (Strings{"red", "green", "red"}));
+    EXPECT_EQ(o.duration_ms("nothing"), std::nullopt);
+    EXPECT_EQ(options({}).time_ms("now"), std::nullopt);
+    EXPECT_EQ(options({}).duration_ms("window"), 30LL * 86400000);
+}
+
+TEST_F(CoreTypedOptions, BadValuesAreRefusedSayingWhatIsAccepted) {
+    const std::pair<Strings, std::string> cases[] = {
+        {{"--format", "yaml"}, "--format must be one of: array, object (got \"yaml\")"},
+        {{"--window", "30"}, "--window wants a duration"},
+        {{"--window", "0s"}, "--window wants a duration"},
+        {{"--now", "yesterday"}, "--now wants a time"},
+        {{"--symbols", "BTC-USDT,$$$"}, "--symbols wants instruments such as BTC-USDT"},
+        {{"--bar", "7m"}, "--bar wants an OKX bar: 1m 3m 5m"},
+        {{"--horizon", "0"}, "--horizon must be between 1 and 100 (got \"0\")"},
+        {{"--horizon", "101"}, "--horizon must be between 1 and 100"},
+        {{"--channels", "red,blue"}, "--channels must be one of: red, green (got \"blue\")"},
+        {{"--max-line", "8"}, "--max-line must be at least 16"},
+    };
+    for (const auto& [args, want] : cases) {
+        const std::string err = usage_error_of([&] { parse(args); });
+        EXPECT_TRUE(contains(err, want)) << err << " / want: " << want;
+    }
+}
+
+TEST_F(CoreTypedOptions, AConfigValueIsCheckedWithItsFileAndLine) {
+    const std::string cfg =
+        dir_.write("c.toml", "[featurize]\nformat = \"yaml\"\n[train]\n\nhorizon = 0\n");
+    const std::string err = usage_error_of([&] { parse({"--config", cfg}); });
+    EXPECT_TRUE(contains(err, cfg + ":2: key \"featurize.format\": --format must be one of: "
+                                    "array, object (got \"yaml\")"))
+        << err;
+    const std::string cfg2 = dir_.write("d.toml", "[train]\n\nhorizon = 0\n");
+    const std::string err2 = usage_error_of([&] { parse({"--config", cfg2}); });
+    EXPECT_TRUE(contains(err2, cfg2 + ":3: key \"train.horizon\": --horizon must be between"))
+        << err2;
+    // The command line wins over a bad config value, which is then not read at all.
+    EXPECT_EQ(options({"--config", cfg2, "--horizon", "3"}).integer("horizon"), 3);
+}
+
+TEST_F(CoreTypedOptions, HelpShowsAllowedValuesBoundsAndEveryExitCode) {
+    spec_.refused = "a stale model";
+    spec_.unavailable = "OKX did not answer";
+    const std::string help = help_text(spec_);
+    EXPECT_TRUE(contains(help, "[one of: array, object]")) << help;
+    EXPECT_TRUE(contains(help, "[between 1 and 100]")) << help;
+    EXPECT_TRUE(contains(help, "[at least 16]")) << help;
+    for (const char* code : {"  0 ", "  1 ", "  2 ", "  3 ", "  4 ", "  5 ", "130/143", "141"}) {
+        EXPECT_TRUE(contains(help, code)) << code << "\n" << help;
+    }
+    EXPECT_TRUE(contains(help, "refused: a stale model")) << help;
+}
+
+TEST_F(CoreTypedOptions, CompletionsOfferTheAllowedValues) {
+    const std::string out = completion_lines(spec_);
+    EXPECT_TRUE(contains(out, "--format\t\tFORMAT\toutput format\tarray object\n")) << out;
+    EXPECT_TRUE(contains(out, "--channels\t\tCHANNEL\tchannels\tred green\n")) << out;
+    EXPECT_TRUE(contains(out, "--bar\t\tBAR\tbar\t1m 3m 5m 15m 30m 1H")) << out;
+}
+
+TEST_F(CoreTypedOptions, AnUnknownOptionGetsTheNearestName) {
+    std::string err = usage_error_of([&] { parse({"--symbol", "BTC-USDT"}); });
+    EXPECT_TRUE(contains(err, "unknown option --symbol (did you mean --symbols?)")) << err;
+    err = usage_error_of([&] { parse({"--windw=3d"}); });
+    EXPECT_TRUE(contains(err, "did you mean --window?")) << err;
+    err = usage_error_of([&] { parse({"--zzzzzzzzzz"}); });
+    EXPECT_TRUE(contains(err, "unknown option --zzzzzzzzzz")) << err;
+    EXPECT_FALSE(contains(err, "did you mean")) << err;
+}
+
+// A key only the config file may set: no option can name it, and tools read it from the file.
+constexpr ConfigKey kLiveKeys[] = {
+    {"risk.live", ConfigType::kBoolean, "trade with real money", true},
+};
+
+TEST_F(CoreCli, AFileOnlyKeyIsReadFromTheFileAndNoOptionCanSetIt) {
+    spec_.config_keys.push_back({"risk", kLiveKeys});
+    const std::string cfg = dir_.write("live.toml", "[risk]\nlive = true\n");
+    Options o = options({"--config", cfg});
+    EXPECT_EQ(o.config().root().table("risk").boolean("live"), true);
+    EXPECT_EQ(options({}).config().root().table("risk").boolean("live"), std::nullopt);
+    // A tool that maps an option onto it is refused, before anything runs.
+    ToolSpec bad = spec_;
+    bad.options.push_back({"live", 0, OptType::kFlag, "", "go live", {}, "risk.live"});
+    std::vector<const char*> argv = {"okx-test", nullptr};
+    EXPECT_THROW(parse_command_line(bad, 1, argv.data()), std::logic_error);
 }
 
 } // namespace
