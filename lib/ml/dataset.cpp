@@ -137,10 +137,6 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in, const ReadOptio
             reject("line longer than " + std::to_string(in.max_line()) + " bytes (see --max-line)");
             continue;
         }
-        if (line.find(R"("type":"candle")") == std::string_view::npos &&
-            line.find(R"("type":"feature)") == std::string_view::npos) {
-            continue; // other kinds are not read
-        }
         const nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
         if (m.is_discarded()) {
             reject("not valid JSON: " + core::excerpt(line));

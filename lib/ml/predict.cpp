@@ -131,6 +131,17 @@ bool read_f(const nlohmann::json& f, std::vector<float>& row) {
     return true;
 }
 
+} // namespace
+
+store::Store::Options existing_store() {
+    store::Store::Options so;
+    so.create = false;
+    so.fill_hint = "okx-stream --replay FILE --store PATH, then train --all --store PATH";
+    return so;
+}
+
+namespace {
+
 class Predictor : public core::FilterStage {
 public:
     Predictor(const PredictOptions& o, core::Output& out)
@@ -247,7 +258,7 @@ private:
 
     store::Store& store() {
         if (!store_) {
-            store_ = std::make_unique<store::Store>(opts_.store_path);
+            store_ = std::make_unique<store::Store>(opts_.store_path, existing_store());
         }
         return *store_;
     }
@@ -380,15 +391,24 @@ int predict(const PredictOptions& options, core::LineReader& in, core::Output& o
             PredictStats* stats) {
     core::Filter filter(out, {options.strict, options.max_errors});
     Predictor p(options, out);
-    const int code = filter.run(in, p);
-    PredictStats s = p.stats();
-    s.lines = filter.stats().lines;
-    s.bad = filter.stats().bad;
-    Log::note("read " + std::to_string(s.lines) + " lines; wrote " + std::to_string(s.predictions) +
-              " predictions");
-    if (stats != nullptr) {
-        *stats = s;
+    const auto report = [&] {
+        PredictStats s = p.stats();
+        s.lines = filter.stats().lines;
+        s.bad = filter.stats().bad;
+        Log::note("read " + std::to_string(s.lines) + " lines; wrote " +
+                  std::to_string(s.predictions) + " predictions");
+        if (stats != nullptr) {
+            *stats = s;
+        }
+    };
+    int code = 0;
+    try {
+        code = filter.run(in, p);
+    } catch (const core::Error&) {
+        report(); // what was written before a refusal still counts
+        throw;
     }
+    report();
     return code;
 }
 

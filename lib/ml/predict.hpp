@@ -4,6 +4,7 @@
 
 #include "core/io.hpp"
 #include "features/engine.hpp"
+#include "store/store.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -35,5 +36,9 @@ struct PredictStats {
 // before the candle being predicted. Returns 0, 3 (strict stop) or 130/143.
 int predict(const PredictOptions& options, core::LineReader& in, core::Output& out,
             PredictStats* stats = nullptr);
+
+// How predict opens its store: it must exist already (predict never creates one), and the
+// error names the commands that fill it.
+store::Store::Options existing_store();
 
 } // namespace okxkit::ml

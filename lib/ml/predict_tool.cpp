@@ -7,6 +7,7 @@
 #include "ml/predict.hpp"
 #include "store/store.hpp"
 
+#include <memory>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -42,8 +43,8 @@ core::ToolSpec make_spec() {
          "featurize.set"},
     };
     spec.options.assign(std::begin(own), std::end(own));
-    for (auto set : {core::store_options(), core::input_options(), core::output_options(),
-                     core::common_options()}) {
+    for (auto set : {core::store_options(), core::run_options(), core::input_options(),
+                     core::output_options(), core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
     spec.config_keys = {{"features", features::config_keys()}, {"ml", config_keys()}};
@@ -73,10 +74,34 @@ int predict_main(const core::Options& o) {
         }
     }
     p.strict = o.flag("strict");
+    // The run is recorded in the store predict reads its models from (none with --model FILE).
+    const bool model_file =
+        p.model && p.model->find_first_not_of("0123456789") != std::string::npos;
+    std::unique_ptr<store::Store> st;
+    std::unique_ptr<store::RunRecord> run;
+    if (!model_file) {
+        st = std::make_unique<store::Store>(p.store_path, existing_store());
+        run = std::make_unique<store::RunRecord>(*st, o.str("run"), "predict",
+                                                 p.model ? "model " + *p.model : "champions");
+    }
     core::Output out(STDOUT_FILENO, 1 << 16);
     out.set_unbuffered(o.flag("unbuffered"));
     core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(o.integer("max-line")));
-    return predict(p, in, out);
+    PredictStats stats;
+    int code = 0;
+    try {
+        code = predict(p, in, out, &stats);
+    } catch (const core::Error& e) {
+        if (run) {
+            run->end(store::RunRecord::status_of(core::exit_status(e.code())),
+                     static_cast<std::int64_t>(stats.predictions));
+        }
+        throw;
+    }
+    if (run) {
+        run->end(store::RunRecord::status_of(code), static_cast<std::int64_t>(stats.predictions));
+    }
+    return code;
 }
 
 } // namespace okxkit::ml

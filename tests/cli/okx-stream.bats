@@ -233,29 +233,41 @@ CASES
     assert_output $'ok\nbroken-pipe|1\n1'
 }
 
-@test "SIGINT during a --store replay: exit 130, store consistent, every emitted candle stored" {
-    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --speed 1500000 --store "$T/s.db" \
-        --run sigint > "$T/out" 2> "$T/err" &
-    pid=$!
-    sleep 1
-    kill -INT $pid
-    status=0
-    wait $pid || status=$?
-    [ "$status" -eq 130 ] || fail "exit $status: $(cat "$T/err")"
-    emitted=$(wc -l < "$T/out")
-    [ "$emitted" -gt 0 ] && [ "$emitted" -lt 8554 ] || fail "emitted $emitted"
-    run sqlite3 "$T/s.db" "PRAGMA integrity_check; SELECT COUNT(*) FROM candles; SELECT status FROM runs WHERE run_id='sigint';"
-    assert_output "$(printf 'ok\n%s\ninterrupted' "$emitted")"
+# Waits until FILE has at least N lines: the tool has read, written and flushed them (it
+# flushes whenever its next read would wait). A bound, not a timing: only a stuck tool meets it.
+wait_lines() { # FILE N
+    for _ in $(seq 600); do [ "$(wc -l < "$1")" -ge "$2" ] && return 0; sleep 0.1; done
+    fail "$1 has $(wc -l < "$1") lines after 60 s, want $2"
 }
 
-@test "SIGTERM exits 143" {
-    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --speed 1500000 > /dev/null &
+# A replay into a store, stopped by SIG while it waits for more input after 100 candles: the
+# exit status, the candles written and stored, and the run recorded as interrupted, which
+# only an orderly exit does (a process killed by the signal's default action leaves the run
+# "running" and its last batch uncommitted).
+interrupted_replay() { # SIG STATUS
+    mkfifo "$T/fifo"
+    okx-stream --replay - --inst BTC-USDT --bar 5m --store "$T/s.db" --run sig < "$T/fifo" \
+        > "$T/out" 2> "$T/err" &
     pid=$!
-    sleep 0.5
-    kill -TERM $pid
+    exec 7> "$T/fifo"
+    head -101 "$SAMPLES/BTC-USDT_5m.csv" >&7
+    wait_lines "$T/out" 100
+    kill -"$1" $pid
     status=0
     wait $pid || status=$?
-    [ "$status" -eq 143 ]
+    exec 7>&-
+    [ "$status" -eq "$2" ] || fail "exit $status: $(cat "$T/err")"
+    [ "$(wc -l < "$T/out")" -eq 100 ]
+    run sqlite3 "$T/s.db" "PRAGMA integrity_check; SELECT COUNT(*) FROM candles; SELECT status || ' ' || count FROM runs WHERE run_id='sig';"
+    assert_output $'ok\n100\ninterrupted 100'
+}
+
+@test "SIGINT during a --store replay: exit 130, store consistent, every emitted candle stored" {
+    interrupted_replay INT 130
+}
+
+@test "SIGTERM during a --store replay: exit 143 after writing and committing, like SIGINT" {
+    interrupted_replay TERM 143
 }
 
 @test "SIGINT while waiting on an idle stdin exits 130 at once" {
@@ -264,7 +276,7 @@ CASES
     pid=$!
     exec 7> "$T/fifo"
     head -2 "$SAMPLES/BTC-USDT_5m.csv" >&7
-    sleep 0.5
+    wait_lines "$T/out" 1
     kill -INT $pid
     status=0
     wait $pid || status=$?
@@ -349,5 +361,6 @@ TOML
     start=$(date +%s%N)
     okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --to 2021-04-01T01:00Z --speed 3300 > /dev/null
     ms=$(( ($(date +%s%N) - start) / 1000000 ))
-    [ "$ms" -ge 900 ] && [ "$ms" -lt 5000 ] || fail "took $ms ms"
+    # Pacing can only be late on a loaded machine, never early: the floor is what is tested.
+    [ "$ms" -ge 900 ] && [ "$ms" -lt 60000 ] || fail "took $ms ms"
 }

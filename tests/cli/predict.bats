@@ -146,3 +146,38 @@ setup() {
     [ "$(grep -c '"type":"candle"' "$T/out")" -eq 60 ]
     [ "$(grep -c '"type":"prediction"' "$T/out")" -ge 30 ]
 }
+
+@test "SIGTERM exits 143 after flushing, and the run is recorded as interrupted" {
+    mkfifo "$T/fifo"
+    predict -q --run term <"$T/fifo" >"$T/out" &
+    pid=$!
+    exec 7>"$T/fifo"
+    grep '"inst":"ETH-USDT"' "$IN" | head -60 >&7
+    for _ in $(seq 600); do [ "$(grep -c prediction "$T/out")" -ge 30 ] && break; sleep 0.1; done
+    kill -TERM $pid
+    status=0
+    wait $pid || status=$?
+    exec 7>&-
+    [ "$status" -eq 143 ]
+    [ "$(grep -c '"type":"candle"' "$T/out")" -eq 60 ]
+    preds=$(grep -c '"type":"prediction"' "$T/out")
+    run sqlite3 "$BASE" "SELECT status || ' ' || count FROM runs WHERE run_id = 'term' AND tool = 'predict'"
+    assert_output "interrupted $preds"
+}
+
+@test "a store that does not exist is exit 2 naming the command that fills it, and is not created" {
+    run predict --store "$T/nope/dir/none.db" </dev/null
+    assert_failure 2
+    assert_output --partial "store $T/nope/dir/none.db does not exist: fill it first, e.g. with okx-stream"
+    [ ! -e "$T/nope" ]
+}
+
+@test "the tools of one pipeline sharing --run keep a row each in runs" {
+    cp "$BASE" "$T/s.db"
+    okx-stream --replay "$SAMPLES/ETH-USDT_5m.csv" --from 2021-04-21 --to 2021-04-22 \
+        --store "$T/s.db" --run demo | predict --store "$T/s.db" --run demo >"$T/out"
+    preds=$(grep -c '"type":"prediction"' "$T/out")
+    [ "$preds" -gt 0 ]
+    run sqlite3 "$T/s.db" "SELECT tool || ' ' || status || ' ' || count FROM runs WHERE run_id = 'demo' ORDER BY tool"
+    assert_output "$(printf 'okx-stream ok 288\npredict ok %s' "$preds")"
+}

@@ -168,3 +168,59 @@ setup() {
     assert_failure 1
     assert_output --partial "no features of bar 5m"
 }
+
+# train reading featurize's output from a pipe that has sent part of it, stopped by SIG while
+# it waits for the rest: exit STATUS, nothing trained or registered from the truncated input,
+# and the run recorded as interrupted (only an orderly exit records it).
+interrupted_read() { # SIG STATUS
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --to 2021-04-21 |
+        featurize >"$T/features.ndjson"
+    mkfifo "$T/fifo"
+    train --features "$T/fifo" --symbols ETH-USDT "${FAST[@]}" --run cut >"$T/out" 2>"$T/err" &
+    pid=$!
+    # The open returns once train has opened the pipe: its signal handlers are in place.
+    exec 7>"$T/fifo"
+    head -4000 "$T/features.ndjson" >&7
+    kill -"$1" $pid
+    status=0
+    wait $pid || status=$?
+    exec 7>&-
+    [ "$status" -eq "$2" ] || fail "exit $status: $(cat "$T/err")"
+    grep -q 'interrupted while reading .*: nothing was trained' "$T/err" || fail "$(cat "$T/err")"
+    [ ! -s "$T/out" ]
+    run sqlite3 "$T/store.db" "SELECT COUNT(*) FROM models; SELECT status || ' ' || count FROM runs WHERE run_id = 'cut' AND tool = 'train';"
+    assert_output $'0\ninterrupted 0'
+    [ ! -e "$T/models" ] || [ -z "$(ls "$T/models")" ]
+}
+
+@test "SIGINT in the middle of reading --features: exit 130, no model registered" {
+    interrupted_read INT 130
+}
+
+@test "SIGTERM in the middle of reading --features: exit 143, no model registered" {
+    interrupted_read TERM 143
+}
+
+@test "--strict stops at a malformed --features line with exit 3; without it the line is skipped" {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --to 2021-04-21 |
+        featurize >"$T/features.ndjson"
+    { head -100 "$T/features.ndjson"; echo 'not json'; tail -n +101 "$T/features.ndjson"; } >"$T/bad.ndjson"
+    run --separate-stderr train --features "$T/bad.ndjson" --symbols ETH-USDT "${FAST[@]}" --strict
+    assert_failure 3
+    [[ $stderr == *"bad.ndjson:101: not valid JSON"*"--strict: nothing was trained"* ]] || fail "$stderr"
+    run sqlite3 "$T/store.db" "SELECT COUNT(*) FROM models; SELECT status FROM runs WHERE tool = 'train'"
+    assert_output $'0\nbad-input'
+    run --separate-stderr train --features "$T/bad.ndjson" --symbols ETH-USDT "${FAST[@]}" --now 2021-04-21
+    assert_success
+    assert_output --partial "ETH-USDT 5m: model 1"
+    [[ $stderr == *"bad.ndjson:101: not valid JSON"* ]] || fail "$stderr"
+}
+
+@test "--list, --show and --promote do not create a store that is not there" {
+    for args in --list "--show 1" "--promote 1"; do
+        run train $args --store "$T/nope/dir/none.db"
+        assert_failure 2
+        assert_output --partial "store $T/nope/dir/none.db does not exist: fill it first"
+        [ ! -e "$T/nope" ] || fail "$args created $T/nope"
+    done
+}
