@@ -93,12 +93,12 @@ bool read_features_fast(std::string_view s, FeaturesLine& out, std::vector<float
                 row.push_back(std::numeric_limits<float>::quiet_NaN());
                 i += 4;
             } else {
-                start = i;
+                const char* p = s.data() + i;
                 double v = 0;
-                if (!core::scan_json_number(s, i, integer) ||
-                    !core::json_number_value(s.substr(start, i - start), v)) {
+                if (!core::read_json_double(p, s.data() + s.size(), v)) {
                     return false;
                 }
+                i = static_cast<std::size_t>(p - s.data());
                 row.push_back(static_cast<float>(v));
             }
             if (i < s.size() && s[i] == ',') {
@@ -154,11 +154,16 @@ public:
 
     Fast fast(core::Filter& f, std::string_view text) override {
         FeaturesLine k;
-        if (!read_features_fast(text, k, row_)) {
-            return Fast::kGeneral;
+        if (read_features_fast(text, k, row_)) {
+            features(f, k, text);
+            return Fast::kTaken;
         }
-        features(f, k, text);
-        return Fast::kTaken;
+        core::CandleFields c;
+        if (core::read_candle_fast(text, c)) {
+            candle(f, c, text);
+            return Fast::kTaken;
+        }
+        return Fast::kGeneral;
     }
 
     void message(core::Filter& f, const core::Message& m) override {

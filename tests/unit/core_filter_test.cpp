@@ -363,6 +363,36 @@ TEST(JsonScan, NumbersFollowTheJsonGrammarExactly) {
     }
 }
 
+// The hot-path reader takes a number before a delimiter exactly when the scanner and the value
+// check do, with the same value, on random text.
+TEST(JsonScan, TheHotPathReaderAgreesWithTheScanner) {
+    std::mt19937_64 rng(11);
+    const std::string alphabet = "0123456789-+.eEinfaxp";
+    for (int n = 0; n < 200000; ++n) {
+        std::string s;
+        const std::size_t len = 1 + rng() % 8;
+        for (std::size_t k = 0; k < len; ++k) {
+            s += alphabet[rng() % (k < 3 ? 12 : alphabet.size())];
+        }
+        s += ',';
+        std::size_t i = 0;
+        bool integer = false;
+        double want = 0;
+        const bool scanned = scan_json_number(s, i, integer) &&
+                             json_number_value(std::string_view(s).substr(0, i), want);
+        const char* p = s.data();
+        double got = 0;
+        const bool read = read_json_double(p, s.data() + s.size(), got);
+        // What the parsers need: a whole number up to the delimiter, taken by both or neither.
+        const bool read_whole = read && *p == ',';
+        const bool scanned_whole = scanned && s[i] == ',';
+        ASSERT_EQ(read_whole, scanned_whole) << s;
+        if (read_whole) {
+            EXPECT_EQ(got, want) << s;
+        }
+    }
+}
+
 TEST(JsonScan, ExcerptsArePlainAsciiAndShort) {
     EXPECT_EQ(excerpt("ab\"c\\\xff\n"), "\"ab\\\"c\\\\\\xff\\x0a\"");
     EXPECT_EQ(excerpt(std::string(100, 'x'), 5), "\"xxxxx...\"");
