@@ -3,6 +3,7 @@
 #include "core/cli.hpp"
 
 #include "core/instrument.hpp"
+#include "core/io.hpp"
 #include "core/log.hpp"
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
@@ -478,13 +479,16 @@ std::string help_text(const ToolSpec& spec) {
            "  1        failure (I/O, store, a write that did not reach the output)\n"
            "  2        usage or configuration error\n"
            "  3        malformed input under --strict\n";
-    if (!spec.refused.empty()) {
-        out += "  4        refused: " + std::string(spec.refused) + "\n";
-    }
-    if (!spec.unavailable.empty()) {
-        out +=
-            "  5        unavailable, worth retrying later: " + std::string(spec.unavailable) + "\n";
-    }
+    out += "  4        refused: " +
+           (spec.refused.empty()
+                ? "a risk limit or a halt (not used by " + std::string(spec.name) + ")"
+                : std::string(spec.refused)) +
+           "\n";
+    out += "  5        unavailable after retries, worth trying later: " +
+           (spec.unavailable.empty()
+                ? "the exchange or a service (not used by " + std::string(spec.name) + ")"
+                : std::string(spec.unavailable)) +
+           "\n";
     out += "  130/143  interrupted by SIGINT/SIGTERM, after flushing and committing\n"
            "  141      broken pipe: the reader of stdout went away\n"
            "See " +
@@ -735,7 +739,16 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv,
         for (const auto& w : parsed.warnings) {
             Log::emit_at(Level::kWarning, w.file, w.line, w.msg);
         }
-        return body(parsed.options);
+        const int code = body(parsed.options);
+        // An Output that could not write its last lines while being destroyed (a path that did
+        // not flush) has said so on stderr: the run did not succeed.
+        if (Output::broken_pipe()) {
+            die_by_sigpipe();
+        }
+        if (Output::failed_writes() > 0 && code == 0) {
+            return exit_status(Exit::kRuntime);
+        }
+        return code;
     } catch (const BrokenPipe&) {
         die_by_sigpipe();
     } catch (const Error& e) {

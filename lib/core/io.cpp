@@ -2,6 +2,7 @@
 #include "core/io.hpp"
 
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "core/signals.hpp"
 
 #include <cerrno>
@@ -22,11 +23,32 @@ Output::Output(std::ostream& os, std::size_t capacity) : os_(&os), capacity_(cap
     buf_.reserve(capacity_ + 4096);
 }
 
+namespace {
+
+int g_failed_writes = 0;
+bool g_broken_pipe = false;
+
+} // namespace
+
 Output::~Output() {
     try {
         flush();
+    } catch (const BrokenPipe&) {
+        g_broken_pipe = true; // the reader is gone: core::run_tool ends the tool by SIGPIPE
+    } catch (const std::exception& e) {
+        ++g_failed_writes;
+        Log::error(e.what());
     } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+        ++g_failed_writes;
     }
+}
+
+int Output::failed_writes() {
+    return g_failed_writes;
+}
+
+bool Output::broken_pipe() {
+    return g_broken_pipe;
 }
 
 void Output::flush() {

@@ -44,6 +44,11 @@ public:
     }
     void flush();
     void set_unbuffered(bool on) { unbuffered_ = on; }
+    // Outputs destroyed with lines they could not write (the destructor flushes, and reports a
+    // failure on stderr instead of throwing): core::run_tool turns a success into exit 1 then.
+    static int failed_writes();
+    // True when a destructor's flush found the reader gone (EPIPE).
+    static bool broken_pipe();
     [[nodiscard]] std::uint64_t lines() const { return lines_; }
 
 private:

@@ -537,3 +537,25 @@ TEST(CoreIo, LineReaderPipeInterruptedBySigint) {
 
 } // namespace
 } // namespace okxkit::core
+
+namespace okxkit::core {
+namespace {
+
+// A write that fails in the destructor (a path that never flushed) is not silent: it is
+// reported on stderr and counted, so run_tool ends the tool with exit 1 rather than 0.
+TEST(CoreOutput, AWriteThatFailsInTheDestructorIsReportedAndCounted) {
+    const int before = Output::failed_writes();
+    testing::internal::CaptureStderr();
+    {
+        std::ostringstream os;
+        os.setstate(std::ios::badbit);
+        Output out(os);
+        out.line("never written");
+    }
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(Output::failed_writes(), before + 1);
+    EXPECT_NE(err.find("cannot write output"), std::string::npos) << err;
+}
+
+} // namespace
+} // namespace okxkit::core
