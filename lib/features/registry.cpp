@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <numbers>
@@ -193,6 +194,10 @@ FeatureSet FeatureSet::from_names(std::span<const std::string> names) {
 
 FeatureSet FeatureSet::from_toml_file(const std::string& path) {
     toml::table t;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        throw std::invalid_argument(path + ": a folder, not a feature set file (TOML)");
+    }
     if (!std::ifstream(path)) {
         throw std::invalid_argument(path + ": cannot open the feature set file");
     }

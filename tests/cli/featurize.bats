@@ -147,6 +147,13 @@ setup_file() {
     run featurize --set "$T/nope.toml" </dev/null
     assert_failure 2
     assert_output --partial "nope.toml: cannot open the feature set file"
+    # A folder is not silently taken for "no set": the defaults would hide the mistake.
+    run featurize --set "$T" </dev/null
+    assert_failure 2
+    assert_output --partial "$T: a folder, not a feature set file"
+    run featurize --config "$T" </dev/null
+    assert_failure 2
+    assert_output --partial "config $T: not a file"
 }
 
 @test "bad lines are reported with their line numbers and skipped; --strict stops with exit 3" {
