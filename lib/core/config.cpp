@@ -219,9 +219,15 @@ private:
         const std::string any = pattern + ".*";
         const bool named = find(any) != nullptr || parent(any);
         for (const auto& [k, node] : t) {
-            const std::string key(k.str());
-            entry(named ? any : pattern + "." + key, shown + "." + key, node,
-                  k.source().begin.line);
+            std::string child = named ? any : pattern;
+            if (!named) {
+                child += '.';
+                child += k.str();
+            }
+            std::string child_shown = shown;
+            child_shown += '.';
+            child_shown += k.str();
+            entry(child, child_shown, node, k.source().begin.line);
         }
     }
 

@@ -146,7 +146,7 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in, const ReadOptio
             reject(*err);
             continue;
         }
-        const std::string& type = m["type"].get_ref<const std::string&>();
+        const auto& type = m["type"].get_ref<const std::string&>();
         const core::KindSpec* kind = core::find_kind(type);
         if (kind == nullptr || core::is_newer(*kind, m)) {
             continue; // a kind or version train does not read
@@ -191,8 +191,11 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in, const ReadOptio
             }
             auto found = index.find(key);
             if (found != index.end() && out[found->second].schema != schema) {
-                reject("feature schema of " + key + " changed from " + out[found->second].schema +
-                       " to " + schema + ": train on one feature set at a time");
+                std::string msg = "feature schema of " + key + " changed from ";
+                msg += out[found->second].schema;
+                msg += " to ";
+                msg += schema;
+                reject(msg + ": train on one feature set at a time");
                 continue;
             }
             auto& closes = pending[key].close;
