@@ -278,6 +278,17 @@ private:
         m->ensemble = load_ensemble(m->file, folder);
         m->id = std::to_string(m->file.id);
         m->where = where;
+        const std::string series = m->file.inst + " " + m->file.bar;
+        if (!m->file.skill) {
+            Log::warning(where + " of " + series +
+                         " predates the skill gate (its model.json has no out-of-sample skill): "
+                         "its predictions carry confidence 0 and exp_ret from training-row "
+                         "means; retrain it (train --symbols " +
+                         m->file.inst + " --bar " + m->file.bar + ")");
+        } else if (!m->file.skill->passed) {
+            Log::warning(where + " of " + series + " failed the skill gate at training (" +
+                         m->file.skill->reason + "): its predictions carry confidence 0");
+        }
         return m;
     }
 

@@ -82,6 +82,8 @@ core::ToolSpec make_spec() {
         {"list", 0, OptType::kFlag, "", "print the model registry and exit"},
         {"show", 0, OptType::kInt, "ID", "print the model card of model ID and exit"},
         {"promote", 0, OptType::kInt, "ID", "make model ID the champion of its series and exit"},
+        {"force", 0, OptType::kFlag, "",
+         "with --promote: promote a model that failed the skill gate (its confidence stays 0)"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::store_options(), core::input_options(), core::common_options()}) {
@@ -177,7 +179,7 @@ int train_main(const core::Options& o) {
     if (o.has("promote")) {
         store::Store st(store_path);
         const std::int64_t id = model_id(o, "promote");
-        promote(st, id, "promoted by hand (train --promote)");
+        promote(st, id, hand_promotion(st, id, o.flag("force")));
         auto rec = find_model(st, id);
         out.line(rec->inst + " " + rec->bar + ": model " + std::to_string(id) +
                  " promoted to champion by hand");
