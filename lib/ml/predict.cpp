@@ -10,6 +10,7 @@
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "ml/dataset.hpp"
+#include "ml/drift.hpp"
 #include "ml/registry.hpp"
 #include "store/store.hpp"
 
@@ -50,7 +51,8 @@ struct Loaded {
     ModelFile file;
     Ensemble ensemble;
     std::string id;
-    std::string where; // "model 3" or the file
+    std::string where;                   // "model 3" or the file
+    std::unique_ptr<DriftMonitor> drift; // the rolling drift check (none with --drift-window 0)
 };
 
 // Parses the "f" array of a features line into floats (null = NaN) without a JSON tree.
@@ -289,6 +291,9 @@ private:
             Log::warning(where + " of " + series + " failed the skill gate at training (" +
                          m->file.skill->reason + "): its predictions carry confidence 0");
         }
+        if (opts_.drift_window > 0 && m->file.drift) {
+            m->drift = std::make_unique<DriftMonitor>(*m->file.drift, opts_.drift_window);
+        }
         return m;
     }
 
@@ -387,6 +392,43 @@ private:
         b += '}';
         out_.end_line();
         ++stats_.predictions;
+        if (m.drift) {
+            if (auto s = m.drift->push(row_.data())) {
+                drift_event(m, inst, bar, ts, *s);
+            }
+        }
+    }
+
+    // The drift alarm of m's series was raised or cleared at candle ts: a health message in
+    // the stream, and a warning (raised) or a note (cleared) on stderr.
+    void drift_event(const Loaded& m, std::string_view inst, std::string_view bar, std::int64_t ts,
+                     const DriftStatus& s) {
+        const bool raised = m.drift->raised();
+        const std::string series = std::string(inst) + " " + std::string(bar);
+        const std::string text = drift_text(s, m.file.names);
+        std::string& b = out_.buffer();
+        b += R"({"type":"health","v":1,"ts":)";
+        core::append_int(b, ts);
+        b += R"(,"inst":)";
+        core::append_json_string(b, inst);
+        b += R"(,"component":"predict","event":"drift","value":)";
+        core::append_double(b, s.measure);
+        b += R"(,"detail":)";
+        core::append_json_string(b, m.where + " of " + series +
+                                        (raised ? ": input drifted: " : ": drift cleared: ") +
+                                        text);
+        b += '}';
+        out_.end_line();
+        const std::string at = series + " at " + core::format_iso_ms(ts) + ": ";
+        if (raised) {
+            Log::warning(at + "the input has drifted from the data " + m.where +
+                         " was trained on: " + text + ": its predictions may not hold; " +
+                         "retrain it (train --symbols " + std::string(inst) + " --bar " +
+                         std::string(bar) + ")");
+        } else {
+            Log::note(at + "the input is back near the data " + m.where +
+                      " was trained on: " + text);
+        }
     }
 
     const PredictOptions& opts_;
