@@ -85,8 +85,8 @@ DriftReference drift_reference(std::span<const float> x, std::size_t cols,
 
 DriftWindow::DriftWindow(const DriftReference& ref, std::size_t window)
     : cols_(ref.bins.size()), window_(std::max<std::size_t>(window, 1)),
-      edges_(cols_ * kEdges, std::numeric_limits<float>::infinity()), last_bin_(cols_),
-      expected_(cols_ * kSlots, 0.0), log_expected_(cols_ * kSlots, 0.0),
+      edges_(kEdges * cols_, std::numeric_limits<float>::infinity()), below_(cols_),
+      last_bin_(cols_), expected_(cols_ * kSlots, 0.0), log_expected_(cols_ * kSlots, 0.0),
       counts_(cols_ * kSlots, 0), ring_(window_ * cols_, 0), share_(window_ + 1),
       log_share_(window_ + 1) {
     for (std::size_t c = 0; c < cols_; ++c) {
@@ -96,7 +96,9 @@ DriftWindow::DriftWindow(const DriftReference& ref, std::size_t window)
                                      std::to_string(b.edges.size()) + " edges and " +
                                      std::to_string(b.shares.size()) + " shares");
         }
-        std::copy(b.edges.begin(), b.edges.end(), edges_.begin() + c * kEdges);
+        for (std::size_t k = 0; k < b.edges.size(); ++k) {
+            edges_[k * cols_ + c] = b.edges[k];
+        }
         last_bin_[c] = static_cast<std::uint8_t>(b.edges.size());
         // Value bins 0..edges in slots 0..edges, the null bin in the last slot; unused slots
         // stay at the floor on both sides, where they add exactly 0.
@@ -118,30 +120,46 @@ DriftWindow::DriftWindow(const DriftReference& ref, std::size_t window)
 }
 
 void DriftWindow::push(const float* row) {
-    std::uint8_t* slot = ring_.data() + next_ * cols_;
-    if (size_ == window_) {
-        for (std::size_t c = 0; c < cols_; ++c) {
-            --counts_[c * kSlots + slot[c]];
+    // The count of edges at or below a value is its value bin (upper_bound). Edge by edge
+    // over all features, so that the compares run several features at a time; the +inf
+    // padding is never at or below a finite value, NaN is at or above no edge.
+    // Blocks of 16 features keep their counts in registers across the edges.
+    constexpr std::size_t kBlock = 16;
+    std::size_t c0 = 0;
+    for (; c0 + kBlock <= cols_; c0 += kBlock) {
+        std::int32_t n[kBlock] = {};
+        for (std::size_t k = 0; k < kEdges; ++k) {
+            const float* e = edges_.data() + k * cols_ + c0;
+            for (std::size_t j = 0; j < kBlock; ++j) {
+                n[j] += e[j] <= row[c0 + j] ? 1 : 0;
+            }
         }
-    } else {
+        std::copy(n, n + kBlock, below_.begin() + static_cast<std::ptrdiff_t>(c0));
+    }
+    for (std::size_t c = c0; c < cols_; ++c) {
+        std::int32_t n = 0;
+        for (std::size_t k = 0; k < kEdges; ++k) {
+            n += edges_[k * cols_ + c] <= row[c] ? 1 : 0;
+        }
+        below_[c] = n;
+    }
+    std::uint8_t* slot = ring_.data() + next_ * cols_;
+    const bool evict = size_ == window_;
+    if (!evict) {
         ++size_;
     }
-    for (std::size_t c = 0; c < cols_; ++c) {
-        const float v = row[c];
-        std::uint8_t b = kSlots - 1;
-        if (!std::isnan(v)) {
-            // The count of edges at or below v is the value bin (upper_bound); the +inf
-            // padding is never at or below a finite v, nor is it for +inf, which lands in
-            // the last bin in use.
-            const float* e = edges_.data() + c * kEdges;
-            unsigned n = 0;
-            for (std::size_t k = 0; k < kEdges; ++k) {
-                n += e[k] <= v ? 1U : 0U;
-            }
-            b = static_cast<std::uint8_t>(std::min<unsigned>(n, last_bin_[c]));
+    std::uint32_t* counts = counts_.data();
+    for (std::size_t c = 0; c < cols_; ++c, counts += kSlots) {
+        // +inf is at or above every edge, padding included: the last bin in use.
+        const auto b = static_cast<std::uint8_t>(
+            std::isnan(row[c])
+                ? kSlots - 1
+                : std::min(static_cast<unsigned>(below_[c]), unsigned{last_bin_[c]}));
+        if (evict) {
+            --counts[slot[c]];
         }
+        ++counts[b];
         slot[c] = b;
-        ++counts_[c * kSlots + b];
     }
     next_ = next_ + 1 == window_ ? 0 : next_ + 1;
 }
@@ -175,16 +193,15 @@ void DriftWindow::psi(std::vector<double>& out) const {
 DriftStatus drift_status(const DriftReference& ref, std::span<const double> psi,
                          std::span<const double> limits) {
     DriftStatus s;
-    s.psi.assign(psi.begin(), psi.end());
-    s.limit.assign(psi.size(), kDriftPsi);
+    s.watched = psi.size();
     auto importance = [&](std::size_t c) {
         return c < ref.importance.size() ? ref.importance[c] : 0.0;
     };
+    auto limit = [&](std::size_t c) {
+        return c < limits.size() ? std::max(limits[c], kDriftPsi) : kDriftPsi;
+    };
     for (std::size_t c = 0; c < psi.size(); ++c) {
-        if (c < limits.size()) {
-            s.limit[c] = std::max(limits[c], kDriftPsi);
-        }
-        if (psi[c] > s.limit[c]) {
+        if (psi[c] > limit(c)) {
             s.features.push_back(c);
             s.measure += importance(c);
         }
@@ -192,46 +209,69 @@ DriftStatus drift_status(const DriftReference& ref, std::span<const double> psi,
     s.drifted = s.features.size();
     std::stable_sort(s.features.begin(), s.features.end(),
                      [&](std::size_t a, std::size_t b) { return importance(a) > importance(b); });
+    for (std::size_t c : s.features) {
+        s.psi.push_back(psi[c]);
+        s.limit.push_back(limit(c));
+    }
     return s;
 }
 
-DriftMonitor::DriftMonitor(DriftReference ref, std::size_t window)
-    : ref_(std::move(ref)), window_(ref_, window) {
-    auto l = ref_.limits_for(window);
-    limits_.assign(l.begin(), l.end());
+DriftReference DriftMonitor::watched(const DriftReference& ref, std::vector<std::size_t>& columns,
+                                     std::size_t window) {
+    DriftReference sub;
+    auto limits = ref.limits_for(window);
+    sub.limits.emplace_back();
+    for (std::size_t c = 0; c < ref.bins.size(); ++c) {
+        if (c < ref.importance.size() && ref.importance[c] > 0) {
+            columns.push_back(c);
+            sub.bins.push_back(ref.bins[c]);
+            sub.importance.push_back(ref.importance[c]);
+            if (c < limits.size()) {
+                sub.limits.back().push_back(limits[c]);
+            }
+        }
+    }
+    sub.windows.push_back(window);
+    return sub;
 }
 
+DriftMonitor::DriftMonitor(const DriftReference& ref, std::size_t window)
+    : ref_(watched(ref, columns_, window)), window_(ref_, window), row_(columns_.size()) {}
+
 std::optional<DriftStatus> DriftMonitor::push(const float* row) {
-    window_.push(row);
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+        row_[i] = row[columns_[i]];
+    }
+    window_.push(row_.data());
     ++pushed_;
     if (!window_.full() || pushed_ % kDriftEvery != 0) {
         return std::nullopt;
     }
     window_.psi(psi_);
-    DriftStatus s = drift_status(ref_, psi_, limits_);
-    if (!raised_ && s.measure > kDriftRaise) {
-        raised_ = true;
-        return s;
+    DriftStatus s = drift_status(ref_, psi_, ref_.limits.front());
+    if (raised_ ? s.measure > kDriftClear : s.measure <= kDriftRaise) {
+        return std::nullopt;
     }
-    if (raised_ && s.measure <= kDriftClear) {
-        raised_ = false;
-        return s;
+    raised_ = !raised_;
+    for (std::size_t& c : s.features) {
+        c = columns_[c];
     }
-    return std::nullopt;
+    return s;
 }
 
 std::string drift_text(const DriftStatus& s, const std::vector<std::string>& names,
                        std::size_t top) {
     char buf[64];
-    std::string t = std::to_string(s.drifted) + " of " + std::to_string(s.psi.size()) +
-                    " features past their training range, ";
     std::snprintf(buf, sizeof buf, "%.0f%%", 100 * s.measure);
-    t += std::string(buf) + " of the model's gain";
+    std::string t = std::to_string(s.drifted) + " of the " + std::to_string(s.watched) +
+                    " features the model splits on " +
+                    (s.drifted == 1 ? "is past its" : "are past their") + " training range, " +
+                    buf + " of its gain";
     if (!s.features.empty()) {
         t += " (";
         for (std::size_t i = 0; i < s.features.size() && i < top; ++i) {
             const std::size_t c = s.features[i];
-            std::snprintf(buf, sizeof buf, " PSI %.2f > %.2f", s.psi[c], s.limit[c]);
+            std::snprintf(buf, sizeof buf, " PSI %.2f > %.2f", s.psi[i], s.limit[i]);
             t += (i == 0 ? "" : ", ") + (c < names.size() ? names[c] : std::to_string(c)) + buf;
         }
         t += s.features.size() > top ? ", ...)" : ")";

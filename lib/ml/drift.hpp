@@ -78,7 +78,8 @@ private:
     std::size_t window_;
     std::size_t size_ = 0;
     std::size_t next_ = 0;               // ring position of the next row
-    std::vector<float> edges_;           // cols * kEdges, padded with +inf
+    std::vector<float> edges_;           // kEdges * cols, edge-major, padded with +inf
+    std::vector<std::int32_t> below_;    // cols: edges at or below the row's value
     std::vector<std::uint8_t> last_bin_; // cols: the last value bin in use
     std::vector<double> expected_;       // cols * kSlots, floored shares
     std::vector<double> log_expected_;   // their logarithms
@@ -91,35 +92,42 @@ private:
 // One judgement of the window.
 struct DriftStatus {
     double measure = 0;                // importance share of the drifted features
+    std::size_t watched = 0;           // features judged
     std::size_t drifted = 0;           // features past their limit and kDriftPsi
     std::vector<std::size_t> features; // those features, by importance, highest first
-    std::vector<double> psi;           // PSI per feature
+    std::vector<double> psi;           // their PSI, in the same order
     std::vector<double> limit;         // the limit each was held to (kDriftPsi at least)
 };
-// `limits` per feature (empty: kDriftPsi for all).
+// Judges PSI per feature (`limits` per feature; empty: kDriftPsi for all).
 DriftStatus drift_status(const DriftReference& ref, std::span<const double> psi,
                          std::span<const double> limits);
 
-// A window and the alarm's state for one series. push() returns the status when the alarm
-// is raised or cleared by this row, else nothing. The same rows give the same events.
+// A window and the alarm's state for one series. Only the features the model splits on
+// (importance above 0) are watched: the others cannot move the measure. push() takes a full
+// row and returns the status when the alarm is raised or cleared by this row, else nothing;
+// the status's features are column numbers of the full row. The same rows give the same
+// events. O(watched features) per row.
 class DriftMonitor {
 public:
-    DriftMonitor(DriftReference ref, std::size_t window);
+    DriftMonitor(const DriftReference& ref, std::size_t window);
     std::optional<DriftStatus> push(const float* row);
     [[nodiscard]] bool raised() const { return raised_; }
-    [[nodiscard]] const DriftReference& reference() const { return ref_; }
 
 private:
-    DriftReference ref_;
+    static DriftReference watched(const DriftReference& ref, std::vector<std::size_t>& columns,
+                                  std::size_t window);
+    std::vector<std::size_t> columns_; // the watched features' columns
+    DriftReference ref_;               // of those features only
     DriftWindow window_;
-    std::vector<double> limits_;
+    std::vector<float> row_; // the watched values of the row pushed
     std::uint64_t pushed_ = 0;
     bool raised_ = false;
     std::vector<double> psi_;
 };
 
-// "14 of 218 features past their training range, 34% of the model's gain (rsi_14 PSI 0.81 >
-// 0.40, ...)": at most `top` features named, the most important first.
+// "14 of the 104 features the model splits on are past their training range, 34% of its gain
+// (rsi_14 PSI 0.81 > 0.40, ...)": at most `top` features named (by column, in `names`), the
+// most important first.
 std::string drift_text(const DriftStatus& s, const std::vector<std::string>& names,
                        std::size_t top = 5);
 

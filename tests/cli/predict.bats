@@ -203,7 +203,7 @@ training_rows() {
     local out=$output err=$stderr
     grep '"type":"health"' <<<"$out" >"$T/health.ndjson" || fail "no health message"
     run head -1 "$T/health.ndjson"
-    assert_output --regexp '^\{"type":"health","v":1,"ts":[0-9]+,"inst":"ETH-USDT","component":"predict","event":"drift","value":0\.[0-9]+,"detail":"model 1 of ETH-USDT 5m: input drifted: [0-9]+ of 218 features past their training range, [0-9]+% of the model.s gain \(.*\)"\}$'
+    assert_output --regexp '^\{"type":"health","v":1,"ts":[0-9]+,"inst":"ETH-USDT","component":"predict","event":"drift","value":0\.[0-9]+,"detail":"model 1 of ETH-USDT 5m: input drifted: [0-9]+ of the [0-9]+ features the model splits on (is|are) past (its|their) training range, [0-9]+% of its gain \(.*\)"\}$'
     jq -e -s '.[0].value > 0.3' "$T/health.ndjson" >/dev/null || fail "$(head -1 "$T/health.ndjson")"
     # A valid health message, following the prediction of its candle.
     run okx-stream --replay "$T/health.ndjson" --strict

@@ -95,12 +95,15 @@ TEST(MlDrift, TheStatusWeighsFeaturesPastTheirLimitsByImportance) {
     const std::vector<double> psi{0.1, 0.9, 0.3, 2.0, 1.0};
     const std::vector<double> limits{0.0, 0.5, 0.1, 1.5, 1.2};
     DriftStatus s = drift_status(ref, psi, limits);
+    EXPECT_EQ(s.watched, 5U);
     EXPECT_EQ(s.drifted, 3U); // 0 is below 0.25, 4 below its limit
     EXPECT_DOUBLE_EQ(s.measure, 0.3 + 0.15 + 0.05);
     EXPECT_EQ(s.features, (std::vector<std::size_t>{1, 2, 3}));
+    EXPECT_EQ(s.psi, (std::vector<double>{0.9, 0.3, 2.0}));
+    EXPECT_EQ(s.limit, (std::vector<double>{0.5, 0.25, 1.5}));
     EXPECT_EQ(drift_text(s, {"a", "b", "c", "d", "e"}, 2),
-              "3 of 5 features past their training range, 50% of the model's gain (b PSI 0.90 > "
-              "0.50, c PSI 0.30 > 0.25, ...)");
+              "3 of the 5 features the model splits on are past their training range, 50% of "
+              "its gain (b PSI 0.90 > 0.50, c PSI 0.30 > 0.25, ...)");
     // Without limits, 0.25 alone.
     EXPECT_EQ(drift_status(ref, psi, {}).drifted, 4U);
 }
@@ -164,7 +167,11 @@ TEST(MlDrift, TheAlarmRisesOnAShiftClearsWhenItEndsAndStaysQuietOtherwise) {
     for (std::size_t i = 0; i < 800; ++i) {
         if (auto s = m.push(live.data() + i * kCols)) {
             events.emplace_back(i, m.raised());
-            EXPECT_EQ(s->drifted, m.raised() ? 2U : 0U) << "row " << i;
+            // Column 5 carries no gain and is not watched.
+            EXPECT_EQ(s->watched, 5U);
+            if (m.raised()) {
+                EXPECT_EQ(s->features, (std::vector<std::size_t>{0, 1})) << "row " << i;
+            }
         }
     }
     ASSERT_EQ(events.size(), 2U);
