@@ -136,6 +136,10 @@ store_synth() {
     train --symbols ETH-USDT "${FAST[@]}" --now 2021-04-21 >/dev/null
     cmp "$T/models/1/member-0.json" "$T/models/2/member-0.json"
     cmp "$T/models/1/member-1.json" "$T/models/2/member-1.json"
+    # And model.json but for the id: the AUC interval (seeded bootstrap), the return curve and
+    # the drift reference are the same too.
+    cmp <(jq 'del(.id)' "$T/models/1/model.json") <(jq 'del(.id)' "$T/models/2/model.json")
+    jq -e '.skill.auc_low > 0 and (.drift.limits | length) > 0' "$T/models/1/model.json" >/dev/null
 }
 
 @test "a challenger no better than the champion is kept as candidate, saying why (exit 0)" {
