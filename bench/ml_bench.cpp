@@ -102,10 +102,10 @@ int train_bench(std::size_t rows, std::size_t cols, int rounds, int threads, int
                 theirs.push_back(work / bare(d, n_train, n_valid, cols, rounds, p));
             } else {
                 auto t0 = Clock::now();
-                Ensemble e = Ensemble::train(
-                    std::span(d.x).subspan(0, n_train * cols), std::span(d.y).subspan(0, n_train),
-                    std::span(d.ret).subspan(0, n_train), std::span(d.x).subspan(n_train * cols),
-                    std::span(d.y).subspan(n_train), cols, p);
+                Ensemble e = Ensemble::train(std::span(d.x).subspan(0, n_train * cols),
+                                             std::span(d.y).subspan(0, n_train),
+                                             std::span(d.x).subspan(n_train * cols),
+                                             std::span(d.y).subspan(n_train), cols, p);
                 ours.push_back(work / seconds(t0, Clock::now()));
             }
         }
@@ -130,10 +130,14 @@ int predict_bench(int members, std::size_t cols, int rounds, std::size_t rows) {
     p.rounds = rounds;
     p.early_stop = rounds + 1;
     p.threads = 1;
-    Ensemble e =
-        Ensemble::train(std::span(d.x).subspan(0, 16000 * cols), std::span(d.y).subspan(0, 16000),
-                        std::span(d.ret).subspan(0, 16000), std::span(d.x).subspan(16000 * cols),
-                        std::span(d.y).subspan(16000), cols, p);
+    Ensemble e = Ensemble::train(
+        std::span(d.x).subspan(0, 16000 * cols), std::span(d.y).subspan(0, 16000),
+        std::span(d.x).subspan(16000 * cols), std::span(d.y).subspan(16000), cols, p);
+    // A calibration as train writes it (ten knots), so a row pays for the return curve too.
+    std::vector<double> p_valid;
+    e.predict(std::span(d.x).subspan(16000 * cols), p_valid);
+    e.set_calibration(
+        Calibration{0.1, fit_return_curve(p_valid, std::span(d.ret).subspan(16000), 10)});
     int trees = 0;
     for (int r : e.best_rounds()) {
         trees += r;

@@ -110,7 +110,7 @@ constexpr std::array kPortfolio{F{"cash", N, true},           F{"equity", N, tru
                                 F{"halted", B, true}};
 constexpr std::array kHealth{
     F{"component", S, true},
-    F{"event", S, true, "connect|disconnect|reconnect|gap|backfill|latency|error"},
+    F{"event", S, true, "connect|disconnect|reconnect|gap|backfill|latency|error|drift"},
     F{"value", X, false}, F{"detail", S, false}};
 constexpr std::array kNews{F{"headline", S, true}, F{"source", S, true}, F{"url", S, false},
                            F{"symbols", A, true}, F{"sentiment", N, false}};

@@ -39,7 +39,7 @@ std::vector<std::pair<std::string, std::string>> member_params(const TrainParams
     };
 }
 
-double confidence_of(std::span<const double> member_p) {
+double agreement_of(std::span<const double> member_p) {
     if (member_p.empty()) {
         return 0;
     }
@@ -57,28 +57,13 @@ double confidence_of(std::span<const double> member_p) {
 }
 
 Ensemble Ensemble::train(std::span<const float> x_train, std::span<const float> y_train,
-                         std::span<const double> ret_train, std::span<const float> x_valid,
-                         std::span<const float> y_valid, std::size_t cols,
-                         const TrainParams& params) {
+                         std::span<const float> x_valid, std::span<const float> y_valid,
+                         std::size_t cols, const TrainParams& params) {
     if (cols == 0 || y_train.empty() || y_valid.empty()) {
         throw core::RuntimeError("cannot train on an empty matrix");
     }
     Ensemble e;
     e.cols_ = cols;
-    double up = 0;
-    double down = 0;
-    std::size_t n_up = 0;
-    for (std::size_t i = 0; i < y_train.size(); ++i) {
-        if (y_train[i] > 0.5F) {
-            up += ret_train[i];
-            ++n_up;
-        } else {
-            down += ret_train[i];
-        }
-    }
-    const std::size_t n_down = y_train.size() - n_up;
-    e.mu_up_ = n_up > 0 ? up / static_cast<double>(n_up) : 0;
-    e.mu_down_ = n_down > 0 ? down / static_cast<double>(n_down) : 0;
 
     DMatrix dtrain(x_train.data(), y_train.size(), cols);
     dtrain.set_labels(y_train);
@@ -111,12 +96,11 @@ Ensemble Ensemble::train(std::span<const float> x_train, std::span<const float> 
     return e;
 }
 
-Ensemble Ensemble::load(const std::vector<std::string>& files, std::size_t cols, double mu_up,
-                        double mu_down) {
+Ensemble Ensemble::load(const std::vector<std::string>& files, std::size_t cols,
+                        Calibration calibration) {
     Ensemble e;
     e.cols_ = cols;
-    e.mu_up_ = mu_up;
-    e.mu_down_ = mu_down;
+    e.calibration_ = std::move(calibration);
     for (const std::string& f : files) {
         Booster b;
         b.load(f);
@@ -193,21 +177,22 @@ EnsembleOutput Ensemble::predict(const float* row) {
     EnsembleOutput out;
     out.p_up = sum / k;
     const double var = std::max(sum2 / k - out.p_up * out.p_up, 0.0);
-    out.confidence = std::clamp(1 - 2 * std::sqrt(var), 0.0, 1.0);
-    out.exp_ret = expected_return(out.p_up);
+    out.agreement = std::clamp(1 - 2 * std::sqrt(var), 0.0, 1.0);
+    out.confidence = calibration_.skill * out.agreement;
+    out.exp_ret = calibration_.exp_ret.at(out.p_up);
     return out;
 }
 
 void Ensemble::predict(std::span<const float> x, std::vector<double>& p_up,
-                       std::vector<double>* confidence) {
+                       std::vector<double>* agreement) {
     if (!merged_) {
         build_merged();
     }
     const std::size_t rows = cols_ == 0 ? 0 : x.size() / cols_;
     const std::size_t k = members_.size();
     p_up.resize(rows);
-    if (confidence != nullptr) {
-        confidence->resize(rows);
+    if (agreement != nullptr) {
+        agreement->resize(rows);
     }
     if (rows == 0) {
         return;
@@ -223,9 +208,9 @@ void Ensemble::predict(std::span<const float> x, std::vector<double>& p_up,
             sum2 += p * p;
         }
         p_up[i] = sum / kd;
-        if (confidence != nullptr) {
+        if (agreement != nullptr) {
             const double var = std::max(sum2 / kd - p_up[i] * p_up[i], 0.0);
-            (*confidence)[i] = std::clamp(1 - 2 * std::sqrt(var), 0.0, 1.0);
+            (*agreement)[i] = std::clamp(1 - 2 * std::sqrt(var), 0.0, 1.0);
         }
     }
 }

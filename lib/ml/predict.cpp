@@ -11,6 +11,7 @@
 #include "core/message.hpp"
 #include "core/timeutil.hpp"
 #include "ml/dataset.hpp"
+#include "ml/drift.hpp"
 #include "ml/registry.hpp"
 #include "store/store.hpp"
 
@@ -48,7 +49,8 @@ struct Loaded {
     ModelFile file;
     Ensemble ensemble;
     std::string id;
-    std::string where; // "model 3" or the file
+    std::string where;                   // "model 3" or the file
+    std::unique_ptr<DriftMonitor> drift; // the rolling drift check (none with --drift-window 0)
 };
 
 // The fields of a features line as featurize writes it:
@@ -276,6 +278,20 @@ private:
         m->ensemble = load_ensemble(m->file, folder);
         m->id = std::to_string(m->file.id);
         m->where = where;
+        const std::string series = m->file.inst + " " + m->file.bar;
+        if (!m->file.skill) {
+            Log::warning(where + " of " + series +
+                         " predates the skill gate (its model.json has no out-of-sample skill): "
+                         "its predictions carry confidence 0 and exp_ret from training-row "
+                         "means; retrain it (train --symbols " +
+                         m->file.inst + " --bar " + m->file.bar + ")");
+        } else if (!m->file.skill->passed) {
+            Log::warning(where + " of " + series + " failed the skill gate at training (" +
+                         m->file.skill->reason + "): its predictions carry confidence 0");
+        }
+        if (opts_.drift_window > 0 && m->file.drift) {
+            m->drift = std::make_unique<DriftMonitor>(*m->file.drift, opts_.drift_window);
+        }
         return m;
     }
 
@@ -374,6 +390,43 @@ private:
         b += '}';
         out_.end_line();
         ++stats_.predictions;
+        if (m.drift) {
+            if (auto s = m.drift->push(row_.data())) {
+                drift_event(m, inst, bar, ts, *s);
+            }
+        }
+    }
+
+    // The drift alarm of m's series was raised or cleared at candle ts: a health message in
+    // the stream, and a warning (raised) or a note (cleared) on stderr.
+    void drift_event(const Loaded& m, std::string_view inst, std::string_view bar, std::int64_t ts,
+                     const DriftStatus& s) {
+        const bool raised = m.drift->raised();
+        const std::string series = std::string(inst) + " " + std::string(bar);
+        const std::string text = drift_text(s, m.file.names);
+        std::string& b = out_.buffer();
+        b += R"({"type":"health","v":1,"ts":)";
+        core::append_int(b, ts);
+        b += R"(,"inst":)";
+        core::append_json_string(b, inst);
+        b += R"(,"component":"predict","event":"drift","value":)";
+        core::append_double(b, s.measure);
+        b += R"(,"detail":)";
+        core::append_json_string(b, m.where + " of " + series +
+                                        (raised ? ": input drifted: " : ": drift cleared: ") +
+                                        text);
+        b += '}';
+        out_.end_line();
+        const std::string at = series + " at " + core::format_iso_ms(ts) + ": ";
+        if (raised) {
+            Log::warning(at + "the input has drifted from the data " + m.where +
+                         " was trained on: " + text + ": its predictions may not hold; " +
+                         "retrain it (train --symbols " + std::string(inst) + " --bar " +
+                         std::string(bar) + ")");
+        } else {
+            Log::note(at + "the input is back near the data " + m.where +
+                      " was trained on: " + text);
+        }
     }
 
     const PredictOptions& opts_;

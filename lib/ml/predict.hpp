@@ -17,6 +17,7 @@ struct PredictOptions {
     std::optional<std::string> model; // --model ID or FILE: that model only, for its series
     features::FeatureSet set = features::FeatureSet::default_set(); // for candle input
     std::int64_t max_age_ms = 7LL * 86400000; // refuse a model older than this (event time)
+    std::size_t drift_window = 288;           // rows per series in the drift check; 0 turns it off
     bool strict = false;
     std::size_t max_errors = 20;
 };
@@ -33,7 +34,10 @@ struct PredictStats {
 // output), else from features computed in-process by the same engine featurize runs.
 // Refuses (throws core::Error with exit 4, after flushing what was written) a model whose
 // feature schema differs from the input's, and a model whose data ends more than max_age
-// before the candle being predicted. Returns 0, 3 (strict stop) or 130/143.
+// before the candle being predicted. With a drift window, each series' predicted rows are
+// compared with the model's training rows (see drift.hpp), and a health message follows the
+// prediction at which the drift alarm is raised or cleared. Returns 0, 3 (strict stop) or
+// 130/143.
 int predict(const PredictOptions& options, core::LineReader& in, core::Output& out,
             PredictStats* stats = nullptr);
 

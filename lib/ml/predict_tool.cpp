@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "features/config_keys.hpp"
 #include "ml/config_keys.hpp"
+#include "ml/drift.hpp"
 #include "ml/predict.hpp"
 #include "store/store.hpp"
 
@@ -34,6 +35,8 @@ core::ToolSpec make_spec() {
         {"max-age", 0, OptType::kDuration, "DURATION",
          "refuse (exit 4) a model whose data ends longer than DURATION before a candle", "7d",
          "predict.max_age"},
+        {"drift-window", 0, OptType::kInt, "N",
+         "rows per series compared with the model's training data for drift (0: off)", "288"},
         {"set",
          0,
          OptType::kPath,
@@ -66,6 +69,14 @@ int predict_main(const core::Options& o) {
         p.model = o.str("model");
     }
     p.max_age_ms = *o.duration_ms("max-age");
+    // Below the shortest window train measures limits for, PSI over eleven bins is mostly noise.
+    const std::int64_t window = o.integer("drift-window");
+    const auto shortest = static_cast<std::int64_t>(kDriftWindows[0]);
+    if (window != 0 && (window < shortest || window > 1000000)) {
+        throw core::UsageError("--drift-window must be 0 (off) or a number of rows from " +
+                               std::to_string(shortest) + " to 1000000");
+    }
+    p.drift_window = static_cast<std::size_t>(window);
     if (o.has("set")) {
         try {
             p.set = features::FeatureSet::from_toml_file(o.str("set"));

@@ -4,6 +4,8 @@
 #include "core/error.hpp"
 #include "store/store.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -62,6 +64,97 @@ std::vector<ModelRecord> query(store::Store& store, const std::string& where,
 
 } // namespace
 
+nlohmann::json skill_json(const Skill& s) {
+    auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+    return {{"auc", num(s.auc)},
+            {"auc_low", num(s.auc_low)},
+            {"auc_high", num(s.auc_high)},
+            {"level", s.level},
+            {"resamples", s.resamples},
+            {"block", s.block},
+            {"policy_return", num(s.policy_return)},
+            {"passed", s.passed},
+            {"reason", s.reason},
+            {"score", s.score()}};
+}
+
+Skill skill_from_json(const nlohmann::json& j) {
+    auto num = [&](const char* k) {
+        return j.contains(k) && j[k].is_number() ? j[k].get<double>() : std::nan("");
+    };
+    Skill s;
+    s.auc = num("auc");
+    s.auc_low = num("auc_low");
+    s.auc_high = num("auc_high");
+    s.level = j.at("level").get<double>();
+    s.resamples = j.at("resamples").get<int>();
+    s.block = j.at("block").get<std::size_t>();
+    s.policy_return = num("policy_return");
+    s.passed = j.at("passed").get<bool>();
+    s.reason = j.at("reason").get<std::string>();
+    return s;
+}
+
+namespace {
+
+nlohmann::json drift_json(const DriftReference& d) {
+    nlohmann::json edges = nlohmann::json::array();
+    nlohmann::json shares = nlohmann::json::array();
+    for (const PsiBins& b : d.bins) {
+        edges.push_back(b.edges);
+        shares.push_back(b.shares);
+    }
+    return {{"importance", d.importance},
+            {"edges", edges},
+            {"shares", shares},
+            {"windows", d.windows},
+            {"limits", d.limits}};
+}
+
+DriftReference drift_from_json(const nlohmann::json& j, std::size_t cols) {
+    DriftReference d;
+    d.importance = j.at("importance").get<std::vector<double>>();
+    const auto& edges = j.at("edges");
+    const auto& shares = j.at("shares");
+    if (d.importance.size() != cols || edges.size() != cols || shares.size() != cols) {
+        throw nlohmann::json::other_error::create(
+            501, "drift: one importance, edge list and share list per feature expected", &j);
+    }
+    for (std::size_t c = 0; c < cols; ++c) {
+        PsiBins b;
+        b.edges = edges[c].get<std::vector<float>>();
+        b.shares = shares[c].get<std::vector<double>>();
+        if (b.edges.size() > 11 || b.shares.size() != b.edges.size() + 2 ||
+            !std::is_sorted(b.edges.begin(), b.edges.end())) {
+            throw nlohmann::json::other_error::create(
+                501, "drift: feature " + std::to_string(c) + " has malformed bins", &j);
+        }
+        d.bins.push_back(std::move(b));
+    }
+    d.windows = j.at("windows").get<std::vector<std::size_t>>();
+    d.limits = j.at("limits").get<std::vector<std::vector<double>>>();
+    bool ok =
+        d.windows.size() == d.limits.size() && std::is_sorted(d.windows.begin(), d.windows.end());
+    for (const auto& l : d.limits) {
+        ok = ok && l.size() == cols;
+    }
+    if (!ok) {
+        throw nlohmann::json::other_error::create(
+            501, "drift: one list of limits per window length, one limit per feature", &j);
+    }
+    return d;
+}
+
+} // namespace
+
+Calibration ModelFile::calibration() const {
+    if (skill) {
+        return Calibration{skill->score(), exp_ret};
+    }
+    // p * mu_up + (1 - p) * mu_down is the line through (0, mu_down) and (1, mu_up).
+    return Calibration{0.0, ReturnCurve{{0.0, 1.0}, {mu_down, mu_up}}};
+}
+
 std::string models_root(const std::string& store_path) {
     if (store_path.empty() || store_path == ":memory:") {
         throw core::UsageError("model files live beside the store: give --store a file");
@@ -91,18 +184,17 @@ std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& fi
         }
         ensemble.save(paths);
         nlohmann::json j = {
-            {"id", file.id},
-            {"inst", file.inst},
-            {"bar", file.bar},
-            {"horizon", file.horizon},
-            {"threshold", file.threshold},
-            {"schema", file.schema},
-            {"names", file.names},
-            {"mu_up", file.mu_up},
-            {"mu_down", file.mu_down},
-            {"data_end", file.data_end},
-            {"members", file.members},
+            {"id", file.id},           {"inst", file.inst},           {"bar", file.bar},
+            {"horizon", file.horizon}, {"threshold", file.threshold}, {"schema", file.schema},
+            {"names", file.names},     {"data_end", file.data_end},   {"members", file.members},
         };
+        if (file.skill) {
+            j["skill"] = skill_json(*file.skill);
+            j["exp_ret"] = {{"p", file.exp_ret.p}, {"ret", file.exp_ret.ret}};
+        }
+        if (file.drift) {
+            j["drift"] = drift_json(*file.drift);
+        }
         std::ofstream out(dir / "model.json");
         out << j.dump(1) << '\n';
         out.close();
@@ -216,10 +308,24 @@ ModelFile read_model_file(const std::string& path) {
         f.threshold = j.at("threshold").get<double>();
         f.schema = j.at("schema").get<std::string>();
         f.names = j.at("names").get<std::vector<std::string>>();
-        f.mu_up = j.at("mu_up").get<double>();
-        f.mu_down = j.at("mu_down").get<double>();
         f.data_end = j.at("data_end").get<std::int64_t>();
         f.members = j.at("members").get<std::vector<std::string>>();
+        if (j.contains("skill")) {
+            f.skill = skill_from_json(j["skill"]);
+            f.exp_ret.p = j.at("exp_ret").at("p").get<std::vector<double>>();
+            f.exp_ret.ret = j.at("exp_ret").at("ret").get<std::vector<double>>();
+            if (f.exp_ret.p.size() != f.exp_ret.ret.size() ||
+                !std::is_sorted(f.exp_ret.p.begin(), f.exp_ret.p.end())) {
+                throw nlohmann::json::other_error::create(
+                    501, "exp_ret: p and ret must be lists of one length, p increasing", &j);
+            }
+        } else {
+            f.mu_up = j.at("mu_up").get<double>();
+            f.mu_down = j.at("mu_down").get<double>();
+        }
+        if (j.contains("drift")) {
+            f.drift = drift_from_json(j["drift"], f.names.size());
+        }
     } catch (const nlohmann::json::exception& e) {
         throw core::RuntimeError("model file " + p.string() +
                                  " is not an okxkit model: " + e.what());
@@ -235,7 +341,7 @@ Ensemble load_ensemble(const ModelFile& file, const std::string& folder) {
     for (const std::string& m : file.members) {
         paths.push_back((fs::path(folder) / m).string());
     }
-    return Ensemble::load(paths, file.names.size(), file.mu_up, file.mu_down);
+    return Ensemble::load(paths, file.names.size(), file.calibration());
 }
 
 } // namespace okxkit::ml

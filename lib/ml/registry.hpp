@@ -2,9 +2,12 @@
 // one XGBoost file per ensemble member), champion and challenger.
 #pragma once
 
+#include "ml/drift.hpp"
 #include "ml/ensemble.hpp"
+#include "ml/metrics.hpp"
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,8 +40,8 @@ struct ModelRecord {
     std::string importance = "{}";
     std::string drift = "{}";
     std::string dir;                  // model folder (absolute)
-    std::string status = "candidate"; // candidate, champion, retired
-    std::string reason;               // why it was promoted or kept
+    std::string status = "candidate"; // candidate, champion, retired, rejected
+    std::string reason;               // why it was promoted, kept or rejected
 };
 
 // What a model folder's model.json holds: enough to predict without the store.
@@ -50,18 +53,30 @@ struct ModelFile {
     double threshold = 0;
     std::string schema;
     std::vector<std::string> names;
-    double mu_up = 0;
-    double mu_down = 0;
     std::int64_t data_end = 0;
     std::vector<std::string> members; // file names relative to the folder
+    // What training measured out of sample: the skill gate and the expected-return curve.
+    // Files written before the gate have neither: then skill is empty and mu_up and mu_down
+    // (the mean returns of the training rows labelled up and not up) are read instead.
+    std::optional<Skill> skill;
+    ReturnCurve exp_ret;
+    double mu_up = 0;
+    double mu_down = 0;
+    // The training rows' distribution per feature, for predict's drift check (empty before
+    // the gate).
+    std::optional<DriftReference> drift;
+
+    // What the model may claim: the skill score and return curve of its record; for a file
+    // from before the gate skill 0 and the old formula p_up * mu_up + (1 - p_up) * mu_down.
+    [[nodiscard]] Calibration calibration() const;
 };
 
 // The folder that holds the model folders of a store: <store's folder>/models.
 std::string models_root(const std::string& store_path);
 
 // Registers a trained ensemble: takes the next id, writes <root>/<id>/model.json and
-// member-<k>.json, inserts the row (status candidate) and returns the id, all in one
-// transaction (the folder is removed again when the insert fails).
+// member-<k>.json, inserts the row (with rec.status: candidate, or rejected) and returns the
+// id, all in one transaction (the folder is removed again when the insert fails).
 std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
                             const Ensemble& ensemble);
 
@@ -78,6 +93,11 @@ std::optional<std::int64_t> last_trained(store::Store& store, const std::string&
 void promote(store::Store& store, std::int64_t id, const std::string& reason);
 // Records why a model stays a candidate.
 void set_reason(store::Store& store, std::int64_t id, const std::string& reason);
+
+// A skill record as JSON (model.json's "skill", the "skill" of the metrics column) and back;
+// from_json throws nlohmann::json::exception on a missing field.
+nlohmann::json skill_json(const Skill& s);
+Skill skill_from_json(const nlohmann::json& j);
 
 // Reads a model folder's model.json (path of the file or its folder). Throws
 // core::RuntimeError naming the file on any problem.

@@ -1,4 +1,4 @@
-// train: datasets, walk-forward ensembles, registry, champion/challenger, the tool's options.
+// train: datasets, walk-forward ensembles, the skill gate, registry, champion/challenger.
 #include "ml/train.hpp"
 
 #include "core/bar.hpp"
@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
+#include "ml/drift.hpp"
 #include "ml/metrics.hpp"
 #include "store/store.hpp"
 
@@ -77,6 +78,17 @@ std::pair<bool, std::string> judge(store::Store& store, const Labelled& l, const
         return {true, "no champion for " + l.data.inst + " " + l.data.bar + " yet"};
     }
     const std::string who = "champion " + std::to_string(champ->id);
+    // A champion that never passed the gate (trained before it, or promoted with --force)
+    // yields to one that did.
+    json cm = json::parse(champ->metrics, nullptr, false);
+    if (!cm.is_object() || !cm.contains("skill") || !cm["skill"].value("passed", false)) {
+        const bool old = !cm.is_object() || !cm.contains("skill");
+        return {true, who +
+                          (old ? " predates the skill gate"
+                               : " failed the skill gate (" +
+                                     cm["skill"].value("reason", std::string()) + ")") +
+                          " and this model passed it"};
+    }
     if (champ->schema != l.data.schema) {
         return {false, who + " uses feature schema " + champ->schema + ", this model " +
                            l.data.schema +
@@ -177,7 +189,7 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
         Rows tr{l, f.train_begin, f.train_end};
         Rows va{l, f.valid_begin, f.valid_end};
         Rows te{l, f.test_begin, f.test_end};
-        Ensemble e = Ensemble::train(tr.x(), tr.y(), tr.ret(), va.x(), va.y(), cols, cfg.params);
+        Ensemble e = Ensemble::train(tr.x(), tr.y(), va.x(), va.y(), cols, cfg.params);
         std::vector<double> p;
         e.predict(te.x(), p);
         Metrics m = evaluate(te.y(), te.ret(), p, 0.5, cfg.horizon, cfg.fee);
@@ -195,6 +207,22 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
     Rows te{l, last.test_begin, last.test_end};
     Metrics oos = evaluate(y_oos, ret_oos, p_oos, 0.5, cfg.horizon, cfg.fee);
     Metrics recent = evaluate(te.y(), te.ret(), p_last, 0.5, cfg.horizon, cfg.fee);
+    // The skill gate, on the pooled out-of-sample rows: blocks of twice the horizon keep the
+    // dependence of rows whose label windows overlap; the seed follows --seed.
+    const AucInterval ci =
+        auc_interval(y_oos, p_oos, 2 * static_cast<std::size_t>(cfg.horizon), cfg.resamples,
+                     cfg.params.seed * 0x9E3779B97F4A7C15ULL + 0xA0C, cfg.level);
+    const Skill skill = skill_gate(ci, oos.policy_return);
+    // The expected return given p_up, out of sample. Without skill, p_up says nothing about
+    // the return: the curve is flat at the mean return of those rows.
+    ReturnCurve curve;
+    if (skill.passed) {
+        curve = fit_return_curve(p_oos, ret_oos, cfg.curve_bins);
+    } else {
+        const auto n = static_cast<double>(ret_oos.size());
+        curve.p = {std::accumulate(p_oos.begin(), p_oos.end(), 0.0) / n};
+        curve.ret = {std::accumulate(ret_oos.begin(), ret_oos.end(), 0.0) / n};
+    }
 
     ModelRecord rec;
     rec.inst = data.inst;
@@ -229,9 +257,12 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
                       {"fee", cfg.fee},
                       {"best_rounds", model.best_rounds()}}
                      .dump();
-    rec.metrics =
-        json{{"oos", metrics_json(oos)}, {"recent", metrics_json(recent)}, {"folds", fold_json}}
-            .dump();
+    rec.metrics = json{{"oos", metrics_json(oos)},
+                       {"recent", metrics_json(recent)},
+                       {"folds", fold_json},
+                       {"skill", skill_json(skill)},
+                       {"exp_ret", {{"p", curve.p}, {"ret", curve.ret}}}}
+                      .dump();
     json imp = json::object();
     auto gain = model.importance();
     for (std::size_t c = 0; c < cols; ++c) {
@@ -254,17 +285,37 @@ TrainResult train_dataset(store::Store& store, const Dataset& data, const TrainC
     mf.threshold = cfg.threshold;
     mf.schema = data.schema;
     mf.names = l.data.names;
-    mf.mu_up = model.mu_up();
-    mf.mu_down = model.mu_down();
     mf.data_end = rec.data_end;
+    mf.skill = skill;
+    mf.exp_ret = curve;
+    mf.drift = drift_reference(tr.x(), cols, gain);
+    if (!skill.passed) {
+        rec.status = "rejected";
+        rec.reason = skill.reason;
+    }
+    const std::string interval =
+        fixed(ci.level * 100, 0) + "% interval " + fixed(ci.low) + ".." + fixed(ci.high) + ", ";
     stop_if_interrupted(series);
     const std::int64_t id = register_model(store, rec, mf, model);
     res.model = id;
+    if (!skill.passed) {
+        // The reason already gives the numbers that failed; the others follow.
+        const bool auc_said = skill.reason.find("AUC") != std::string::npos;
+        const bool ret_said = skill.reason.find("policy return") != std::string::npos;
+        res.kind = TrainResult::Kind::kRejected;
+        res.text = series + ": model " + std::to_string(id) + " rejected: " + skill.reason + " (" +
+                   (auc_said ? "" : "out-of-sample auc " + fixed(oos.auc) + ", " + interval) +
+                   "logloss " + fixed(oos.logloss) +
+                   (ret_said ? "" : ", policy return " + fixed(oos.policy_return)) + " over " +
+                   std::to_string(oos.rows) + " rows); predict will not use it";
+        return res;
+    }
 
     auto [promote_it, reason] = judge(store, l, last, p_last, cfg, id);
-    const std::string score = " (out-of-sample auc " + fixed(oos.auc) + ", logloss " +
-                              fixed(oos.logloss) + ", policy return " + fixed(oos.policy_return) +
-                              " over " + std::to_string(oos.rows) + " rows)";
+    const std::string score = " (out-of-sample auc " + fixed(oos.auc) + ", " + interval +
+                              "logloss " + fixed(oos.logloss) + ", policy return " +
+                              fixed(oos.policy_return) + " over " + std::to_string(oos.rows) +
+                              " rows)";
     if (promote_it) {
         promote(store, id, reason);
         res.kind = TrainResult::Kind::kPromoted;
@@ -352,7 +403,60 @@ std::string metric_line(const json& m) {
            fixed(get("buy_hold")) + ")";
 }
 
+std::string skill_line(const json& m) {
+    if (!m.contains("skill")) {
+        return "skill gate: none (trained before the gate; predict gives its predictions "
+               "confidence 0)";
+    }
+    try {
+        const Skill k = skill_from_json(m["skill"]);
+        return std::string("skill gate: ") + (k.passed ? "passed" : "failed") +
+               ": out-of-sample auc " + fixed(k.auc) + ", " + fixed(k.level * 100, 0) +
+               "% interval " + fixed(k.auc_low) + ".." + fixed(k.auc_high) + " (" +
+               std::to_string(k.resamples) + " block-bootstrap resamples, blocks of " +
+               std::to_string(k.block) + " rows), policy return " + fixed(k.policy_return) +
+               " after fees; skill " + fixed(k.score());
+    } catch (const json::exception&) {
+        return "skill gate: unreadable record";
+    }
+}
+
+// The skill record in a model's metrics, if any.
+std::optional<Skill> recorded_skill(const ModelRecord& r) {
+    json m = json::parse(r.metrics, nullptr, false);
+    if (!m.is_object() || !m.contains("skill")) {
+        return std::nullopt;
+    }
+    try {
+        return skill_from_json(m["skill"]);
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
 } // namespace
+
+std::string hand_promotion(store::Store& store, std::int64_t id, bool force) {
+    auto rec = find_model(store, id);
+    if (!rec) {
+        throw core::UsageError("no model " + std::to_string(id) + " in the store " + store.path() +
+                               " (see train --list)");
+    }
+    auto skill = recorded_skill(*rec);
+    if (skill && skill->passed) {
+        return "promoted by hand (train --promote)";
+    }
+    const std::string why = skill ? "failed the skill gate (" + skill->reason + ")"
+                                  : "predates the skill gate (no out-of-sample skill on record)";
+    if (!force) {
+        throw core::Error(core::Exit::kRefused,
+                          "model " + std::to_string(id) + " " + why + ": train --promote " +
+                              std::to_string(id) +
+                              " --force to promote it anyway (its predictions will carry "
+                              "confidence 0)");
+    }
+    return "promoted by hand with --force; it " + why;
+}
 
 std::string model_card(const ModelRecord& r) {
     std::string s;
@@ -375,6 +479,7 @@ std::string model_card(const ModelRecord& r) {
         if (m.contains("recent")) {
             s += "out-of-sample, recent window: " + metric_line(m["recent"]) + "\n";
         }
+        s += skill_line(m) + "\n";
     }
     s += "importance (share of total gain):\n";
     for (const auto& [name, v] : top(r.importance, 10)) {
@@ -398,21 +503,22 @@ std::string model_card(const ModelRecord& r) {
 }
 
 std::string model_table(const std::vector<ModelRecord>& models) {
-    std::string s =
-        "id\tinst\tbar\thorizon\tstatus\tdata_end\tcreated\tauc\tlogloss\tpolicy_return\n";
+    std::string s = "id\tinst\tbar\thorizon\tstatus\tdata_end\tcreated\tauc\tlogloss\tpolicy_"
+                    "return\tauc_low\tauc_high\n";
     for (const ModelRecord& r : models) {
         json m = json::parse(r.metrics, nullptr, false);
-        auto get = [&](const char* k) {
-            if (m.is_object() && m.contains("oos") && m["oos"].contains(k) &&
-                m["oos"][k].is_number()) {
-                return m["oos"][k].get<double>();
+        auto get = [&](const char* k, const char* part = "oos") {
+            if (m.is_object() && m.contains(part) && m[part].contains(k) &&
+                m[part][k].is_number()) {
+                return m[part][k].get<double>();
             }
             return std::nan("");
         };
         s += std::to_string(r.id) + "\t" + r.inst + "\t" + r.bar + "\t" +
              std::to_string(r.horizon) + "\t" + r.status + "\t" + core::format_iso_ms(r.data_end) +
              "\t" + core::format_iso_ms(r.created_ms) + "\t" + fixed(get("auc")) + "\t" +
-             fixed(get("logloss")) + "\t" + fixed(get("policy_return")) + "\n";
+             fixed(get("logloss")) + "\t" + fixed(get("policy_return")) + "\t" +
+             fixed(get("auc_low", "skill")) + "\t" + fixed(get("auc_high", "skill")) + "\n";
     }
     return s;
 }

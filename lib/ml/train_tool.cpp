@@ -199,6 +199,8 @@ core::ToolSpec make_spec() {
          {},
          {},
          1},
+        {"force", 0, OptType::kFlag, "",
+         "with --promote: promote a model that failed the skill gate (its confidence stays 0)"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::store_options(), core::run_options(), core::input_options(),
@@ -314,7 +316,7 @@ int train_main(const core::Options& o) {
     if (o.has("promote")) {
         store::Store st(store_path, existing_store());
         const std::int64_t id = o.integer("promote");
-        promote(st, id, "promoted by hand (train --promote)");
+        promote(st, id, hand_promotion(st, id, o.flag("force")));
         auto rec = find_model(st, id);
         out.line(rec->inst + " " + rec->bar + ": model " + std::to_string(id) +
                  " promoted to champion by hand");
@@ -390,6 +392,7 @@ int train_main(const core::Options& o) {
             break;
         case TrainResult::Kind::kPromoted:
         case TrainResult::Kind::kKept:
+        case TrainResult::Kind::kRejected: // an honest outcome of a run that worked
             ++trained;
             out.line(r.text);
             break;

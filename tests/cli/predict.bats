@@ -1,19 +1,24 @@
 #!/usr/bin/env bats
 # predict's contract: pass-through, one prediction per confirmed candle of a series with a
-# model, candles and features input alike, schema mismatch and stale models refused (exit 4),
-# --model ID|FILE, bad input.
+# model, candles and features input alike, confidence only with measured skill, drift alarms
+# as health messages, schema mismatch and stale models refused (exit 4), --model ID|FILE, bad
+# input.
 
 bats_require_minimum_version 1.5.0
 load helpers
+load synth
 
-# A store with ETH-USDT's champion trained on data up to 2021-04-21, and the next two days
-# of candles (BTC-USDT and ETH-USDT) as input.
+# A store with ETH-USDT's model trained on data up to 2021-04-21, and the next two days of
+# candles (BTC-USDT and ETH-USDT) as input. The model fails the skill gate, as every model of
+# these samples does; it is made champion with --force so that predict has one to look up,
+# and its predictions carry confidence 0.
 setup_file() {
     export BASE=$BATS_FILE_TMPDIR/store.db
     okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --to 2021-04-21 \
         --store "$BASE" >/dev/null
     train --store "$BASE" --symbols ETH-USDT --members 2 --rounds 20 --folds 1 \
         --now 2021-04-21 >/dev/null
+    train --store "$BASE" --promote 1 --force >/dev/null
     export IN=$BATS_FILE_TMPDIR/in.ndjson
     okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" \
         --from 2021-04-21 --to 2021-04-23 >"$IN"
@@ -34,7 +39,7 @@ setup() {
 @test "every input line passes through, in order, with predictions after their candles" {
     run --separate-stderr predict <"$IN"
     assert_success
-    grep -v '"type":"prediction"' <<<"$output" >"$T/rest"
+    grep -v -e '"type":"prediction"' -e '"type":"health"' <<<"$output" >"$T/rest"
     cmp "$IN" "$T/rest"
     # One prediction per confirmed ETH-USDT candle once its features are warm; BTC-USDT has no
     # champion and only passes through (said once on stderr).
@@ -48,7 +53,7 @@ setup() {
     assert_line --index 0 --regexp '^\{"type":"candle","v":1,"ts":([0-9]+),"inst":"ETH-USDT"'
     local ts=${lines[0]#*\"ts\":}
     ts=${ts%%,*}
-    assert_line --index 1 --regexp "^\\{\"type\":\"prediction\",\"v\":1,\"ts\":$ts,\"inst\":\"ETH-USDT\",\"bar\":\"5m\",\"model\":\"1\",\"horizon\":12,\"p_up\":0\\.[0-9]+,\"exp_ret\":-?[0-9.e-]+,\"confidence\":(0\\.[0-9]+|1)\\}$"
+    assert_line --index 1 --regexp "^\\{\"type\":\"prediction\",\"v\":1,\"ts\":$ts,\"inst\":\"ETH-USDT\",\"bar\":\"5m\",\"model\":\"1\",\"horizon\":12,\"p_up\":0\\.[0-9]+,\"exp_ret\":-?[0-9.e-]+,\"confidence\":0\\}$"
 }
 
 @test "featurize's messages give the same predictions as candles (features in-process)" {
@@ -57,7 +62,7 @@ setup() {
     grep '"type":"prediction"' "$T/b" >"$T/b.pred"
     cmp "$T/a" "$T/b.pred"
     featurize <"$IN" >"$T/f"
-    grep -v '"type":"prediction"' "$T/b" | cmp - "$T/f"
+    grep -v -e '"type":"prediction"' -e '"type":"health"' "$T/b" | cmp - "$T/f"
 }
 
 @test "the output is byte-identical from run to run" {
@@ -181,3 +186,80 @@ setup() {
     run sqlite3 "$T/s.db" "SELECT tool || ' ' || status || ' ' || count FROM runs WHERE run_id = 'demo' ORDER BY tool"
     assert_output "$(printf 'okx-stream ok 288\npredict ok %s' "$preds")"
 }
+
+@test "a model that failed the skill gate predicts with confidence 0 and a flat exp_ret, and says why" {
+    run --separate-stderr predict <"$IN"
+    assert_success
+    [[ $(grep -c "model 1 of ETH-USDT 5m failed the skill gate at training (out-of-sample AUC " <<<"$stderr") -eq 1 ]] ||
+        fail "stderr: $stderr"
+    [[ $stderr == *"): its predictions carry confidence 0"* ]] || fail "stderr: $stderr"
+    grep '"type":"prediction"' <<<"$output" >"$T/pred"
+    run jq -s -c '[length > 400, (map(.confidence) | unique), (map(.exp_ret) | unique | length),
+                   (map(.p_up) | max) - (map(.p_up) | min) > 0.01]' "$T/pred"
+    assert_output "[true,[0],1,true]"
+}
+
+@test "a model.json from before the skill gate gives confidence 0, the old exp_ret and a warning" {
+    cp -r "$(dirname "$BASE")/models/1" "$T/old"
+    jq 'del(.skill, .exp_ret, .drift) | .mu_up = 0.004 | .mu_down = -0.003' \
+        "$(dirname "$BASE")/models/1/model.json" >"$T/old/model.json"
+    run --separate-stderr predict --model "$T/old/model.json" <"$IN"
+    assert_success
+    [[ $stderr == *"model file $T/old/model.json of ETH-USDT 5m predates the skill gate"*"confidence 0"*"retrain it (train --symbols ETH-USDT --bar 5m)"* ]] ||
+        fail "stderr: $stderr"
+    refute_output --partial '"type":"health"' # no drift reference to compare with
+    grep '"type":"prediction"' <<<"$output" >"$T/pred"
+    run jq -s -c '[length > 400, (map(.confidence) | unique),
+                   (map(.exp_ret - (.p_up * 0.004 + (1 - .p_up) * -0.003)) | map(fabs) | max < 1e-12)]' \
+        "$T/pred"
+    assert_output "[true,[0],true]"
+}
+
+# The rows the model was trained on, as candles (up to the last one of its training block,
+# from its card).
+training_rows() {
+    local to
+    to=$(train --show 1 | sed -n 's/^train: .*\.\.\(.*\)$/\1/p')
+    [[ -n $to ]] || fail "no training block in the model card"
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --to "$to" >"$T/train.ndjson"
+}
+
+@test "no drift alarm on the model's own training rows, one when their moves are three times as large" {
+    training_rows
+    run --separate-stderr predict --max-age 30d <"$T/train.ndjson"
+    assert_success
+    [[ $(grep -c '"type":"prediction"' <<<"$output") -gt 2000 ]] || fail "too few predictions"
+    refute_output --partial '"type":"health"'
+    [[ $stderr != *"drifted"* ]] || fail "stderr: $stderr"
+    # The same rows with every ETH-USDT move tripled: a volatility the model never saw.
+    scale_moves ETH-USDT 3 <"$T/train.ndjson" >"$T/shifted.ndjson"
+    run --separate-stderr predict --max-age 30d <"$T/shifted.ndjson"
+    assert_success
+    local out=$output err=$stderr
+    grep '"type":"health"' <<<"$out" >"$T/health.ndjson" || fail "no health message"
+    run head -1 "$T/health.ndjson"
+    assert_output --regexp '^\{"type":"health","v":1,"ts":[0-9]+,"inst":"ETH-USDT","component":"predict","event":"drift","value":0\.[0-9]+,"detail":"model 1 of ETH-USDT 5m: input drifted: [0-9]+ of the [0-9]+ features the model splits on (is|are) past (its|their) training range, [0-9]+% of its gain \(.*\)"\}$'
+    jq -e -s '.[0].value > 0.3' "$T/health.ndjson" >/dev/null || fail "$(head -1 "$T/health.ndjson")"
+    # A valid health message, following the prediction of its candle.
+    run okx-stream --replay "$T/health.ndjson" --strict
+    assert_success
+    local ts
+    ts=$(jq -s '.[0].ts' "$T/health.ndjson")
+    run grep -B1 -m1 '"type":"health"' <<<"$out"
+    assert_line --index 0 --regexp "^\\{\"type\":\"prediction\",\"v\":1,\"ts\":$ts,\"inst\":\"ETH-USDT\""
+    [[ $err == *"predict: warning: ETH-USDT 5m at "*": the input has drifted from the data model 1 was trained on: "*"retrain it (train --symbols ETH-USDT --bar 5m)"* ]] ||
+        fail "stderr: $err"
+}
+
+@test "--drift-window 0 turns the drift check off; a window under 72 rows is exit 2" {
+    training_rows
+    scale_moves ETH-USDT 3 <"$T/train.ndjson" >"$T/shifted.ndjson"
+    run predict --max-age 30d --drift-window 0 <"$T/shifted.ndjson"
+    assert_success
+    assert_output --partial '"type":"prediction"'
+    refute_output --partial '"type":"health"'
+    run predict --drift-window 10 </dev/null
+    assert_failure 2
+    assert_output --partial "--drift-window must be 0 (off) or a number of rows from 72"
+}
+

@@ -1,5 +1,6 @@
 // lib/ml ensembles: byte-identical model files, no skill on shuffled labels, a planted
-// signal found and ranked first, in-place prediction equal to DMatrix prediction.
+// signal found and ranked first, in-place prediction equal to DMatrix prediction, confidence
+// bounded by the calibration's skill.
 #include "ml/ensemble.hpp"
 #include "ml/metrics.hpp"
 
@@ -61,7 +62,7 @@ struct Split {
 
 Ensemble fit(const Data& d, const TrainParams& p, Split s = {}) {
     return Ensemble::train(d.xs(0, s.train), std::span(d.y).subspan(0, s.train),
-                           std::span(d.ret).subspan(0, s.train), d.xs(s.train, s.valid),
+                           d.xs(s.train, s.valid),
                            std::span(d.y).subspan(s.train, s.valid - s.train), kCols, p);
 }
 
@@ -120,9 +121,6 @@ TEST(MlEnsemble, PlantedSignalIsFoundAndRankedFirst) {
         sum += v;
     }
     EXPECT_NEAR(sum, 1.0, 1e-9);
-    // Expected return follows p_up between the class means of the training returns.
-    EXPECT_GT(e.mu_up(), 0);
-    EXPECT_LT(e.mu_down(), 0);
     for (std::size_t k = 0; k < e.size(); ++k) {
         EXPECT_LE(e.best_rounds()[k], 40);
     }
@@ -142,9 +140,12 @@ TEST(MlEnsemble, ShuffledLabelsGiveNoOutOfSampleSkill) {
 TEST(MlEnsemble, InPlaceRowPredictionEqualsBatchAndDMatrixPrediction) {
     Data d = planted(1600, 5);
     Ensemble e = fit(d, small_params());
+    // A calibration as train sets it: confidence is skill times agreement, exp_ret the curve.
+    const ReturnCurve curve{{0.2, 0.5, 0.8}, {-0.01, 0.0, 0.02}};
+    e.set_calibration(Calibration{0.25, curve});
     std::vector<double> p;
-    std::vector<double> conf;
-    e.predict(d.xs(1500, 1600), p, &conf);
+    std::vector<double> agree;
+    e.predict(d.xs(1500, 1600), p, &agree);
     DMatrix m(d.x.data() + 1500 * kCols, 100, kCols);
     std::vector<std::vector<float>> by_member;
     for (std::size_t k = 0; k < e.size(); ++k) {
@@ -161,9 +162,10 @@ TEST(MlEnsemble, InPlaceRowPredictionEqualsBatchAndDMatrixPrediction) {
         // prediction up to float rounding.
         double mean = (mp[0] + mp[1] + mp[2]) / 3;
         EXPECT_NEAR(o.p_up, mean, 1e-6);
-        EXPECT_NEAR(o.confidence, confidence_of(mp), 1e-5);
-        EXPECT_NEAR(conf[i], o.confidence, 1e-12);
-        EXPECT_DOUBLE_EQ(o.exp_ret, o.p_up * e.mu_up() + (1 - o.p_up) * e.mu_down());
+        EXPECT_NEAR(o.agreement, agreement_of(mp), 1e-5);
+        EXPECT_NEAR(agree[i], o.agreement, 1e-12);
+        EXPECT_DOUBLE_EQ(o.confidence, 0.25 * o.agreement);
+        EXPECT_DOUBLE_EQ(o.exp_ret, curve.at(o.p_up));
     }
     // Missing values are fine: XGBoost sends them down the learned default branch.
     std::vector<float> row(kCols, NAN);
@@ -182,16 +184,18 @@ TEST(MlEnsemble, OneMemberPredictsLikeItsBooster) {
     for (std::size_t i = 0; i < 100; ++i) {
         EnsembleOutput o = e.predict(d.x.data() + (1500 + i) * kCols);
         EXPECT_NEAR(o.p_up, want[i], 1e-6);
-        EXPECT_DOUBLE_EQ(o.confidence, 1.0);
+        EXPECT_DOUBLE_EQ(o.agreement, 1.0);
+        // No calibration set: no skill, so no confidence, however much the members agree.
+        EXPECT_DOUBLE_EQ(o.confidence, 0.0);
     }
 }
 
-TEST(MlEnsemble, ConfidenceFallsWhenMembersDisagree) {
-    EXPECT_DOUBLE_EQ(confidence_of(std::vector<double>{0.7, 0.7, 0.7}), 1.0);
-    EXPECT_DOUBLE_EQ(confidence_of(std::vector<double>{0.0, 1.0}), 0.0);
-    EXPECT_NEAR(confidence_of(std::vector<double>{0.4, 0.6}), 0.8, 1e-15);
-    EXPECT_GT(confidence_of(std::vector<double>{0.5, 0.55, 0.6}),
-              confidence_of(std::vector<double>{0.3, 0.55, 0.8}));
+TEST(MlEnsemble, AgreementFallsWhenMembersDisagree) {
+    EXPECT_DOUBLE_EQ(agreement_of(std::vector<double>{0.7, 0.7, 0.7}), 1.0);
+    EXPECT_DOUBLE_EQ(agreement_of(std::vector<double>{0.0, 1.0}), 0.0);
+    EXPECT_NEAR(agreement_of(std::vector<double>{0.4, 0.6}), 0.8, 1e-15);
+    EXPECT_GT(agreement_of(std::vector<double>{0.5, 0.55, 0.6}),
+              agreement_of(std::vector<double>{0.3, 0.55, 0.8}));
 }
 
 } // namespace

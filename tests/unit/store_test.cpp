@@ -341,6 +341,9 @@ TEST(StoreMigrations, AreNumberedOneToTheSchemaVersionAndOwnedByTheirModules) {
     EXPECT_NE(all[2].sql.find("CREATE TABLE models("), std::string_view::npos);
     EXPECT_EQ(all[0].module, "store");
     EXPECT_EQ(all[3].module, "store");
+    // The rejected status of models: ml's again.
+    EXPECT_EQ(all[4].module, "ml");
+    EXPECT_NE(all[4].sql.find("'rejected'"), std::string_view::npos);
 }
 
 // A store written by the release before runs were keyed by (run id, tool): schema version 3
@@ -373,6 +376,53 @@ TEST_F(StoreTest, AVersionThreeStoreIsMigratedAndKeepsItsRuns) {
               "ok 9 x");
     store.begin_run("old", "predict", 7, "");
     EXPECT_EQ(query_int(store, "SELECT count(*) FROM runs WHERE run_id = 'old'"), 2);
+}
+
+// A store written before the skill gate: schema version 4, whose models table allows no
+// 'rejected' status. Opening it rebuilds the table with every row and both indexes kept.
+TEST_F(StoreTest, AVersionFourStoreIsMigratedAndKeepsItsModels) {
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(db_path().c_str(), &db), SQLITE_OK);
+        for (const Migration& m : migrations()) {
+            if (m.number > 4) {
+                break;
+            }
+            ASSERT_EQ(sqlite3_exec(db, std::string(m.sql).c_str(), nullptr, nullptr, nullptr),
+                      SQLITE_OK);
+            const std::string stamp =
+                "INSERT INTO schema_version VALUES(" + std::to_string(m.number) + ", 1)";
+            ASSERT_EQ(sqlite3_exec(db, stamp.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+        }
+        const char* rows =
+            "INSERT INTO models VALUES(1, 'ETH-USDT', '5m', 12, 0.002, 'abc', 218, 1, 2, 3, 4, 5, "
+            "6, 7, 8, '{}', '{\"oos\":{}}', '{}', '{}', '/m/1', 'retired', 'old');"
+            "INSERT INTO models VALUES(2, 'ETH-USDT', '5m', 12, 0.002, 'abc', 218, 1, 2, 3, 4, 5, "
+            "6, 7, 9, '{}', '{}', '{}', '{}', '/m/2', 'champion', 'first');";
+        ASSERT_EQ(sqlite3_exec(db, rows, nullptr, nullptr, nullptr), SQLITE_OK);
+        // Version 4 refuses the new status.
+        EXPECT_NE(sqlite3_exec(db, "UPDATE models SET status = 'rejected' WHERE id = 1", nullptr,
+                               nullptr, nullptr),
+                  SQLITE_OK);
+        sqlite3_close(db);
+    }
+    Store store(db_path());
+    EXPECT_EQ(store.schema_version(), kSchemaVersion);
+    EXPECT_EQ(query_text(store, "SELECT group_concat(id || ' ' || status || ' ' || reason || ' ' "
+                                "|| metrics || ' ' || created_ms, '; ') FROM models"),
+              "1 retired old {\"oos\":{}} 8; 2 champion first {} 9");
+    store.exec("UPDATE models SET status = 'rejected' WHERE id = 1");
+    EXPECT_EQ(query_text(store, "SELECT status FROM models WHERE id = 1"), "rejected");
+    EXPECT_EQ(query_int(store, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name "
+                               "IN ('models_by_series', 'models_one_champion')"),
+              2);
+    // Still one champion per series at most, and no status outside the list.
+    EXPECT_FALSE(runtime_error_of([&] {
+                     store.exec("UPDATE models SET status = 'champion' WHERE id = 1");
+                 }).empty());
+    EXPECT_FALSE(runtime_error_of([&] {
+                     store.exec("UPDATE models SET status = 'doubtful' WHERE id = 2");
+                 }).empty());
 }
 
 // --- CandleWriter ------------------------------------------------------------------------
