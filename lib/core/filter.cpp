@@ -1,5 +1,6 @@
 // The filter loop shared by the pipeline stages.
 #include "core/filter.hpp"
+#include "core/message.hpp"
 
 #include "core/error.hpp"
 #include "core/json_scan.hpp"
@@ -27,6 +28,11 @@ std::string not_json(std::string_view text) {
     } catch (const nlohmann::json::parse_error& e) {
         at = e.byte;
     } catch (const nlohmann::json::exception&) {
+    }
+    // nlohmann stops at a NUL byte as if the input ended there: the NUL is the error then.
+    if (const std::size_t nul = text.find('\0');
+        nul != std::string_view::npos && (at == 0 || at > nul)) {
+        at = nul + 1;
     }
     if (at == 0 || at > text.size() + 1) {
         return "not valid JSON: " + excerpt(text);
@@ -91,7 +97,7 @@ void Filter::line(std::string_view text, FilterStage& stage) {
     if (stage.fast(*this, text) == FilterStage::Fast::kTaken) {
         return;
     }
-    const nlohmann::json msg = nlohmann::json::parse(text, nullptr, false);
+    const nlohmann::json msg = parse_json(text);
     if (msg.is_discarded()) {
         bad(not_json(text));
         return;

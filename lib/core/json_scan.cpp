@@ -1,8 +1,10 @@
 // Strict JSON numbers and plain strings for the hot paths, and excerpts for diagnostics.
 #include "core/json_scan.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 namespace okxkit::core {
 
@@ -59,9 +61,25 @@ bool scan_json_number(std::string_view s, std::size_t& i, bool& integer) {
     return true;
 }
 
+bool out_of_range_value(std::string_view text, double& v) {
+    const std::string copy(text); // strtod needs a terminated string
+    const double r = std::strtod(copy.c_str(), nullptr);
+    if (!std::isfinite(r)) {
+        return false;
+    }
+    v = r;
+    return true;
+}
+
 bool json_number_value(std::string_view text, double& v) {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    return ec == std::errc() && end == text.data() + text.size() && std::isfinite(v);
+    if (end != text.data() + text.size()) {
+        return false;
+    }
+    if (ec == std::errc::result_out_of_range) {
+        return out_of_range_value(text, v);
+    }
+    return ec == std::errc() && std::isfinite(v);
 }
 
 bool json_integer_value(std::string_view text, std::int64_t& v) {
@@ -112,6 +130,113 @@ std::string excerpt(std::string_view s, std::size_t max) {
         }
     }
     out += '"';
+    return out;
+}
+
+namespace {
+
+// Reads the UTF-8 sequence at s[i]: returns its length when valid, else 0 with *accepted set
+// to how many of its bytes were acceptable before the first that is not (0 for a byte that
+// cannot start a sequence): the "maximal subpart" a decoder replaces by one U+FFFD.
+std::size_t utf8_at(std::string_view s, std::size_t i, std::size_t* accepted) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = byte(i);
+    if (c < 0x80) {
+        return 1;
+    }
+    std::size_t n = 0;
+    unsigned char lo = 0x80; // bounds of the second byte (RFC 3629's table)
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        *accepted = 0;
+        return 0;
+    }
+    for (std::size_t k = 1; k < n; ++k) {
+        const bool ok = i + k < s.size() && byte(i + k) >= (k == 1 ? lo : 0x80) &&
+                        byte(i + k) <= (k == 1 ? hi : 0xBF);
+        if (!ok) {
+            *accepted = k;
+            return 0;
+        }
+    }
+    return n;
+}
+
+} // namespace
+
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    std::size_t accepted = 0;
+    return utf8_at(s, i, &accepted);
+}
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t n = utf8_sequence(s, i);
+        if (n == 0) {
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
+std::string replace_invalid_utf8(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 8);
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::size_t accepted = 0;
+        const std::size_t n = utf8_at(s, i, &accepted);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD"; // one for the maximal subpart, as nlohmann's replace does
+            i += std::max<std::size_t>(accepted, 1);
+            continue;
+        }
+        out.append(s, i, n);
+        i += n;
+    }
+    return out;
+}
+
+std::string clip(std::string_view s, std::size_t max) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < s.size()) {
+        std::size_t accepted = 0;
+        const std::size_t n = utf8_at(s, i, &accepted);
+        const std::size_t width = n == 0 ? 3 : n;
+        if (out.size() + width > max) {
+            out += "...";
+            break;
+        }
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            i += std::max<std::size_t>(accepted, 1);
+            continue;
+        }
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (n == 1 && (c < 0x20 || c == 0x7f)) {
+            out += ' ';
+        } else {
+            out.append(s, i, n);
+        }
+        i += n;
+    }
     return out;
 }
 

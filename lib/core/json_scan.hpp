@@ -18,7 +18,8 @@ namespace okxkit::core {
 bool scan_json_number(std::string_view s, std::size_t& i, bool& integer);
 
 // Parses the number text of scan_json_number as a finite double (false when it overflows to
-// infinity, as 1e999 does). Exact, by std::from_chars.
+// infinity, as 1e999 does; a tiny one such as 1e-400 is 0, as strtod and nlohmann read it).
+// Exact, by std::from_chars.
 bool json_number_value(std::string_view text, double& v);
 
 // The hot-path form of both: reads the JSON number at p (before end) into v and advances p past
@@ -26,6 +27,10 @@ bool json_number_value(std::string_view text, double& v);
 // std::from_chars, then checks of the few spellings from_chars takes that JSON does not: a
 // leading '+', '.', "inf" or "nan", a leading zero before a digit, a '.' not followed by a
 // digit ("5.", "5.e3"). Same result as scan_json_number then json_number_value.
+// A number from_chars found out of range: its value as strtod (and so nlohmann) reads it, a
+// tiny one rounded to zero or a subnormal; false when it overflows to infinity. The rare path.
+bool out_of_range_value(std::string_view text, double& v);
+
 inline bool read_json_double(const char*& p, const char* end, double& v) {
     const char* d = p;
     if (d < end && *d == '-') {
@@ -35,7 +40,14 @@ inline bool read_json_double(const char*& p, const char* end, double& v) {
         return false;
     }
     const auto [q, ec] = std::from_chars(p, end, v);
-    if (ec != std::errc() || (q < end && (*q == 'e' || *q == 'E' || *q == '.'))) {
+    if (ec == std::errc::result_out_of_range) {
+        if (!out_of_range_value(std::string_view(p, static_cast<std::size_t>(q - p)), v)) {
+            return false;
+        }
+    } else if (ec != std::errc()) {
+        return false;
+    }
+    if (q < end && (*q == 'e' || *q == 'E' || *q == '.')) {
         return false; // "5e" or "5e+": an exponent without digits is no number at all
     }
     if (*d == '0' && d + 1 < q && d[1] >= '0' && d[1] <= '9') {
@@ -73,5 +85,23 @@ inline void skip_json_space(std::string_view s, std::size_t& i) {
 // printable ASCII as \xNN. The
 // result is plain ASCII, so a diagnostic never carries raw input bytes (or a terminal escape).
 std::string excerpt(std::string_view s, std::size_t max = 40);
+
+// Text from outside (an exchange's error message) made fit for a diagnostic: at most max bytes
+// of it, cut at a character boundary and then "...", control characters as spaces, invalid
+// UTF-8 as U+FFFD. Unlike excerpt(), readable text in any script stays as it is.
+std::string clip(std::string_view s, std::size_t max = 200);
+
+// The length of the valid UTF-8 sequence at s[i] (1 to 4), or 0 when the bytes there are not
+// one: overlong forms, surrogates (U+D800..U+DFFF) and code points above U+10FFFF are invalid,
+// as RFC 3629 says.
+std::size_t utf8_sequence(std::string_view s, std::size_t i);
+
+// True when s is entirely valid UTF-8. O(length), a fast scan while bytes are ASCII.
+bool valid_utf8(std::string_view s);
+
+// s with every invalid byte replaced by U+FFFD, the valid sequences kept: what nlohmann's
+// dump(..., error_handler_t::replace) writes for the same bytes, so a frame made valid here and
+// one read back from a tape are the same text.
+std::string replace_invalid_utf8(std::string_view s);
 
 } // namespace okxkit::core

@@ -239,6 +239,13 @@ bool is_newer(const KindSpec& kind, const nlohmann::json& msg) {
                 : v->get<std::int64_t>() > kind.version);
 }
 
+nlohmann::json parse_json(std::string_view text) {
+    if (text.find('\0') != std::string_view::npos || text.starts_with("\xEF\xBB\xBF")) {
+        return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    return nlohmann::json::parse(text, nullptr, false);
+}
+
 std::optional<std::string> validate_message(const nlohmann::json& msg) {
     if (!msg.is_object()) {
         return "not a JSON object";

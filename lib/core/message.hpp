@@ -49,6 +49,12 @@ bool is_newer(const KindSpec& kind, const nlohmann::json& msg);
 // "ts"'), or nullopt when valid.
 std::optional<std::string> validate_message(const nlohmann::json& msg);
 
+// Parses one JSON text exactly, for every line and body read from outside: nlohmann alone
+// takes a NUL byte for the end of the input (ignoring whatever follows it) and skips a leading
+// byte order mark; here both make the text invalid. A discarded value when the text is not
+// exactly one JSON value (with optional whitespace around it).
+nlohmann::json parse_json(std::string_view text);
+
 // A candle as it travels on the pipes.
 struct Candle {
     std::int64_t ts = 0; // bar open time, ms

@@ -143,7 +143,7 @@ using Problem = std::optional<std::string>;
 
 template <class T, class Parse>
 std::optional<T> parse_text(std::string_view line, std::string* error, Parse parse) {
-    const json msg = json::parse(line.begin(), line.end(), nullptr, false);
+    const json msg = parse_json(line);
     if (msg.is_discarded()) {
         set_error(error, "not valid JSON");
         return std::nullopt;

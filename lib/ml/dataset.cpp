@@ -137,7 +137,7 @@ std::vector<Dataset> read_feature_datasets(core::LineReader& in, const ReadOptio
             reject("line longer than " + std::to_string(in.max_line()) + " bytes (see --max-line)");
             continue;
         }
-        const nlohmann::json m = nlohmann::json::parse(line, nullptr, false);
+        const nlohmann::json m = core::parse_json(line);
         if (m.is_discarded()) {
             reject("not valid JSON: " + core::excerpt(line));
             continue;

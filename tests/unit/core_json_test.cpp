@@ -1,5 +1,6 @@
 // Unit tests for lib/core/json_out: integers, shortest round-trip doubles, escaped strings.
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -368,6 +369,46 @@ TEST(CoreJson, AppendDoubleIsExactlyWhatToCharsWrites) {
         check(std::ldexp(1.0, e)); // powers of two: the asymmetric-interval case
     }
     EXPECT_GT(checked, 3000000U);
+}
+
+} // namespace
+} // namespace okxkit::core
+
+namespace okxkit::core {
+namespace {
+
+// RFC 3629's rules, and the replacement nlohmann's serializer makes (one U+FFFD per maximal
+// invalid subpart), which a live frame and its tape must share.
+TEST(CoreUtf8, ValidAndInvalidSequences) {
+    for (const char* ok : {"", "plain", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x9a\x80",
+                           "\xed\x9f\xbf", "\xf4\x8f\xbf\xbf"}) {
+        EXPECT_TRUE(valid_utf8(ok)) << ok;
+    }
+    for (const char* bad : {"\x99", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+                            "\xf5\x80\x80\x80", "\xc3", "a\xe2\x82", "\xff"}) {
+        EXPECT_FALSE(valid_utf8(bad)) << bad;
+    }
+}
+
+TEST(CoreUtf8, ReplacementMatchesNlohmann) {
+    std::mt19937 rng(11);
+    const std::string pieces[] = {"a",    "\xc3", "\xa9", "\xe2", "\x82", "\xac", "\xf0",
+                                  "\x9f", "\xed", "\xa0", "\xff", "\xc0", "\"",   "\\"};
+    for (int n = 0; n < 2000; ++n) {
+        std::string s;
+        for (int k = 0; k < 8; ++k) {
+            s += pieces[rng() % std::size(pieces)];
+        }
+        const std::string mine = replace_invalid_utf8(s);
+        EXPECT_TRUE(valid_utf8(mine));
+        EXPECT_EQ(nlohmann::json(mine).dump(),
+                  nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+            << s;
+    }
+    EXPECT_EQ(replace_invalid_utf8("9\x99"
+                                   "8"),
+              "9\xef\xbf\xbd"
+              "8");
 }
 
 } // namespace
