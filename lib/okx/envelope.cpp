@@ -1,6 +1,10 @@
 // Parsing the OKX REST envelope and classifying OKX error codes (okx-v5-protocol.md §0, §6.2).
 #include "okx/envelope.hpp"
 
+#include "core/json_scan.hpp"
+#include "core/message.hpp"
+
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -16,11 +20,16 @@ std::string error_text(const std::string& code, const std::string& msg, long htt
         text += endpoint;
     }
     text += ": ";
-    text += code;
+    // Both come from the wire: a code longer than OKX's (5 digits) is quoted as an excerpt,
+    // a message clipped.
+    const bool plain_code = code.size() <= 16 && std::all_of(code.begin(), code.end(), [](char c) {
+                                return c >= '0' && c <= '9';
+                            });
+    text += plain_code ? code : core::excerpt(code, 16);
     if (!code.empty() && !msg.empty()) {
         text += ' ';
     }
-    text += msg;
+    text += core::clip(msg, 300);
     if (code.empty() && msg.empty()) {
         text += "request failed";
     }
@@ -92,7 +101,7 @@ OkxError::OkxError(std::string code, std::string msg, long http_status, std::str
 
 nlohmann::json parse_envelope(std::string_view body, long http_status, std::string_view endpoint) {
     const std::string where(endpoint);
-    nlohmann::json doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+    nlohmann::json doc = core::parse_json(body);
     if (doc.is_discarded()) {
         throw OkxError("", "response is not JSON", http_status, where);
     }

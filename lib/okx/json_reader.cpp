@@ -1,6 +1,8 @@
 // The OKX frame tokenizer: strict JSON grammar, bounded depth and size.
 #include "okx/json_reader.hpp"
 
+#include "core/json_scan.hpp"
+
 #include <cctype>
 #include <limits>
 
@@ -43,6 +45,28 @@ void JsonReader::close(std::uint32_t idx, std::size_t end) {
     toks_[idx].next = static_cast<std::uint32_t>(toks_.size());
 }
 
+int JsonReader::hex4(std::size_t pos) const {
+    if (pos + 4 > src_.size()) {
+        return -1;
+    }
+    int v = 0;
+    for (std::size_t k = pos; k < pos + 4; ++k) {
+        const auto c = static_cast<unsigned char>(src_[k]);
+        int d = 0;
+        if (c >= '0' && c <= '9') {
+            d = c - '0';
+        } else if (c >= 'a' && c <= 'f') {
+            d = c - 'a' + 10;
+        } else if (c >= 'A' && c <= 'F') {
+            d = c - 'A' + 10;
+        } else {
+            return -1;
+        }
+        v = v * 16 + d;
+    }
+    return v;
+}
+
 bool JsonReader::string_token(std::size_t& pos) {
     // src_[pos] == '"'
     const std::uint32_t idx = push(Type::kString, pos + 1);
@@ -60,6 +84,15 @@ bool JsonReader::string_token(std::size_t& pos) {
             error_ = "control character in a string";
             return false;
         }
+        if (c >= 0x80) {
+            const std::size_t n = core::utf8_sequence(src_, pos);
+            if (n == 0) {
+                error_ = "invalid UTF-8 in a string";
+                return false;
+            }
+            pos += n;
+            continue;
+        }
         if (c == '\\') {
             escaped = true;
             if (pos + 1 >= src_.size()) {
@@ -70,13 +103,28 @@ bool JsonReader::string_token(std::size_t& pos) {
                 if (pos + 5 >= src_.size()) {
                     break;
                 }
-                for (std::size_t k = pos + 2; k < pos + 6; ++k) {
-                    if (std::isxdigit(static_cast<unsigned char>(src_[k])) == 0) {
-                        error_ = "bad \\u escape";
-                        return false;
-                    }
+                const int cp = hex4(pos + 2);
+                if (cp < 0) {
+                    error_ = "bad \\u escape";
+                    return false;
                 }
                 pos += 6;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    error_ = "lone low surrogate in a \\u escape";
+                    return false;
+                }
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    // A high surrogate must be followed by the escape of a low one.
+                    const int lo =
+                        pos + 5 < src_.size() && src_[pos] == '\\' && src_[pos + 1] == 'u'
+                            ? hex4(pos + 2)
+                            : -1;
+                    if (lo < 0xDC00 || lo > 0xDFFF) {
+                        error_ = "high surrogate without its low half in a \\u escape";
+                        return false;
+                    }
+                    pos += 6;
+                }
                 continue;
             }
             if (e != '"' && e != '\\' && e != '/' && e != 'b' && e != 'f' && e != 'n' && e != 'r' &&
@@ -94,37 +142,15 @@ bool JsonReader::string_token(std::size_t& pos) {
 }
 
 bool JsonReader::number_token(std::size_t& pos) {
+    // Exactly the JSON grammar (no leading zeros, no "5." or ".5"), and finite, as nlohmann
+    // reads numbers: 1e999 is refused.
     const std::size_t begin = pos;
-    const auto digits = [&] {
-        const std::size_t from = pos;
-        while (pos < src_.size() && src_[pos] >= '0' && src_[pos] <= '9') {
-            ++pos;
-        }
-        return pos > from;
-    };
-    if (src_[pos] == '-') {
-        ++pos;
-    }
-    if (!digits()) {
+    bool integer = false;
+    double v = 0;
+    if (!core::scan_json_number(src_, pos, integer) ||
+        !core::json_number_value(src_.substr(begin, pos - begin), v)) {
         error_ = "bad number";
         return false;
-    }
-    if (pos < src_.size() && src_[pos] == '.') {
-        ++pos;
-        if (!digits()) {
-            error_ = "bad number";
-            return false;
-        }
-    }
-    if (pos < src_.size() && (src_[pos] == 'e' || src_[pos] == 'E')) {
-        ++pos;
-        if (pos < src_.size() && (src_[pos] == '+' || src_[pos] == '-')) {
-            ++pos;
-        }
-        if (!digits()) {
-            error_ = "bad number";
-            return false;
-        }
     }
     const std::uint32_t idx = push(Type::kNumber, begin);
     close(idx, pos);

@@ -70,6 +70,7 @@ private:
     void close(std::uint32_t idx, std::size_t end);
 
     bool string_token(std::size_t& pos);
+    [[nodiscard]] int hex4(std::size_t pos) const; // 4 hex digits at pos, or -1
 
     bool number_token(std::size_t& pos);
 

@@ -3,6 +3,7 @@
 #include "okx/push.hpp"
 
 #include "core/error.hpp"
+#include "core/json_scan.hpp"
 #include "core/message.hpp"
 
 #include <algorithm>
@@ -42,8 +43,8 @@ ChannelSpec parse_channel(std::string_view name) {
     if (name.starts_with("candle")) {
         auto bar = core::parse_bar(name.substr(6));
         if (!bar) {
-            throw core::UsageError("--channels: \"" + std::string(name) +
-                                   "\" is not a candle channel of an OKX bar (candle1m candle5m "
+            throw core::UsageError("--channels: " + core::excerpt(name) +
+                                   " is not a candle channel of an OKX bar (candle1m candle5m "
                                    "candle15m candle1H candle4H candle1Dutc ...)");
         }
         spec.kind = ChannelSpec::Kind::kCandle;
@@ -64,8 +65,8 @@ ChannelSpec parse_channel(std::string_view name) {
             return spec;
         }
     }
-    throw core::UsageError("--channels: \"" + std::string(name) +
-                           "\" is not a channel okx-stream knows (candle<BAR> such as candle1m, "
+    throw core::UsageError("--channels: " + core::excerpt(name) +
+                           " is not a channel okx-stream knows (candle<BAR> such as candle1m, "
                            "tickers, trades, books5, bbo-tbt, books)");
 }
 

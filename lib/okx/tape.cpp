@@ -2,6 +2,8 @@
 #include "okx/tape.hpp"
 
 #include "core/error.hpp"
+#include "core/json_scan.hpp"
+#include "core/message.hpp"
 
 #include <algorithm>
 
@@ -138,7 +140,7 @@ struct Cursor {
             if (c == '"') {
                 out.assign(p, static_cast<std::size_t>(q - p));
                 p = q + 1;
-                return true;
+                return core::valid_utf8(out);
             }
             if (c == '\\' || static_cast<unsigned char>(c) < 0x20) {
                 break;
@@ -166,8 +168,10 @@ struct Cursor {
             }
             ++p;
             if (c == '"') {
+                // Escapes only ever produce whole sequences, so checking the result checks the
+                // raw bytes too.
                 out.resize(static_cast<std::size_t>(w - base));
-                return true;
+                return core::valid_utf8(out);
             }
             if (p >= end) {
                 return fail();
@@ -220,6 +224,8 @@ struct Cursor {
         }
     }
 
+    // A JSON integer that fits in 64 bits (a fraction or exponent makes it no integer: the
+    // caller then finds no ',' or '}' where it expects one).
     bool integer(std::int64_t& v) {
         space();
         bool neg = false;
@@ -230,21 +236,26 @@ struct Cursor {
         const char* digits = p;
         std::uint64_t u = 0;
         while (p < end && *p >= '0' && *p <= '9') {
-            if (u > (std::uint64_t{1} << 62)) {
+            const auto d = static_cast<std::uint64_t>(*p - '0');
+            if (u > (UINT64_MAX - d) / 10) {
                 return false;
             }
-            u = u * 10 + static_cast<std::uint64_t>(*p - '0');
+            u = u * 10 + d;
             ++p;
         }
         if (p == digits || (p - digits > 1 && *digits == '0')) {
             return false;
         }
-        v = neg ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+        constexpr auto kMax = static_cast<std::uint64_t>(INT64_MAX);
+        if (u > kMax + (neg ? 1 : 0)) {
+            return false;
+        }
+        v = neg ? static_cast<std::int64_t>(0 - u) : static_cast<std::int64_t>(u);
         return true;
     }
 
-    // Skips any JSON value (for keys this reader does not know), using nlohmann for the rare
-    // nested case.
+    // Skips any JSON value (for keys this reader does not know), in exactly the JSON grammar;
+    // nlohmann judges the rare nested case.
     bool skip() {
         space();
         if (p >= end) {
@@ -255,10 +266,13 @@ struct Cursor {
             return string(ignored);
         }
         if (*p == '-' || (*p >= '0' && *p <= '9')) {
-            while (p < end &&
-                   std::string_view("+-.0123456789eE").find(*p) != std::string_view::npos) {
-                ++p;
+            const std::string_view rest(p, static_cast<std::size_t>(end - p));
+            std::size_t i = 0;
+            bool integer = false;
+            if (!core::scan_json_number(rest, i, integer)) {
+                return false;
             }
+            p += i;
             return true;
         }
         for (std::string_view word : {"true", "false", "null"}) {
@@ -267,6 +281,10 @@ struct Cursor {
                 return true;
             }
         }
+        if (*p != '[' && *p != '{') {
+            return false;
+        }
+        const char* start = p;
         // An array or object: find its end by counting brackets outside strings.
         int depth = 0;
         do {
@@ -284,7 +302,8 @@ struct Cursor {
             }
             ++p;
         } while (depth > 0 && p < end);
-        return depth == 0;
+        return depth == 0 &&
+               nlohmann::json::accept(std::string_view(start, static_cast<std::size_t>(p - start)));
     }
 };
 
@@ -355,7 +374,7 @@ bool TapeReader::decode(std::string_view text, TapeLine& out) {
     return true;
 }
 
-TapeReader::TapeReader(const std::string& path) {
+TapeReader::TapeReader(const std::string& path) : path_(path) {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) {
         throw core::RuntimeError("tape " + path + ": cannot open");
@@ -365,19 +384,32 @@ TapeReader::TapeReader(const std::string& path) {
     if (!in.read(all.data(), static_cast<std::streamsize>(all.size()))) {
         throw core::RuntimeError("tape " + path + ": cannot read");
     }
+    load(all);
+}
+
+TapeReader TapeReader::parse(std::string_view text, std::string name) {
+    TapeReader r;
+    r.path_ = std::move(name);
+    r.load(text);
+    return r;
+}
+
+void TapeReader::load(std::string_view all) {
+    const std::string& path = path_;
     std::size_t pos = 0;
     for (std::uint64_t no = 1; pos < all.size(); ++no) {
         std::size_t nl = all.find('\n', pos);
         if (nl == std::string::npos) {
             nl = all.size();
         }
-        const std::string_view text(all.data() + pos, nl - pos);
+        const std::string_view text = all.substr(pos, nl - pos);
         pos = nl + 1;
         if (no == 1) {
-            nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+            nlohmann::json j = core::parse_json(text);
             if (j.is_discarded() || !j.is_object() || j.value("tape", "") != "header" ||
                 !j.contains("recv_ts") || !j["recv_ts"].is_number_integer()) {
-                throw core::UsageError(path + ": not a tape (the first line is not a header)");
+                throw core::UsageError(path + ":1: not a tape (the first line is not a tape header "
+                                              "{\"tape\":\"header\",\"recv_ts\":MS,...})");
             }
             header_ = std::move(j);
             continue;
@@ -416,7 +448,7 @@ bool TapeReader::is_tape(const std::string& path) {
     if (!in || !std::getline(in, first) || first.size() > (1 << 20)) {
         return false;
     }
-    nlohmann::json j = nlohmann::json::parse(first, nullptr, false);
+    nlohmann::json j = core::parse_json(first);
     return j.is_object() && j.value("tape", "") == "header";
 }
 

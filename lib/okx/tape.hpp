@@ -59,7 +59,11 @@ public:
     // Loads the whole tape. Throws core::RuntimeError naming file:line for a line that is not a
     // tape line, core::UsageError when the first line is not a header.
     explicit TapeReader(const std::string& path);
+    // The same from a tape's text; name stands for the file in diagnostics.
+    static TapeReader parse(std::string_view text, std::string name);
     [[nodiscard]] const nlohmann::json& header() const { return header_; }
+    // The file it was read from, for diagnostics.
+    [[nodiscard]] const std::string& path() const { return path_; }
     [[nodiscard]] const std::vector<TapeLine>& lines() const { return lines_; }
 
     // The next recorded REST answer for request (in tape order). nullptr when the tape has no
@@ -75,6 +79,9 @@ public:
     static bool decode(std::string_view text, TapeLine& out);
 
 private:
+    TapeReader() = default;
+    void load(std::string_view all);
+    std::string path_;
     nlohmann::json header_;
     std::vector<TapeLine> lines_;
     std::vector<std::size_t> rest_; // indexes into lines_ of REST answers not yet taken

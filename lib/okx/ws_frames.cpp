@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/json_out.hpp"
+#include "core/message.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -125,7 +126,7 @@ FrameKind classify_frame(std::string_view text) {
     if (text == "pong") {
         return FrameKind::kPong;
     }
-    const nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    const nlohmann::json doc = core::parse_json(text);
     if (doc.is_discarded() || !doc.is_object()) {
         return FrameKind::kMalformed;
     }
@@ -139,7 +140,7 @@ FrameKind classify_frame(std::string_view text) {
 }
 
 std::optional<WsEventFrame> parse_event_frame(std::string_view text) {
-    const nlohmann::json doc = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    const nlohmann::json doc = core::parse_json(text);
     if (doc.is_discarded() || !doc.is_object()) {
         return std::nullopt;
     }
