@@ -1,9 +1,12 @@
 // okx-stream history mode: windows of candles per instrument, merged and written in order.
 #include "stream/history.hpp"
 
+#include "stream/tape_header.hpp"
+
 #include "core/bar.hpp"
 #include "core/error.hpp"
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "core/signals.hpp"
@@ -41,32 +44,22 @@ struct Pending {
 
 } // namespace
 
-HistoryOptions history_options_from_tape(const nlohmann::json& header) {
-    const nlohmann::json& args = header.value("args", nlohmann::json::object());
+HistoryOptions history_options_from_tape(const nlohmann::json& header, const std::string& where) {
+    const TapeHeader t(header, where);
     HistoryOptions h;
-    try {
-        h.insts = args.at("symbols").get<std::vector<std::string>>();
-        h.bar = args.at("bar").get<std::string>();
-        h.rest.base_url = args.value("rest_url", std::string(okx::kProductionRestUrl));
-        if (args.contains("since")) {
-            h.since = args["since"].get<std::int64_t>();
-        }
-        if (args.contains("backfill")) {
-            h.backfill = args["backfill"].get<std::int64_t>();
-        }
-        if (args.contains("until")) {
-            h.until = args["until"].get<std::int64_t>();
-        }
-    } catch (const nlohmann::json::exception& e) {
-        throw core::UsageError(std::string("tape header: ") + e.what());
-    }
+    h.insts = t.texts("symbols", 64);
+    h.bar = t.text("bar", 8);
+    h.rest.base_url = t.text_or("rest_url", okx::kProductionRestUrl, 512);
+    h.since = t.integer("since");
+    h.backfill = t.integer("backfill");
+    h.until = t.integer("until");
     return h;
 }
 
 int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_out) {
     auto bar = core::parse_bar(opts.bar);
     if (!bar || bar->name != opts.bar) {
-        throw core::UsageError("--bar: \"" + opts.bar + "\" is not an OKX bar name");
+        throw core::UsageError("--bar: " + core::excerpt(opts.bar) + " is not an OKX bar name");
     }
     okx::RestOptions rest = opts.rest;
     if (!opts.record_path.empty()) {

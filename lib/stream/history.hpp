@@ -27,7 +27,8 @@ struct HistoryOptions {
 
 // The options a tape's header recorded (see okx::TapeWriter::header), for its replay.
 // Throws core::UsageError when the header lacks them.
-HistoryOptions history_options_from_tape(const nlohmann::json& header);
+HistoryOptions history_options_from_tape(const nlohmann::json& header,
+                                         const std::string& where = "tape header");
 
 struct HistoryStats {
     std::uint64_t candles = 0;

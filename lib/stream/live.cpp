@@ -2,6 +2,9 @@
 // LiveSession, and the replay of a live tape.
 #include "stream/live.hpp"
 
+#include "stream/history.hpp"
+#include "stream/tape_header.hpp"
+
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/signals.hpp"
@@ -286,33 +289,29 @@ int live(const LiveOptions& opts, core::Output& out) {
     return rc;
 }
 
-LiveOptions live_options_from_tape(const nlohmann::json& header) {
-    const nlohmann::json& args = header.value("args", nlohmann::json::object());
+LiveOptions live_options_from_tape(const nlohmann::json& header, const std::string& where) {
+    const TapeHeader h(header, where);
     LiveOptions l;
-    try {
-        l.insts = args.at("symbols").get<std::vector<std::string>>();
-        for (const auto& c : args.at("channels")) {
-            l.channels.push_back(parse_channel(c.get<std::string>()));
-        }
-        l.rest.base_url = args.value("rest_url", std::string(okx::kProductionRestUrl));
-        l.ws_public_url = args.value("ws_public_url", std::string(okx::kProductionWsPublicUrl));
-        l.ws_business_url =
-            args.value("ws_business_url", std::string(okx::kProductionWsBusinessUrl));
-        l.session.partial = args.value("partial", false);
-        l.session.depth = args.value("depth", 5);
-        l.session.health_out = args.value("health", false);
-        if (args.contains("until")) {
-            l.session.until = args["until"].get<std::int64_t>();
-        }
-    } catch (const nlohmann::json::exception& e) {
-        throw core::UsageError(std::string("tape header: ") + e.what());
+    l.insts = h.texts("symbols", 64);
+    for (const std::string& c : h.texts("channels", 32)) {
+        l.channels.push_back(parse_channel(c));
     }
+    if (l.channels.empty()) {
+        throw h.wrong("channels", "must name at least one channel", nullptr);
+    }
+    l.rest.base_url = h.text_or("rest_url", okx::kProductionRestUrl, 512);
+    l.ws_public_url = h.text_or("ws_public_url", okx::kProductionWsPublicUrl, 512);
+    l.ws_business_url = h.text_or("ws_business_url", okx::kProductionWsBusinessUrl, 512);
+    l.session.partial = h.boolean_or("partial", false);
+    l.session.depth = static_cast<int>(h.integer_or("depth", 5, 1, 400));
+    l.session.health_out = h.boolean_or("health", false);
+    l.session.until = h.integer("until");
     return l;
 }
 
 int live_replay(const std::shared_ptr<okx::TapeReader>& tape, const std::string& store_path,
                 const std::string& run_id, core::Output& out) {
-    LiveOptions opts = live_options_from_tape(tape->header());
+    LiveOptions opts = live_options_from_tape(tape->header(), tape->path() + ":1");
     opts.rest.tape = tape;
     okx::RestClient client(opts.rest);
     std::unique_ptr<store::CandleRun> sink;
@@ -366,6 +365,25 @@ int live_replay(const std::shared_ptr<okx::TapeReader>& tape, const std::string&
             }
         }
     });
+}
+
+int replay_tape(const std::shared_ptr<okx::TapeReader>& tape, const std::string& store_path,
+                const std::string& run_id, core::Output& out) {
+    const std::string where = tape->path() + ":1";
+    const std::string mode = TapeHeader(tape->header(), where).mode();
+    if (mode == "live") {
+        return live_replay(tape, store_path, run_id, out);
+    }
+    if (mode != "history") {
+        throw core::UsageError(where + ": a tape of mode " + core::excerpt(mode) +
+                               " cannot be replayed by this okx-stream (expected \"live\" or "
+                               "\"history\")");
+    }
+    HistoryOptions h = history_options_from_tape(tape->header(), where);
+    h.rest.tape = tape;
+    h.store_path = store_path;
+    h.run_id = run_id;
+    return history(h, out);
 }
 
 } // namespace okxkit::stream

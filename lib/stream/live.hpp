@@ -43,12 +43,19 @@ int live(const LiveOptions& options, core::Output& out);
 
 // The options a live tape's header recorded (see live and okx::TapeWriter::header).
 // Throws core::UsageError when the header lacks them.
-LiveOptions live_options_from_tape(const nlohmann::json& header);
+LiveOptions live_options_from_tape(const nlohmann::json& header,
+                                   const std::string& where = "tape header");
 
 // Replays a tape recorded by a live run (--record): the same session is fed the recorded
 // frames and connection events with their receive times, and REST answers come from the tape,
 // so the output is byte-identical to what the live run wrote. Returns like live().
 int live_replay(const std::shared_ptr<okx::TapeReader>& tape, const std::string& store_path,
+                const std::string& run_id, core::Output& out);
+
+// Replays any tape okx-stream recorded: live_replay for a live tape, history() fed from the
+// tape for a history one. Throws core::UsageError naming the tape, the header line and what
+// was expected when the header does not say how to replay it.
+int replay_tape(const std::shared_ptr<okx::TapeReader>& tape, const std::string& store_path,
                 const std::string& run_id, core::Output& out);
 
 } // namespace okxkit::stream

@@ -264,23 +264,9 @@ int history_main(const core::Options& o) {
 // Replays a tape: the run it recorded is rebuilt from its header and fed from the tape.
 int replay_tape_main(const core::Options& o, const std::string& path) {
     auto tape = std::make_shared<okx::TapeReader>(path);
-    const nlohmann::json& head = tape->header();
-    if (head.value("mode", "") == "live") {
-        core::Output out(STDOUT_FILENO, 1 << 16);
-        out.set_unbuffered(o.flag("unbuffered"));
-        return live_replay(tape, o.str("store"), o.str("run"), out);
-    }
-    if (head.value("mode", "") != "history") {
-        throw core::UsageError(path + ": a tape of mode \"" + head.value("mode", "") +
-                               "\" cannot be replayed by this okx-stream");
-    }
-    HistoryOptions h = history_options_from_tape(head);
-    h.rest.tape = tape;
-    h.store_path = o.str("store");
-    h.run_id = o.str("run");
     core::Output out(STDOUT_FILENO, 1 << 16);
     out.set_unbuffered(o.flag("unbuffered"));
-    return history(h, out);
+    return replay_tape(tape, o.str("store"), o.str("run"), out);
 }
 
 } // namespace

@@ -24,6 +24,8 @@ namespace okxkit::stream {
 
 namespace {
 
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
 using core::Level;
 using core::Log;
 
@@ -108,7 +110,12 @@ public:
     Source(std::string path, std::size_t index, const ReplayOptions& opts, KeyTable& keys,
            ReplayStats& stats)
         : path_(std::move(path)), index_(index), opts_(opts), keys_(keys), stats_(stats) {
-        reader_ = core::LineReader::open(path_, opts.max_line);
+        if (index_ < opts.streams.size()) {
+            reader_ =
+                std::make_unique<core::LineReader>(*opts.streams[index_], path_, opts.max_line);
+        } else {
+            reader_ = core::LineReader::open(path_, opts.max_line);
+        }
         display_ = path_ == "-" ? "<stdin>" : path_;
     }
 
@@ -149,7 +156,7 @@ public:
             }
             auto st = reader_->next(line);
             if (st == core::LineReader::Status::kEof) {
-                if (!started_) {
+                if (!started_ && !seen_line_) {
                     bad(1, "empty input: expected a CSV header (ts_ms,open,high,low,close,"
                            "volume) or NDJSON lines");
                 }
@@ -161,14 +168,26 @@ public:
             }
             const std::uint64_t no = reader_->line_no();
             if (st == core::LineReader::Status::kTooLong) {
-                started_ = true;
+                // Before the first readable line the format is still undecided: the next
+                // line decides it (and may be the header).
+                seen_line_ = true;
                 bad(no, "line longer than " + std::to_string(opts_.max_line) +
                             " bytes (see --max-line)");
                 continue;
             }
+            if (line.starts_with(kBom)) {
+                if (no != 1) {
+                    bad(no, "byte order mark (U+FEFF) inside the input: only the start of a "
+                            "file may hold one");
+                    continue;
+                }
+                Log::emit_at(Level::kNote, display_, no,
+                             "byte order mark at the start of the input dropped");
+                line.remove_prefix(kBom.size());
+            }
             if (!started_) {
                 started_ = true;
-                if (!start(line)) {
+                if (!start(line, no)) {
                     continue; // the header line
                 }
             }
@@ -189,7 +208,7 @@ public:
 
 private:
     // Decides the format from the first line. Returns false when that line is a header.
-    bool start(std::string_view first) {
+    bool start(std::string_view first, std::uint64_t no) {
         std::string_view name = path_;
         if (ends_with(name, ".ndjson") || ends_with(name, ".jsonl") || ends_with(name, ".json")) {
             ndjson_ = true;
@@ -203,7 +222,7 @@ private:
             return true;
         }
         resolve_inst_bar();
-        return !parse_header(first);
+        return !parse_header(first, no);
     }
 
     void resolve_inst_bar() {
@@ -237,14 +256,14 @@ private:
 
     // Reads the column layout from a header. Returns false (and keeps the standard layout)
     // when the line is not a header, after reporting it.
-    bool parse_header(std::string_view line) {
+    bool parse_header(std::string_view line, std::uint64_t no) {
         if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);
         }
         std::size_t i = line.find_first_not_of(" \t");
         if (i == std::string_view::npos || (line[i] >= '0' && line[i] <= '9') || line[i] == '-') {
-            bad(1, "missing header: expected ts_ms,open,high,low,close,volume; reading the "
-                   "columns in that order");
+            bad(no, "missing header: expected ts_ms,open,high,low,close,volume; reading the "
+                    "columns in that order");
             return false;
         }
         int cols[7] = {-1, -1, -1, -1, -1, -1, -1};
@@ -285,8 +304,8 @@ private:
         for (int k = 0; k < 6; ++k) {
             if (cols[k] < 0) {
                 // Without the column the file cannot be read at all.
-                bad(1, "header " + shown(line) + " has no column \"" + std::string(kNames[k]) +
-                           "\": skipping this file");
+                bad(no, "header " + shown(line) + " has no column \"" + std::string(kNames[k]) +
+                            "\": skipping this file");
                 unusable_ = true;
                 return true;
             }
@@ -360,7 +379,7 @@ private:
 
     bool parse_ndjson(std::string_view line, std::uint64_t no) {
         Record& r = head_;
-        nlohmann::json msg = nlohmann::json::parse(line, nullptr, false);
+        nlohmann::json msg = core::parse_json(line);
         if (msg.is_discarded()) {
             bad(no, "not valid JSON: " + shown(line));
             return false;
@@ -427,6 +446,7 @@ private:
     std::unique_ptr<core::LineReader> reader_;
     Record head_;
     bool started_ = false;
+    bool seen_line_ = false; // a line too long to read came before the first readable one
     bool ndjson_ = false;
     bool unusable_ = false;
     bool interrupted_ = false;

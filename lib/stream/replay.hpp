@@ -5,6 +5,7 @@
 #include "core/io.hpp"
 
 #include <cstdint>
+#include <istream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct ReplayOptions {
     std::string run_id = "default";
     std::string source;                   // label stored with candles; empty: "replay:<file name>"
     std::size_t max_errors_per_file = 20; // diagnostics shown per file before a summary
+    // Inputs already open, one per entry of files (which then only names them, for the format
+    // and the CSV instrument and bar): tests and fuzz targets replay text without files.
+    std::vector<std::istream*> streams;
 };
 
 struct ReplayStats {

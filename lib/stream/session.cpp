@@ -3,6 +3,7 @@
 #include "stream/session_impl.hpp"
 
 #include "core/error.hpp"
+#include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "okx/ws_frames.hpp"
 
@@ -123,6 +124,13 @@ void LiveSession::subscribe(std::size_t endpoint, const ChannelSpec& channel,
 
 void LiveSession::frame(std::size_t endpoint, std::string_view text, std::int64_t recv_ts) {
     Impl& s = *impl_;
+    // Invalid UTF-8 is replaced (U+FFFD) before anything reads the frame, exactly as the tape
+    // writer records it, so a live run and the replay of its tape see the same text.
+    std::string valid;
+    if (!core::valid_utf8(text)) {
+        valid = core::replace_invalid_utf8(text);
+        text = valid;
+    }
     switch (okx::classify_frame(text)) {
     case okx::FrameKind::kPush:
         s.push(endpoint, text, recv_ts);

@@ -1,6 +1,8 @@
 // LiveSession's health reporting: malformed frames, health events, latency summaries.
 #include "stream/session_impl.hpp"
 
+#include "core/json_scan.hpp"
+
 #include "core/json_out.hpp"
 #include "core/log.hpp"
 
@@ -20,21 +22,18 @@ double detail::percentile(std::vector<std::int64_t>& v, double q) {
 void LiveSession::Impl::report(std::size_t ep, std::string_view why, std::string_view text,
                                std::int64_t ts) {
     ++stats.malformed;
-    std::string shown(text.substr(0, 120));
-    for (char& c : shown) {
-        if (static_cast<unsigned char>(c) < 0x20) {
-            c = ' ';
-        }
-    }
     core::Log::warning(endpoints[ep].url + ": malformed frame skipped (" + std::string(why) +
-                       "): " + shown + (text.size() > 120 ? "..." : ""));
+                       "): " + core::excerpt(text, 120));
     health(ts, endpoints[ep].component, "error", {}, std::nullopt,
            "malformed frame: " + std::string(why));
 }
 
 void LiveSession::Impl::health(std::int64_t ts, std::string_view component, std::string_view event,
                                std::string_view inst, std::optional<double> value,
-                               const std::string& detail) {
+                               const std::string& text) {
+    // Text that came from the wire (a frame's instrument, a level's price) is made valid
+    // UTF-8 before it reaches a message or the store.
+    const std::string detail = core::valid_utf8(text) ? text : core::replace_invalid_utf8(text);
     if (sink != nullptr) {
         store::add_health(sink->store(), {ts, run_id, std::string(component), std::string(event),
                                           std::string(inst), value, detail});

@@ -2,6 +2,7 @@
 #include "stream/live.hpp"
 
 #include "core/error.hpp"
+#include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "okx/book.hpp"
@@ -409,6 +410,35 @@ TEST(StreamLiveBooks, AChecksumMismatchResubscribesAndChecksumZeroIsNotChecked) 
     EXPECT_EQ(h.resubscribed, (std::vector<std::string>{"1 books BTC-USDT"}));
     h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 40, kSum), kRecv + 3);
     EXPECT_EQ(h.lines().size(), 1U);
+}
+
+// Fuzzing found a raw 0x99 byte in a level's price copied into the health message's detail:
+// text from the wire reaches a message as valid UTF-8 (U+FFFD for bad bytes, as the tape
+// writer records it) and stderr only as an escaped excerpt.
+TEST(StreamLiveBooks, InvalidUtf8FromTheWireNeverReachesAMessageRaw) {
+    SessionOptions o;
+    o.health_out = true;
+    Harness h(o);
+    h.session.frame(h.pub, books_push(true, kBids, kAsks, -1, 10, kSum), kRecv);
+    h.lines();
+    testing::internal::CaptureStderr();
+    h.session.frame(h.pub,
+                    books_push(false,
+                               "[[\"9\x99"
+                               "8\",\"1\",\"0\",\"1\"]]",
+                               "[]", 10, 11, 0),
+                    kRecv + 1);
+    h.session.frame(h.pub, "\x99\xff not json", kRecv + 2);
+    const std::string err = testing::internal::GetCapturedStderr();
+    const Lines lines = h.lines();
+    ASSERT_FALSE(lines.empty());
+    for (const std::string& line : lines) {
+        EXPECT_TRUE(core::valid_utf8(line)) << line;
+        EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+    }
+    EXPECT_NE(lines.front().find("\xEF\xBF\xBD"), std::string::npos) << lines.front();
+    EXPECT_EQ(err.find('\x99'), std::string::npos) << err;
+    EXPECT_NE(err.find("\\xef\\xbf\\xbd"), std::string::npos) << err;
 }
 
 TEST(StreamLiveBooks, AMalformedBooksPushIsReportedAndResubscribed) {
