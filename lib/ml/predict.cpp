@@ -31,6 +31,8 @@ namespace {
 
 using core::Log;
 
+constexpr double kFloatMax = std::numeric_limits<float>::max();
+
 // "7d", "7d5m", "36h" ... as parse_duration_ms reads them (seconds dropped).
 std::string duration_text(std::int64_t ms) {
     std::string s;
@@ -53,15 +55,24 @@ struct Loaded {
     std::unique_ptr<DriftMonitor> drift; // the rolling drift check (none with --drift-window 0)
 };
 
-// The fields of a features line as featurize writes it:
-// {"type":"features","v":1,"ts":N,"inst":"X","bar":"B","schema":"H","f":[...]}.
-struct FeaturesLine {
-    std::int64_t ts = 0;
-    std::string_view inst, bar, schema;
-};
+// The values of a validated features message's "f" into row (null = NaN); false when one is
+// neither a number nor null, or is beyond the range of a float (the models' type).
+bool read_f(const nlohmann::json& f, std::vector<float>& row) {
+    row.clear();
+    for (const auto& v : f) {
+        if (v.is_null()) {
+            row.push_back(std::numeric_limits<float>::quiet_NaN());
+        } else if (v.is_number() && std::fabs(v.get<double>()) <= kFloatMax) {
+            row.push_back(static_cast<float>(v.get<double>()));
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
 
-// Reads such a line without a JSON tree, the values of f into row (null = NaN), in exactly the
-// JSON grammar (json_scan.hpp). False for anything else: the general path judges it.
+} // namespace
+
 bool read_features_fast(std::string_view s, FeaturesLine& out, std::vector<float>& row) {
     constexpr std::string_view kHead = R"({"type":"features","v":1,"ts":)";
     if (!s.starts_with(kHead)) {
@@ -97,7 +108,8 @@ bool read_features_fast(std::string_view s, FeaturesLine& out, std::vector<float
             } else {
                 const char* p = s.data() + i;
                 double v = 0;
-                if (!core::read_json_double(p, s.data() + s.size(), v)) {
+                if (!core::read_json_double(p, s.data() + s.size(), v) ||
+                    std::fabs(v) > kFloatMax) {
                     return false;
                 }
                 i = static_cast<std::size_t>(p - s.data());
@@ -116,24 +128,6 @@ bool read_features_fast(std::string_view s, FeaturesLine& out, std::vector<float
     }
     return s.substr(i) == "}";
 }
-
-// The values of a validated features message's "f" into row (null = NaN); false when one is
-// neither a number nor null.
-bool read_f(const nlohmann::json& f, std::vector<float>& row) {
-    row.clear();
-    for (const auto& v : f) {
-        if (v.is_null()) {
-            row.push_back(std::numeric_limits<float>::quiet_NaN());
-        } else if (v.is_number()) {
-            row.push_back(v.get<float>());
-        } else {
-            return false;
-        }
-    }
-    return true;
-}
-
-} // namespace
 
 store::Store::Options existing_store() {
     store::Store::Options so;
@@ -176,7 +170,8 @@ public:
             k.bar = m.json["bar"].get_ref<const std::string&>();
             k.schema = m.json["schema"].get_ref<const std::string&>();
             if (!read_f(m.json["f"], row_)) {
-                f.reject("\"f\" holds a value that is neither a number nor null");
+                f.reject("\"f\" holds a value that is neither null nor a number a float can "
+                         "hold (at most 3.4e38 in magnitude)");
                 return;
             }
             features(f, k, m.text);

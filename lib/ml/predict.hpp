@@ -22,6 +22,19 @@ struct PredictOptions {
     std::size_t max_errors = 20;
 };
 
+// The fields of a features line as featurize writes it:
+// {"type":"features","v":1,"ts":N,"inst":"X","bar":"B","schema":"H","f":[...]}.
+struct FeaturesLine {
+    std::int64_t ts = 0;
+    std::string_view inst, bar, schema;
+};
+
+// predict's hot path: reads such a line without a JSON tree, the values of f into row (null =
+// NaN), in exactly the JSON grammar (json_scan.hpp). False for anything else, and the general
+// path (validate_message) judges the line; a line it takes is one the general path accepts with
+// the same fields (fuzz/fuzz_features_fast checks this). O(length).
+bool read_features_fast(std::string_view s, FeaturesLine& out, std::vector<float>& row);
+
 struct PredictStats {
     std::uint64_t lines = 0;
     std::uint64_t predictions = 0;

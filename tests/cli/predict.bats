@@ -263,3 +263,25 @@ training_rows() {
     assert_output --partial "--drift-window must be 0 (off) or a number of rows from 72"
 }
 
+
+@test "features lines with values that are not JSON numbers are refused, never echoed or predicted" {
+    # Two features lines from the end of the input, past every feature's warm-up.
+    featurize <"$IN" | grep '"type":"features","v":1,"ts":[0-9]*,"inst":"ETH-USDT"' | tail -2 >"$T/feat"
+    featurize <"$IN" | grep -m1 '"type":"feature_schema"' >"$T/in"
+    good=$(sed -n 1p "$T/feat")
+    local nul=$'\x01' ff=$'\xff'
+    for bad in NaN Infinity -Infinity .5 5. 5.e3 00012 +1 1e39 "\"$nul\"" "1$ff"; do
+        sed "s/\"f\":\[[^,]*,/\"f\":[$bad,/" <<<"$good"
+    done >>"$T/in"
+    sed 's/"f":\[/"f":[1,~,/' <<<"$good" | tr '~' '\000' >>"$T/in" # a raw NUL byte
+    sed -n 2p "$T/feat" >>"$T/in"
+    run --separate-stderr predict <"$T/in"
+    assert_success
+    # Only the schema and the one good features line come through, and one prediction.
+    [ "$(grep -c '"type":"features"' <<<"$output")" -eq 1 ]
+    [ "$(grep -c '"type":"prediction"' <<<"$output")" -eq 1 ]
+    [ "$(grep -c 'predict: error: line' <<<"$stderr")" -eq 12 ] || fail "$stderr"
+    [[ $stderr == *'line 10: "f" holds a value that is neither null nor a number a float can hold'* ]] || fail "$stderr"
+    # Every line written is valid JSON.
+    jq -c . <<<"$output" >/dev/null
+}
