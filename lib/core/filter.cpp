@@ -18,17 +18,37 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 // Thrown by reject() under --strict to leave the stage and the loop at once.
 struct StrictStop {};
 
-// "not valid JSON at byte N: <excerpt from a little before N>", N counted from 1; the second
-// parse, with exceptions, runs only for a line already known to be bad.
-std::string not_json(std::string_view text) {
-    std::size_t at = 0;
-    try {
-        const nlohmann::json parsed = nlohmann::json::parse(text);
-        (void)parsed;
-    } catch (const nlohmann::json::parse_error& e) {
-        at = e.byte;
-    } catch (const nlohmann::json::exception&) {
+// Finds where a text stops being JSON, without building a tree or throwing.
+struct ErrorPosition : nlohmann::json::json_sax_t {
+    using json = nlohmann::json;
+    bool null() override { return true; }
+    bool boolean(bool /*val*/) override { return true; }
+    bool number_integer(json::number_integer_t /*val*/) override { return true; }
+    bool number_unsigned(json::number_unsigned_t /*val*/) override { return true; }
+    bool number_float(json::number_float_t /*val*/, const json::string_t& /*s*/) override {
+        return true;
     }
+    bool string(json::string_t& /*val*/) override { return true; }
+    bool binary(json::binary_t& /*val*/) override { return true; }
+    bool start_object(std::size_t /*elements*/) override { return true; }
+    bool key(json::string_t& /*val*/) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t /*elements*/) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t position, const std::string& /*last_token*/,
+                     const nlohmann::detail::exception& /*ex*/) override {
+        at = position;
+        return false;
+    }
+    std::size_t at = 0;
+};
+
+// "not valid JSON at byte N: <excerpt from a little before N>", N counted from 1; the second
+// pass runs only for a line already known to be bad.
+std::string not_json(std::string_view text) {
+    ErrorPosition sax;
+    nlohmann::json::sax_parse(text, &sax);
+    std::size_t at = sax.at;
     // nlohmann stops at a NUL byte as if the input ended there: the NUL is the error then.
     if (const std::size_t nul = text.find('\0');
         nul != std::string_view::npos && (at == 0 || at > nul)) {

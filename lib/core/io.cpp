@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "core/signals.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -85,6 +86,16 @@ void Output::flush() {
     buf_.clear();
 }
 
+namespace {
+
+// One line of max_line bytes, and room to read at least as much again (4 KiB to 64 KiB) after
+// it in one call.
+std::size_t buffer_size(std::size_t max_line) {
+    return max_line + std::clamp<std::size_t>(max_line, 4096, 65536) + 1;
+}
+
+} // namespace
+
 std::unique_ptr<LineReader> LineReader::open(const std::string& path, std::size_t max_line) {
     if (path == "-") {
         return std::make_unique<LineReader>(STDIN_FILENO, false, "-", max_line);
@@ -98,10 +109,11 @@ std::unique_ptr<LineReader> LineReader::open(const std::string& path, std::size_
 
 LineReader::LineReader(int fd, bool owned, std::string name, std::size_t max_line)
     : fd_(fd), owned_(owned), name_(std::move(name)), max_line_(max_line),
-      buf_(max_line + (1 << 16) + 1) {}
+      cap_(buffer_size(max_line)), buf_(new char[cap_]) {}
 
 LineReader::LineReader(std::istream& in, std::string name, std::size_t max_line)
-    : in_(&in), name_(std::move(name)), max_line_(max_line), buf_(max_line + (1 << 16) + 1) {}
+    : in_(&in), name_(std::move(name)), max_line_(max_line), cap_(buffer_size(max_line)),
+      buf_(new char[cap_]) {}
 
 LineReader::~LineReader() {
     if (owned_ && fd_ >= 0) {
@@ -115,16 +127,16 @@ bool LineReader::fill() {
     }
     if (begin_ > 0) {
         // Keep the unread tail at the front so one line always fits in the buffer.
-        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
     }
-    std::size_t room = buf_.size() - end_;
+    std::size_t room = cap_ - end_;
     if (room == 0) {
         return true; // caller handles an over-long line
     }
     if (in_ != nullptr) {
-        in_->read(buf_.data() + end_, static_cast<std::streamsize>(room));
+        in_->read(buf_.get() + end_, static_cast<std::streamsize>(room));
         auto n = static_cast<std::size_t>(in_->gcount());
         if (n == 0) {
             eof_ = true;
@@ -140,7 +152,7 @@ bool LineReader::fill() {
                 on_idle_();
             }
         }
-        ssize_t n = ::read(fd_, buf_.data() + end_, room);
+        ssize_t n = ::read(fd_, buf_.get() + end_, room);
         if (n > 0) {
             end_ += static_cast<std::size_t>(n);
             return true;
@@ -163,7 +175,7 @@ bool LineReader::fill() {
 LineReader::Status LineReader::next(std::string_view& line) {
     bool too_long = false;
     for (;;) {
-        const char* base = buf_.data();
+        const char* base = buf_.get();
         const void* nl = std::memchr(base + begin_ + scan_, '\n', end_ - begin_ - scan_);
         if (nl != nullptr) {
             auto pos = static_cast<std::size_t>(static_cast<const char*>(nl) - base);

@@ -97,7 +97,10 @@ private:
     std::istream* in_ = nullptr;
     std::string name_;
     std::size_t max_line_;
-    std::vector<char> buf_;
+    // Not zero-filled: only [begin_, end_) is ever read. One line of max_line bytes and a read
+    // of 64 KiB always fit.
+    std::size_t cap_;
+    std::unique_ptr<char[]> buf_;
     std::size_t begin_ = 0; // first unread byte
     std::size_t end_ = 0;   // one past the last valid byte
     std::size_t scan_ = 0;  // bytes from begin_ already known to hold no '\n'
