@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -393,8 +394,20 @@ private:
         r.from_csv = false;
         r.candle = false;
         r.key = -1;
-        if (msg["type"] != "candle") {
-            // Other kinds pass through in time order; their inst (if any) breaks ties.
+        const auto& type = msg["type"].get_ref<const std::string&>();
+        const core::KindSpec* kind = core::find_kind(type);
+        const bool newer = kind != nullptr && core::is_newer(*kind, msg);
+        if (newer && newer_warned_.insert(type).second) {
+            Log::emit_at(Level::kWarning, display_, no,
+                         type + " version " + msg["v"].dump() + " is newer than this " +
+                             std::string(Log::tool()) + " understands (" +
+                             std::to_string(kind->version) +
+                             "): such lines are passed on untouched, never stored (upgrade "
+                             "okxkit to act on them)");
+        }
+        if (type != "candle" || newer) {
+            // Other kinds, and a later version of a candle (whose layout this build does not
+            // know), pass through untouched in time order; their inst (if any) breaks ties.
             auto inst = msg.find("inst");
             r.inst_buf = inst != msg.end() && inst->is_string() ? inst->get<std::string>() : "";
             r.inst = r.inst_buf;
@@ -457,6 +470,7 @@ private:
     int ncols_ = 6;
     std::int64_t prev_ts_ = LLONG_MIN;
     std::size_t errors_ = 0;
+    std::set<std::string, std::less<>> newer_warned_; // kinds of a later version, warned once
 };
 
 // Orders sources by their head: event time, then instrument, then bar length, then file.

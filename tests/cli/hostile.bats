@@ -103,3 +103,16 @@ header='{"tape":"header","recv_ts":1,"tool":"okx-stream","mode":"live","args":{"
     [[ $stderr == *"t.tape:2: not a tape line"* ]] || fail "$stderr"
     assert_output ''
 }
+
+@test "--replay passes a candle of a later version through untouched instead of failing on it" {
+    # Found by fuzzing: the replay read such a candle's fields as version 1's and stopped.
+    local v2='{"type":"candle","v":2,"ts":1617235200000,"inst":"ETH-USDT","bar":"5m","ohlc":[1,2,1,2],"confirm":true}'
+    local v1='{"type":"candle","v":1,"ts":1617235500000,"inst":"BTC-USDT","bar":"5m","o":1,"h":2,"l":1,"c":2,"vol":3,"confirm":true}'
+    local v2b=${v2/1617235200000/1617235800000}
+    printf '%s\n' "$v2" "$v1" "$v2b" >x.ndjson
+    run --separate-stderr okx-stream --replay x.ndjson --store s.db
+    assert_success
+    assert_output "$v2"$'\n'"$v1"$'\n'"$v2b"
+    [ "$(grep -c 'candle version 2 is newer than this okx-stream understands (1)' <<<"$stderr")" -eq 1 ] || fail "$stderr"
+    [ "$(sqlite3 s.db 'select count(*) from candles')" -eq 1 ]
+}
