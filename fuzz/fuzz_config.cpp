@@ -1,0 +1,51 @@
+// The TOML config loader behind every tool's options: the input is a config file given with
+// --config to each tool's command-line parser (which loads it, checks it against the keys of
+// the tool's modules and resolves every option from it). Whatever the file, the parser
+// returns options or throws a core::Error whose message is a short, valid diagnostic.
+#include "core/cli.hpp"
+#include "core/error.hpp"
+#include "features/featurize_tool.hpp"
+#include "fuzz_common.hpp"
+#include "ml/predict_tool.hpp"
+#include "ml/train_tool.hpp"
+#include "stream/okx_stream_tool.hpp"
+
+#include <fstream>
+#include <unistd.h>
+
+using namespace okxkit;
+
+namespace {
+
+const std::string& config_path() {
+    static const std::string path =
+        "/dev/shm/okxkit-fuzz-config-" + std::to_string(::getpid()) + ".toml";
+    return path;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    fuzz::quiet();
+    if (size < 1) {
+        return 0;
+    }
+    {
+        std::ofstream f(config_path(), std::ios::binary | std::ios::trunc);
+        f.write(reinterpret_cast<const char*>(data + 1), static_cast<std::streamsize>(size - 1));
+    }
+    const core::ToolSpec* specs[] = {&stream::okx_stream_spec(), &features::featurize_spec(),
+                                     &ml::train_spec(), &ml::predict_spec()};
+    const core::ToolSpec& spec = *specs[data[0] & 3];
+    const std::string path = config_path();
+    const char* argv[] = {spec.name.data(), "--config", path.c_str()};
+    try {
+        core::ParseResult r = core::parse_command_line(spec, 3, argv);
+        for (const auto& w : r.warnings) {
+            fuzz::check_diagnostic(w.msg);
+        }
+    } catch (const core::Error& e) {
+        fuzz::check_diagnostic(e.what(), 600 + path.size());
+    }
+    return 0;
+}

@@ -1,0 +1,53 @@
+// Differential: predict's hot-path features reader (ml::read_features_fast) against the
+// general path (nlohmann's parser and validate_message). When the fast reader takes a line,
+// the general path must accept it as a features message with the same fields and values.
+#include "core/message.hpp"
+#include "fuzz_common.hpp"
+#include "ml/predict.hpp"
+
+#include <cmath>
+#include <limits>
+
+using namespace okxkit;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view line = fuzz::as_text(data, size);
+    ml::FeaturesLine fast;
+    std::vector<float> row;
+    if (!ml::read_features_fast(line, fast, row)) {
+        return 0;
+    }
+    auto j = fuzz::parse_ref(line);
+    if (j.is_discarded()) {
+        fuzz::fail("fast path took a line that is not JSON", line);
+    }
+    if (auto err = core::validate_message(j)) {
+        fuzz::fail("fast path took a line the validator rejects", line);
+    }
+    if (j["type"] != "features" || j["ts"].get<std::int64_t>() != fast.ts ||
+        j["inst"].get<std::string>() != fast.inst || j["bar"].get<std::string>() != fast.bar ||
+        j["schema"].get<std::string>() != fast.schema) {
+        fuzz::fail("fast path read other fields than the general path", line);
+    }
+    const auto& f = j["f"];
+    if (!f.is_array() || f.size() != row.size()) {
+        fuzz::fail("fast path read another number of values", line);
+    }
+    for (std::size_t i = 0; i < row.size(); ++i) {
+        const auto& v = f[i];
+        if (v.is_null()) {
+            if (!std::isnan(row[i])) {
+                fuzz::fail("null read as a number", line);
+            }
+            continue;
+        }
+        const double d = v.get<double>();
+        if (!(std::fabs(d) <= std::numeric_limits<float>::max())) {
+            fuzz::fail("fast path took a value beyond the range of a float", line);
+        }
+        if (row[i] != static_cast<float>(d)) {
+            fuzz::fail("fast path read another value", line);
+        }
+    }
+    return 0;
+}
