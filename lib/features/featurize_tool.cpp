@@ -79,7 +79,12 @@ int featurize_main(const core::Options& o) {
         try {
             f.set = FeatureSet::from_toml_file(o.str("set"));
         } catch (const std::invalid_argument& e) {
-            throw core::UsageError(std::string("--set: ") + e.what());
+            // A path from the config file is reported with where it was written.
+            const std::string origin = o.origin("set");
+            std::string msg = origin.empty() || origin == "command line" ? "" : origin + ": ";
+            msg += "--set: ";
+            msg += e.what();
+            throw core::UsageError(msg);
         }
     }
     core::Output out(STDOUT_FILENO, 1 << 16);

@@ -116,3 +116,18 @@ header='{"tape":"header","recv_ts":1,"tool":"okx-stream","mode":"live","args":{"
     [ "$(grep -c 'candle version 2 is newer than this okx-stream understands (1)' <<<"$stderr")" -eq 1 ] || fail "$stderr"
     [ "$(sqlite3 s.db 'select count(*) from candles')" -eq 1 ]
 }
+
+@test "config values of --format, --gap-policy and --set are reported with the file and line" {
+    printf '[featurize]\n\nformat = "objekt"\n' >c.toml
+    run --separate-stderr featurize --config c.toml </dev/null
+    assert_failure 2
+    [[ $stderr == *'c.toml:3: key "featurize.format": --format must be one of: array, object (got "objekt")'* ]] || fail "$stderr"
+    printf '[featurize]\ngap_policy = "sometimes"\n' >c.toml
+    run --separate-stderr featurize --config c.toml </dev/null
+    assert_failure 2
+    [[ $stderr == *'c.toml:2: key "featurize.gap_policy": --gap-policy must be one of'* ]] || fail "$stderr"
+    printf '[featurize]\nset = "%s/none.toml"\n' "$T" >c.toml
+    run --separate-stderr featurize --config c.toml </dev/null
+    assert_failure 2
+    [[ $stderr == *"c.toml:2: --set: $T/none.toml: cannot open the feature set file"* ]] || fail "$stderr"
+}
