@@ -1,6 +1,8 @@
 // The OKX `books` order book: levels kept as received, the seqId chain and the CRC32 checksum.
 #include "okx/book.hpp"
 
+#include "core/json_scan.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -149,9 +151,9 @@ bool OrderBook::parse_side(std::span<const BookLevelText> levels, std::vector<Pa
     for (const BookLevelText& l : levels) {
         Parsed p{0, 0, l};
         if (!parse_decimal(l.px, p.px) || p.px <= 0 || !parse_decimal(l.sz, p.sz)) {
-            why_ = std::string(side) + " level with a bad price or size: [\"" +
-                   std::string(l.px.substr(0, 40)) + "\",\"" + std::string(l.sz.substr(0, 40)) +
-                   "\"]";
+            // Text from the wire: quoted as escaped ASCII excerpts, never raw.
+            why_ = std::string(side) + " level with a bad price or size: [" +
+                   core::excerpt(l.px, 40) + "," + core::excerpt(l.sz, 40) + "]";
             return false;
         }
         out.push_back(p);
