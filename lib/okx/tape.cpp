@@ -60,6 +60,16 @@ void TapeWriter::ws_event(std::int64_t recv_ts, std::string_view url, std::strin
 
 namespace {
 
+// A tape header: an object whose "tape" is the string "header" (whatever else "tape" may hold
+// in a file that is not a tape, never an exception).
+bool is_header(const nlohmann::json& j) {
+    if (!j.is_object()) {
+        return false;
+    }
+    auto it = j.find("tape");
+    return it != j.end() && it->is_string() && it->get_ref<const std::string&>() == "header";
+}
+
 // A cursor over one tape line. Only what the writer produces is needed (flat objects of strings
 // and integers), but any valid JSON spelling of those is accepted.
 struct Cursor {
@@ -406,8 +416,8 @@ void TapeReader::load(std::string_view all) {
         pos = nl + 1;
         if (no == 1) {
             nlohmann::json j = core::parse_json(text);
-            if (j.is_discarded() || !j.is_object() || j.value("tape", "") != "header" ||
-                !j.contains("recv_ts") || !j["recv_ts"].is_number_integer()) {
+            if (j.is_discarded() || !is_header(j) || !j.contains("recv_ts") ||
+                !j["recv_ts"].is_number_integer()) {
                 throw core::UsageError(path + ":1: not a tape (the first line is not a tape header "
                                               "{\"tape\":\"header\",\"recv_ts\":MS,...})");
             }
@@ -449,7 +459,7 @@ bool TapeReader::is_tape(const std::string& path) {
         return false;
     }
     nlohmann::json j = core::parse_json(first);
-    return j.is_object() && j.value("tape", "") == "header";
+    return is_header(j);
 }
 
 } // namespace okxkit::okx

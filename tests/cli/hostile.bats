@@ -131,3 +131,12 @@ header='{"tape":"header","recv_ts":1,"tool":"okx-stream","mode":"live","args":{"
     assert_failure 2
     [[ $stderr == *"c.toml:2: --set: $T/none.toml: cannot open the feature set file"* ]] || fail "$stderr"
 }
+
+@test "a first line whose \"tape\" is not a string is no tape header, and no library error" {
+    # Found by fuzzing: reading "tape" as a string threw nlohmann's type_error (exit 1).
+    echo '{"tape":5,"recv_ts":1}' >t.ndjson
+    run --separate-stderr okx-stream --replay t.ndjson
+    assert_success
+    [[ $stderr == *'t.ndjson:1: missing field "type"'* ]] || fail "$stderr"
+    [[ $stderr != *json.exception* ]] || fail "$stderr"
+}
