@@ -397,11 +397,12 @@ TapeReader::TapeReader(const std::string& path) : path_(path) {
     load(all);
 }
 
+TapeReader::TapeReader(std::string name, std::string_view text) : path_(std::move(name)) {
+    load(text);
+}
+
 TapeReader TapeReader::parse(std::string_view text, std::string name) {
-    TapeReader r;
-    r.path_ = std::move(name);
-    r.load(text);
-    return r;
+    return {std::move(name), text};
 }
 
 void TapeReader::load(std::string_view all) {

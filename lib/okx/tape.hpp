@@ -79,7 +79,7 @@ public:
     static bool decode(std::string_view text, TapeLine& out);
 
 private:
-    TapeReader() = default;
+    TapeReader(std::string name, std::string_view text);
     void load(std::string_view all);
     std::string path_;
     nlohmann::json header_;
