@@ -1,14 +1,18 @@
-// The model registry: rows in the store's models table, files in models/<id>/.
+// The model registry: rows in the store's models table, files in STORE.models/<id>/.
 #include "ml/registry.hpp"
 
 #include "core/error.hpp"
+#include "core/timeutil.hpp"
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 #include <sstream>
 
 namespace okxkit::ml {
@@ -20,7 +24,7 @@ namespace {
 constexpr std::string_view kColumns =
     "id, inst, bar, horizon, threshold, schema, features, train_from, train_to, valid_from, "
     "valid_to, test_from, test_to, data_end, created_ms, params, metrics, importance, drift, dir, "
-    "status, reason";
+    "status, reason, sha256";
 
 ModelRecord read_row(const store::Statement& st) {
     ModelRecord r;
@@ -46,6 +50,7 @@ ModelRecord read_row(const store::Statement& st) {
     r.dir = st.column_text(19);
     r.status = st.column_text(20);
     r.reason = st.column_text(21);
+    r.sha256 = st.column_text(22);
     return r;
 }
 
@@ -58,6 +63,11 @@ std::vector<ModelRecord> query(store::Store& store, const std::string& where,
     std::vector<ModelRecord> out;
     while (st.step()) {
         out.push_back(read_row(st));
+        // New rows name their folder relative to the store's, so a store moved with its
+        // models keeps finding them; older rows hold an absolute path.
+        if (fs::path d(out.back().dir); d.is_relative()) {
+            out.back().dir = (fs::absolute(fs::path(store.path())).parent_path() / d).string();
+        }
     }
     return out;
 }
@@ -160,7 +170,76 @@ std::string models_root(const std::string& store_path) {
         throw core::UsageError("model files live beside the store: give --store a file");
     }
     fs::path p = fs::absolute(fs::path(store_path));
-    return (p.parent_path() / "models").string();
+    return (p.parent_path() / (p.filename().string() + ".models")).string();
+}
+
+std::string files_sha256(const std::string& folder, const std::vector<std::string>& members) {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+        throw core::RuntimeError("cannot compute SHA-256 (OpenSSL)");
+    }
+    std::vector<std::string> names{"model.json"};
+    names.insert(names.end(), members.begin(), members.end());
+    std::string buf;
+    for (const std::string& name : names) {
+        const fs::path p = fs::path(folder) / name;
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        if (!in) {
+            throw core::RuntimeError("cannot read model file " + p.string());
+        }
+        buf = name + "\n" + std::to_string(ss.view().size()) + "\n";
+        buf += ss.view();
+        EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+    }
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), md.data(), &len) != 1) {
+        throw core::RuntimeError("cannot compute SHA-256 (OpenSSL)");
+    }
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < len; ++i) {
+        hex += kHex[md[i] >> 4U];
+        hex += kHex[md[i] & 15U];
+    }
+    return hex;
+}
+
+ModelFile open_model(const ModelRecord& rec, const std::string& store_path) {
+    const std::string who = "model " + std::to_string(rec.id) + " (" + rec.inst + " " + rec.bar +
+                            ") of the store " + store_path;
+    const std::string fix = ": its files were overwritten or changed after train registered "
+                            "them; retrain the series (train --symbols " +
+                            rec.inst + " --bar " + rec.bar + " --store " + store_path + ")";
+    ModelFile f;
+    try {
+        f = read_model_file(rec.dir);
+    } catch (const core::Error& e) {
+        throw core::Error(core::Exit::kRefused, who + ": " + e.what() + fix);
+    }
+    if (f.id != rec.id || f.inst != rec.inst || f.bar != rec.bar || f.horizon != rec.horizon ||
+        f.schema != rec.schema || f.data_end != rec.data_end) {
+        throw core::Error(core::Exit::kRefused,
+                          who + ": " + rec.dir + "/model.json describes model " +
+                              std::to_string(f.id) + " of " + f.inst + " " + f.bar + " (data to " +
+                              core::format_iso_ms(f.data_end) + "), not the registry's row" + fix);
+    }
+    if (!rec.sha256.empty()) {
+        std::string got;
+        try {
+            got = files_sha256(rec.dir, f.members);
+        } catch (const core::Error& e) {
+            throw core::Error(core::Exit::kRefused, who + ": " + e.what() + fix);
+        }
+        if (got != rec.sha256) {
+            throw core::Error(core::Exit::kRefused,
+                              who + ": the files in " + rec.dir + " hash to " + got.substr(0, 12) +
+                                  ", the registry row to " + rec.sha256.substr(0, 12) + fix);
+        }
+    }
+    return f;
 }
 
 std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
@@ -172,10 +251,12 @@ std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& fi
         st.step();
         rec.id = st.column_int(0);
         file.id = rec.id;
-        dir = fs::path(models_root(store.path())) / std::to_string(rec.id);
+        const fs::path root(models_root(store.path()));
+        dir = root / std::to_string(rec.id);
         fs::remove_all(dir); // leftovers of a run that died before its commit
         fs::create_directories(dir);
         rec.dir = dir.string();
+        const std::string stored = (root.filename() / std::to_string(rec.id)).string();
         file.members.clear();
         std::vector<std::string> paths;
         for (std::size_t k = 0; k < ensemble.size(); ++k) {
@@ -201,10 +282,11 @@ std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& fi
         if (!out) {
             throw core::RuntimeError("cannot write " + (dir / "model.json").string());
         }
+        rec.sha256 = files_sha256(rec.dir, file.members);
         auto ins = store.prepare(
             "INSERT INTO models(" + std::string(kColumns) +
             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-            "?17, ?18, ?19, ?20, ?21, ?22)");
+            "?17, ?18, ?19, ?20, ?21, ?22, ?23)");
         ins.bind(1, rec.id).bind(2, rec.inst).bind(3, rec.bar);
         ins.bind(4, static_cast<std::int64_t>(rec.horizon)).bind(5, rec.threshold);
         ins.bind(6, rec.schema).bind(7, static_cast<std::int64_t>(rec.features));
@@ -212,7 +294,7 @@ std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& fi
         ins.bind(11, rec.valid_to).bind(12, rec.test_from).bind(13, rec.test_to);
         ins.bind(14, rec.data_end).bind(15, rec.created_ms).bind(16, rec.params);
         ins.bind(17, rec.metrics).bind(18, rec.importance).bind(19, rec.drift);
-        ins.bind(20, rec.dir).bind(21, rec.status).bind(22, rec.reason);
+        ins.bind(20, stored).bind(21, rec.status).bind(22, rec.reason).bind(23, rec.sha256);
         ins.exec();
         store.commit();
     } catch (...) {

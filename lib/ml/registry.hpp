@@ -39,7 +39,8 @@ struct ModelRecord {
     std::string metrics = "{}";
     std::string importance = "{}";
     std::string drift = "{}";
-    std::string dir;                  // model folder (absolute)
+    std::string dir;                  // model folder (absolute; stored relative to the store)
+    std::string sha256;               // of the files (see files_sha256); "" on rows before it
     std::string status = "candidate"; // candidate, champion, retired, rejected
     std::string reason;               // why it was promoted, kept or rejected
 };
@@ -71,8 +72,20 @@ struct ModelFile {
     [[nodiscard]] Calibration calibration() const;
 };
 
-// The folder that holds the model folders of a store: <store's folder>/models.
+// The folder that holds the model folders of a store: STORE.models beside the store file
+// (store.db.models for store.db), so two stores in one folder never share model files.
 std::string models_root(const std::string& store_path);
+
+// SHA-256 (hex) of a model folder's files: model.json, then each member file in listed order,
+// each as its name, a newline, its size, a newline and its bytes. Throws core::RuntimeError
+// naming a file it cannot read.
+std::string files_sha256(const std::string& folder, const std::vector<std::string>& members);
+
+// Reads the model files of a registry row and checks they are that row's: model.json names the
+// same id, series, horizon, schema and data end, and the files hash to the row's sha256 (rows
+// from before the hash: the identity check only). Throws core::Error with Exit::kRefused and a
+// message that says what differs and how to fix it.
+ModelFile open_model(const ModelRecord& rec, const std::string& store_path);
 
 // Registers a trained ensemble: takes the next id, writes <root>/<id>/model.json and
 // member-<k>.json, inserts the row (with rec.status: candidate, or rejected) and returns the

@@ -107,7 +107,13 @@ std::pair<bool, std::string> judge(store::Store& store, const Labelled& l, const
                            "'s data: too few to compare (need " + std::to_string(cfg.min_compare) +
                            "); kept as candidate"};
     }
-    ModelFile mf = read_model_file(champ->dir);
+    ModelFile mf;
+    try {
+        mf = open_model(*champ, store.path());
+    } catch (const core::Error& e) {
+        throw core::RuntimeError(std::string(e.what()) + " (or promote another model of " +
+                                 champ->inst + " " + champ->bar + " with train --promote ID)");
+    }
     Ensemble old = load_ensemble(mf, champ->dir);
     Rows rows{l, from, last.test_end};
     std::vector<double> p_old;

@@ -517,6 +517,14 @@ CandleWriter::~CandleWriter() {
     }
 }
 
+void CandleWriter::discard() {
+    if (pending_ == 0) {
+        return;
+    }
+    pending_ = 0;
+    store_.rollback();
+}
+
 void CandleWriter::add(const CandleRow& row) {
     if (pending_ == 0) {
         store_.begin();
@@ -601,6 +609,22 @@ CandleRun::CandleRun(const std::string& path, std::string run_id, std::string_vi
     store_.begin_run(run_id_, tool, now, detail);
 }
 
+CandleRun::~CandleRun() {
+    try {
+        abandon(1);
+    } catch (...) { // NOLINT(bugprone-empty-catch): a destructor must not throw
+    }
+}
+
+void CandleRun::abandon(int exit_code) {
+    if (closed_) {
+        return;
+    }
+    closed_ = true;
+    writer_.discard();
+    store_.end_run(run_id_, tool_, RunRecord::status_of(exit_code), now_ms(), writer_.written());
+}
+
 void CandleRun::close(std::string_view status, std::int64_t count) {
     if (closed_) {
         return;
@@ -641,6 +665,8 @@ std::string_view RunRecord::status_of(int exit_code) {
         return "bad-input";
     case 4:
         return "refused";
+    case 5:
+        return "unavailable";
     case 130:
     case 143:
         return "interrupted";

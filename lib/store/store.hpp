@@ -19,7 +19,7 @@ namespace okxkit::store {
 // The schema version this build writes; migrations 1..kSchemaVersion are applied on open.
 // Adding a migration file (lib/<module>/migrations/NNNN_name.sql) means raising this too; the
 // build checks that the two agree.
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // One numbered step of the schema, owned by the module whose tables it makes.
 struct Migration {
@@ -171,6 +171,8 @@ public:
     void add(const CandleRow& row);
     // Commits the rows added so far.
     void flush();
+    // Rolls back the rows added since the last commit.
+    void discard();
     [[nodiscard]] std::int64_t written() const { return written_; }
 
 private:
@@ -184,18 +186,26 @@ private:
 // A run that writes candles: opens the store, records the run ("running"), upserts candles
 // in batches, and on close() commits and records how the run ended. Used by every okx-stream
 // mode so that an interrupted or failed run always leaves a consistent store and an honest
-// runs row. The destructor without close() rolls back pending rows (see CandleWriter).
+// runs row. The destructor without close() (an exception on its way out) rolls back pending
+// rows and ends the row as "failed": no row stays "running" after its tool is gone.
 class CandleRun {
 public:
     CandleRun(const std::string& path, std::string run_id, std::string_view tool,
               std::string_view detail, std::size_t batch = 2000);
+    ~CandleRun();
+    CandleRun(const CandleRun&) = delete;
+    CandleRun& operator=(const CandleRun&) = delete;
     void add(const CandleRow& row) { writer_.add(row); }
     // Commits the rows added so far (a live feed calls it between bursts, so the write
     // transaction never stays open long).
     void flush() { writer_.flush(); }
     // Commits, then records status ("ok", "interrupted", "bad-input", "broken-pipe",
-    // "failed") and count. Later calls do nothing.
+    // "unavailable", "failed") and count. Later calls do nothing.
     void close(std::string_view status, std::int64_t count);
+    // An error is ending the tool with exit_code: rolls back pending rows and records the
+    // status of that code (RunRecord::status_of) with the rows committed. Later calls do
+    // nothing.
+    void abandon(int exit_code);
     [[nodiscard]] std::int64_t written() const { return writer_.written(); }
     Store& store() { return store_; }
 
@@ -219,8 +229,8 @@ public:
     // Records the end: status ("ok", "interrupted", "failed", "bad-input", "broken-pipe",
     // "refused") and the count of what the run produced. Later calls do nothing.
     void end(std::string_view status, std::int64_t count);
-    // The status for an exit code: 0 ok, 3 bad-input, 4 refused, 130/143 interrupted, 141
-    // broken-pipe, anything else failed.
+    // The status for an exit code: 0 ok, 3 bad-input, 4 refused, 5 unavailable, 130/143
+    // interrupted, 141 broken-pipe, anything else failed.
     static std::string_view status_of(int exit_code);
 
 private:

@@ -105,7 +105,14 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
             store::save_instruments(sink->store(), type, rows, now);
         };
     }
-    okx::verify_symbols(client, opts.insts, keep);
+    try {
+        okx::verify_symbols(client, opts.insts, keep);
+    } catch (const core::Error& e) {
+        if (sink) {
+            sink->abandon(core::exit_status(e.code())); // the run row says why it ended
+        }
+        throw;
+    }
 
     // Sorted instrument order gives the replay tie-break (time, then instrument).
     std::vector<std::string> insts = opts.insts;
@@ -205,7 +212,8 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
         if (e.code() != core::Exit::kInterrupted && e.code() != core::Exit::kTerminated) {
             out.flush();
             if (sink) {
-                sink->close("failed", static_cast<std::int64_t>(stats.candles));
+                sink->close(store::RunRecord::status_of(core::exit_status(e.code())),
+                            static_cast<std::int64_t>(stats.candles));
             }
             throw;
         }

@@ -93,6 +93,19 @@ nlohmann::json tape_args(const LiveOptions& opts) {
 }
 
 // Ends a run's store record and reports what was written.
+// check_instruments, and when it fails (OKX unreachable: exit 5; an unknown symbol: exit 2)
+// the run row ends with the status of that exit, not "running".
+void checked_instruments(okx::RestClient& client, const LiveOptions& opts, store::CandleRun* sink) {
+    try {
+        check_instruments(client, opts, sink);
+    } catch (const core::Error& e) {
+        if (sink != nullptr) {
+            sink->abandon(core::exit_status(e.code()));
+        }
+        throw;
+    }
+}
+
 void report(const LiveSession& session, store::CandleRun* sink, std::string_view status) {
     const SessionStats& st = session.stats();
     if (sink != nullptr) {
@@ -127,7 +140,7 @@ template <typename Body> int finish_run(LiveSession& session, store::CandleRun* 
                 }
                 throw;
             }
-            report(session, sink, "failed");
+            report(session, sink, store::RunRecord::status_of(core::exit_status(e.code())));
             throw;
         }
         session.finish();
@@ -207,7 +220,7 @@ int live(const LiveOptions& opts, core::Output& out) {
                                                   "live " + opts.ws_business_url + " " +
                                                       opts.ws_public_url);
     }
-    check_instruments(client, opts, sink.get());
+    checked_instruments(client, opts, sink.get());
 
     RestCandleSource source(client);
     LiveSession session(opts.session, out, &source, sink.get(), opts.run_id);
@@ -319,7 +332,7 @@ int live_replay(const std::shared_ptr<okx::TapeReader>& tape, const std::string&
         sink = std::make_unique<store::CandleRun>(store_path, run_id, "okx-stream",
                                                   "live tape replay");
     }
-    check_instruments(client, opts, sink.get());
+    checked_instruments(client, opts, sink.get());
     RestCandleSource source(client);
     LiveSession session(opts.session, out, &source, sink.get(), run_id);
     const std::vector<EndpointPlan> plan = declare(session, opts);

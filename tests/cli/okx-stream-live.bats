@@ -305,10 +305,23 @@ check_pacing() {
 @test "a WebSocket that never answers is exit 5 after the retries" {
     start_fake
     run okx-stream --rest-url "http://127.0.0.1:$PORT" --ws-business-url ws://127.0.0.1:1/ws/v5/business \
-        --symbols BTC-USDT --channels candle1m --retries 1
+        --symbols BTC-USDT --channels candle1m --retries 1 --store "$T/s.db"
     assert_failure 5
     assert_output --partial "ws://127.0.0.1:1/ws/v5/business"
     assert_output --partial "cannot connect"
+    # The run row ends, and says why.
+    run sqlite3 "$T/s.db" "SELECT status, ended_ms IS NOT NULL FROM runs WHERE tool = 'okx-stream'"
+    assert_output "unavailable|1"
+}
+
+@test "an unreachable OKX at start is exit 5, and the run row ends as unavailable" {
+    start_fake
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=
+    run okx-stream --rest-url "http://127.0.0.1:$PORT" --symbols BTC-USDT --channels candle1m \
+        --retries 1 --store "$T/s.db"
+    assert_failure 5
+    run sqlite3 "$T/s.db" "SELECT status, ended_ms IS NOT NULL FROM runs WHERE tool = 'okx-stream'"
+    assert_output "unavailable|1"
 }
 
 @test "live options are checked before anything is sent" {

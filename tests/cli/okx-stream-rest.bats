@@ -109,17 +109,21 @@ reference() { # FILE INST FROM TO
 @test "an unreachable OKX is exit 5 after the retries, with a message saying so" {
     start_fake
     kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=
-    run okx-stream --rest-url "$URL" --symbols ETH-USDT --backfill 1h --retries 1
+    run okx-stream --rest-url "$URL" --symbols ETH-USDT --backfill 1h --retries 1 --store "$T/s.db"
     assert_failure 5
     assert_output --partial "no answer from $URL"
     assert_output --partial "retry 1 of 1"
+    # OKX's clock is asked before the run begins: no store, so no row left "running".
+    [ ! -e "$T/s.db" ]
 }
 
 @test "symbols are checked against OKX's instrument list before any candle is asked for" {
     start_fake
-    run okx-stream --rest-url "$URL" --symbols SOL-USDT --backfill 1h
+    run okx-stream --rest-url "$URL" --symbols SOL-USDT --backfill 1h --store "$T/s.db"
     assert_failure 2
     assert_output --partial "SOL-USDT is not an OKX instrument"
+    run sqlite3 "$T/s.db" "SELECT status, ended_ms IS NOT NULL, count FROM runs WHERE tool = 'okx-stream'"
+    assert_output "failed|1|0"
     run okx-stream --rest-url "$URL" --symbols BTC-USDC --backfill 1h
     assert_failure 2
     assert_output --partial "BTC-USDC is not an OKX instrument (OKX lists BTC-USDT)"

@@ -62,8 +62,8 @@ store_synth() {
     assert_success
     assert_output --regexp '^ETH-USDT 5m: model 1 rejected: out-of-sample AUC 0\.[0-9]{4}, 95% interval (0\.[0-9]{4})\.\.0\.[0-9]{4}: lower bound not above 0\.5 \(.*\); predict will not use it$'
     # Registered all the same, with its files.
-    [[ -f $T/models/1/model.json && -f $T/models/1/member-0.json && -f $T/models/1/member-1.json ]]
-    [[ ! -e $T/models/1/member-2.json ]]
+    [[ -f $T/store.db.models/1/model.json && -f $T/store.db.models/1/member-0.json && -f $T/store.db.models/1/member-1.json ]]
+    [[ ! -e $T/store.db.models/1/member-2.json ]]
     run train --list
     assert_success
     assert_line --index 0 $'id\tinst\tbar\thorizon\tstatus\tdata_end\tcreated\tauc\tlogloss\tpolicy_return\tauc_low\tauc_high'
@@ -89,7 +89,7 @@ store_synth() {
     assert_output --regexp 'skill gate: failed: out-of-sample auc 0\.[0-9]{4}, 95% interval [0-9.]+\.\.[0-9.]+ \(1000 block-bootstrap resamples, blocks of 24 rows\), policy return -?[0-9.]+ after fees; skill 0\.0000'
     assert_output --partial "importance (share of total gain):"
     assert_output --regexp 'drift \(PSI, training rows vs the recent window\): [0-9]+ features > 0.25'
-    assert_output --partial "files: $T/models/1"
+    assert_output --partial "files: $T/store.db.models/1"
 }
 
 # The acceptance test of the gate: trained on a random walk, nothing is promoted, and the
@@ -134,12 +134,12 @@ store_synth() {
 @test "the same data, seed and threads give byte-identical model files" {
     train --symbols ETH-USDT "${FAST[@]}" --now 2021-04-21 >/dev/null
     train --symbols ETH-USDT "${FAST[@]}" --now 2021-04-21 >/dev/null
-    cmp "$T/models/1/member-0.json" "$T/models/2/member-0.json"
-    cmp "$T/models/1/member-1.json" "$T/models/2/member-1.json"
+    cmp "$T/store.db.models/1/member-0.json" "$T/store.db.models/2/member-0.json"
+    cmp "$T/store.db.models/1/member-1.json" "$T/store.db.models/2/member-1.json"
     # And model.json but for the id: the AUC interval (seeded bootstrap), the return curve and
     # the drift reference are the same too.
-    cmp <(jq 'del(.id)' "$T/models/1/model.json") <(jq 'del(.id)' "$T/models/2/model.json")
-    jq -e '.skill.auc_low > 0 and (.drift.limits | length) > 0' "$T/models/1/model.json" >/dev/null
+    cmp <(jq 'del(.id)' "$T/store.db.models/1/model.json") <(jq 'del(.id)' "$T/store.db.models/2/model.json")
+    jq -e '.skill.auc_low > 0 and (.drift.limits | length) > 0' "$T/store.db.models/1/model.json" >/dev/null
 }
 
 @test "a challenger no better than the champion is kept as candidate, saying why (exit 0)" {
@@ -232,7 +232,7 @@ store_synth() {
     run train --symbols ETH-USDT "${FAST[@]}" --every 24h --now 2021-04-21T23:59
     assert_success
     assert_output "ETH-USDT 5m: skipped: last trained at 2021-04-21T00:00:00Z, less than --every ago"
-    [[ ! -e $T/models/2 ]]
+    [[ ! -e $T/store.db.models/2 ]]
     run train --symbols ETH-USDT "${FAST[@]}" --every 24h --now 2021-04-22T00:00
     assert_success
     assert_output --partial "ETH-USDT 5m: model 2 rejected: "
@@ -264,7 +264,7 @@ store_synth() {
     assert_output --partial "ETH-USDT 5m: model 1 rejected: "
     train --symbols ETH-USDT "${FAST[@]}" --now 2021-04-21 >/dev/null
     # Same features, labels, seed: the same model as the one trained from the store.
-    cmp "$T/models/1/member-0.json" "$T/models/2/member-0.json"
+    cmp "$T/store.db.models/1/member-0.json" "$T/store.db.models/2/member-0.json"
     run train --features - --symbols ETH-USDT "${FAST[@]}" </dev/null
     assert_failure 1
     assert_output --partial "no features of bar 5m"
@@ -291,7 +291,7 @@ interrupted_read() { # SIG STATUS
     [ ! -s "$T/out" ]
     run sqlite3 "$T/store.db" "SELECT COUNT(*) FROM models; SELECT status || ' ' || count FROM runs WHERE run_id = 'cut' AND tool = 'train';"
     assert_output $'0\ninterrupted 0'
-    [ ! -e "$T/models" ] || [ -z "$(ls "$T/models")" ]
+    [ ! -e "$T/store.db.models" ] || [ -z "$(ls "$T/store.db.models")" ]
 }
 
 @test "SIGINT in the middle of reading --features: exit 130, no model registered" {

@@ -97,7 +97,9 @@ TEST_F(MlTrain, TheFirstModelIsChampionAndItsFilesLoadBackToTheSamePredictions) 
     auto rec = find_champion(*store_, "ETH-USDT", "5m");
     ASSERT_TRUE(rec);
     EXPECT_EQ(rec->id, 1);
-    EXPECT_EQ(rec->dir, (dir_ / "models" / "1").string());
+    EXPECT_EQ(rec->dir, (dir_ / "store.db.models" / "1").string());
+    EXPECT_EQ(rec->sha256.size(), 64U);
+    EXPECT_EQ(rec->sha256, files_sha256(rec->dir, read_model_file(rec->dir).members));
     EXPECT_EQ(rec->data_end, d.ts.back());
     // The label windows of training rows end before validation starts, and so on.
     EXPECT_LT(rec->train_to + kHorizon * kBar, rec->valid_from);
@@ -135,6 +137,47 @@ TEST_F(MlTrain, TheFirstModelIsChampionAndItsFilesLoadBackToTheSamePredictions) 
     auto last = last_trained(*store_, "ETH-USDT", "5m", kHorizon);
     ASSERT_TRUE(last);
     EXPECT_EQ(*last, 1);
+}
+
+TEST_F(MlTrain, AModelOpensOnlyWithItsOwnFilesWhereverTheStoreMoves) {
+    TrainResult r = train_dataset(*store_, series(3000, true, 1), config());
+    ASSERT_EQ(r.kind, TrainResult::Kind::kPromoted) << r.text;
+    auto rec = find_model(*store_, 1);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(open_model(*rec, "s").members.size(), 2U);
+    // The row names the folder relative to the store: a store moved with its models finds them.
+    store_.reset();
+    fs::create_directories(dir_ / "moved");
+    fs::rename(dir_ / "store.db", dir_ / "moved" / "store.db");
+    fs::rename(dir_ / "store.db.models", dir_ / "moved" / "store.db.models");
+    store_ = std::make_unique<store::Store>((dir_ / "moved" / "store.db").string());
+    rec = find_model(*store_, 1);
+    ASSERT_TRUE(rec);
+    EXPECT_EQ(rec->dir, (dir_ / "moved" / "store.db.models" / "1").string());
+    EXPECT_NO_THROW(open_model(*rec, "s"));
+    // A row from before the hash ('') is checked by what model.json says it is.
+    ModelRecord old = *rec;
+    old.sha256.clear();
+    EXPECT_NO_THROW(open_model(old, "s"));
+    old.id = 2;
+    try {
+        open_model(old, "s");
+        FAIL() << "a model.json of model 1 opened as model 2";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.code(), core::Exit::kRefused);
+        EXPECT_NE(std::string(e.what()).find("model.json describes model 1 of ETH-USDT 5m"),
+                  std::string::npos)
+            << e.what();
+    }
+    // A missing member file is refused the same way, naming the file.
+    fs::remove(fs::path(rec->dir) / "member-1.json");
+    try {
+        open_model(*rec, "s");
+        FAIL() << "a model without its member file opened";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.code(), core::Exit::kRefused);
+        EXPECT_NE(std::string(e.what()).find("member-1.json"), std::string::npos) << e.what();
+    }
 }
 
 TEST_F(MlTrain, ABetterChallengerReplacesTheChampionAnEqualOneDoesNot) {
@@ -271,7 +314,7 @@ TEST_F(MlTrain, PromotingARejectedModelByHandNeedsForce) {
 TEST_F(MlTrain, AModelFileFromBeforeTheGateLoadsWithoutConfidence) {
     TrainResult r = train_dataset(*store_, series(3000, true, 41), config());
     ASSERT_EQ(r.kind, TrainResult::Kind::kPromoted) << r.text;
-    const fs::path file = dir_ / "models" / std::to_string(r.model) / "model.json";
+    const fs::path file = dir_ / "store.db.models" / std::to_string(r.model) / "model.json";
     nlohmann::json j;
     std::ifstream(file) >> j;
     j.erase("skill");
