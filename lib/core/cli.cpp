@@ -478,7 +478,7 @@ std::string help_text(const ToolSpec& spec) {
            "  0        success\n"
            "  1        failure (I/O, store, a write that did not reach the output)\n"
            "  2        usage or configuration error\n"
-           "  3        malformed input under --strict\n";
+           "  3        malformed input: the first bad line under --strict, or nothing usable\n";
     out += "  4        refused: " +
            (spec.refused.empty()
                 ? "a risk limit or a halt (not used by " + std::string(spec.name) + ")"

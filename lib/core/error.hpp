@@ -35,7 +35,7 @@ public:
     explicit UsageError(const std::string& what) : Error(Exit::kUsage, what) {}
 };
 
-// Malformed input under --strict: exit 3.
+// Malformed input (under --strict, or with nothing usable in it): exit 3.
 class InputError : public Error {
 public:
     explicit InputError(const std::string& what) : Error(Exit::kBadInput, what) {}

@@ -74,6 +74,10 @@ FilterStage::Fast FilterStage::fast(Filter& /*filter*/, std::string_view /*line*
 
 void FilterStage::finish(Filter& /*filter*/) {}
 
+std::string FilterStage::hint(std::string_view /*first_bad*/, std::string_view /*reason*/) {
+    return {};
+}
+
 Filter::Filter(Output& out, FilterOptions options, std::string input_name)
     : out_(out), options_(options), input_name_(std::move(input_name)) {}
 
@@ -93,6 +97,11 @@ void Filter::reject(const std::string& reason) {
 
 void Filter::bad(const std::string& reason) {
     ++stats_.bad;
+    if (stats_.bad == 1) {
+        first_bad_ = clip(current_, 256);
+        first_reason_ = reason;
+        first_bad_no_ = line_no_;
+    }
     if (stats_.bad <= options_.max_errors) {
         Log::emit_at(Level::kError, input_name_, line_no_, reason);
     }
@@ -104,6 +113,7 @@ void Filter::bad(const std::string& reason) {
 void Filter::line(std::string_view text, FilterStage& stage) {
     ++stats_.lines;
     current_passed_ = stats_.passed;
+    current_ = text;
     if (text.starts_with(kBom)) {
         if (line_no_ != 1) {
             bad("byte order mark (U+FEFF) inside the input: only the start of a file may hold "
@@ -151,6 +161,7 @@ void Filter::line(std::string_view text, FilterStage& stage) {
 int Filter::run(LineReader& in, FilterStage& stage) {
     in.on_idle([this] { out_.flush(); });
     int code = 0;
+    bool ended = false; // the input's end was reached (no interrupt, no strict stop)
     try {
         std::string_view text;
         for (;;) {
@@ -166,6 +177,7 @@ int Filter::run(LineReader& in, FilterStage& stage) {
             if (st == LineReader::Status::kTooLong) {
                 ++stats_.lines;
                 current_passed_ = stats_.passed;
+                current_ = {};
                 bad("line longer than " + std::to_string(in.max_line()) +
                     " bytes (see --max-line)");
             } else {
@@ -178,6 +190,7 @@ int Filter::run(LineReader& in, FilterStage& stage) {
         }
         if (code == 0) {
             stage.finish(*this);
+            ended = true;
         }
     } catch (const StrictStop&) {
         code = exit_status(Exit::kBadInput);
@@ -189,8 +202,50 @@ int Filter::run(LineReader& in, FilterStage& stage) {
         throw;
     }
     summary();
+    if (ended && nothing_usable(stage)) {
+        code = exit_status(Exit::kBadInput);
+    }
     out_.flush();
     return code;
+}
+
+// Bad lines and nothing used: says so (the count, the first bad line, what to run instead).
+bool Filter::nothing_usable(FilterStage& stage) const {
+    if (stats_.bad == 0 || stats_.used > 0) {
+        return false;
+    }
+    std::string msg =
+        "nothing usable in the input: " +
+        (stats_.bad == stats_.lines
+             ? "all " + plural(stats_.lines, "line", "lines") + " rejected"
+             : plural(stats_.bad, "line", "lines") + " of " + std::to_string(stats_.lines) +
+                   " rejected, and nothing in the others for " + std::string(Log::tool()) +
+                   " to act on") +
+        " (the first, line " + std::to_string(first_bad_no_) + ": " + first_reason_ + ")";
+    std::string hint = stage.hint(first_bad_, first_reason_);
+    if (hint.empty()) {
+        // A candle CSV (a header naming ts/time, or rows of numbers and commas) is the likely
+        // mistake: every stage reads NDJSON messages.
+        std::string_view t = first_bad_;
+        if (t.starts_with(kBom)) {
+            t.remove_prefix(kBom.size());
+        }
+        const bool csv = !t.empty() && t.front() != '{' && t.find(',') != std::string_view::npos &&
+                         (t.starts_with("ts") || t.starts_with("time") ||
+                          (t.front() >= '0' && t.front() <= '9'));
+        if (csv) {
+            const std::string tool(Log::tool());
+            hint = "this looks like a candle CSV, and " + tool +
+                   " reads NDJSON messages: turn it into candles first, okx-stream --replay "
+                   "FILE | " +
+                   tool;
+        }
+    }
+    if (!hint.empty()) {
+        msg += "; " + hint;
+    }
+    Log::error(msg);
+    return true;
 }
 
 void Filter::summary() const {

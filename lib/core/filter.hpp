@@ -23,6 +23,7 @@ struct FilterStats {
     std::uint64_t bad = 0;    // reported and skipped (not JSON, invalid, rejected by the stage)
     std::uint64_t passed = 0; // input lines written through unchanged
     std::uint64_t newer = 0;  // known kinds of a later version, passed on untouched
+    std::uint64_t used = 0;   // lines the stage acted on (Filter::used): featurized, predicted
 };
 
 // A valid message of a kind and version this build knows, as the general path hands it over.
@@ -58,6 +59,10 @@ public:
     virtual void message(Filter& filter, const Message& msg) = 0;
     // End of input (not after an interrupt or a --strict stop): write what is still pending.
     virtual void finish(Filter& filter);
+    // What to tell a user whose input had nothing the stage could use (see Filter::run), from
+    // the first rejected line and its reason; "" when the stage has nothing to add to the
+    // loop's own hint (a candle CSV given where NDJSON messages are read).
+    virtual std::string hint(std::string_view first_bad, std::string_view reason);
 };
 
 // The loop. A line goes through, in order:
@@ -72,6 +77,8 @@ public:
 // A bad line gets one diagnostic, "tool: error: [FILE:]LINE: reason" (at most max_errors of
 // them, then a count), and is skipped: nothing of it is written. With strict the loop stops
 // there with exit 3. Either way everything accepted before is written and flushed.
+// An input that had bad lines and nothing the stage could use (no line counted by used()) does
+// not end as a success: the loop says so with a count and a hint and returns exit 3.
 // SIGINT/SIGTERM end the loop after the line in hand (exit 130/143). Output is flushed when the
 // next read would wait for input, and at the end; a failed write (a full disk, /dev/full)
 // throws RuntimeError (exit 1) and a reader that went away BrokenPipe (141), never silently.
@@ -80,7 +87,8 @@ public:
     // input_name: the input's file name for diagnostics, "" for standard input ("line N:").
     Filter(Output& out, FilterOptions options, std::string input_name = {});
 
-    // Runs the loop over in to its end; returns 0, 3 (strict stop) or 130/143 (interrupted).
+    // Runs the loop over in to its end; returns 0, 3 (strict stop, or bad lines and nothing
+    // usable) or 130/143 (interrupted).
     // Errors of the stage (core::Error such as a refusal, exit 4) propagate after the output
     // was flushed.
     int run(LineReader& in, FilterStage& stage);
@@ -91,6 +99,9 @@ public:
     // stage returns normally from this call only without strict). Call before writing anything
     // of the line.
     void reject(const std::string& reason);
+    // The stage acted on the current line (featurized it, predicted from it): the input held
+    // something usable.
+    void used() { ++stats_.used; }
 
     [[nodiscard]] Output& out() { return out_; }
     [[nodiscard]] std::uint64_t line_no() const { return line_no_; }
@@ -101,12 +112,17 @@ private:
     void line(std::string_view text, FilterStage& stage);
     void bad(const std::string& reason);
     void summary() const;
+    [[nodiscard]] bool nothing_usable(FilterStage& stage) const;
 
     Output& out_;
     FilterOptions options_;
     std::string input_name_;
     std::uint64_t line_no_ = 0;
     std::uint64_t current_passed_ = 0; // stats_.passed when the current line began
+    std::string_view current_;         // the current line's text (empty when too long)
+    std::string first_bad_;            // the first bad line, clipped, and its reason
+    std::string first_reason_;
+    std::uint64_t first_bad_no_ = 0;
     FilterStats stats_;
     std::set<std::string, std::less<>> newer_warned_;
 };

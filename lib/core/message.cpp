@@ -42,7 +42,7 @@ constexpr std::array kGap{F{"bar", S, true}, F{"from", I, true}, F{"to", I, true
                           F{"cause", S, true, "reconnect|missing|notice|checksum|stall"}};
 constexpr std::array kFeatureSchema{F{"schema", S, true}, F{"names", A, true}, F{"bar", S, true}};
 constexpr std::array kFeatures{F{"bar", S, true}, F{"schema", S, true}, F{"f", A, true}};
-constexpr std::array kPrediction{F{"bar", S, true},     F{"model", S, true},
+constexpr std::array kPrediction{F{"bar", S, true},     F{"model", I, true},
                                  F{"horizon", I, true}, F{"p_up", N, true},
                                  F{"exp_ret", N, true}, F{"confidence", N, true}};
 constexpr std::array kRegime{F{"bar", S, true}, F{"score", N, true},

@@ -78,6 +78,7 @@ private:
         f.pass(text);
         engine_.candle(k.inst, k.bar, ms, Ohlcv{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink_);
         ++stats_.candles;
+        f.used();
     }
 
     void emit(const Emitted& e) {

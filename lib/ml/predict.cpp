@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <unistd.h>
 
@@ -50,7 +51,6 @@ std::string duration_text(std::int64_t ms) {
 struct Loaded {
     ModelFile file;
     Ensemble ensemble;
-    std::string id;
     std::string where;                   // "model 3" or the file
     std::unique_ptr<DriftMonitor> drift; // the rolling drift check (none with --drift-window 0)
 };
@@ -190,10 +190,28 @@ public:
         }
     }
 
-    void finish(core::Filter& /*f*/) override {
+    void finish(core::Filter& f) override {
         if (engine_) {
             engine_->finish(sink_);
         }
+        // Candles count as used input only for bars whose features never came as messages:
+        // featurize writes a bar's first candle before its features, and a stream of features
+        // lines that were all rejected has nothing usable in it.
+        for (const auto& [bar, n] : in_process_) {
+            if (n > 0 && message_bars_.count(bar) == 0) {
+                f.used();
+                break;
+            }
+        }
+    }
+
+    std::string hint(std::string_view first_bad, std::string_view reason) override {
+        if (reason == R"(field "f" must be an array)" ||
+            first_bad.find(R"("type":"features")") != std::string_view::npos) {
+            return "predict needs featurize's array format (featurize --format array, the "
+                   "default), not --format object";
+        }
+        return {};
     }
     PredictStats& stats() { return stats_; }
 
@@ -204,6 +222,7 @@ private:
             message_bars_.emplace(k.bar);
         }
         Loaded* m = model_for(k.inst, k.bar);
+        f.used();
         if (m == nullptr) {
             f.pass(text);
             return;
@@ -244,6 +263,7 @@ private:
             return;
         }
         f.pass(text);
+        ++in_process_[std::string(k.bar)];
         engine().candle(k.inst, k.bar, ms, features::Ohlcv{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink_);
     }
 
@@ -265,13 +285,19 @@ private:
         return *store_;
     }
 
-    std::unique_ptr<Loaded> load_dir(const std::string& dir, const std::string& where) {
+    // A model of the registry: its files must be the row's (open_model), or exit 4.
+    std::unique_ptr<Loaded> load_record(const ModelRecord& rec) {
+        return load_dir(rec.dir, "model " + std::to_string(rec.id),
+                        open_model(rec, opts_.store_path));
+    }
+
+    std::unique_ptr<Loaded> load_dir(const std::string& dir, const std::string& where,
+                                     std::optional<ModelFile> opened = std::nullopt) {
         auto m = std::make_unique<Loaded>();
-        m->file = read_model_file(dir);
+        m->file = opened ? std::move(*opened) : read_model_file(dir);
         std::filesystem::path p(dir);
         std::string folder = std::filesystem::is_directory(p) ? dir : p.parent_path().string();
         m->ensemble = load_ensemble(m->file, folder);
-        m->id = std::to_string(m->file.id);
         m->where = where;
         const std::string series = m->file.inst + " " + m->file.bar;
         if (!m->file.skill) {
@@ -301,7 +327,7 @@ private:
             throw core::UsageError("--model: no model " + arg + " in the store " +
                                    opts_.store_path + " (see train --list)");
         }
-        return load_dir(rec->dir, "model " + arg);
+        return load_record(*rec);
     }
 
     Loaded* model_for(std::string_view inst, std::string_view bar) {
@@ -321,7 +347,7 @@ private:
         std::unique_ptr<Loaded> m;
         auto rec = find_champion(store(), i, b);
         if (rec) {
-            m = load_dir(rec->dir, "model " + std::to_string(rec->id));
+            m = load_record(*rec);
         } else {
             Log::warning("no champion model for " + i + " " + b + " in the store " +
                          opts_.store_path + ": its lines pass through without predictions " +
@@ -372,9 +398,9 @@ private:
         b += inst;
         b += R"(","bar":")";
         b += bar;
-        b += R"(","model":")";
-        b += m.id;
-        b += R"(","horizon":)";
+        b += R"(","model":)";
+        core::append_int(b, m.file.id);
+        b += R"(,"horizon":)";
         core::append_int(b, m.file.horizon);
         b += R"(,"p_up":)";
         core::append_double(b, o.p_up);
@@ -433,6 +459,7 @@ private:
     std::unique_ptr<Loaded> fixed_;
     std::map<std::string, std::unique_ptr<Loaded>, std::less<>> champions_;
     std::set<std::string, std::less<>> message_bars_;
+    std::map<std::string, std::uint64_t> in_process_; // candles featurized here, per bar
     std::vector<float> row_;
     std::string key_;
     PredictStats stats_;

@@ -125,6 +125,8 @@ public:
     [[nodiscard]] std::size_t index() const { return index_; }
     Record& head() { return head_; }
     [[nodiscard]] bool interrupted() const { return interrupted_; }
+    // The file's header lacks a required column: none of its rows can be read.
+    [[nodiscard]] bool unusable() const { return unusable_; }
 
     // Reports a bad line of this source; under --strict stops the replay.
     void bad(std::uint64_t line, const std::string& msg) {
@@ -202,6 +204,7 @@ public:
                 }
                 prev_ts_ = head_.ts;
                 head_.line = no;
+                ++stats_.rows;
                 return true;
             }
         }
@@ -347,6 +350,9 @@ private:
             bad(no, "ts_ms is not an integer: " + shown(fields[cols_[0]]));
             return false;
         }
+        if (!to_ms(r.ts, fields[cols_[0]], no)) {
+            return false;
+        }
         static constexpr std::string_view kNames[] = {"ts_ms", "open",  "high",
                                                       "low",   "close", "volume"};
         double* vals[] = {nullptr, &r.o, &r.h, &r.l, &r.c, &r.vol};
@@ -376,6 +382,67 @@ private:
         r.candle = true;
         r.from_csv = true;
         return true;
+    }
+
+    // Timestamps in seconds, microseconds or nanoseconds are told by their magnitude (in
+    // milliseconds, 1e11 is 1973 and 1e14 the year 5138; below 1e8, the first day of 1970 in
+    // ms and 1973 in seconds, they are taken as given): the file's first row decides its
+    // unit, said once in a warning, and every row must be in it. ts is converted in place.
+    bool to_ms(std::int64_t& ts, std::string_view text, std::uint64_t no) {
+        const std::int64_t mag = ts < 0 ? (ts == LLONG_MIN ? LLONG_MAX : -ts) : ts;
+        const TsUnit unit = mag < 100'000'000LL               ? TsUnit::kMillis // 1970 or 1973?
+                            : mag < 100'000'000'000LL         ? TsUnit::kSeconds
+                            : mag < 100'000'000'000'000LL     ? TsUnit::kMillis
+                            : mag < 100'000'000'000'000'000LL ? TsUnit::kMicros
+                                                              : TsUnit::kNanos;
+        if (!ts_unit_) {
+            ts_unit_ = unit;
+            if (unit != TsUnit::kMillis) {
+                const std::int64_t ms = scale(ts, unit);
+                Log::emit_at(Level::kWarning, display_, no,
+                             "ts_ms " + std::string(text) + " is in " + unit_name(unit) +
+                                 ", not milliseconds: reading this file's times as " +
+                                 unit_name(unit) + " (the first row is " + core::format_iso_ms(ms) +
+                                 ")");
+            }
+        } else if (unit != *ts_unit_) {
+            bad(no, "ts_ms " + shown(text) + " looks like " + unit_name(unit) +
+                        " but this file's first row was in " + unit_name(*ts_unit_) +
+                        ": one file, one unit");
+            return false;
+        }
+        ts = scale(ts, unit);
+        return true;
+    }
+
+    enum class TsUnit { kSeconds, kMillis, kMicros, kNanos };
+
+    static std::string unit_name(TsUnit u) {
+        switch (u) {
+        case TsUnit::kSeconds:
+            return "seconds";
+        case TsUnit::kMillis:
+            return "milliseconds";
+        case TsUnit::kMicros:
+            return "microseconds";
+        case TsUnit::kNanos:
+            return "nanoseconds";
+        }
+        return "?";
+    }
+
+    static std::int64_t scale(std::int64_t ts, TsUnit u) {
+        switch (u) {
+        case TsUnit::kSeconds:
+            return ts * 1000; // |ts| < 1e11: no overflow
+        case TsUnit::kMillis:
+            return ts;
+        case TsUnit::kMicros:
+            return ts / 1000;
+        case TsUnit::kNanos:
+            return ts / 1'000'000;
+        }
+        return ts;
     }
 
     bool parse_ndjson(std::string_view line, std::uint64_t no) {
@@ -469,6 +536,7 @@ private:
     int cols_[7] = {0, 1, 2, 3, 4, 5, -1};
     int ncols_ = 6;
     std::int64_t prev_ts_ = LLONG_MIN;
+    std::optional<TsUnit> ts_unit_; // CSV: the unit of the file's times (see to_ms)
     std::size_t errors_ = 0;
     std::set<std::string, std::less<>> newer_warned_; // kinds of a later version, warned once
 };
@@ -689,6 +757,17 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
     }
     for (auto& s : sources) {
         s->finish();
+    }
+    if (code == 0 && stats.bad > 0 && stats.rows == 0) {
+        // Every line (or file) was rejected: that is no success.
+        code = core::exit_status(core::Exit::kBadInput);
+        const bool header = std::any_of(sources.begin(), sources.end(),
+                                        [](const auto& s) { return s->unusable(); });
+        Log::error("nothing usable in the input: " + std::to_string(stats.bad) + " malformed line" +
+                   (stats.bad == 1 ? "" : "s") + " and not one valid row" +
+                   (header ? "; a candle CSV's header must name the columns ts_ms (or ts, "
+                             "timestamp, time), open, high, low, close and volume"
+                           : "; see INPUT in okx-stream(1) for the formats read"));
     }
     try {
         out.flush();

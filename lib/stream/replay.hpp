@@ -34,6 +34,7 @@ struct ReplayStats {
     std::uint64_t emitted = 0; // lines written to out
     std::uint64_t candles = 0; // confirmed candles among them
     std::uint64_t bad = 0;     // malformed or rejected input lines
+    std::uint64_t rows = 0;    // valid input rows read (before --from/--to and duplicates)
     std::int64_t stored = 0;   // candles upserted into the store
 };
 

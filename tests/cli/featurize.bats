@@ -172,9 +172,22 @@ setup_file() {
     [ "${#lines[@]}" -eq 3 ] # the first candle, the schema, its features
 }
 
+@test "a candle CSV on stdin is exit 3 with a count and the command to run instead" {
+    run --separate-stderr featurize <"$SAMPLES/BTC-USDT_5m.csv"
+    assert_failure 3
+    assert_output ''
+    [[ $stderr == *"featurize: error: nothing usable in the input: all 8555 lines rejected (the first, line 1: not valid JSON at byte 2: \"ts_ms,open,high,low,close,volume\"); this looks like a candle CSV, and featurize reads NDJSON messages: turn it into candles first, okx-stream --replay FILE | featurize"* ]] ||
+        fail "$stderr"
+    # Bad lines among good ones are no failure.
+    { head -3 "$SAMPLES/BTC-USDT_5m.csv"; okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" | head -5; } >"$T/mixed"
+    run --separate-stderr featurize <"$T/mixed"
+    assert_success
+    [[ $stderr == *"skipped 3 malformed lines of 8 lines read"* ]] || fail "$stderr"
+}
+
 @test "--log-json writes diagnostics as JSON lines" {
     run --separate-stderr bash -c 'echo "nope" | featurize --log-json'
-    assert_success
+    assert_failure 3
     echo "$stderr" | head -1 | jq -e '.tool == "featurize" and .level == "error" and .line == 1'
 }
 

@@ -66,11 +66,11 @@ row='1617235200000,58739.46,59093,58720.82,59061.14,359.123687'
         echo "${good/\"vol\":5/\"vol\":$n}"
     done >bad.ndjson
     run --separate-stderr featurize <bad.ndjson
-    assert_success
+    assert_failure 3 # every line rejected: nothing usable
     assert_output ''
     [ "$(grep -c 'featurize: error: line' <<<"$stderr")" -eq 8 ] || fail "$stderr"
     run --separate-stderr okx-stream --replay bad.ndjson
-    assert_success
+    assert_failure 3
     assert_output ''
     [ "$(grep -c 'bad.ndjson:[0-9]*: not valid JSON' <<<"$stderr")" -eq 8 ] || fail "$stderr"
 }
@@ -136,7 +136,7 @@ header='{"tape":"header","recv_ts":1,"tool":"okx-stream","mode":"live","args":{"
     # Found by fuzzing: reading "tape" as a string threw nlohmann's type_error (exit 1).
     echo '{"tape":5,"recv_ts":1}' >t.ndjson
     run --separate-stderr okx-stream --replay t.ndjson
-    assert_success
+    assert_failure 3 # read as NDJSON: its one line is no message, so nothing usable
     [[ $stderr == *'t.ndjson:1: missing field "type"'* ]] || fail "$stderr"
     [[ $stderr != *json.exception* ]] || fail "$stderr"
 }

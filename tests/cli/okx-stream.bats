@@ -117,6 +117,30 @@ expected_ndjson() { # FILE INST BAR
     assert_line --index 1 --partial '"inst":"ETH-USDT","bar":"1Dutc"'
 }
 
+@test "CSV times in seconds, microseconds or nanoseconds are converted with a warning; a mixed file is not" {
+    head -50 "$SAMPLES/BTC-USDT_5m.csv" >"$T/ms.csv"
+    okx-stream --replay "$T/ms.csv" --inst BTC-USDT --bar 5m >"$T/expected"
+    local unit div
+    for unit in seconds:0.001 microseconds:1000 nanoseconds:1000000; do
+        div=${unit#*:}
+        awk -F, -v OFS=, -v m="$div" 'NR == 1 { print; next } { $1 = sprintf("%.0f", $1 * m); print }' \
+            "$T/ms.csv" >"$T/BTC-USDT_5m.csv"
+        run --separate-stderr okx-stream --replay "$T/BTC-USDT_5m.csv"
+        assert_success
+        cmp "$T/expected" <(printf '%s\n' "$output")
+        [[ $stderr == *"BTC-USDT_5m.csv:2: ts_ms "*" is in ${unit%%:*}, not milliseconds: reading this file's times as ${unit%%:*} (the first row is 2021-04-01T00:00:00Z)"* ]] ||
+            fail "$stderr"
+    done
+    # A row in milliseconds after rows in seconds is a bad line, not a candle of 1970 or 5138.
+    awk -F, -v OFS=, 'NR == 1 { print; next } NR == 10 { print; next } { $1 = $1 / 1000; print }' \
+        "$T/ms.csv" >"$T/BTC-USDT_5m.csv"
+    run --separate-stderr okx-stream --replay "$T/BTC-USDT_5m.csv"
+    assert_success
+    [[ $stderr == *"BTC-USDT_5m.csv:10: ts_ms \"1617237600000\" looks like milliseconds but this file's first row was in seconds: one file, one unit"* ]] ||
+        fail "$stderr"
+    [ "${#lines[@]}" -eq 48 ]
+}
+
 @test "NDJSON input passes through byte for byte, in time order with CSV input" {
     cat > "$T/rec.ndjson" <<'NDJSON'
 {"type":"candle","v":1,"ts":1617235200000,"inst":"BTC-USDT","bar":"5m","o":1,"h":2,"l":0.5,"c":1.5,"vol":3,"confirm":false,"extra":"kept"}
@@ -171,10 +195,15 @@ header-without-low.csv|1|header "ts_ms,open,high,close,volume" has no column "lo
 CASES
 }
 
-@test "bad-input corpus: each bad line gets file:line and a reason, good rows still flow (exit 0)" {
+@test "bad-input corpus: each bad line gets file:line and a reason, good rows still flow (exit 0; 3 when none is left)" {
     while IFS='|' read -r name line msg good _; do
         run okx-stream --replay "$CORPUS/$name" --inst BTC-USDT --bar 1m
-        assert_success
+        if [ "$good" -eq 0 ]; then
+            assert_failure 3
+            assert_output --partial "okx-stream: error: nothing usable in the input"
+        else
+            assert_success
+        fi
         assert_output --partial "okx-stream: error: $CORPUS/$name:$line: $msg"
         n=$(okx-stream --replay "$CORPUS/$name" --inst BTC-USDT --bar 1m 2>/dev/null | wc -l)
         [ "$n" -eq "$good" ] || fail "$name: $n good rows, want $good"

@@ -53,7 +53,7 @@ setup() {
     assert_line --index 0 --regexp '^\{"type":"candle","v":1,"ts":([0-9]+),"inst":"ETH-USDT"'
     local ts=${lines[0]#*\"ts\":}
     ts=${ts%%,*}
-    assert_line --index 1 --regexp "^\\{\"type\":\"prediction\",\"v\":1,\"ts\":$ts,\"inst\":\"ETH-USDT\",\"bar\":\"5m\",\"model\":\"1\",\"horizon\":12,\"p_up\":0\\.[0-9]+,\"exp_ret\":-?[0-9.e-]+,\"confidence\":0\\}$"
+    assert_line --index 1 --regexp "^\\{\"type\":\"prediction\",\"v\":1,\"ts\":$ts,\"inst\":\"ETH-USDT\",\"bar\":\"5m\",\"model\":1,\"horizon\":12,\"p_up\":0\\.[0-9]+,\"exp_ret\":-?[0-9.e-]+,\"confidence\":0\\}$"
 }
 
 @test "featurize's messages give the same predictions as candles (features in-process)" {
@@ -99,7 +99,7 @@ setup() {
     predict --model 1 <"$IN" 2>/dev/null | grep prediction >"$T/by-id"
     cmp "$T/champion" "$T/by-id"
     # A model file works without the store.
-    cp -r "$(dirname "$BASE")/models/1" "$T/m1"
+    cp -r "$BASE.models/1" "$T/m1"
     OKXKIT_STORE=$T/none.db predict --model "$T/m1/model.json" <"$IN" 2>/dev/null |
         grep prediction >"$T/by-file"
     cmp "$T/champion" "$T/by-file"
@@ -112,6 +112,36 @@ setup() {
     assert_output --partial "cannot read model file"
 }
 
+@test "model files belong to one store: another store beside it keeps its own, changed files are refused" {
+    cp "$BASE" "$T/store.db"
+    cp -r "$BASE.models" "$T/"
+    predict --store "$T/store.db" <"$IN" 2>/dev/null | grep prediction >"$T/before"
+    # A second store in the same folder trains its own model 1: the first store's is untouched.
+    okx-stream --replay "$SAMPLES/ETH-USDT_5m.csv" --from 2021-04-19 --to 2021-04-21 \
+        --store "$T/small.db" >/dev/null
+    train --store "$T/small.db" --symbols ETH-USDT --min-rows 100 --folds 1 --members 2 \
+        --rounds 5 --now 2021-04-21 >/dev/null 2>&1
+    [[ -f $T/small.db.models/1/model.json ]]
+    cmp "$BASE.models/1/model.json" "$T/store.db.models/1/model.json"
+    predict --store "$T/store.db" <"$IN" 2>/dev/null | grep prediction >"$T/after"
+    cmp "$T/before" "$T/after"
+    # Files copied over a registered model (the old shared models/ folder did this) are refused,
+    # by hash, with exit 4 and what to do.
+    cp "$T/small.db.models/1/"* "$T/store.db.models/1/"
+    run --separate-stderr predict --store "$T/store.db" <"$IN"
+    assert_failure 4
+    [[ $stderr == *"model 1 (ETH-USDT 5m) of the store $T/store.db: the files in $T/store.db.models/1 hash to "*"retrain the series (train --symbols ETH-USDT --bar 5m --store $T/store.db)"* ]] ||
+        fail "$stderr"
+    ! grep -q '"type":"prediction"' <<<"$output"
+    # One changed byte in a member file is refused as well, and so is --model ID.
+    rm -r "$T/store.db.models" && cp -r "$BASE.models" "$T/"
+    printf ' ' >>"$T/store.db.models/1/member-1.json"
+    run --separate-stderr predict --store "$T/store.db" --model 1 <"$IN"
+    assert_failure 4
+    [[ $stderr == *"the files in $T/store.db.models/1 hash to "*", the registry row to "* ]] || fail "$stderr"
+    ! grep -q '"type":"prediction"' <<<"$output"
+}
+
 @test "forming candles and other kinds pass through without predictions" {
     local line='{"type":"candle","v":1,"ts":1619049600000,"inst":"ETH-USDT","bar":"5m","o":1,"h":1,"l":1,"c":1,"vol":1,"confirm":false}'
     local other='{"type":"ticker","v":1,"ts":5,"inst":"ETH-USDT","last":1,"bid":1,"bid_sz":1,"ask":1,"ask_sz":2,"x":[1]}'
@@ -121,12 +151,31 @@ setup() {
 }
 
 @test "bad lines are reported and skipped; --strict stops with exit 3" {
-    run --separate-stderr predict <<<$'not json\n{"type":"candle","v":1}'
+    local good='{"type":"candle","v":1,"ts":1619049600000,"inst":"ETH-USDT","bar":"5m","o":1,"h":1,"l":1,"c":1,"vol":1,"confirm":true}'
+    run --separate-stderr predict <<<$'not json\n{"type":"candle","v":1}\n'"$good"
     assert_success
+    assert_output "$good"
     [[ $stderr == *"predict: error: line 1: not valid JSON"* ]]
     [[ $stderr == *"predict: error: line 2: "* ]]
+    [[ $stderr == *"predict: warning: skipped 2 malformed lines of 3 lines read"* ]] || fail "$stderr"
     run predict --strict <<<'not json'
     assert_failure 3
+}
+
+@test "nothing usable is exit 3 with a count and a hint: a CSV, or featurize's object format" {
+    run --separate-stderr predict <"$SAMPLES/ETH-USDT_5m.csv"
+    assert_failure 3
+    assert_output ''
+    [[ $stderr == *"predict: error: nothing usable in the input: all 8555 lines rejected (the first, line 1: not valid JSON"*"this looks like a candle CSV, and predict reads NDJSON messages: turn it into candles first, okx-stream --replay FILE | predict"* ]] ||
+        fail "$stderr"
+    head -400 "$IN" | featurize --format object >"$T/object"
+    run --separate-stderr predict <"$T/object"
+    assert_failure 3
+    [[ $stderr == *"line 3: field \"f\" must be an array"* ]] || fail "$stderr"
+    [[ $stderr == *"nothing usable in the input: "*" rejected, and nothing in the others for predict to act on"*"predict needs featurize's array format (featurize --format array, the default), not --format object"* ]] ||
+        fail "$stderr"
+    # The same stream in the array format is fine.
+    head -400 "$IN" | featurize | predict >/dev/null
 }
 
 @test "predict | head -1 exits quietly (dies of SIGPIPE, nothing on stderr)" {
@@ -179,6 +228,7 @@ setup() {
 
 @test "the tools of one pipeline sharing --run keep a row each in runs" {
     cp "$BASE" "$T/s.db"
+    cp -r "$BASE.models" "$T/"
     okx-stream --replay "$SAMPLES/ETH-USDT_5m.csv" --from 2021-04-21 --to 2021-04-22 \
         --store "$T/s.db" --run demo | predict --store "$T/s.db" --run demo >"$T/out"
     preds=$(grep -c '"type":"prediction"' "$T/out")
@@ -200,9 +250,9 @@ setup() {
 }
 
 @test "a model.json from before the skill gate gives confidence 0, the old exp_ret and a warning" {
-    cp -r "$(dirname "$BASE")/models/1" "$T/old"
+    cp -r "$BASE.models/1" "$T/old"
     jq 'del(.skill, .exp_ret, .drift) | .mu_up = 0.004 | .mu_down = -0.003' \
-        "$(dirname "$BASE")/models/1/model.json" >"$T/old/model.json"
+        "$BASE.models/1/model.json" >"$T/old/model.json"
     run --separate-stderr predict --model "$T/old/model.json" <"$IN"
     assert_success
     [[ $stderr == *"model file $T/old/model.json of ETH-USDT 5m predates the skill gate"*"confidence 0"*"retrain it (train --symbols ETH-USDT --bar 5m)"* ]] ||

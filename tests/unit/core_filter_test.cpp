@@ -33,6 +33,7 @@ public:
         }
         seen.push_back("fast " + std::string(k.inst));
         f.pass(line);
+        f.used(); // candles are what this stage acts on
         return Fast::kTaken;
     }
     void message(Filter& f, const Message& m) override {
@@ -48,6 +49,9 @@ public:
         if (m.type == "sync" && pass_then_reject) {
             f.reject("too late");
         }
+    }
+    std::string hint(std::string_view first_bad, std::string_view /*reason*/) override {
+        return first_bad == "help me" ? "try the other tool" : "";
     }
     void finish(Filter& f) override {
         seen.emplace_back("finish");
@@ -159,12 +163,49 @@ TEST_F(FilterTest, DiagnosticsAreCappedThenCounted) {
     const std::string err = testing::internal::GetCapturedStderr();
     EXPECT_EQ(r.stats.bad, 25U);
     std::size_t shown = 0;
-    for (std::size_t p = err.find("not valid JSON"); p != std::string::npos;
-         p = err.find("not valid JSON", p + 1)) {
+    for (std::size_t p = err.find("error: line"); p != std::string::npos;
+         p = err.find("error: line", p + 1)) {
         ++shown;
     }
     EXPECT_EQ(shown, 3U) << err;
     EXPECT_NE(err.find("22 more malformed lines not shown (25 in all)"), std::string::npos) << err;
+}
+
+TEST_F(FilterTest, BadLinesAndNothingUsableIsExitThreeWithTheFirstBadLineAndAHint) {
+    Recorder stage;
+    testing::internal::CaptureStderr();
+    Outcome r = run("ts_ms,open,high,low,close,volume\n1617235200000,1,1,1,1,1\n", stage);
+    std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(r.code, 3);
+    EXPECT_EQ(r.stats.used, 0U);
+    EXPECT_NE(err.find("stage: error: nothing usable in the input: all 2 lines rejected (the "
+                       "first, line 1: not valid JSON at byte 2: \"ts_ms,open,high,low,close,"
+                       "volume\"); this looks like a candle CSV, and stage reads NDJSON "
+                       "messages: turn it into candles first, okx-stream --replay FILE | stage\n"),
+              std::string::npos)
+        << err;
+    // Lines passed through that the stage cannot act on do not make the input usable; the
+    // stage's own hint is given.
+    testing::internal::CaptureStderr();
+    r = run("help me\n" + std::string(R"({"type":"sync","v":1,"ts":7,"id":3})") + "\n", stage);
+    err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(err.find("nothing usable in the input: 1 line of 2 rejected, and nothing in the "
+                       "others for stage to act on (the first, line 1: not valid JSON at byte 1: "
+                       "\"help me\"); try the other tool"),
+              std::string::npos)
+        << err;
+    // One used line is enough; no bad line at all is no failure either.
+    testing::internal::CaptureStderr();
+    r = run("bad\n" + std::string(kCandle) + "\n", stage);
+    err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(r.code, 0) << err;
+    EXPECT_EQ(err.find("nothing usable"), std::string::npos) << err;
+    testing::internal::CaptureStderr();
+    r = run(std::string(R"({"type":"sync","v":1,"ts":7,"id":3})") + "\n", stage);
+    err = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(r.code, 0) << err;
+    EXPECT_EQ(err, "");
 }
 
 TEST_F(FilterTest, ANewerVersionPassesUntouchedIsNeverActedOnAndIsWarnedOncePerKind) {
