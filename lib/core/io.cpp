@@ -143,6 +143,7 @@ bool LineReader::fill() {
             return false;
         }
         end_ += n;
+        bytes_read_ += n;
         return true;
     }
     for (;;) {
@@ -155,6 +156,7 @@ bool LineReader::fill() {
         ssize_t n = ::read(fd_, buf_.get() + end_, room);
         if (n > 0) {
             end_ += static_cast<std::size_t>(n);
+            bytes_read_ += static_cast<std::uint64_t>(n);
             return true;
         }
         if (n == 0) {

@@ -84,6 +84,8 @@ public:
     [[nodiscard]] std::uint64_t line_no() const { return line_no_; }
     [[nodiscard]] const std::string& name() const { return name_; }
     [[nodiscard]] std::size_t max_line() const { return max_line_; }
+    // Bytes read from the input so far (at most one buffer ahead of the lines returned).
+    [[nodiscard]] std::uint64_t bytes_read() const { return bytes_read_; }
 
     // Called before a read that would block (no input ready yet), e.g. to flush output.
     void on_idle(std::function<void()> fn) { on_idle_ = std::move(fn); }
@@ -107,6 +109,7 @@ private:
     bool eof_ = false;
     bool interrupted_ = false;
     std::uint64_t line_no_ = 0;
+    std::uint64_t bytes_read_ = 0;
     std::function<void()> on_idle_;
 };
 

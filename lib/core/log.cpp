@@ -3,6 +3,7 @@
 
 #include "core/json_out.hpp"
 
+#include <algorithm>
 #include <string>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@ namespace {
 std::string g_tool = "okxkit";
 int g_verbosity = 0;
 bool g_json = false;
+std::string g_status; // the progress line now on the terminal ("" when none)
 
 std::string_view level_name(Level level) {
     switch (level) {
@@ -53,6 +55,36 @@ std::string_view Log::tool() {
     return g_tool;
 }
 
+int Log::verbosity() {
+    return g_verbosity;
+}
+
+bool Log::live_progress() {
+    static const bool tty = ::isatty(STDERR_FILENO) == 1;
+    return tty && g_verbosity >= 0 && !g_json;
+}
+
+void Log::summary(std::string_view msg) {
+    if (g_verbosity >= 1 || live_progress()) {
+        const int v = g_verbosity;
+        g_verbosity = std::max(v, 1);
+        emit(Level::kNote, msg);
+        g_verbosity = v;
+    }
+}
+
+void Log::status_line(std::string_view text) {
+    // "\r" to the line's start, the text, then erase whatever an older, longer text left.
+    std::string out = "\r";
+    out += text;
+    out += "\033[K";
+    if (text.empty() && g_status.empty()) {
+        return;
+    }
+    g_status.assign(text);
+    write_all(out);
+}
+
 bool Log::enabled(Level level) {
     switch (level) {
     case Level::kError:
@@ -76,6 +108,9 @@ void Log::emit_at(Level level, std::string_view file, std::uint64_t line, std::s
         return;
     }
     std::string out;
+    if (!g_status.empty()) {
+        out += "\r\033[K"; // the progress line makes room, and comes back below
+    }
     if (g_json) {
         out += R"({"tool":)";
         append_json_string(out, g_tool);
@@ -113,6 +148,10 @@ void Log::emit_at(Level level, std::string_view file, std::uint64_t line, std::s
         }
         out += msg;
         out += '\n';
+    }
+    if (!g_status.empty()) {
+        out += '\r';
+        out += g_status;
     }
     write_all(out);
 }

@@ -6,6 +6,7 @@
 #include "core/instrument.hpp"
 #include "core/io.hpp"
 #include "core/log.hpp"
+#include "core/progress.hpp"
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "features/config_keys.hpp"
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -265,10 +267,14 @@ void train_all(const core::Options& o, store::Store& st, const TrainConfig& cfg,
                                  cfg.bar + " --store " + st.path());
     }
     const features::FeatureSet set = feature_set(o);
+    // A person at a terminal (or -v) sees how far a long run is; cron and pipes see nothing.
+    core::Progress progress("train", core::Progress::Unit::kCount, "series", insts.size());
+    std::uint64_t done = 0;
     for (const std::string& inst : insts) {
         if (core::interrupted()) {
             break;
         }
+        progress.update(done++);
         try {
             results.push_back(train_stored(st, set, inst, cfg));
         } catch (const core::UsageError&) {
@@ -366,6 +372,7 @@ int train_main(const core::Options& o) {
                                            : "bar " + cfg.bar + " window " + o.str("window"));
     std::vector<TrainResult> results;
     int code = 0;
+    const auto started = std::chrono::steady_clock::now();
     try {
         train_all(o, st, cfg, std::move(insts), results);
     } catch (const core::Error& e) {
@@ -381,7 +388,9 @@ int train_main(const core::Options& o) {
     std::size_t trained = 0;
     std::size_t no_data = 0;
     std::size_t failed = 0;
+    std::map<TrainResult::Kind, std::size_t> kinds;
     for (const TrainResult& r : results) {
+        ++kinds[r.kind];
         switch (r.kind) {
         case TrainResult::Kind::kFailed:
             ++failed;
@@ -402,6 +411,15 @@ int train_main(const core::Options& o) {
         }
     }
     out.flush();
+    Log::summary(
+        std::to_string(results.size()) + " series in " +
+        core::Progress::duration_text(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()) +
+        ": " + std::to_string(kinds[TrainResult::Kind::kPromoted]) + " promoted, " +
+        std::to_string(kinds[TrainResult::Kind::kKept]) + " kept, " +
+        std::to_string(kinds[TrainResult::Kind::kRejected]) + " rejected, " +
+        std::to_string(kinds[TrainResult::Kind::kSkipped]) + " skipped (--every), " +
+        std::to_string(no_data) + " without enough data, " + std::to_string(failed) + " failed");
     if (code == 0 && core::interrupted()) {
         code = core::exit_status(core::interrupt_exit());
     }

@@ -9,6 +9,7 @@
 #include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
+#include "core/progress.hpp"
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "okx/candles.hpp"
@@ -131,6 +132,14 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
     std::string& buf = out.buffer();
     const std::int64_t window = 300 * bar->ms;
     std::vector<Pending> batch;
+    // Progress in bars asked for (display only: a terminal, or -v).
+    const auto bars_in = [&](std::int64_t a, std::int64_t b) {
+        return static_cast<std::uint64_t>((b - a + bar->ms - 1) / bar->ms);
+    };
+    core::Progress progress("history", core::Progress::Unit::kCount, "bars",
+                            bars_in(since, until) * pagers.size());
+    std::uint64_t bars_asked = 0;
+    const auto started = std::chrono::steady_clock::now();
     try {
         for (std::int64_t lo = since; lo < until; lo += window) {
             const std::int64_t hi = std::min(until, lo + window);
@@ -139,6 +148,8 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
                 for (auto& k : pagers[i].fetch(lo, hi)) {
                     batch.push_back({i, std::move(k)});
                 }
+                bars_asked += bars_in(lo, hi);
+                progress.update(bars_asked);
             }
             std::stable_sort(batch.begin(), batch.end(), [](const Pending& a, const Pending& b) {
                 return a.candle.ts != b.candle.ts ? a.candle.ts < b.candle.ts : a.pair < b.pair;
@@ -226,9 +237,12 @@ int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_o
         sink->close(code == 0 ? "ok" : "interrupted", static_cast<std::int64_t>(stats.candles));
     }
     stats.requests = client.requests();
-    core::Log::note("fetched " + std::to_string(stats.candles) + " candles with " +
-                    std::to_string(stats.requests) + " requests; " + std::to_string(stats.gaps) +
-                    " gap(s)");
+    progress.finish(
+        "fetched " + std::to_string(stats.candles) + " candles with " +
+        std::to_string(stats.requests) + " requests in " +
+        core::Progress::duration_text(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()) +
+        "; " + std::to_string(stats.gaps) + " gap(s)");
     if (stats_out != nullptr) {
         *stats_out = stats;
     }

@@ -6,6 +6,7 @@
 #include "core/instrument.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
+#include "core/progress.hpp"
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
 #include "store/store.hpp"
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <climits>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -559,6 +561,51 @@ bool head_after(Source* a, Source* b) {
 
 // Sleeps until event time ts is due at `speed` x real time. Flushes first so a paced replay
 // shows each line as it happens.
+// The time of the last row of a recorded file, read from its end (for a paced replay's time
+// left; display only). nullopt for stdin, a tape or anything unreadable.
+std::optional<std::int64_t> last_ts_in(const std::string& path) {
+    std::error_code ec;
+    if (path == "-" || !std::filesystem::is_regular_file(path, ec)) {
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    const auto size = static_cast<std::int64_t>(in.tellg());
+    if (!in || size <= 0) {
+        return std::nullopt;
+    }
+    const std::int64_t from = std::max<std::int64_t>(0, size - 65536);
+    std::string tail(static_cast<std::size_t>(size - from), '\0');
+    in.seekg(from);
+    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    std::string_view t(tail.data(), static_cast<std::size_t>(in.gcount()));
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) {
+        t.remove_suffix(1);
+    }
+    const std::size_t nl = t.rfind('\n');
+    std::string_view last = nl == std::string_view::npos ? t : t.substr(nl + 1);
+    if (last.starts_with("{")) {
+        const std::size_t k = last.find("\"ts\":");
+        if (k == std::string_view::npos) {
+            return std::nullopt;
+        }
+        last.remove_prefix(k + 5);
+    }
+    std::int64_t ts = 0;
+    auto [p, e] = std::from_chars(last.data(), last.data() + last.size(), ts);
+    if (e != std::errc{}) {
+        return std::nullopt;
+    }
+    // CSV times in other units (see Source::to_ms), roughly: this only paces a display.
+    if (ts >= 100'000'000'000'000'000LL) {
+        ts /= 1'000'000;
+    } else if (ts >= 100'000'000'000'000LL) {
+        ts /= 1000;
+    } else if (ts >= 100'000'000LL && ts < 100'000'000'000LL) {
+        ts *= 1000;
+    }
+    return ts;
+}
+
 class Pacer {
 public:
     explicit Pacer(double speed) : speed_(speed) {}
@@ -667,6 +714,46 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
     };
 
     Pacer pacer(opts.speed);
+    // Progress by bytes read (for a person at a terminal, or with -v): the total is known when
+    // every input is a regular file.
+    std::uint64_t total_bytes = 0;
+    for (const auto& f : opts.files) {
+        std::error_code ec;
+        if (f == "-" || !std::filesystem::is_regular_file(f, ec)) {
+            total_bytes = 0;
+            break;
+        }
+        total_bytes += std::filesystem::file_size(f, ec);
+    }
+    // A paced replay shows where it is in event time, and how long it has left.
+    const bool paced = opts.speed > 0;
+    core::Progress progress("replay",
+                            paced ? core::Progress::Unit::kEventMs : core::Progress::Unit::kBytes,
+                            "", paced ? 0 : total_bytes);
+    std::optional<std::int64_t> paced_end;
+    if (paced && progress.active()) {
+        for (const auto& f : opts.files) {
+            if (auto t = last_ts_in(f)) {
+                paced_end = std::max(paced_end.value_or(*t), *t);
+            }
+        }
+        if (paced_end && opts.to) {
+            paced_end = std::min(*paced_end, *opts.to);
+        }
+    }
+    std::optional<std::int64_t> paced_start;
+    const auto bytes_read = [&sources] {
+        std::uint64_t n = 0;
+        for (const auto& s : sources) {
+            n += s->reader().bytes_read();
+        }
+        return n;
+    };
+    std::uint64_t rows_seen = 0;
+    // A paced replay commits the store at least once a second of wall time, so the store
+    // keeps up with what was written (the batch of 2,000 rows takes minutes to fill then).
+    auto last_commit = std::chrono::steady_clock::now();
+    const auto start = last_commit;
     int code = 0;
     bool interrupted = false;
     try {
@@ -729,8 +816,28 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
                         row.vol_quote = r.vol_quote;
                         row.source = labels[src->index()];
                         sink->add(row);
+                        if (paced) {
+                            const auto now = std::chrono::steady_clock::now();
+                            if (now - last_commit >= std::chrono::seconds(1)) {
+                                sink->flush();
+                                last_commit = now;
+                            }
+                        }
                     }
                 }
+            }
+            if (progress.active() && keep && paced) {
+                if (!paced_start) {
+                    paced_start = r.ts;
+                    progress.set_origin(r.ts);
+                    if (paced_end && *paced_end > r.ts) {
+                        progress.set_total(static_cast<std::uint64_t>(*paced_end - r.ts));
+                    }
+                }
+                progress.update(
+                    static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.ts - *paced_start)));
+            } else if (progress.active() && !paced && (++rows_seen & 255U) == 0) {
+                progress.update(bytes_read());
             }
             if (core::interrupted()) {
                 interrupted = true;
@@ -781,11 +888,14 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
                      (stats.bad == 1 ? "" : "s") + "; " + std::to_string(stats.emitted) +
                      " lines replayed");
     }
-    Log::note("replayed " + std::to_string(stats.emitted) + " lines (" +
-              std::to_string(stats.candles) + " candles) from " +
-              std::to_string(opts.files.size()) + " input" + (opts.files.size() == 1 ? "" : "s") +
-              (sink ? "; stored " + std::to_string(stats.stored) + " candles in " + opts.store_path
-                    : std::string()));
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress.finish(
+        "replayed " + std::to_string(stats.emitted) + " lines (" + std::to_string(stats.candles) +
+        " candles) from " + std::to_string(opts.files.size()) + " input" +
+        (opts.files.size() == 1 ? "" : "s") + " in " + core::Progress::duration_text(took) +
+        (sink ? "; stored " + std::to_string(stats.stored) + " candles in " + opts.store_path
+              : std::string()));
     if (stats_out != nullptr) {
         *stats_out = stats;
     }

@@ -190,6 +190,23 @@ code_config_keys() {
     done
 }
 
+@test "man: scripts/man shows every page from the build tree, and says which exist" {
+    [[ -n ${OKXKIT_BUILD_DIR:-} && -d $OKXKIT_BUILD_DIR/man ]] ||
+        skip "no man folder in the build tree (OKXKIT_DOCS=OFF?)"
+    command -v man >/dev/null || skip "no man(1) on this machine"
+    for page in "${PAGES[@]}"; do
+        run env OKXKIT_BUILD="$OKXKIT_BUILD_DIR" MANPAGER=cat MANWIDTH=80 "$SRC/scripts/man" "${page%.*}"
+        assert_success
+        assert_line --index 0 --regexp "^${page%.*}\\(${page##*.}\\) +okxkit manual"
+    done
+    run env OKXKIT_BUILD="$OKXKIT_BUILD_DIR" "$SRC/scripts/man" okxkit.7
+    assert_success
+    run env OKXKIT_BUILD="$OKXKIT_BUILD_DIR" "$SRC/scripts/man" nope
+    assert_failure 2
+    assert_output --partial 'no page "nope"'
+    assert_output --partial "okx-stream.1"
+}
+
 # --- okx-stream(1) -------------------------------------------------------------------------
 
 # Checks that every option of TOOL --complete-options has an entry in OPTIONS of PAGE, headed

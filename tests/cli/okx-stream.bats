@@ -393,3 +393,36 @@ TOML
     # Pacing can only be late on a loaded machine, never early: the floor is what is tested.
     [ "$ms" -ge 900 ] && [ "$ms" -lt 60000 ] || fail "took $ms ms"
 }
+
+@test "a paced --store replay commits while it runs, not only at the end" {
+    # Two days of 5m bars at 2880x take a minute: far longer than the first commit (a second
+    # of wall time). The old batch of 2,000 rows would hold all 576 until the end.
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-29 --speed 2880 \
+        --store "$T/s.db" >/dev/null 2>"$T/err" &
+    local pid=$! n=0
+    while kill -0 "$pid" 2>/dev/null; do
+        n=$(sqlite3 "$T/s.db" "SELECT count(*) FROM candles" 2>/dev/null || echo 0)
+        [ "${n:-0}" -gt 0 ] && break
+        sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null || fail "the replay ended before any commit was seen"
+    kill -TERM "$pid"
+    wait "$pid" || true
+    [ "$n" -gt 0 ] && [ "$n" -lt 576 ] || fail "$n candles"
+}
+
+@test "progress and a summary on a terminal; nothing in a pipe unless -v" {
+    command -v script >/dev/null || skip "no script(1) to give okx-stream a terminal"
+    script -qec "okx-stream --replay '$SAMPLES/BTC-USDT_5m.csv' --from 2021-04-30T20:00Z --speed 7200 >/dev/null" \
+        /dev/null >"$T/tty"
+    # The status line is redrawn in place (carriage returns, no newline), then cleared; the
+    # summary is one line.
+    tr '\r' '\n' <"$T/tty" | grep -q "^okx-stream: replay [0-9]*% at 2021-04-30T2" || fail "$(cat -v "$T/tty")"
+    grep -q "okx-stream: note: replayed 48 lines (48 candles) from 1 input in " "$T/tty" || fail "$(cat -v "$T/tty")"
+    # Not a terminal: silent; -v: the summary.
+    run --separate-stderr okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-30T20:00Z
+    assert_success
+    [ -z "$stderr" ] || fail "$stderr"
+    run --separate-stderr okx-stream -v --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-30T20:00Z
+    [[ $stderr == *"note: replayed 48 lines (48 candles) from 1 input in "* ]] || fail "$stderr"
+}

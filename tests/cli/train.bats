@@ -325,3 +325,14 @@ interrupted_read() { # SIG STATUS
         [ ! -e "$T/nope" ] || fail "$args created $T/nope"
     done
 }
+
+@test "a summary line on a terminal, none in a pipe or cron" {
+    command -v script >/dev/null || skip "no script(1) to give train a terminal"
+    script -qec "OKXKIT_STORE='$T/store.db' train --symbols ETH-USDT ${FAST[*]} --now 2021-04-21" /dev/null >"$T/tty"
+    grep -q "train: note: 1 series in [0-9.]* s: 0 promoted, 0 kept, 1 rejected, 0 skipped (--every), 0 without enough data, 0 failed" "$T/tty" ||
+        fail "$(cat -v "$T/tty")"
+    run --separate-stderr train --symbols ETH-USDT "${FAST[@]}" --now 2021-04-22
+    assert_success
+    [ -z "$stderr" ] || fail "$stderr"
+}
+
