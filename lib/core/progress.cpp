@@ -43,7 +43,7 @@ std::string count_text(double n) {
 
 Progress::Progress(std::string what, Unit unit, std::string noun, std::uint64_t total)
     : what_(std::move(what)), unit_(unit), noun_(std::move(noun)), total_(total),
-      mode_(Log::live_progress() ? Mode::kLine
+      mode_(Log::live_progress()    ? Mode::kLine
             : Log::verbosity() >= 1 ? Mode::kNotes
                                     : Mode::kOff),
       start_(Clock::now()), next_(start_ + (mode_ == Mode::kNotes ? kNoteEvery : kRedraw)) {}
@@ -63,9 +63,9 @@ std::string Progress::duration_text(double s) {
     }
     const auto total = static_cast<long long>(std::llround(s));
     if (total < 3600) {
-        return total < 60 ? std::to_string(total) + " s"
-                          : std::to_string(total / 60) + " min " + std::to_string(total % 60) +
-                                " s";
+        return total < 60
+                   ? std::to_string(total) + " s"
+                   : std::to_string(total / 60) + " min " + std::to_string(total % 60) + " s";
     }
     char buf[48];
     std::snprintf(buf, sizeof buf, "%lld h %02lld min", total / 3600, (total % 3600) / 60);
