@@ -1,4 +1,5 @@
-// okx-stream --replay: the CSV and NDJSON readers and the merge, over one or two inputs.
+// okx-stream --replay: the CSV, NDJSON and JSON-array (freqtrade) readers and the merge, over
+// one or two inputs.
 // The first byte picks each input's name (which decides the format and, for CSV, the
 // instrument and bar); the rest is split in two at the first "\n--\n". Checks: every output
 // line is a valid UTF-8 JSON object, and in an NDJSON input every valid message of a kind other
@@ -17,7 +18,7 @@ namespace {
 
 constexpr std::size_t kMaxLine = 1024;
 constexpr const char* kNames[] = {"BTC-USDT_1m.csv", "ETH-USDT_5m.csv", "x.ndjson",
-                                  "BTC-USDT_1H.txt"};
+                                  "BTC-USDT_1H.txt", "BTC_USDT-5m.json"};
 
 void check_through(std::string_view input, std::string_view output) {
     std::vector<std::string_view> want;
@@ -77,12 +78,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     stream::ReplayOptions opts;
     opts.max_line = kMaxLine;
     opts.max_errors_per_file = 0;
-    opts.files.emplace_back(kNames[pick & 3]);
+    // Bits 0-1 (and 2-3 for the second input) pick a name; bit 4 (5) the JSON-array name.
+    opts.files.emplace_back(kNames[(pick & 0x10U) != 0 ? 4 : pick & 3]);
     std::istringstream in_a{std::string(a)};
     std::istringstream in_b{std::string(b)};
     opts.streams.push_back(&in_a);
     if (cut != std::string_view::npos) {
-        opts.files.emplace_back(kNames[(pick >> 2) & 3]);
+        opts.files.emplace_back(kNames[(pick & 0x20U) != 0 ? 4 : (pick >> 2) & 3]);
         opts.streams.push_back(&in_b);
     }
     std::ostringstream os;
@@ -96,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const std::string written = os.str();
     fuzz::check_ndjson(written);
-    if (cut == std::string_view::npos && (pick & 3) == 2) {
+    if (cut == std::string_view::npos && (pick & 0x13U) == 2) {
         check_through(a, written);
     }
     return 0;

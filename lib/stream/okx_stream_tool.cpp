@@ -60,7 +60,8 @@ core::ToolSpec make_spec() {
         {},
     };
     const core::OptionSpec own[] = {
-        {"replay", 0, OptType::kStrings, "FILE", "replay recorded candles from FILEs (- is stdin)"},
+        {"replay", 0, OptType::kStrings, "FILE",
+         "replay recorded candles (CSV, NDJSON, freqtrade JSON) or a tape from FILEs (- is stdin)"},
         {"inst",
          0,
          OptType::kString,

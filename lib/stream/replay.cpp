@@ -4,6 +4,7 @@
 #include "core/bar.hpp"
 #include "core/error.hpp"
 #include "core/instrument.hpp"
+#include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "core/progress.hpp"
@@ -12,6 +13,7 @@
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <climits>
@@ -20,6 +22,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -113,6 +116,20 @@ public:
     Source(std::string path, std::size_t index, const ReplayOptions& opts, KeyTable& keys,
            ReplayStats& stats)
         : path_(std::move(path)), index_(index), opts_(opts), keys_(keys), stats_(stats) {
+        for (std::string_view ext : {".feather", ".parquet", ".json.gz", ".h5"}) {
+            if (ends_with(path_, ext)) {
+                // freqtrade's other data formats: binary or compressed, not readable here.
+                throw core::UsageError(
+                    path_ + ": freqtrade's " + std::string(ext.substr(1)) +
+                    " format is not read by okx-stream (no Apache Arrow, HDF5 or gzip reader in "
+                    "this build); convert it to freqtrade's json format first: freqtrade "
+                    "convert-data --format-from " +
+                    (ext == ".json.gz" ? std::string("jsongz")
+                     : ext == ".h5"    ? std::string("hdf5")
+                                       : std::string(ext.substr(1))) +
+                    " --format-to json");
+            }
+        }
         if (index_ < opts.streams.size()) {
             reader_ =
                 std::make_unique<core::LineReader>(*opts.streams[index_], path_, opts.max_line);
@@ -120,6 +137,14 @@ public:
             reader_ = core::LineReader::open(path_, opts.max_line);
         }
         display_ = path_ == "-" ? "<stdin>" : path_;
+        if (ends_with(path_, ".json")) {
+            if (index_ < opts.streams.size()) {
+                load_if_array(*opts.streams[index_]);
+            } else {
+                std::ifstream in(path_, std::ios::binary);
+                load_if_array(in);
+            }
+        }
     }
 
     core::LineReader& reader() { return *reader_; }
@@ -154,6 +179,9 @@ public:
 
     // Advances to the next valid row. False at end of input (or when interrupted).
     bool advance() {
+        if (array_) {
+            return advance_array();
+        }
         std::string_view line;
         for (;;) {
             if (unusable_) {
@@ -213,6 +241,156 @@ public:
     }
 
 private:
+    // A .json file whose first byte (after white space) is '[' holds candles as one JSON array
+    // of rows [ts_ms, open, high, low, close, volume]: freqtrade's json data format
+    // (user_data/data/EXCHANGE/PAIR-TF.json), usually a single line of many megabytes. It is
+    // read whole, and its rows are taken one at a time by advance_array().
+    // in must be seekable (a file, or a string stream in the tests); when it holds no array it
+    // is rewound for the line reader.
+    void load_if_array(std::istream& in) {
+        char c = 0;
+        while (in.get(c) && (c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
+        }
+        const bool array = in && c == '[';
+        in.clear();
+        in.seekg(0);
+        if (!array) {
+            return;
+        }
+        std::stringstream all;
+        all << in.rdbuf();
+        if (!in) {
+            throw core::RuntimeError(display_ + ": cannot read");
+        }
+        array_text_ = std::move(all).str();
+        const std::size_t size = array_text_.size();
+        array_ = true;
+        array_pos_ = array_text_.find('[') + 1;
+        stats_.array_bytes += size;
+        resolve_inst_bar();
+    }
+
+    void skip_space() {
+        while (array_pos_ < array_text_.size() &&
+               (array_text_[array_pos_] == ' ' || array_text_[array_pos_] == '\t' ||
+                array_text_[array_pos_] == '\r' || array_text_[array_pos_] == '\n')) {
+            ++array_pos_;
+        }
+    }
+
+    // A structural error: the rest of the array cannot be trusted, so the file ends here.
+    bool array_broken(const std::string& what) {
+        if (array_pos_ >= array_text_.size()) {
+            bad(1, "row " + std::to_string(array_row_) +
+                       ": the file ends before its array does (cut off?); the rows before it "
+                       "were read");
+            unusable_ = true;
+            return false;
+        }
+        bad(1, "row " + std::to_string(array_row_) + ": " + what + " at byte " +
+                   std::to_string(array_pos_ + 1) + ": " +
+                   shown(std::string_view(array_text_).substr(array_pos_, 24)) +
+                   "; the rest of the file is skipped");
+        unusable_ = true;
+        return false;
+    }
+
+    bool advance_array() {
+        const std::string_view t = array_text_;
+        for (;;) {
+            if (unusable_) {
+                return false;
+            }
+            skip_space();
+            if (array_pos_ < t.size() && t[array_pos_] == ']') {
+                ++array_pos_;
+                skip_space();
+                if (array_pos_ != t.size()) {
+                    return array_broken("text after the end of the array");
+                }
+                unusable_ = true; // done
+                return false;
+            }
+            if (array_row_ > 0) {
+                if (array_pos_ >= t.size() || t[array_pos_] != ',') {
+                    return array_broken("expected ',' or ']' after a row");
+                }
+                ++array_pos_;
+                skip_space();
+            }
+            ++array_row_;
+            if (array_pos_ >= t.size() || t[array_pos_] != '[') {
+                return array_broken("expected a row [ts_ms, open, high, low, close, volume]");
+            }
+            ++array_pos_;
+            std::array<std::string_view, 6> cell{};
+            std::size_t n = 0;
+            for (;;) {
+                skip_space();
+                const std::size_t at = array_pos_;
+                bool integer = false;
+                if (!core::scan_json_number(t, array_pos_, integer)) {
+                    return array_broken("expected a number");
+                }
+                if (n < cell.size()) {
+                    cell[n] = t.substr(at, array_pos_ - at);
+                }
+                ++n;
+                skip_space();
+                if (array_pos_ < t.size() && t[array_pos_] == ',') {
+                    ++array_pos_;
+                    continue;
+                }
+                if (array_pos_ < t.size() && t[array_pos_] == ']') {
+                    ++array_pos_;
+                    break;
+                }
+                return array_broken("expected ',' or ']' in a row");
+            }
+            const std::string where = "row " + std::to_string(array_row_) + ": ";
+            if (n != 6) {
+                bad(1, where + "expected 6 values (ts_ms, open, high, low, close, volume), found " +
+                           std::to_string(n));
+                continue;
+            }
+            Record& r = head_;
+            if (!core::json_integer_value(cell[0], r.ts)) {
+                bad(1, where + "ts_ms is not an integer: " + shown(cell[0]));
+                continue;
+            }
+            double* vals[] = {&r.o, &r.h, &r.l, &r.c, &r.vol};
+            bool ok = true;
+            for (std::size_t k = 0; k < 5 && ok; ++k) {
+                r.text[k] = cell[k + 1];
+                ok = core::json_number_value(cell[k + 1], *vals[k]);
+            }
+            if (!ok) {
+                bad(1, where + "a price or volume beyond the range of a double");
+                continue;
+            }
+            if (auto err = core::check_ohlcv(r.o, r.h, r.l, r.c, r.vol)) {
+                bad(1, where + *err);
+                continue;
+            }
+            if (r.ts < prev_ts_) {
+                bad(1, where + "time goes back: ts " + std::to_string(r.ts) + " (" +
+                           core::format_iso_ms(r.ts) + ") comes after " + std::to_string(prev_ts_) +
+                           " (" + core::format_iso_ms(prev_ts_) + ") in this file");
+                continue;
+            }
+            prev_ts_ = r.ts;
+            r.vol_quote.reset();
+            r.inst = inst_;
+            r.bar = bar_;
+            r.key = key_;
+            r.candle = true;
+            r.from_csv = true;
+            r.line = 1;
+            ++stats_.rows;
+            return true;
+        }
+    }
+
     // Decides the format from the first line. Returns false when that line is a header.
     bool start(std::string_view first, std::uint64_t no) {
         std::string_view name = path_;
@@ -526,6 +704,10 @@ private:
     KeyTable& keys_;
     ReplayStats& stats_;
     std::unique_ptr<core::LineReader> reader_;
+    bool array_ = false;     // a JSON array of rows (freqtrade), read whole
+    std::string array_text_; // its text; the rows' number texts point into it
+    std::size_t array_pos_ = 0;
+    std::uint64_t array_row_ = 0;
     Record head_;
     bool started_ = false;
     bool seen_line_ = false; // a line too long to read came before the first readable one
@@ -653,11 +835,22 @@ std::optional<std::pair<std::string, std::string>> inst_bar_from_filename(const 
         }
     }
     std::size_t us = name.rfind('_');
-    if (us == std::string::npos || us == 0 || us + 1 == name.size()) {
+    if (us != std::string::npos && us > 0 && us + 1 < name.size()) {
+        auto inst = core::normalize_inst(name.substr(0, us));
+        auto bar = core::parse_bar(name.substr(us + 1));
+        if (inst && bar) {
+            return std::make_pair(*inst, std::string(bar->name));
+        }
+    }
+    // freqtrade's names: PAIR-TF with the pair's '/' as '_' (BTC_USDT-5m.json). Its futures,
+    // mark and funding files (BTC_USDT_USDT-5m-futures.json) are not spot candles: they need
+    // --inst and --bar.
+    std::size_t dash = name.rfind('-');
+    if (dash == std::string::npos || dash == 0 || dash + 1 == name.size()) {
         return std::nullopt;
     }
-    auto inst = core::normalize_inst(name.substr(0, us));
-    auto bar = core::parse_bar(name.substr(us + 1));
+    auto inst = core::normalize_inst(name.substr(0, dash));
+    auto bar = core::parse_bar(name.substr(dash + 1));
     if (!inst || !bar) {
         return std::nullopt;
     }
@@ -742,8 +935,8 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
         }
     }
     std::optional<std::int64_t> paced_start;
-    const auto bytes_read = [&sources] {
-        std::uint64_t n = 0;
+    const auto bytes_read = [&sources, &stats] {
+        std::uint64_t n = stats.array_bytes;
         for (const auto& s : sources) {
             n += s->reader().bytes_read();
         }

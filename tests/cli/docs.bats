@@ -633,7 +633,7 @@ no_extra_options() { # TOOL PAGE
         words=(okx-stream --rep)
         source $2' zsh "$OKXKIT_BIN" "$SRC/completions/_okxkit"
     assert_success
-    assert_line '*--replay[replay recorded candles from FILEs (- is stdin)]:FILE:_files'
+    assert_line '*--replay[replay recorded candles (CSV, NDJSON, freqtrade JSON) or a tape from FILEs (- is stdin)]:FILE:_files'
     assert_line '*:file:_files'
     assert_line --regexp '^\*-h\[show this help and exit\]$'
 }

@@ -141,6 +141,66 @@ expected_ndjson() { # FILE INST BAR
     [ "${#lines[@]}" -eq 48 ]
 }
 
+# A sample file as freqtrade's json data format writes it: one line, one JSON array of rows
+# [ts_ms, open, high, low, close, volume], integral prices with ".0" as pandas prints them.
+freqtrade_json() { # CSV ROWS
+    awk -F, -v rows="$2" 'NR > 1 && NR <= rows + 1 {
+        printf "%s[%s", (NR > 2 ? "," : "["), $1
+        for (i = 2; i <= 6; i++) printf ",%s", ($i ~ /\./ ? $i : $i ".0")
+        printf "]"
+    } END { print "]" }' "$1"
+}
+
+@test "freqtrade's JSON candle files replay like the CSV they came from" {
+    mkdir -p "$T/user_data/data/okx"
+    freqtrade_json "$SAMPLES/BTC-USDT_5m.csv" 300 >"$T/user_data/data/okx/BTC_USDT-5m.json"
+    freqtrade_json "$SAMPLES/ETH-USDT_5m.csv" 300 >"$T/user_data/data/okx/ETH_USDT-5m.json"
+    [ "$(wc -l <"$T/user_data/data/okx/BTC_USDT-5m.json")" -eq 1 ]
+    head -301 "$SAMPLES/BTC-USDT_5m.csv" >"$T/BTC-USDT_5m.csv"
+    head -301 "$SAMPLES/ETH-USDT_5m.csv" >"$T/ETH-USDT_5m.csv"
+    okx-stream --replay "$T/BTC-USDT_5m.csv" "$T/ETH-USDT_5m.csv" >"$T/from-csv"
+    run --separate-stderr okx-stream --replay "$T"/user_data/data/okx/*.json --store "$T/s.db"
+    assert_success
+    [ -z "$stderr" ] || fail "$stderr"
+    cmp "$T/from-csv" <(printf '%s\n' "$output")
+    run sqlite3 "$T/s.db" "SELECT count(*), min(source) FROM candles"
+    assert_output "600|replay:BTC_USDT-5m.json"
+    # Bars from freqtrade's time frames; a futures file needs --inst.
+    cp "$T/user_data/data/okx/BTC_USDT-5m.json" "$T/BTC_USDT-1h.json"
+    run okx-stream --replay "$T/BTC_USDT-1h.json"
+    assert_line --index 0 --partial '"inst":"BTC-USDT","bar":"1H"'
+    cp "$T/user_data/data/okx/BTC_USDT-5m.json" "$T/BTC_USDT_USDT-5m-futures.json"
+    run okx-stream --replay "$T/BTC_USDT_USDT-5m-futures.json"
+    assert_failure 2
+    assert_output --partial "pass --inst and --bar"
+    # Formats this build cannot read are refused with the command that converts them.
+    touch "$T/BTC_USDT-5m.feather"
+    run okx-stream --replay "$T/BTC_USDT-5m.feather"
+    assert_failure 2
+    assert_output --partial "freqtrade convert-data --format-from feather --format-to json"
+}
+
+@test "a bad row of a freqtrade file is skipped with its row number; a broken file stops there" {
+    printf '[[1617235200000,1.0,2.0,0.5,1.5,3.0],[1617235500000,1.0,0.5,0.9,1.0,1.0],[1617235800000,1,1,1,1],[1617236100000,1,1,1,1,1]]\n' \
+        >"$T/BTC_USDT-5m.json"
+    run --separate-stderr okx-stream --replay "$T/BTC_USDT-5m.json"
+    assert_success
+    [ "${#lines[@]}" -eq 2 ]
+    [[ $stderr == *"BTC_USDT-5m.json:1: row 2: "* ]] || fail "$stderr"
+    [[ $stderr == *"BTC_USDT-5m.json:1: row 3: expected 6 values (ts_ms, open, high, low, close, volume), found 5"* ]] ||
+        fail "$stderr"
+    # Cut off in the middle (a download that died): the rows before the cut are replayed.
+    printf '[[1617235200000,1.0,2.0,0.5,1.5,3.0],[1617235500000,1.0,2.0,0.5,1' >"$T/BTC_USDT-5m.json"
+    run --separate-stderr okx-stream --replay "$T/BTC_USDT-5m.json"
+    assert_success
+    [ "${#lines[@]}" -eq 1 ]
+    [[ $stderr == *"row 2: the file ends before its array does (cut off?); the rows before it were read"* ]] || fail "$stderr"
+    printf '[["x"]]' >"$T/BTC_USDT-5m.json"
+    run --separate-stderr okx-stream --replay "$T/BTC_USDT-5m.json"
+    assert_failure 3
+    [[ $stderr == *"row 1: expected a number at byte 3"* ]] || fail "$stderr"
+}
+
 @test "NDJSON input passes through byte for byte, in time order with CSV input" {
     cat > "$T/rec.ndjson" <<'NDJSON'
 {"type":"candle","v":1,"ts":1617235200000,"inst":"BTC-USDT","bar":"5m","o":1,"h":2,"l":0.5,"c":1.5,"vol":3,"confirm":false,"extra":"kept"}
