@@ -48,6 +48,17 @@ std::span<const Bar> all_bars() {
     return kBars;
 }
 
+std::string bar_names() {
+    std::string out;
+    for (const Bar& b : all_bars()) {
+        if (!out.empty()) {
+            out += ' ';
+        }
+        out += b.name;
+    }
+    return out;
+}
+
 std::optional<Bar> parse_bar(std::string_view text) {
     for (const auto& [alias, name] : kAliases) {
         if (text == alias) {

@@ -577,7 +577,14 @@ std::string completion_lines(const ToolSpec& spec) {
         out += '\t';
         out += o.help;
         out += '\t';
-        out += offered(o);
+        std::string values = offered(o);
+        if (values.empty() && spec.complete_values != nullptr) {
+            for (const std::string& v : spec.complete_values(o.name)) {
+                values += values.empty() ? "" : " ";
+                values += v;
+            }
+        }
+        out += values;
         out += '\n';
     }
     return out;

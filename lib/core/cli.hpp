@@ -78,6 +78,9 @@ struct ToolSpec {
     // What exit 4 and 5 mean for this tool, for --help; empty when it never uses them.
     std::string_view refused = {};
     std::string_view unavailable = {};
+    // Values the completions offer that only the data knows (model ids in the store), for the
+    // option named; nullptr, or an empty list, when there are none. Must not throw.
+    std::vector<std::string> (*complete_values)(std::string_view option) = nullptr;
 };
 
 // Resolved option values: CLI > environment > config file > default. Every value was checked

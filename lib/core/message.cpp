@@ -480,9 +480,7 @@ std::optional<std::string> check_candle(const CandleFields& k, std::int64_t* bar
     }
     const auto b = parse_bar(k.bar);
     if (!b || b->name != k.bar) {
-        return "bar " + excerpt(k.bar) +
-               " is not an OKX bar name (1m 3m 5m 15m 30m 1H 2H 4H 6H 12H 1D 1W, or 6Hutc "
-               "12Hutc 1Dutc 1Wutc)";
+        return "bar " + excerpt(k.bar) + " is not an OKX bar name (" + bar_names() + ")";
     }
     if (bar_ms != nullptr) {
         *bar_ms = b->ms;

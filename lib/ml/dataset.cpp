@@ -46,7 +46,8 @@ namespace {
 std::int64_t bar_length(const std::string& bar) {
     auto b = core::parse_bar(bar);
     if (!b || b->name != bar) {
-        throw core::UsageError("\"" + bar + "\" is not an OKX bar name (1m 5m 1H ...)");
+        throw core::UsageError("\"" + bar + "\" is not an OKX bar name (" + core::bar_names() +
+                               ")");
     }
     return b->ms;
 }

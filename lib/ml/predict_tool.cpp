@@ -6,6 +6,7 @@
 #include "ml/config_keys.hpp"
 #include "ml/drift.hpp"
 #include "ml/predict.hpp"
+#include "ml/registry.hpp"
 #include "store/store.hpp"
 
 #include <memory>
@@ -51,7 +52,11 @@ core::ToolSpec make_spec() {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
     spec.config_keys = {{"features", features::config_keys()}, {"ml", config_keys()}};
-    spec.refused = "a model trained on another feature schema, or older than --max-age";
+    spec.refused = "a model trained on another feature schema, older than --max-age, or whose "
+                   "files are not its registry row's";
+    spec.complete_values = [](std::string_view option) {
+        return option == "model" ? completion_model_ids() : std::vector<std::string>{};
+    };
     return spec;
 }
 

@@ -368,6 +368,28 @@ void set_reason(store::Store& store, std::int64_t id, const std::string& reason)
     up.bind(1, id).bind(2, reason).exec();
 }
 
+std::vector<std::string> completion_model_ids() {
+    std::vector<std::string> ids;
+    try {
+        const char* env = std::getenv("OKXKIT_STORE");
+        const std::string path = env != nullptr && *env != '\0' ? env : store::default_store_path();
+        if (!fs::is_regular_file(path)) {
+            return ids;
+        }
+        store::Store::Options so;
+        so.create = false;
+        so.read_only = true;
+        store::Store st(path, so);
+        auto q = st.prepare("SELECT id FROM models ORDER BY id");
+        while (q.step()) {
+            ids.push_back(std::to_string(q.column_int(0)));
+        }
+    } catch (...) { // NOLINT(bugprone-empty-catch): completion offers nothing rather than fail
+        ids.clear();
+    }
+    return ids;
+}
+
 ModelFile read_model_file(const std::string& path) {
     fs::path p(path);
     if (fs::is_directory(p)) {

@@ -112,6 +112,11 @@ void set_reason(store::Store& store, std::int64_t id, const std::string& reason)
 nlohmann::json skill_json(const Skill& s);
 Skill skill_from_json(const nlohmann::json& j);
 
+// The ids of the models in the store that OKXKIT_STORE (or the default path) names, newest
+// last, for shell completion: empty when there is no such store or it cannot be read. Never
+// throws, never creates a store.
+std::vector<std::string> completion_model_ids();
+
 // Reads a model folder's model.json (path of the file or its folder). Throws
 // core::RuntimeError naming the file on any problem.
 ModelFile read_model_file(const std::string& path);

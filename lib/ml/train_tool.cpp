@@ -12,6 +12,7 @@
 #include "features/config_keys.hpp"
 #include "ml/config_keys.hpp"
 #include "ml/dataset.hpp"
+#include "ml/registry.hpp"
 #include "ml/train.hpp"
 #include "store/store.hpp"
 
@@ -210,6 +211,11 @@ core::ToolSpec make_spec() {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
     spec.config_keys = {{"features", features::config_keys()}, {"ml", config_keys()}};
+    spec.refused = "--promote of a model that failed the skill gate, without --force";
+    spec.complete_values = [](std::string_view option) {
+        return option == "show" || option == "promote" ? completion_model_ids()
+                                                       : std::vector<std::string>{};
+    };
     return spec;
 }
 

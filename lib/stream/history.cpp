@@ -60,7 +60,8 @@ HistoryOptions history_options_from_tape(const nlohmann::json& header, const std
 int history(const HistoryOptions& opts, core::Output& out, HistoryStats* stats_out) {
     auto bar = core::parse_bar(opts.bar);
     if (!bar || bar->name != opts.bar) {
-        throw core::UsageError("--bar: " + core::excerpt(opts.bar) + " is not an OKX bar name");
+        throw core::UsageError("--bar: " + core::excerpt(opts.bar) + " is not an OKX bar name (" +
+                               core::bar_names() + ")");
     }
     okx::RestOptions rest = opts.rest;
     if (!opts.record_path.empty()) {

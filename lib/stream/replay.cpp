@@ -429,9 +429,8 @@ private:
         }
         auto b = core::parse_bar(bar);
         if (!b) {
-            throw core::UsageError("--bar: \"" + bar +
-                                   "\" is not an OKX bar (1m 3m 5m 15m 30m "
-                                   "1H 2H 4H 6H 12H 1D 1W, or 6Hutc 12Hutc 1Dutc 1Wutc)");
+            throw core::UsageError("--bar: \"" + bar + "\" is not an OKX bar (" +
+                                   core::bar_names() + ")");
         }
         inst_ = *norm;
         bar_ = *b;
@@ -670,7 +669,8 @@ private:
         auto b = core::parse_bar(bar);
         if (!b || b->name != bar) {
             bad(no, "bar " + shown(bar) + " is not an OKX bar name" +
-                        (b ? " (OKX spells it " + std::string(b->name) + ")" : std::string()));
+                        (b ? " (OKX spells it " + std::string(b->name) + ")"
+                           : " (" + core::bar_names() + ")"));
             return false;
         }
         if (!msg["confirm"].get<bool>()) {

@@ -31,12 +31,12 @@ struct ReplayOptions {
 };
 
 struct ReplayStats {
-    std::uint64_t emitted = 0; // lines written to out
-    std::uint64_t candles = 0; // confirmed candles among them
-    std::uint64_t bad = 0;     // malformed or rejected input lines
-    std::uint64_t rows = 0;    // valid input rows read (before --from/--to and duplicates)
+    std::uint64_t emitted = 0;     // lines written to out
+    std::uint64_t candles = 0;     // confirmed candles among them
+    std::uint64_t bad = 0;         // malformed or rejected input lines
+    std::uint64_t rows = 0;        // valid input rows read (before --from/--to and duplicates)
     std::uint64_t array_bytes = 0; // size of the JSON-array (freqtrade) files, read whole
-    std::int64_t stored = 0;   // candles upserted into the store
+    std::int64_t stored = 0;       // candles upserted into the store
 };
 
 // Reads every file, validates each row (see okx-stream(1): OHLC invariants, positive prices,

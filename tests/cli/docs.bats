@@ -610,6 +610,35 @@ no_extra_options() { # TOOL PAGE
     [[ ${COMPREPLY[*]} == candle1m,tickers ]] || fail "--channels: (${COMPREPLY[*]})"
 }
 
+@test "bash completion: model ids from the store for predict --model and train --show/--promote" {
+    PATH=$OKXKIT_BIN:$PATH
+    source "$SRC/completions/okxkit.bash"
+    local t=$BATS_TEST_TMPDIR
+    okx-stream --replay "$SRC/share/okxkit/samples/BTC-USDT_5m.csv" --to 2021-04-01T01:00Z \
+        --store "$t/s.db" >/dev/null
+    for id in 3 12; do
+        sqlite3 "$t/s.db" "INSERT INTO models(id, inst, bar, horizon, threshold, schema, features,
+            train_from, train_to, valid_from, valid_to, test_from, test_to, data_end, created_ms,
+            params, metrics, importance, drift, dir, status)
+            VALUES($id, 'BTC-USDT', '5m', 12, 0, 'x', 1, 0, 0, 0, 0, 0, 0, 0, 0, '{}', '{}', '{}',
+            '{}', 'm', 'candidate')"
+    done
+    export OKXKIT_STORE=$t/s.db
+    COMP_WORDS=(predict --model "")
+    COMP_CWORD=2
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == "3 12" ]] || fail "predict --model: (${COMPREPLY[*]})"
+    COMP_WORDS=(train --promote 1)
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == "12" ]] || fail "train --promote 1: (${COMPREPLY[*]})"
+    # No store: nothing offered, and none created.
+    export OKXKIT_STORE=$t/none.db
+    COMP_WORDS=(train --show "")
+    _okxkit_complete
+    [[ -z ${COMPREPLY[*]} ]] || fail "train --show: (${COMPREPLY[*]})"
+    [[ ! -e $t/none.db ]]
+}
+
 @test "bash completion: registered for every okxkit tool" {
     source "$SRC/completions/okxkit.bash"
     for tool in okx-stream featurize train predict select-strategy risk-guard execute audit; do

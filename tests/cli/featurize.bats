@@ -256,3 +256,17 @@ interrupted_featurize() { # SIG STATUS
     _okxkit_complete
     [[ " ${COMPREPLY[*]} " == *" --set "* ]] || fail "COMPREPLY is (${COMPREPLY[*]})"
 }
+
+@test "every tool's bar error lists every valid bar" {
+    local all="1m 3m 5m 15m 30m 1H 2H 4H 6H 12H 1D 1W 6Hutc 12Hutc 1Dutc 1Wutc"
+    local bad='{"type":"candle","v":1,"ts":1617235200000,"inst":"BTC-USDT","bar":"7m","o":1,"h":1,"l":1,"c":1,"vol":1,"confirm":true}'
+    run featurize <<<"$bad"
+    assert_output --partial "is not an OKX bar name ($all)"
+    echo "$bad" >"$T/x.ndjson"
+    run okx-stream --replay "$T/x.ndjson"
+    assert_output --partial "($all)"
+    run okx-stream --replay "$T/x.ndjson" --bar 7m --inst BTC-USDT
+    assert_output --partial "$all"
+    run train --symbols BTC-USDT --bar 7m --store "$T/s.db"
+    assert_output --partial "$all"
+}
