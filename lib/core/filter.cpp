@@ -92,7 +92,7 @@ void Filter::reject(const std::string& reason) {
         throw std::logic_error("filter stage rejected line " + std::to_string(line_no_) +
                                " after writing it through");
     }
-    bad(reason);
+    bad(reason + ": " + excerpt(current_)); // quoted, as every bad line is
 }
 
 void Filter::bad(const std::string& reason) {
@@ -133,7 +133,7 @@ void Filter::line(std::string_view text, FilterStage& stage) {
         return;
     }
     if (auto err = validate_message(msg)) {
-        bad(*err);
+        bad(*err + ": " + excerpt(text)); // the same shape as a line that is not JSON
         return;
     }
     const auto& type = msg["type"].get_ref<const std::string&>();
@@ -217,7 +217,8 @@ bool Filter::nothing_usable(FilterStage& stage) const {
     std::string msg =
         "nothing usable in the input: " +
         (stats_.bad == stats_.lines
-             ? "all " + plural(stats_.lines, "line", "lines") + " rejected"
+             ? (stats_.lines == 1 ? std::string("its only line rejected")
+                                  : "all " + std::to_string(stats_.lines) + " lines rejected")
              : plural(stats_.bad, "line", "lines") + " of " + std::to_string(stats_.lines) +
                    " rejected, and nothing in the others for " + std::string(Log::tool()) +
                    " to act on") +

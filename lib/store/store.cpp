@@ -14,6 +14,7 @@
 #include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <thread>
 #include <utility>
@@ -506,56 +507,21 @@ CandleWriter::CandleWriter(Store& store, std::size_t batch)
     : store_(store), upsert_(store.prepare(kUpsertCandle)),
       batch_(std::max<std::size_t>(batch, 1)) {}
 
-CandleWriter::~CandleWriter() {
-    if (pending_ == 0) {
-        return;
-    }
-    try {
-        store_.rollback();
-    } catch (...) {
-        // Nothing to do: closing the connection rolls back an open transaction anyway.
-    }
-}
-
-void CandleWriter::discard() {
-    if (pending_ == 0) {
-        return;
-    }
-    pending_ = 0;
-    store_.rollback();
-}
-
 void CandleWriter::add(const CandleRow& row) {
-    if (pending_ == 0) {
-        store_.begin();
-    }
-    try {
-        upsert_.bind(1, std::string_view(row.inst))
-            .bind(2, std::string_view(row.bar))
-            .bind(3, row.ts)
-            .bind(4, row.o)
-            .bind(5, row.h)
-            .bind(6, row.l)
-            .bind(7, row.c)
-            .bind(8, row.vol)
-            .bind(10, std::string_view(row.source));
-        if (row.vol_quote) {
-            upsert_.bind(9, *row.vol_quote);
-        } else {
-            upsert_.bind_null(9);
-        }
-        upsert_.exec();
-    } catch (...) {
-        // SQLite undid just this statement; rows added before it stay pending. A transaction
-        // holding nothing is closed so the next add() can begin again.
-        upsert_.reset();
-        if (pending_ == 0) {
-            try {
-                store_.rollback();
-            } catch (...) {
-            }
-        }
-        throw;
+    if (pending_ == rows_.size()) {
+        rows_.push_back(row);
+    } else {
+        CandleRow& r = rows_[pending_];
+        r.inst.assign(row.inst);
+        r.bar.assign(row.bar);
+        r.ts = row.ts;
+        r.o = row.o;
+        r.h = row.h;
+        r.l = row.l;
+        r.c = row.c;
+        r.vol = row.vol;
+        r.vol_quote = row.vol_quote;
+        r.source.assign(row.source);
     }
     ++pending_;
     if (pending_ >= batch_) {
@@ -567,9 +533,51 @@ void CandleWriter::flush() {
     if (pending_ == 0) {
         return;
     }
-    store_.commit();
-    written_ += static_cast<std::int64_t>(pending_);
+    store_.begin();
+    std::exception_ptr first; // a row SQLite refused: the others are still written
+    std::int64_t done = 0;
+    try {
+        for (std::size_t k = 0; k < pending_; ++k) {
+            const CandleRow& row = rows_[k];
+            upsert_.bind(1, std::string_view(row.inst))
+                .bind(2, std::string_view(row.bar))
+                .bind(3, row.ts)
+                .bind(4, row.o)
+                .bind(5, row.h)
+                .bind(6, row.l)
+                .bind(7, row.c)
+                .bind(8, row.vol)
+                .bind(10, std::string_view(row.source));
+            if (row.vol_quote) {
+                upsert_.bind(9, *row.vol_quote);
+            } else {
+                upsert_.bind_null(9);
+            }
+            try {
+                upsert_.exec(); // on failure SQLite undid just this statement
+                ++done;
+            } catch (const core::RuntimeError&) {
+                upsert_.reset();
+                if (!first) {
+                    first = std::current_exception();
+                }
+            }
+        }
+        store_.commit();
+    } catch (...) {
+        upsert_.reset();
+        pending_ = 0; // the batch is lost with the transaction; the caller reports the error
+        try {
+            store_.rollback();
+        } catch (...) { // NOLINT(bugprone-empty-catch): the first error is the one to report
+        }
+        throw;
+    }
+    written_ += done;
     pending_ = 0;
+    if (first) {
+        std::rethrow_exception(first);
+    }
 }
 
 // --- paths -------------------------------------------------------------------------------

@@ -156,29 +156,33 @@ struct HealthRow {
 };
 void add_health(Store& store, const HealthRow& row);
 
-// Upserts candles in batches: rows are collected and written in one transaction per
-// `batch` rows (and on flush()). Upsert on (inst, bar, ts), so replaying twice is
-// idempotent. The destructor does not commit; call flush() (a destructor with pending
-// rows rolls them back, which keeps the store consistent after an exception).
+// Upserts candles in batches: rows are collected in memory and written in one transaction per
+// `batch` rows (and on flush()). Upsert on (inst, bar, ts), so replaying twice is idempotent.
+// No transaction stays open between calls: the write lock is held only while a batch is
+// written, never while the tool is blocked on its output, so the next stage of a pipeline can
+// write the same store (`okx-stream --store S | predict --store S` cannot deadlock). The
+// destructor does not commit; call flush() (rows still pending are dropped, which keeps the
+// store consistent after an exception).
 class CandleWriter {
 public:
     explicit CandleWriter(Store& store, std::size_t batch = 1000);
-    ~CandleWriter();
+    ~CandleWriter() = default;
     CandleWriter(const CandleWriter&) = delete;
     CandleWriter& operator=(const CandleWriter&) = delete;
 
-    // Adds one row; may commit a batch. O(1) amortised.
+    // Adds one row; may write a batch. O(1) amortised (a row's strings reuse their capacity).
     void add(const CandleRow& row);
-    // Commits the rows added so far.
+    // Writes and commits the rows added so far.
     void flush();
-    // Rolls back the rows added since the last commit.
-    void discard();
+    // Drops the rows added since the last commit.
+    void discard() { pending_ = 0; }
     [[nodiscard]] std::int64_t written() const { return written_; }
 
 private:
     Store& store_;
     Statement upsert_;
     std::size_t batch_;
+    std::vector<CandleRow> rows_; // [0, pending_) are the rows not yet written
     std::size_t pending_ = 0;
     std::int64_t written_ = 0;
 };

@@ -552,7 +552,7 @@ private:
             r.vol_quote = vq;
         }
         if (auto err = core::check_ohlcv(r.o, r.h, r.l, r.c, r.vol)) {
-            bad(no, *err + ": " + shown(line));
+            bad(no, *err + ": " + core::excerpt(line));
             return false;
         }
         r.inst = inst_;
@@ -632,7 +632,7 @@ private:
             return false;
         }
         if (auto err = core::validate_message(msg)) {
-            bad(no, *err);
+            bad(no, *err + ": " + core::excerpt(line));
             return false;
         }
         r.ts = msg["ts"].get<std::int64_t>();

@@ -65,13 +65,14 @@ bad_corpus() {
     diff "$T/featurize.err" "$T/predict.err"
     run cat "$T/featurize.err"
     assert_line --index 0 'error: line 2: not valid JSON at byte 2: "not json"'
-    assert_line --index 1 'error: line 3: missing field "inst"'
+    assert_line --index 1 'error: line 3: missing field "inst": "{\"type\":\"candle\",\"v\":1,\"ts\":1}"'
     assert_line --regexp '^error: line 4: not valid JSON at byte [0-9]+: .*\\"vol\\":\.5'
     assert_line --regexp '^error: line 5: not valid JSON at byte [0-9]+: .*\\"confirm\\":N'
     assert_line --regexp '^error: line 6: not valid JSON at byte [0-9]+: .*BTC-\\xff'
-    assert_line 'error: line 7: field "v" must be 1 or more'
-    assert_line --regexp '^error: line 8: bar "5M" is not an OKX bar name'
-    assert_line 'error: line 9: high is below low'
+    # Every bad line is quoted, whatever found it: the loop, the schema or the stage.
+    assert_line 'error: line 7: field "v" must be 1 or more: "{\"type\":\"candle\",\"v\":0,\"ts\":161723550000..."'
+    assert_line --regexp '^error: line 8: bar "5M" is not an OKX bar name \(.*\): "\{'
+    assert_line --regexp '^error: line 9: high is below low: "\{\\"type\\":\\"candle\\"'
     assert_line --regexp '^error: line 10: byte order mark'
     assert_line --regexp '^error: line 11: not valid JSON at byte [0-9]+: .*\[1,\}'
     assert_line 'error: line 12: line longer than 256 bytes (see --max-line)'

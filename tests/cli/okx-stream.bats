@@ -486,3 +486,18 @@ TOML
     run --separate-stderr okx-stream -v --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-30T20:00Z
     [[ $stderr == *"note: replayed 48 lines (48 candles) from 1 input in "* ]] || fail "$stderr"
 }
+
+@test "a --store replay blocked on its reader holds no lock: the next stage can write the store" {
+    # The reader takes the store's write lock while okx-stream waits on the full pipe, as
+    # predict --store does to record its run. Were a transaction held across that wait, the two
+    # would wait on each other until the busy timeout ("database is locked").
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --store "$T/s.db" |
+        {
+            IFS= read -r first
+            sqlite3 -cmd ".timeout 20000" "$T/s.db" "BEGIN IMMEDIATE; COMMIT;" && echo "lock taken"
+            cat >/dev/null
+        } >"$T/out" 2>&1
+    assert_equal "$(cat "$T/out")" "lock taken"
+    run sqlite3 "$T/s.db" "SELECT count(*) FROM candles"
+    assert_output 17108
+}

@@ -433,7 +433,7 @@ TEST_F(StoreTest, WriterCommitsOnBatchBoundaryAndOnFlush) {
     CandleWriter writer(store, 3);
     writer.add(candle("BTC-USDT", 1));
     writer.add(candle("BTC-USDT", 2));
-    EXPECT_TRUE(store.in_transaction());
+    EXPECT_FALSE(store.in_transaction()); // pending rows hold no lock (see the next test)
     EXPECT_EQ(writer.written(), 0);
     EXPECT_EQ(other.count_candles(), 0);
 
@@ -552,24 +552,41 @@ TEST_F(StoreTest, EmptyStringIsStoredAsEmptyNotNull) {
     EXPECT_EQ(stmt.column_text(0), "");
 }
 
-TEST_F(StoreTest, FailedAddKeepsEarlierRowsAndLeavesNoStrayTransaction) {
+TEST_F(StoreTest, ARefusedRowKeepsTheOthersOfItsBatchAndLeavesNoStrayTransaction) {
     Store store(db_path());
     {
         CandleWriter writer(store, 100);
         CandleRow bad = candle("BTC-USDT", 9);
         bad.o = std::nan(""); // SQLite stores NaN as NULL, which o's NOT NULL refuses
-        const std::string msg = runtime_error_of([&] { writer.add(bad); });
+        writer.add(candle("BTC-USDT", 1));
+        writer.add(bad);
+        writer.add(candle("BTC-USDT", 2));
+        const std::string msg = runtime_error_of([&] { writer.flush(); });
         EXPECT_TRUE(contains(msg, "NOT NULL constraint failed")) << msg;
         EXPECT_FALSE(store.in_transaction());
-
-        writer.add(candle("BTC-USDT", 1));
-        writer.add(candle("BTC-USDT", 2));
-        EXPECT_FALSE(runtime_error_of([&] { writer.add(bad); }).empty());
+        EXPECT_EQ(writer.written(), 2);
         writer.add(candle("BTC-USDT", 3));
         writer.flush();
         EXPECT_EQ(writer.written(), 3);
     }
     EXPECT_EQ(store.count_candles(), 3);
+}
+
+TEST_F(StoreTest, PendingRowsHoldNoLockSoAnotherProcessOfThePipelineCanWrite) {
+    // okx-stream --store S | predict --store S: okx-stream may block on the pipe with rows
+    // pending while predict records its run. A write transaction held across that wait was a
+    // deadlock that ended in "database is locked" after the busy timeout.
+    Store store(db_path());
+    Store::Options quick;
+    quick.busy_timeout_ms = 50;
+    Store other(db_path(), quick);
+    CandleWriter writer(store, 1000);
+    for (int i = 0; i < 10; ++i) {
+        writer.add(candle("BTC-USDT", i));
+    }
+    EXPECT_NO_THROW(other.exec("BEGIN IMMEDIATE; COMMIT;"));
+    writer.flush();
+    EXPECT_EQ(other.count_candles(), 10);
 }
 
 TEST_F(StoreTest, CountCandlesFiltersByInstAndBar) {
