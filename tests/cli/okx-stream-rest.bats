@@ -80,6 +80,18 @@ reference() { # FILE INST FROM TO
     assert_output 0
 }
 
+@test "a backfill on a terminal ends with a summary line; in a pipe it is silent" {
+    command -v script >/dev/null || skip "no script(1) to give okx-stream a terminal"
+    start_fake
+    script -qec "okx-stream --rest-url '$URL' --symbols ETH-USDT,BTC-USDT --backfill 2h >/dev/null" \
+        /dev/null >"$T/tty"
+    grep -q "okx-stream: note: fetched 240 candles with [0-9]* requests in [0-9.]* s; 0 gap(s)" "$T/tty" ||
+        fail "$(cat -v "$T/tty")"
+    run --separate-stderr okx-stream --rest-url "$URL" --symbols ETH-USDT --backfill 2h
+    assert_success
+    [ -z "$stderr" ] || fail "$stderr"
+}
+
 @test "pacing: never more requests in 2 s than OKX publishes for the endpoint" {
     start_fake --history-limit 100
     okx-stream --rest-url "$URL" --symbols BTC-USDT,ETH-USDT --since 2021-04-02 > /dev/null
