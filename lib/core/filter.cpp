@@ -78,6 +78,8 @@ std::string FilterStage::hint(std::string_view /*first_bad*/, std::string_view /
     return {};
 }
 
+void FilterStage::idle(Filter& /*filter*/) {}
+
 Filter::Filter(Output& out, FilterOptions options, std::string input_name)
     : out_(out), options_(options), input_name_(std::move(input_name)) {}
 
@@ -159,7 +161,10 @@ void Filter::line(std::string_view text, FilterStage& stage) {
 }
 
 int Filter::run(LineReader& in, FilterStage& stage) {
-    in.on_idle([this] { out_.flush(); });
+    in.on_idle([this, &stage] {
+        stage.idle(*this);
+        out_.flush();
+    });
     int code = 0;
     bool ended = false; // the input's end was reached (no interrupt, no strict stop)
     try {

@@ -63,6 +63,9 @@ public:
     // the first rejected line and its reason; "" when the stage has nothing to add to the
     // loop's own hint (a candle CSV given where NDJSON messages are read).
     virtual std::string hint(std::string_view first_bad, std::string_view reason);
+    // The next read would wait for input (a live stream is quiet): a stage that keeps rows for
+    // the store writes them now. The loop flushes its output right after.
+    virtual void idle(Filter& filter);
 };
 
 // The loop. A line goes through, in order:

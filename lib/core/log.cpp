@@ -156,4 +156,31 @@ void Log::emit_at(Level level, std::string_view file, std::uint64_t line, std::s
     write_all(out);
 }
 
+void Log::explain(std::string_view msg) {
+    if (g_verbosity < 0) {
+        return;
+    }
+    std::string out;
+    if (!g_status.empty()) {
+        out += "\r\033[K";
+    }
+    if (g_json) {
+        out += R"({"tool":)";
+        append_json_string(out, g_tool);
+        out += R"(,"level":"explain","msg":)";
+        append_json_string(out, msg);
+        out += "}\n";
+    } else {
+        out += g_tool;
+        out += ": ";
+        out += msg;
+        out += '\n';
+    }
+    if (!g_status.empty()) {
+        out += '\r';
+        out += g_status;
+    }
+    write_all(out);
+}
+
 } // namespace okxkit::core

@@ -21,6 +21,9 @@ public:
     static void emit_at(Level level, std::string_view file, std::uint64_t line,
                         std::string_view msg);
     static void error(std::string_view msg) { emit(Level::kError, msg); }
+    // Output a person asked for on stderr (select-strategy --explain): "tool: msg", shown at
+    // any verbosity but -q; with --log-json one JSON line at level "explain".
+    static void explain(std::string_view msg);
     static void warning(std::string_view msg) { emit(Level::kWarning, msg); }
     static void note(std::string_view msg) { emit(Level::kNote, msg); }
     static void debug(std::string_view msg) { emit(Level::kDebug, msg); }

@@ -56,9 +56,9 @@ constexpr std::array kSignal{F{"strategy", S, true}, F{"side", S, true, "buy|sel
                              F{"reason", S, true}};
 constexpr std::array kIntent{F{"strategy", S, true},
                              F{"leg", S, true},
-                             F{"action", S, true, "place|cancel"},
-                             F{"side", S, true, "buy|sell"},
-                             F{"ord_type", S, true, "market|limit|post_only"},
+                             F{"action", S, true, "place|cancel|target"},
+                             F{"side", S, false, "buy|sell"},
+                             F{"ord_type", S, false, "market|limit|post_only"},
                              F{"px", N, false},
                              F{"sz", N, false},
                              F{"notional", N, false},
@@ -239,6 +239,33 @@ bool is_newer(const KindSpec& kind, const nlohmann::json& msg) {
                 : v->get<std::int64_t>() > kind.version);
 }
 
+namespace {
+
+// What an intent needs beyond its field table, by action: an order to place has a side and an
+// order type; a target names the share of equity wanted, from 0 (spot: nothing held) to 1.
+std::optional<std::string> check_intent(const nlohmann::json& msg) {
+    const auto& action = msg["action"].get_ref<const std::string&>();
+    if (action == "place") {
+        for (const char* key : {"side", "ord_type"}) {
+            if (!msg.contains(key)) {
+                return std::string("an intent to place needs field \"") + key + "\"";
+            }
+        }
+    } else if (action == "target") {
+        auto it = msg.find("equity_frac");
+        if (it == msg.end()) {
+            return "an intent with action target needs field \"equity_frac\"";
+        }
+        const auto v = it->get<double>();
+        if (!(v >= 0 && v <= 1)) {
+            return "an intent with action target needs \"equity_frac\" from 0 to 1";
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
 std::optional<std::string> validate_message(const nlohmann::json& msg) {
     if (!msg.is_object()) {
         return "not a JSON object";
@@ -274,6 +301,9 @@ std::optional<std::string> validate_message(const nlohmann::json& msg) {
         if (auto err = check_field(msg, f)) {
             return err;
         }
+    }
+    if (kind->fields.data() == kIntent.data()) {
+        return check_intent(msg);
     }
     return std::nullopt;
 }
