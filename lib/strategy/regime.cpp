@@ -90,9 +90,11 @@ const Regime& RegimeScorer::update(std::span<const double> f) {
         clamp01(static_cast<double>(at_or_below) / static_cast<double>(natr_sorted_.size()));
     r.choppiness = clamp01((f[chop_] - 38.2) / (61.8 - 38.2));
     r.persistence = clamp01(f[hurst_]);
-    // Hurst below 0.35 reads as mean-reverting (range-bound), above 0.65 as persistent.
+    // Hurst below 0.35 reads as mean-reverting (range-bound), above 0.65 as persistent. A
+    // market without a trend is range-bound too, even when its swings are too smooth for the
+    // choppiness index (a slow, clean oscillation): the lack of trend counts as a third part.
     const double anti = clamp01((0.65 - f[hurst_]) / 0.3);
-    r.range = (r.choppiness + anti) / 2;
+    r.range = (r.choppiness + anti + (1 - r.trend)) / 3;
     if (r.trend >= config_.trend_threshold) {
         r.label = r.direction >= 0.5 ? "trend_up" : "trend_down";
         r.score = r.trend;

@@ -29,7 +29,8 @@ struct Regime {
     double volatility = 0;  // rank of ATR% (natr_14) among its own last vol_history values
     double choppiness = 0;  // (CHOP(14) - 38.2) / (61.8 - 38.2), clamped
     double persistence = 0; // Hurst estimate over 100 bars, clamped
-    double range = 0;       // range-boundness: mean of choppiness and anti-persistence
+    double range = 0;       // range-boundness: mean of choppiness, anti-persistence and
+                            // 1 - trend
     std::string_view label; // trend_up, trend_down, range, volatile
     double score = 0;       // strength of the label: trend, volatility or range
 };

@@ -408,13 +408,7 @@ private:
     void assign(Symbol& s, std::int64_t ts, int chosen, const std::vector<std::string>& reasons) {
         const std::string prev =
             s.active >= 0 ? s.cands[static_cast<std::size_t>(s.active)].s->name() : "";
-        if (s.active >= 0) {
-            retire(s, ts);
-            ++stats_.switches;
-        }
         ++stats_.assignments;
-        s.active = chosen;
-        s.since = ts + opts_.bar_ms;
         const Candidate& c = s.cands[static_cast<std::size_t>(chosen)];
         const StrategyConfig& cfg = c.s->config();
         std::string& b = begin("assignment", ts, s.inst);
@@ -438,6 +432,13 @@ private:
         out_.end_line();
         pending_assign_.push_back(AssignRow{s.inst, ts, cfg.name, cfg.kind, prev, c.suitability,
                                             cfg.file, cfg.params_json(), json_strings(reasons)});
+        // The assignment line first, then what it means for the outgoing strategy's legs.
+        if (s.active >= 0) {
+            retire(s, ts);
+            ++stats_.switches;
+        }
+        s.active = chosen;
+        s.since = ts + opts_.bar_ms;
         s.emitted.clear();
         s.emitted_legs = ~0ULL;
         // The newcomer's last signal is written only when it holds a view now (a grid always

@@ -269,7 +269,11 @@ public:
         has_prev_ = finite(x) && finite(y);
     }
 
-    double fit(const Regime& r) const override { return r.trend * r.direction; }
+    // Rising trends: the trend strength above a floor of 0.2 (weaker "trends" are noise),
+    // reaching 1 at 0.7, times the direction (1 up, 0 down: spot is long only).
+    double fit(const Regime& r) const override {
+        return std::clamp((r.trend - 0.2) / 0.5, 0.0, 1.0) * r.direction;
+    }
 
     std::string fit_reason(const Regime& r) const override {
         return "trend (long only) fits rising trends: trend " + fmt("%.2f", r.trend) +
@@ -294,7 +298,10 @@ private:
             best_ = std::max(best_, b.c);
             const double stop = best_ - atr_stop_ * atr;
             if (b.c < stop) {
-                armed_ = false; // stopped out: wait for the averages to cross again
+                // Stopped out: wait for the averages to cross again, or for the trend to
+                // resume with a close above the best close before the stop.
+                armed_ = false;
+                resume_above_ = best_;
                 leave(-strength, conf,
                       "close " + px(b.c) + " fell below the trailing stop " + px(stop) + " (" +
                           fmt("%g", config_.number("atr_stop")) + " ATR under the best close " +
@@ -318,6 +325,10 @@ private:
                       std::to_string(config_.integer("channel")) + "-bar high " + px(prev_a_));
         } else if (!breakout_ && x <= y) {
             armed_ = true; // below: the next cross above is an entry
+        } else if (!breakout_ && !armed_ && b.c > resume_above_) {
+            enter(b, atr, strength, conf,
+                  "the trend resumes after a stop: close " + px(b.c) + " above the best close " +
+                      px(resume_above_) + " before it");
         } else if (!breakout_ && armed_) {
             // Above the slow average: a fresh cross, or (at warm-up) a trend already under way.
             enter(b, atr, strength, conf,
@@ -331,7 +342,8 @@ private:
     std::size_t atr_ = 0, a_ = 0, b_ = 0;
     double prev_a_ = 0, prev_b_ = 0;
     bool has_prev_ = false;
-    bool armed_ = true; // ma_cross may enter (false after a stop, until the next cross)
+    bool armed_ = true;       // ma_cross may enter (false after a stop, until the next cross)
+    double resume_above_ = 0; // after a stop: a close above this enters again
     double atr_stop_ = 0;
 };
 

@@ -154,3 +154,25 @@ TOML
     run jq -r 'select(.type == "signal") | .reason' "$T/out"
     assert_line --index 0 --partial "champion model: p_up"
 }
+
+@test "on the 8 real samples every switch clears the hysteresis after the minimum hold" {
+    okx-stream --replay "$SAMPLES"/*-USDT_5m.csv | select-strategy --run all >"$T/out"
+    # Every switch: the challenger's suitability beat the incumbent's by 0.1 or more.
+    run sqlite3 "$OKXKIT_STORE" "SELECT count(*) FROM strategy_evaluations e WHERE run_id = 'all'
+        AND decision = 'switch' AND (SELECT json_extract(c.value, '$.suitability') FROM
+        json_each(e.candidates) c WHERE json_extract(c.value, '$.name') = e.chosen) <
+        (SELECT json_extract(c.value, '$.suitability') FROM json_each(e.candidates) c WHERE
+        json_extract(c.value, '$.name') = e.incumbent) + 0.1 - 1e-9"
+    assert_output 0
+    run sqlite3 "$OKXKIT_STORE" "SELECT count(*) FROM strategy_evaluations WHERE run_id = 'all'
+        AND decision = 'switch'"
+    [ "$output" -gt 8 ]
+    # Each instrument holds every strategy for 24 hours at least.
+    run jq -rs 'map(select(.type == "assignment")) | group_by(.inst) | map([.[].ts] |
+        [range(1; length) as $i | .[$i] - .[$i - 1]] | min // 86400000) | min' "$T/out"
+    [ "$output" -ge 86400000 ]
+    # One evaluation per instrument every 6 hours of event time, none before warm-up.
+    run sqlite3 "$OKXKIT_STORE" "SELECT count(*), count(DISTINCT inst) FROM strategy_evaluations
+        WHERE run_id = 'all' AND decision != 'assign' AND (ts + 300000) % 21600000 != 0"
+    assert_output "0|0"
+}

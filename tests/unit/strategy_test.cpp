@@ -15,7 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -119,6 +121,23 @@ std::vector<double> trend_then_range() {
     const double mid = p;
     for (int i = 0; i < 5 * 288; ++i) {
         c.push_back(mid * (1 + 0.012 * std::sin(2 * M_PI * i / 36.0) + 0.0015 * n.next()));
+    }
+    return c;
+}
+
+// Ten days of alternating stretches (4.5 h each) of a rise and of noisy waves.
+std::vector<double> alternating() {
+    Noise n;
+    std::vector<double> c;
+    double p = 100;
+    for (int i = 0; i < 10 * 288; ++i) {
+        const bool trending = (i / 54) % 2 == 0;
+        if (trending) {
+            p *= std::exp(0.0012 + 0.0006 * n.next());
+            c.push_back(p);
+        } else {
+            c.push_back(p * (1 + 0.004 * std::sin(2 * M_PI * i / 18.0) + 0.004 * n.next()));
+        }
     }
     return c;
 }
@@ -316,19 +335,7 @@ TEST(StrategySelector, HysteresisAndMinHoldStopFlapping) {
     // Short alternating stretches of trend and range: a selector without hysteresis or minimum
     // hold switches again and again; the defaults hold each choice for at least a day and
     // switch only for a clear margin.
-    Noise n;
-    std::vector<double> c;
-    double p = 100;
-    for (int i = 0; i < 10 * 288; ++i) {
-        const bool trending = (i / 54) % 2 == 0;
-        if (trending) {
-            p *= std::exp(0.0012 + 0.0006 * n.next());
-            c.push_back(p);
-        } else {
-            c.push_back(p * (1 + 0.004 * std::sin(2 * M_PI * i / 18.0) + 0.004 * n.next()));
-        }
-    }
-    const std::string input = candles(c);
+    const std::string input = candles(alternating());
     SelectOptions loose = two_candidates();
     loose.hysteresis = 0;
     loose.min_hold_ms = 0;
@@ -407,4 +414,90 @@ TEST(StrategySelector, SameInputSameBytesAndFeaturesLinesChangeNothing) {
     };
     EXPECT_EQ(decisions(a), decisions(c));
     EXPECT_EQ(c.of("features").size(), a.of("candle").size());
+}
+
+TEST(StrategySelector, ASwitchCancelsTheOldLegsAndKeepsOrFlattensItsExposure) {
+    // Sideways first, then a steady rise: grid, then trend. The grid's resting legs are all
+    // cancelled at the switch.
+    Noise n;
+    std::vector<double> c;
+    for (int i = 0; i < 3 * 288; ++i) {
+        c.push_back(100 * (1 + 0.012 * std::sin(2 * M_PI * i / 36.0) + 0.0015 * n.next()));
+    }
+    double p = c.back();
+    for (int i = 0; i < 4 * 288; ++i) {
+        p *= std::exp(0.0006 + 0.0008 * n.next());
+        c.push_back(p);
+    }
+    SelectOptions o;
+    // A wide stop margin: the grid still rests its legs when the trend takes over.
+    StrategyConfig grid = defaults("grid");
+    grid.num["stop_margin"] = 0.5;
+    o.candidates = {grid, defaults("trend")};
+    const Decisions r = run(o, candles(c));
+    const auto a = r.of("assignment");
+    ASSERT_GE(a.size(), 2U);
+    EXPECT_EQ(a[0]["strategy"], "grid");
+    EXPECT_EQ(a[1]["strategy"], "trend");
+    const std::int64_t at = a[1]["ts"].get<std::int64_t>();
+    // The grid legs out there just before the switch: placed and not cancelled since.
+    std::map<std::string, bool> open;
+    std::set<std::string> cancelled_at_switch;
+    for (const auto& i : r.of("intent")) {
+        if (i["strategy"] != "grid") {
+            continue;
+        }
+        const std::string leg = i["leg"].get<std::string>();
+        if (i["ts"].get<std::int64_t>() == at && i["action"] == "cancel") {
+            cancelled_at_switch.insert(leg);
+        }
+        if (i["ts"].get<std::int64_t>() < at) {
+            open[leg] = i["action"] == "place";
+        }
+        EXPECT_LE(i["ts"].get<std::int64_t>(), at) << "a grid intent after the switch";
+    }
+    std::set<std::string> were_open;
+    for (const auto& [leg, placed] : open) {
+        if (placed) {
+            were_open.insert(leg);
+        }
+    }
+    EXPECT_FALSE(were_open.empty());
+    EXPECT_EQ(cancelled_at_switch, were_open);
+
+    // Switches away from trend with on_switch flatten: when the trend holds exposure at the
+    // switch it is told to want none; with keep (the default) it is not. Alternating stretches
+    // of trend and range and a selector without hysteresis switch often, some of the time while
+    // the trend holds.
+    const std::string input = candles(alternating());
+    for (const bool flatten : {false, true}) {
+        SelectOptions t = two_candidates();
+        t.hysteresis = 0;
+        t.min_hold_ms = 0;
+        t.eval_every_ms = 3600000;
+        t.flatten_on_switch = flatten;
+        const Decisions d = run(t, input);
+        double held = 0; // the trend's last target
+        int holding_switches = 0;
+        std::int64_t switch_ts = -1;
+        for (const auto& j : d.lines) {
+            if (j["type"] == "assignment" && j["prev"] == "trend") {
+                switch_ts = j["ts"].get<std::int64_t>();
+                holding_switches += held > 0 ? 1 : 0;
+                if (held > 0 && !flatten) {
+                    held = 0; // kept: the position stays, but the trend no longer speaks
+                }
+            } else if (j["type"] == "intent" && j["strategy"] == "trend" &&
+                       j["action"] == "target") {
+                const bool at_switch = j["ts"].get<std::int64_t>() == switch_ts;
+                if (at_switch) {
+                    EXPECT_TRUE(flatten) << "a target written at a switch under keep";
+                    EXPECT_EQ(j["equity_frac"].get<double>(), 0);
+                    EXPECT_GT(held, 0);
+                }
+                held = j["equity_frac"].get<double>();
+            }
+        }
+        EXPECT_GT(holding_switches, 0) << "no switch found the trend holding";
+    }
 }
