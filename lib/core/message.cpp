@@ -247,13 +247,14 @@ std::optional<std::string> check_intent(const nlohmann::json& msg) {
     const auto& action = msg["action"].get_ref<const std::string&>();
     if (action == "place") {
         for (const char* key : {"side", "ord_type"}) {
-            if (!msg.contains(key)) {
+            auto it = msg.find(key);
+            if (it == msg.end() || it->is_null()) { // null: not available, so not given
                 return std::string("an intent to place needs field \"") + key + "\"";
             }
         }
     } else if (action == "target") {
         auto it = msg.find("equity_frac");
-        if (it == msg.end()) {
+        if (it == msg.end() || it->is_null()) {
             return "an intent with action target needs field \"equity_frac\"";
         }
         const auto v = it->get<double>();

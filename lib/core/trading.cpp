@@ -26,7 +26,7 @@ namespace {
 constexpr std::array<std::string_view, 2> kSideText{"buy", "sell"};
 constexpr std::array<std::string_view, 3> kSignalSideText{"buy", "sell", "flat"};
 constexpr std::array<std::string_view, 3> kOrdTypeText{"market", "limit", "post_only"};
-constexpr std::array<std::string_view, 2> kIntentActionText{"place", "cancel"};
+constexpr std::array<std::string_view, 3> kIntentActionText{"place", "cancel", "target"};
 constexpr std::array<std::string_view, 4> kRiskActionText{"reject", "adjust", "halt", "resume"};
 constexpr std::array<std::string_view, 5> kOrderStateText{"live", "partially_filled", "filled",
                                                           "canceled", "rejected"};
@@ -314,6 +314,11 @@ public:
             boolean(name, *v);
         }
     }
+    template <class E> void enumerated_if(std::string_view name, std::optional<E> v) {
+        if (v) {
+            enumerated(name, *v);
+        }
+    }
     template <class E> void enumerated(std::string_view name, E v) {
         const std::string_view t = to_text(v);
         if (t == "?") {
@@ -428,8 +433,19 @@ void append_message(std::string& out, const Intent& m) {
     w.text("strategy", m.strategy);
     w.text("leg", m.leg);
     w.enumerated("action", m.action);
-    w.enumerated("side", m.side);
-    w.enumerated("ord_type", m.ord_type);
+    // What validate_message requires by action (okxkit(7), intent).
+    if (m.action == IntentAction::kPlace && !m.side) {
+        w.fail("side", "is required to place");
+    }
+    if (m.action == IntentAction::kPlace && !m.ord_type) {
+        w.fail("ord_type", "is required to place");
+    }
+    if (m.action == IntentAction::kTarget &&
+        !(m.equity_frac && *m.equity_frac >= 0 && *m.equity_frac <= 1)) {
+        w.fail("equity_frac", "is required from 0 to 1 with action target");
+    }
+    w.enumerated_if("side", m.side);
+    w.enumerated_if("ord_type", m.ord_type);
     w.number_if("px", m.px);
     w.number_if("sz", m.sz);
     w.number_if("notional", m.notional);

@@ -16,10 +16,10 @@ namespace okxkit::core {
 // enum, which no writer writes); from_text<E> reads it back (nullopt for any other text,
 // case-sensitive). Both O(1) for these few values, no allocation.
 
-enum class Side { kBuy, kSell };                   // buy sell
-enum class SignalSide { kBuy, kSell, kFlat };      // buy sell flat
-enum class OrdType { kMarket, kLimit, kPostOnly }; // market limit post_only
-enum class IntentAction { kPlace, kCancel };       // place cancel
+enum class Side { kBuy, kSell };                      // buy sell
+enum class SignalSide { kBuy, kSell, kFlat };         // buy sell flat
+enum class OrdType { kMarket, kLimit, kPostOnly };    // market limit post_only
+enum class IntentAction { kPlace, kCancel, kTarget }; // place cancel target
 enum class RiskAction { kReject, kAdjust, kHalt, kResume };
 enum class OrderState { kLive, kPartiallyFilled, kFilled, kCanceled, kRejected };
 enum class Liquidity { kMaker, kTaker };
@@ -108,8 +108,9 @@ struct Intent : MessageCommon {
     std::string strategy;
     std::string leg;
     IntentAction action = IntentAction::kPlace;
-    Side side = Side::kBuy;
-    OrdType ord_type = OrdType::kMarket;
+    // Required to place; a cancel may and a target need not say them.
+    std::optional<Side> side = Side::kBuy;
+    std::optional<OrdType> ord_type = OrdType::kMarket;
     std::optional<double> px;
     std::optional<double> sz;
     std::optional<double> notional;

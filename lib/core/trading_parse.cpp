@@ -75,6 +75,13 @@ template <class E> E enumerated(const json& msg, std::string_view name) {
                            "\" has no enumerator");
 }
 
+template <class E> std::optional<E> optional_enumerated(const json& msg, std::string_view name) {
+    if (present(msg, name) == nullptr) {
+        return std::nullopt;
+    }
+    return enumerated<E>(msg, name);
+}
+
 // Reads a number member of a nested object (tp rung, sl, trail): present, a number, finite,
 // then the rule's check. Returns the problem, naming the field by path.
 std::optional<std::string> inner_number(const json& object, std::string_view member,
@@ -208,8 +215,8 @@ std::optional<Intent> parse_intent(const json& msg, std::string* error) {
         m.strategy = text(j, "strategy");
         m.leg = text(j, "leg");
         m.action = enumerated<IntentAction>(j, "action");
-        m.side = enumerated<Side>(j, "side");
-        m.ord_type = enumerated<OrdType>(j, "ord_type");
+        m.side = optional_enumerated<Side>(j, "side");
+        m.ord_type = optional_enumerated<OrdType>(j, "ord_type");
         m.px = optional_number(j, "px");
         m.sz = optional_number(j, "sz");
         m.notional = optional_number(j, "notional");

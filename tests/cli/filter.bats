@@ -21,7 +21,12 @@ stage() { # stage TOOL ARGS...: one of the stages, the same way for every test
     local tool=$1
     shift
     if [ "$tool" = predict ]; then
-        predict --store "$STORE" "$@" 2> >(grep -v 'no champion model' >&2)
+        # stderr through a filter in the same pipeline (not a process substitution, which may
+        # still be writing when the caller reads what was written)
+        local status
+        { predict --store "$STORE" "$@" 2>&1 1>&3 3>&- | grep -v 'no champion model' >&2
+            status=${PIPESTATUS[0]}; } 3>&1
+        return "$status"
     else
         featurize "$@"
     fi

@@ -98,6 +98,13 @@ json minimal(const KindSpec& kind) {
             msg[std::string(f.name)] = sample(f);
         }
     }
+    if (kind.type == "intent") {
+        // What an intent needs by its action (check_intent): a place has a side and an order
+        // type, a target its equity_frac. These fit every action.
+        msg["side"] = "buy";
+        msg["ord_type"] = "market";
+        msg["equity_frac"] = 0.1;
+    }
     return msg;
 }
 
@@ -337,7 +344,12 @@ TEST(CoreMessage, EveryKindWrongTypeIsNamed) {
             EXPECT_EQ(validate_message(msg), std::nullopt) << msg.dump();
             // null: fine where the field is optional or nullable, an error otherwise.
             msg[std::string(f.name)] = nullptr;
-            if (f.required && !f.nullable && f.type != FieldType::kAny) {
+            // An intent to place (as minimal() makes it) needs its side and ord_type: see
+            // AnIntentNeedsWhatItsActionNeeds.
+            const bool by_action = k.type == "intent" && (f.name == "side" || f.name == "ord_type");
+            if (by_action) {
+                EXPECT_TRUE(contains(problem(msg), quoted(f.name))) << msg.dump();
+            } else if (f.required && !f.nullable && f.type != FieldType::kAny) {
                 EXPECT_TRUE(contains(problem(msg), quoted(f.name))) << msg.dump();
             } else {
                 EXPECT_EQ(validate_message(msg), std::nullopt) << msg.dump();
@@ -371,6 +383,40 @@ TEST(CoreMessage, EveryEnumeratedFieldAcceptsEachValueAndNothingElse) {
         }
     }
     EXPECT_GE(enums, 10);
+}
+
+TEST(CoreMessage, AnIntentNeedsWhatItsActionNeeds) {
+    const json base = json::parse(R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT",)"
+                                  R"("strategy":"grid","leg":"buy1"})");
+    json place = base;
+    place["action"] = "place";
+    place["ord_type"] = "limit";
+    EXPECT_EQ(problem(place), R"(an intent to place needs field "side")");
+    place["side"] = "buy";
+    place.erase("ord_type");
+    EXPECT_EQ(problem(place), R"(an intent to place needs field "ord_type")");
+    place["ord_type"] = "limit";
+    EXPECT_EQ(validate_message(place), std::nullopt);
+    place["side"] = nullptr; // not available is not given
+    EXPECT_EQ(problem(place), R"(an intent to place needs field "side")");
+    place["side"] = "buy";
+    // A cancel names its leg; nothing else is needed.
+    json cancel = base;
+    cancel["action"] = "cancel";
+    EXPECT_EQ(validate_message(cancel), std::nullopt);
+    // A target: the share of equity wanted, 0 to 1, and no side.
+    json target = base;
+    target["action"] = "target";
+    EXPECT_EQ(problem(target), R"(an intent with action target needs field "equity_frac")");
+    for (double bad : {-0.1, 1.5}) {
+        target["equity_frac"] = bad;
+        EXPECT_EQ(problem(target),
+                  R"(an intent with action target needs "equity_frac" from 0 to 1)");
+    }
+    for (double good : {0.0, 0.25, 1.0}) {
+        target["equity_frac"] = good;
+        EXPECT_EQ(validate_message(target), std::nullopt) << good;
+    }
 }
 
 // ---------------------------------------------------------------------------------------

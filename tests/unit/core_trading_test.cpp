@@ -170,6 +170,7 @@ const std::vector<std::string>& man_examples() {
         R"({"type":"assignment","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"trend","suitability":0.7,"prev":null,"reasons":["adx above 25"]})",
         R"({"type":"signal","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"trend","side":"buy","strength":0.6,"confidence":0.61,"reason":"close above the 20-bar high"})",
         R"({"type":"intent","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"trend","leg":"entry","action":"place","side":"buy","ord_type":"market","equity_frac":0.1})",
+        R"({"type":"intent","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"trend","leg":"target","action":"target","equity_frac":0.25})",
         R"({"type":"sync","v":1,"ts":1617235200000,"id":1})",
         R"({"type":"risk","v":1,"ts":1617235200000,"inst":"BTC-USDT","action":"adjust","code":"max_notional","limit":"position notional","value":1200,"threshold":1005,"strategy":"trend","leg":"entry","detail":"size cut to the position limit"})",
         R"({"type":"intent","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"trend","leg":"entry","action":"place","side":"buy","ord_type":"market","equity_frac":0.1,"approved":true,"sz":0.017,"tp":[{"px":60250,"frac":1}],"sl":{"px":58300}})",
@@ -283,28 +284,33 @@ TEST(CoreTrading, ManExamplesReadAsTheyShould) {
     EXPECT_EQ(entry.sz, std::nullopt);
     EXPECT_EQ(entry.approved, std::nullopt);
     EXPECT_TRUE(entry.tp.empty());
-    const Sync sync = must_parse<Sync>(ex[4]);
+    const Intent target = must_parse<Intent>(ex[4]);
+    EXPECT_EQ(target.action, IntentAction::kTarget);
+    EXPECT_EQ(target.equity_frac, 0.25);
+    EXPECT_EQ(target.side, std::nullopt);
+    EXPECT_EQ(target.ord_type, std::nullopt);
+    const Sync sync = must_parse<Sync>(ex[5]);
     EXPECT_EQ(sync.id, 1);
     EXPECT_EQ(sync.inst, "");
-    const Risk risk = must_parse<Risk>(ex[5]);
+    const Risk risk = must_parse<Risk>(ex[6]);
     EXPECT_EQ(risk.action, RiskAction::kAdjust);
     EXPECT_EQ(risk.value, 1200);
     EXPECT_EQ(risk.threshold, 1005);
     EXPECT_EQ(risk.strategy, "trend");
-    const Intent approved = must_parse<Intent>(ex[6]);
+    const Intent approved = must_parse<Intent>(ex[7]);
     EXPECT_EQ(approved.approved, true);
     EXPECT_EQ(approved.sz, 0.017);
     EXPECT_EQ(approved.tp, (std::vector<TakeProfit>{{60250, 1}}));
     EXPECT_EQ(approved.sl, StopLoss{58300});
     EXPECT_EQ(approved.trail, std::nullopt);
-    const Order order = must_parse<Order>(ex[7]);
+    const Order order = must_parse<Order>(ex[8]);
     EXPECT_EQ(order.state, OrderState::kFilled);
     EXPECT_EQ(order.mode, Mode::kPaper);
     EXPECT_EQ(order.avg_px, 59061.14);
     EXPECT_EQ(order.px, std::nullopt);
-    EXPECT_EQ(must_parse<Fill>(ex[8]).liquidity, Liquidity::kTaker);
-    EXPECT_EQ(must_parse<Position>(ex[9]).fees, 1.004);
-    const Portfolio portfolio = must_parse<Portfolio>(ex[10]);
+    EXPECT_EQ(must_parse<Fill>(ex[9]).liquidity, Liquidity::kTaker);
+    EXPECT_EQ(must_parse<Position>(ex[10]).fees, 1.004);
+    const Portfolio portfolio = must_parse<Portfolio>(ex[11]);
     EXPECT_EQ(portfolio.day_pnl, -1.004);
     EXPECT_FALSE(portfolio.halted);
 }
@@ -1031,29 +1037,29 @@ TEST(CoreTrading, NonFiniteNumbersAreRefused) {
     std::string error;
     for (const double bad : {std::nan(""), std::numeric_limits<double>::infinity(),
                              -std::numeric_limits<double>::infinity()}) {
-        json position = json::parse(man_examples()[9]);
+        json position = json::parse(man_examples()[10]);
         for (const char* field : {"sz", "avg_px", "mark_px", "upl", "rpl", "fees"}) {
             json msg = position;
             msg[field] = bad;
             EXPECT_EQ(parse_position(msg, &error), std::nullopt);
             EXPECT_EQ(error, "field \"" + std::string(field) + "\" must be finite");
         }
-        json risk = json::parse(man_examples()[5]);
+        json risk = json::parse(man_examples()[6]);
         risk["value"] = bad; // nullable, but not NaN
         EXPECT_EQ(parse_risk(risk, &error), std::nullopt);
         EXPECT_EQ(error, R"(field "value" must be finite)");
     }
     // In text: 1e999 is beyond double, which nlohmann::json refuses to parse.
-    std::string line = man_examples()[9];
+    std::string line = man_examples()[10];
     line.replace(line.find("\"upl\":0"), 7, "\"upl\":1e999");
     EXPECT_EQ(parse_position_line(line, &error), std::nullopt);
     EXPECT_EQ(error, "not valid JSON");
-    line = man_examples()[10];
+    line = man_examples()[11];
     line.replace(line.find("\"cash\":8994.956"), 15, "\"cash\":-1e999");
     EXPECT_EQ(parse_portfolio_line(line, &error), std::nullopt);
     EXPECT_EQ(error, "not valid JSON");
     // NaN and Infinity are not JSON words.
-    line = man_examples()[9];
+    line = man_examples()[10];
     line.replace(line.find("\"upl\":0"), 7, "\"upl\":NaN");
     EXPECT_EQ(parse_position_line(line, &error), std::nullopt);
     EXPECT_EQ(error, "not valid JSON");
@@ -1092,7 +1098,7 @@ TEST(CoreTrading, NewerVersionIsRefused) {
         EXPECT_EQ(got, newer);
     }
     std::string error;
-    json sync = json::parse(man_examples()[4]);
+    json sync = json::parse(man_examples()[5]);
     sync["v"] = std::numeric_limits<std::int64_t>::max();
     EXPECT_EQ(parse_sync(sync, &error), std::nullopt);
     EXPECT_EQ(error, "sync version 9223372036854775807 is newer than this build understands (1)");
@@ -1111,7 +1117,7 @@ TEST(CoreTrading, WrongKindIsRefused) {
     std::string error;
     EXPECT_EQ(parse_intent_line(man_examples()[2], &error), std::nullopt);
     EXPECT_EQ(error, R"(expected type "intent", not "signal")");
-    EXPECT_EQ(parse_order_line(man_examples()[8], &error), std::nullopt);
+    EXPECT_EQ(parse_order_line(man_examples()[9], &error), std::nullopt);
     EXPECT_EQ(error, R"(expected type "order", not "fill")");
     // An unknown kind passes validate_message, not a typed parser.
     EXPECT_EQ(parse_sync_line(R"({"type":"weather","v":1,"ts":1,"id":1})", &error), std::nullopt);
@@ -1152,7 +1158,7 @@ template <class T> std::string inner_error(const json& base, const char* field, 
 }
 
 TEST(CoreTrading, IntentTakeProfitSlAndTrailAreChecked) {
-    const json base = json::parse(man_examples()[6]);
+    const json base = json::parse(man_examples()[7]);
     auto tp = [&](const char* text) { return inner_error<Intent>(base, "tp", json::parse(text)); };
     EXPECT_EQ(tp("[1]"), R"(field "tp[0]" must be an object)");
     EXPECT_EQ(tp("[null]"), R"(field "tp[0]" must be an object)");
@@ -1253,7 +1259,7 @@ TEST(CoreTrading, RegimeComponentsAndAssignmentReasonsAreChecked) {
 // null, absent, unknown
 
 TEST(CoreTrading, NullOptionalFieldsReadAsAbsent) {
-    json msg = json::parse(man_examples()[6]);
+    json msg = json::parse(man_examples()[7]);
     const Intent plain = *parse_intent(msg);
     for (const char* field : {"px", "notional", "reduce_only", "trail", "run", "src", "recv_ts"}) {
         msg[field] = nullptr;
@@ -1264,7 +1270,7 @@ TEST(CoreTrading, NullOptionalFieldsReadAsAbsent) {
     EXPECT_EQ(*with_nulls, plain);
     EXPECT_EQ(write(*with_nulls), kApprovedIntentCanonical);
     // The "or null" fields: null is a value, written back as null.
-    json risk = json::parse(man_examples()[5]);
+    json risk = json::parse(man_examples()[6]);
     risk["value"] = nullptr;
     risk["threshold"] = nullptr;
     const std::optional<Risk> r = parse_risk(risk, &error);
@@ -1276,9 +1282,9 @@ TEST(CoreTrading, NullOptionalFieldsReadAsAbsent) {
     assignment["prev"] = "range";
     EXPECT_EQ(parse_assignment(assignment)->prev, "range");
     // null inst where inst is optional.
-    json portfolio = json::parse(man_examples()[10]);
+    json portfolio = json::parse(man_examples()[11]);
     portfolio["inst"] = nullptr;
-    EXPECT_EQ(write(*parse_portfolio(portfolio)), man_examples()[10]);
+    EXPECT_EQ(write(*parse_portfolio(portfolio)), man_examples()[11]);
 }
 
 TEST(CoreTrading, UnknownFieldsAreIgnored) {
@@ -1301,7 +1307,7 @@ TEST(CoreTrading, KindOf) {
         const json msg = json::parse(text);
         return std::string(kind_of(msg));
     };
-    EXPECT_EQ(kind(man_examples()[7].c_str()), "order");
+    EXPECT_EQ(kind(man_examples()[8].c_str()), "order");
     EXPECT_EQ(kind(R"({"type":"weather"})"), "weather");
     EXPECT_EQ(kind(R"({"type":1})"), "");
     EXPECT_EQ(kind(R"({"v":1})"), "");
@@ -1315,7 +1321,7 @@ TEST(CoreTrading, KindOf) {
 TEST(CoreTrading, NegativeZeroReadsBackAsZero) {
     // append_double writes -0.0 as "-0"; nlohmann::json reads "-0" as the integer 0, so the
     // sign of zero is the one thing a round trip loses (the value compares equal).
-    Position p = must_parse<Position>(man_examples()[9]);
+    Position p = must_parse<Position>(man_examples()[10]);
     p.upl = -0.0;
     const std::string line = write(p);
     EXPECT_TRUE(contains(line, R"("upl":-0,)")) << line;
@@ -1342,22 +1348,22 @@ template <class T> std::string write_error(const T& m) {
 TEST(CoreTrading, WritersRefuseNonFiniteNumbers) {
     const double nan = std::nan("");
     const double inf = std::numeric_limits<double>::infinity();
-    Position position = must_parse<Position>(man_examples()[9]);
+    Position position = must_parse<Position>(man_examples()[10]);
     position.fees = nan;
     EXPECT_EQ(write_error(position), R"(cannot write position: field "fees" is not finite)");
-    Portfolio portfolio = must_parse<Portfolio>(man_examples()[10]);
+    Portfolio portfolio = must_parse<Portfolio>(man_examples()[11]);
     portfolio.cash = -inf;
     EXPECT_EQ(write_error(portfolio), R"(cannot write portfolio: field "cash" is not finite)");
-    Intent intent = must_parse<Intent>(man_examples()[6]);
+    Intent intent = must_parse<Intent>(man_examples()[7]);
     intent.px = inf; // optional, present
     EXPECT_EQ(write_error(intent), R"(cannot write intent: field "px" is not finite)");
-    Risk risk = must_parse<Risk>(man_examples()[5]);
+    Risk risk = must_parse<Risk>(man_examples()[6]);
     risk.threshold = nan; // nullable: std::nullopt is how to say null, NaN is an error
     EXPECT_EQ(write_error(risk), R"(cannot write risk: field "threshold" is not finite)");
-    Order order = must_parse<Order>(man_examples()[7]);
+    Order order = must_parse<Order>(man_examples()[8]);
     order.avg_px = nan;
     EXPECT_EQ(write_error(order), R"(cannot write order: field "avg_px" is not finite)");
-    Fill fill = must_parse<Fill>(man_examples()[8]);
+    Fill fill = must_parse<Fill>(man_examples()[9]);
     fill.fee = nan;
     EXPECT_EQ(write_error(fill), R"(cannot write fill: field "fee" is not finite)");
     Signal signal = must_parse<Signal>(man_examples()[2]);
@@ -1373,7 +1379,7 @@ TEST(CoreTrading, WritersRefuseNonFiniteNumbers) {
 }
 
 TEST(CoreTrading, WritersRefuseWhatTheParsersCheckInside) {
-    Intent intent = must_parse<Intent>(man_examples()[6]);
+    Intent intent = must_parse<Intent>(man_examples()[7]);
     intent.tp = {{60000, 0.5}, {61000, 0}};
     EXPECT_EQ(write_error(intent),
               R"(cannot write intent: field "tp[1].frac" must be above 0 and at most 1)");
@@ -1398,7 +1404,7 @@ TEST(CoreTrading, WritersRefuseWhatTheParsersCheckInside) {
     regime.components.emplace_back("adx", 0.1);
     EXPECT_EQ(write_error(regime), R"(cannot write regime: field "components.adx" appears twice)");
 
-    Order order = must_parse<Order>(man_examples()[7]);
+    Order order = must_parse<Order>(man_examples()[8]);
     order.side = static_cast<Side>(7); // what a stray cast could leave
     EXPECT_EQ(write_error(order), R"(cannot write order: field "side" is not one of its values)");
 }
