@@ -1,7 +1,8 @@
 // The select-strategy tool: its option table, and the bodies of its modes (the stage,
 // --status, --validate, --schema, --compile).
-#include "strategy/select_tool.hpp"
+#include "strategy/select_strategy_tool.hpp"
 
+#include "core/bar.hpp"
 #include "core/error.hpp"
 #include "core/instrument.hpp"
 #include "core/json_out.hpp"
@@ -242,8 +243,9 @@ int validate(const core::Options& o) {
     for (const std::string& f : files) {
         StrategyConfig c;
         auto problems = check_file(f, &c);
-        if (problems.empty()) {
-            text += f + ": ok (kind " + c.kind + ", name " + c.name + ")\n";
+        if (problems.empty() && !json) {
+            const std::string ok = f + ": ok (kind " + c.kind + ", name " + c.name + ")\n";
+            std::fwrite(ok.data(), 1, ok.size(), stdout);
         }
         for (const Problem& p : problems) {
             text += p.text() + "\n";
@@ -266,9 +268,8 @@ int validate(const core::Options& o) {
         }
         out += "]}\n";
         std::fwrite(out.data(), 1, out.size(), stdout);
-    } else if (all.empty()) {
-        std::fwrite(text.data(), 1, text.size(), stdout);
     } else {
+        std::fflush(stdout);
         std::fwrite(text.data(), 1, text.size(), stderr);
     }
     return all.empty() ? 0 : 2;
@@ -376,7 +377,10 @@ int status(const core::Options& o) {
                 r.suitability = c["suitability"].get<double>();
             }
         }
-        r.since = q.column_int(7);
+        // Times of decisions: the close of the candle they were made on.
+        const std::int64_t bar_ms = core::parse_bar(r.bar) ? core::parse_bar(r.bar)->ms : 0;
+        r.since = q.column_int(7) + bar_ms;
+        r.ts += bar_ms;
         r.switches = q.column_int(8);
         r.evaluations = q.column_int(9);
         sum += r.score;
@@ -430,9 +434,10 @@ int status(const core::Options& o) {
         } else {
             char buf[256];
             std::snprintf(buf, sizeof buf,
-                          "run %s: %zu instruments, market-wide regime score %.2f (last "
+                          "run %s: %zu instrument%s, market-wide regime score %.2f (last "
                           "evaluation %s)\n",
-                          run.c_str(), rows.size(), market, core::format_iso_ms(last).c_str());
+                          run.c_str(), rows.size(), rows.size() == 1 ? "" : "s", market,
+                          core::format_iso_ms(last).c_str());
             out += buf;
             std::snprintf(buf, sizeof buf, "%-12s %-4s %-16s %-20s %-11s %-10s %-5s %s\n", "INST",
                           "BAR", "STRATEGY", "SINCE", "SUITABILITY", "REGIME", "SCORE",

@@ -387,7 +387,7 @@ private:
                 chosen = best;
                 reasons.push_back(b.s->name() + " " + f2(b.suitability) + " beats " +
                                   inc.s->name() + " " + f2(inc.suitability) +
-                                  " by more than the hysteresis " + f2(opts_.hysteresis) +
+                                  " by at least the hysteresis " + f2(opts_.hysteresis) +
                                   " after a hold of " + duration_text(held));
                 reasons.push_back(b.s->fit_reason(regime));
                 reasons.push_back("signal P&L over " + duration_text(opts_.pnl_window_ms) + ": " +
@@ -630,7 +630,7 @@ private:
             char line[256];
             std::snprintf(line, sizeof line,
                           "  %-16s %s fit %.2f  signal P&L %s (score %.2f)  suitability %.2f%s\n",
-                          c.s->name().c_str(), c.s->warm() ? "     " : "(cold)", c.fit,
+                          c.s->name().c_str(), c.s->warm() ? "      " : "(cold)", c.fit,
                           pct(c.pnl_sum).c_str(), c.pnl_score, c.suitability,
                           static_cast<int>(i) == s.active ? "  <- assigned" : "");
             t += line;

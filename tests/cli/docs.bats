@@ -18,7 +18,8 @@ setup() {
     FEATURIZE=${OKXKIT_BIN:-}/featurize
     TRAIN=${OKXKIT_BIN:-}/train
     PREDICT=${OKXKIT_BIN:-}/predict
-    PAGES=(okx-stream.1 featurize.1 train.1 predict.1 okxkit-config.5 okxkit.7)
+    SELECT=${OKXKIT_BIN:-}/select-strategy
+    PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 okxkit-config.5 okxkit.7)
 }
 
 # --- helpers -------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ code_config_keys() {
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
     done
-    for page in okx-stream.1 featurize.1 train.1 predict.1; do
+    for page in okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1; do
         for s in OPTIONS INPUT OUTPUT; do
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
@@ -355,6 +356,66 @@ no_extra_options() { # TOOL PAGE
 
 @test "predict(1): the examples run and print what the page shows" {
     run_examples "$MAN/predict.1.scd" "$(sample_dir)"
+}
+
+# --- select-strategy(1) --------------------------------------------------------------------
+
+@test "select-strategy(1): every option of --complete-options is documented" {
+    options_documented "$SELECT" select-strategy.1
+}
+
+@test "select-strategy(1): documents no option the tool lacks" {
+    no_extra_options "$SELECT" select-strategy.1
+}
+
+@test "select-strategy(1): NAME matches the tool's own summary" {
+    run "$SELECT" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/select-strategy.1.scd" NAME
+    assert_output --partial "$summary"
+}
+
+@test "select-strategy(1): STRATEGY FILES has every key of every kind, with the type, range and default of --schema" {
+    command -v jq >/dev/null || skip "no jq on this machine"
+    run "$SELECT" --schema
+    assert_success
+    local schema=$output
+    run section "$MAN/select-strategy.1.scd" "STRATEGY FILES"
+    local files=$output
+    [[ -n $files ]] || fail "select-strategy(1) has no section STRATEGY FILES"
+    local kind key entry entries n=0
+    for kind in $(jq -r '.oneOf[].properties.kind.const' <<<"$schema"); do
+        entries=$(awk -v want="## $kind" '/^## / { on = ($0 == want); next } on' <<<"$files")
+        [[ -n $entries ]] || fail "STRATEGY FILES of select-strategy(1) has no subsection ## $kind"
+        # The head of each key's entry, as the schema says it:
+        #   *lookback* (integer, 10 to 100000; default 288)
+        #   *spacing* (string, *arithmetic* or *geometric*; default *arithmetic*)
+        while IFS= read -r entry; do
+            n=$((n + 1))
+            grep -qxF -- "$entry" <<<"$entries" ||
+                fail "STRATEGY FILES, ## $kind: no entry headed '$entry'"
+        done < <(jq -r --arg k "$kind" '.oneOf[] | select(.properties.kind.const == $k) |
+            .properties | to_entries[] | select(.key != "kind" and .key != "name") |
+            "*\(.key)* (\(.value.type), " +
+            (if .value.type == "string" then
+                (.value.enum | map("*" + . + "*") |
+                 if length > 1 then (.[:-1] | join(", ")) + " or " + .[-1] else .[0] end) +
+                "; default *\(.value.default)*"
+             else "\(.value.minimum) to \(.value.maximum); default \(.value.default)" end) + ")"' \
+            <<<"$schema")
+        # And no key the kind lacks.
+        for key in $(grep -oE '^\*[a-z_]+\* \(' <<<"$entries" | tr -d '*( '); do
+            jq -e --arg k "$kind" --arg key "$key" '.oneOf[] | select(.properties.kind.const == $k) |
+                .properties | has($key)' <<<"$schema" >/dev/null ||
+                fail "STRATEGY FILES, ## $kind documents $key, which the kind lacks"
+        done
+    done
+    [[ $n -ge 30 ]] || fail "only $n strategy keys read from --schema"
+}
+
+@test "select-strategy(1): the examples run and print what the page shows" {
+    run_examples "$MAN/select-strategy.1.scd" "$(sample_dir)"
 }
 
 # --- okxkit-config(5) ----------------------------------------------------------------------
