@@ -16,11 +16,13 @@ trap 'rm -rf "$work"' EXIT
 "$bin/okx-stream" --replay "$root"/share/okxkit/samples/*-USDT_5m.csv >"$work/in.ndjson"
 lines=$(wc -l <"$work/in.ndjson")
 
-# Seconds of CPU (user + system) of one run of select-strategy with the options given.
+# Seconds of CPU (user + system, to the millisecond) of one run of select-strategy with the
+# options given.
 cpu_seconds() {
     rm -f "$work"/s.db*
-    /usr/bin/time -f '%U %S' -o "$work/time" taskset -c "$cpu" "$bin/select-strategy" \
-        --store "$work/s.db" "$@" <"$work/in.ndjson" >"$work/out"
+    local TIMEFORMAT='%3U %3S'
+    { time taskset -c "$cpu" "$bin/select-strategy" --store "$work/s.db" "$@" \
+        <"$work/in.ndjson" >"$work/out"; } 2>"$work/time"
     awk '{ printf "%.4f", $1 + $2 }' "$work/time"
 }
 

@@ -43,8 +43,8 @@ void RegimeScorer::bind(const std::function<std::size_t(const std::string&)>& in
 }
 
 void RegimeScorer::reset() {
-    natr_order_.clear();
-    natr_sorted_.clear();
+    natr_ring_.clear();
+    natr_next_ = 0;
     regime_ = Regime{};
 }
 
@@ -57,17 +57,17 @@ std::size_t RegimeScorer::warmup(const RegimeConfig& config) {
 const Regime& RegimeScorer::update(std::span<const double> f) {
     const double natr = f[natr_];
     if (std::isfinite(natr)) {
-        natr_order_.push_back(natr);
-        natr_sorted_.insert(std::upper_bound(natr_sorted_.begin(), natr_sorted_.end(), natr), natr);
-        if (natr_order_.size() > config_.vol_history) {
-            const double old = natr_order_.front();
-            natr_order_.pop_front();
-            natr_sorted_.erase(std::lower_bound(natr_sorted_.begin(), natr_sorted_.end(), old));
+        // The last vol_history values in a ring: the newest overwrites the oldest.
+        if (natr_ring_.size() < config_.vol_history) {
+            natr_ring_.push_back(natr);
+        } else {
+            natr_ring_[natr_next_] = natr;
         }
+        natr_next_ = (natr_next_ + 1) % config_.vol_history;
     }
     Regime& r = regime_;
     const double needed[] = {f[adx_], f[er_], f[r2_], f[slope_], natr, f[chop_], f[hurst_]};
-    r.warm = natr_order_.size() >= config_.vol_min &&
+    r.warm = natr_ring_.size() >= config_.vol_min &&
              std::all_of(std::begin(needed), std::end(needed),
                          [](double v) { return std::isfinite(v); });
     if (!r.warm) {
@@ -84,10 +84,13 @@ const Regime& RegimeScorer::update(std::span<const double> f) {
     const double z = per_bar > 0 ? f[slope_] * 50 / (per_bar * std::sqrt(50.0)) : 0;
     r.direction = clamp01(0.5 + 0.5 * std::tanh(z / 2));
     // Rank of the current ATR% among its history: the share of values at or below it.
-    const auto at_or_below =
-        std::upper_bound(natr_sorted_.begin(), natr_sorted_.end(), natr) - natr_sorted_.begin();
+    // (a count over the ring, which the compiler vectorises: cheaper than keeping it sorted)
+    std::size_t at_or_below = 0;
+    for (const double v : natr_ring_) {
+        at_or_below += v <= natr ? 1 : 0;
+    }
     r.volatility =
-        clamp01(static_cast<double>(at_or_below) / static_cast<double>(natr_sorted_.size()));
+        clamp01(static_cast<double>(at_or_below) / static_cast<double>(natr_ring_.size()));
     r.choppiness = clamp01((f[chop_] - 38.2) / (61.8 - 38.2));
     r.persistence = clamp01(f[hurst_]);
     // Hurst below 0.35 reads as mean-reverting (range-bound), above 0.65 as persistent. A

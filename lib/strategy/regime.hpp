@@ -2,7 +2,6 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <span>
 #include <string>
@@ -45,7 +44,7 @@ public:
     static std::vector<std::string> feature_names();
     // index(name) gives the position of each of feature_names() in the value rows.
     void bind(const std::function<std::size_t(const std::string&)>& index);
-    // One closed candle's indicator values (NaN while warming up). O(vol_history) worst case.
+    // One closed candle's indicator values (NaN while warming up). O(vol_history).
     const Regime& update(std::span<const double> values);
     [[nodiscard]] const Regime& last() const { return regime_; }
     void reset();
@@ -55,8 +54,8 @@ public:
 private:
     RegimeConfig config_;
     std::size_t adx_ = 0, er_ = 0, r2_ = 0, slope_ = 0, natr_ = 0, chop_ = 0, hurst_ = 0;
-    std::deque<double> natr_order_; // last vol_history values, oldest first
-    std::vector<double> natr_sorted_;
+    std::vector<double> natr_ring_; // the last vol_history values of natr_14
+    std::size_t natr_next_ = 0;     // where the next one goes once the ring is full
     Regime regime_;
 };
 
