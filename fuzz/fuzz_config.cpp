@@ -1,13 +1,17 @@
 // The TOML config loader behind every tool's options: the input is a config file given with
 // --config to each tool's command-line parser (which loads it, checks it against the keys of
 // the tool's modules and resolves every option from it). Whatever the file, the parser
-// returns options or throws a core::Error whose message is a short, valid diagnostic.
+// returns options or throws a core::Error whose message is a short, valid diagnostic. With
+// the first byte 5 (mod 6) the rest is read as a strategy file instead (strategy::check_file):
+// every problem is a short, valid diagnostic too.
 #include "core/cli.hpp"
 #include "core/error.hpp"
 #include "features/featurize_tool.hpp"
 #include "fuzz_common.hpp"
 #include "ml/predict_tool.hpp"
 #include "ml/train_tool.hpp"
+#include "strategy/params.hpp"
+#include "strategy/select_strategy_tool.hpp"
 #include "stream/okx_stream_tool.hpp"
 
 #include <fstream>
@@ -34,10 +38,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         std::ofstream f(config_path(), std::ios::binary | std::ios::trunc);
         f.write(reinterpret_cast<const char*>(data + 1), static_cast<std::streamsize>(size - 1));
     }
-    const core::ToolSpec* specs[] = {&stream::okx_stream_spec(), &features::featurize_spec(),
-                                     &ml::train_spec(), &ml::predict_spec()};
-    const core::ToolSpec& spec = *specs[data[0] & 3];
     const std::string path = config_path();
+    if (data[0] % 6 == 5) {
+        // The same bytes as a strategy file (select-strategy --validate, --strategies FILE).
+        for (const strategy::Problem& p : strategy::check_file(path, nullptr)) {
+            fuzz::check_diagnostic(p.text(), 600 + path.size());
+            fuzz::check_diagnostic(p.key);
+        }
+        return 0;
+    }
+    const core::ToolSpec* specs[] = {&stream::okx_stream_spec(), &features::featurize_spec(),
+                                     &ml::train_spec(), &ml::predict_spec(),
+                                     &strategy::select_strategy_spec()};
+    const core::ToolSpec& spec = *specs[data[0] % 6];
     const char* argv[] = {spec.name.data(), "--config", path.c_str()};
     try {
         core::ParseResult r = core::parse_command_line(spec, 3, argv);

@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 
 #include <algorithm>
 #include <array>
@@ -239,16 +240,16 @@ std::string StrategyConfig::params_json() const {
 }
 
 std::string Problem::text() const {
-    std::string s = file;
+    std::string s = core::clip(file, 300);
     if (line > 0) {
         s += ':';
         s += std::to_string(line);
     }
     s += ": ";
     if (!key.empty()) {
-        s += "key \"";
-        s += key;
-        s += "\": ";
+        s += "key ";
+        s += core::excerpt(key, 60); // quoted, and safe whatever the file held
+        s += ": ";
     }
     s += message;
     return s;
@@ -275,7 +276,7 @@ std::vector<Problem> check_file(const std::string& path, StrategyConfig* out) {
         t = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
         const auto line = static_cast<long>(e.source().begin.line);
-        problems.push_back({path, line, "", std::string(e.description())});
+        problems.push_back({path, line, "", core::clip(e.description())});
         return problems;
     } catch (const std::exception& e) {
         problems.push_back({path, 0, "", std::string("cannot read the file: ") + e.what()});
@@ -296,7 +297,7 @@ std::vector<Problem> check_file(const std::string& path, StrategyConfig* out) {
         return problems;
     } else if ((kind = find_kind(*s)) == nullptr) {
         problems.push_back({path, line_of(*kind_node), "kind",
-                            "unknown strategy kind \"" + *s + "\": use " + kind_list()});
+                            "unknown strategy kind " + core::excerpt(*s) + ": use " + kind_list()});
         return problems;
     }
     c = defaults(kind->kind);
@@ -350,9 +351,8 @@ std::vector<Problem> check_file(const std::string& path, StrategyConfig* out) {
             if (!allowed_value(spec->allowed, v)) {
                 std::string list(spec->allowed);
                 std::replace(list.begin(), list.end(), '|', ' ');
-                std::string msg = "\"";
-                msg += v;
-                msg += "\" is not one of: ";
+                std::string msg = core::excerpt(v);
+                msg += " is not one of: ";
                 msg += list;
                 problems.push_back({path, line, key, msg});
                 continue;

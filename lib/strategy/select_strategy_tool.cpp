@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/instrument.hpp"
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "core/timeutil.hpp"
 #include "features/engine.hpp"
@@ -137,8 +138,8 @@ StrategyConfig candidate(const std::string& arg) {
         return defaults(arg);
     }
     if (!std::filesystem::exists(arg)) {
-        throw core::UsageError("--strategies: \"" + arg + "\" is neither a strategy kind (" +
-                               kind_list() + ") nor a file");
+        throw core::UsageError("--strategies: " + core::excerpt(arg, 200) +
+                               " is neither a strategy kind (" + kind_list() + ") nor a file");
     }
     return load_file(arg);
 }
@@ -208,8 +209,8 @@ SelectOptions select_options(const core::Options& o) {
     for (const auto& [name, node] : pins.entries()) {
         auto inst = core::normalize_inst(name);
         if (!inst) {
-            throw core::UsageError(node.where() + ": [strategy.pin." + name +
-                                   "]: not an instrument (write BTC-USDT)");
+            throw core::UsageError(node.where() + ": [strategy.pin] " + core::excerpt(name) +
+                                   ": not an instrument (write BTC-USDT)");
         }
         auto kind = node.string("kind");
         auto file = node.string("file");
@@ -218,8 +219,8 @@ SelectOptions select_options(const core::Options& o) {
                                    R"(] needs exactly one of kind = "..." and file = "...")");
         }
         if (kind && find_kind(*kind) == nullptr) {
-            throw core::UsageError(node.where() + ": [strategy.pin." + name + "]: kind \"" + *kind +
-                                   "\" is not " + kind_list());
+            throw core::UsageError(node.where() + ": [strategy.pin." + name + "]: kind " +
+                                   core::excerpt(*kind) + " is not " + kind_list());
         }
         try {
             s.pinned[*inst] = kind ? defaults(*kind) : load_file(core::expand_home(*file));
