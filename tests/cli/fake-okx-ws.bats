@@ -239,7 +239,9 @@ rest() { # PATH
 }
 
 @test "REST public/time and the forming bar follow the WebSocket clock once it runs" {
-    start_server --ws-interval-ms 200
+    # A step of the market clock every 1.5 s of wall time: long enough that three requests fit
+    # between two steps even on a loaded machine (at 200 ms they sometimes never did).
+    start_server --ws-interval-ms 1500
     sleep 0.25
     run rest /api/v5/public/time
     assert_output "{\"code\":\"0\",\"msg\":\"\",\"data\":[{\"ts\":\"$NOW\"}]}"
