@@ -279,8 +279,10 @@ struct Cursor {
             const std::string_view rest(p, static_cast<std::size_t>(end - p));
             std::size_t i = 0;
             bool integer = false;
-            if (!core::scan_json_number(rest, i, integer)) {
-                return false;
+            double value = 0;
+            if (!core::scan_json_number(rest, i, integer) ||
+                !core::json_number_value(rest.substr(0, i), value)) {
+                return false; // not a number, or one beyond a double (1e999), as nlohmann says
             }
             p += i;
             return true;

@@ -493,6 +493,13 @@ private:
                 return true;
             }
         }
+        if (n + 1 > kMaxFields) {
+            bad(no, "header " + shown(line) + " has " + std::to_string(n + 1) +
+                        " columns, more than the " + std::to_string(kMaxFields) +
+                        " okx-stream reads: skipping this file");
+            unusable_ = true;
+            return true;
+        }
         std::copy(std::begin(cols), std::end(cols), std::begin(cols_));
         ncols_ = n + 1;
         return true;
@@ -505,12 +512,12 @@ private:
         if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);
         }
-        std::string_view fields[32];
+        std::string_view fields[kMaxFields];
         int n = 0;
         std::size_t pos = 0;
         for (;;) {
             std::size_t comma = line.find(',', pos);
-            if (n < 32) {
+            if (n < kMaxFields) {
                 fields[n] = line.substr(pos, comma == std::string_view::npos ? comma : comma - pos);
             }
             ++n;
@@ -717,6 +724,8 @@ private:
     std::string inst_;
     core::Bar bar_{};
     int key_ = -1;
+    // The most columns a CSV may have (a header with more makes the file unusable).
+    static constexpr int kMaxFields = 32;
     int cols_[7] = {0, 1, 2, 3, 4, 5, -1};
     int ncols_ = 6;
     std::int64_t prev_ts_ = LLONG_MIN;

@@ -33,6 +33,16 @@ row='1617235200000,58739.46,59093,58720.82,59061.14,359.123687'
     [ "${#lines[@]}" -eq 2 ]
 }
 
+@test "a CSV header of more than 32 columns makes the file unusable, with a message (no crash)" {
+    cd "$BATS_TEST_TMPDIR"
+    { printf 'ts_ms,open,high,low,close'; for i in $(seq 85); do printf ',x%d' "$i"; done
+      printf ',volume\n'; } >BTC-USDT_1m.csv
+    run --separate-stderr okx-stream --replay BTC-USDT_1m.csv
+    [ "$status" -eq 3 ] || fail "exit $status: $stderr"
+    [[ $stderr == *"has 91 columns, more than the 32 okx-stream reads: skipping this file"* ]] ||
+        fail "$stderr"
+}
+
 @test "a first line just over the default limit (1 MiB) does not crash either" {
     { head -c 1048577 /dev/zero | tr '\0' 'x'; echo; echo "$row"; } >BTC-USDT_5m.csv
     run --separate-stderr okx-stream --replay BTC-USDT_5m.csv

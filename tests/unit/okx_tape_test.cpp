@@ -119,8 +119,10 @@ TEST_F(TapeTest, RejectsWhatIsNotATapeLine) {
           R"({"tape":"ws","recv_ts":1.5})", R"({"tape":"ws","recv_ts":1} x)",
           R"({"tape":"ws","recv_ts":01})", R"({"tape":"ws","recv_ts":1,"frame":"a\q"})",
           R"({"tape":"ws","recv_ts":1,"frame":"\ud800"})",
-          "{\"tape\":\"ws\",\"recv_ts\":1,\"frame\":\"a\nb\"}",
-          R"({"tape":"header","recv_ts":1})"}) {
+          "{\"tape\":\"ws\",\"recv_ts\":1,\"frame\":\"a\nb\"}", R"({"tape":"header","recv_ts":1})",
+          // A number beyond a double in a field decode skips (found by fuzz_tape): nlohmann,
+          // and so every other reader of the tape, refuses the line.
+          R"({"tape":"rest","recv_ts":1,"body_ts":11E+226718759})"}) {
         EXPECT_FALSE(TapeReader::decode(bad, line)) << bad;
     }
 }
