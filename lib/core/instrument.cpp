@@ -1,6 +1,7 @@
 // Instrument name normalisation.
 #include "core/instrument.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace okxkit::core {
@@ -51,8 +52,15 @@ std::optional<std::string> normalize_inst(std::string_view text) {
 }
 
 bool is_inst_id(std::string_view text) {
-    auto n = normalize_inst(text);
-    return n && *n == text;
+    // What normalize_inst leaves unchanged, without building it: upper-case letters, digits
+    // and single inner dashes, with at least one dash (without one a dash would be inserted).
+    // Called for every candle, so no allocation.
+    if (text.empty() || text.front() == '-' || text.back() == '-' ||
+        text.find('-') == std::string_view::npos || text.find("--") != std::string_view::npos) {
+        return false;
+    }
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return c == '-' || is_alnum_upper(c); });
 }
 
 } // namespace okxkit::core

@@ -63,6 +63,131 @@ bool scan_json_number(std::string_view s, std::size_t& i, bool& integer) {
     return true;
 }
 
+namespace {
+
+// A JSON number scanned with its decimal digits: the number is (-)digits * 10^exp10 when
+// exact, which holds while there are at most 19 digits and a small written exponent.
+struct Scanned {
+    std::uint64_t digits = 0;
+    int count = 0; // digits read, leading zeros of a fraction included
+    int exp10 = 0;
+    bool negative = false;
+    bool integer = true;
+    bool exact = true;
+};
+
+bool scan_number(std::string_view s, std::size_t& i, Scanned& r) {
+    std::size_t p = i;
+    const std::size_t n = s.size();
+    const auto digit = [&](std::size_t k) { return static_cast<unsigned>(s[k] - '0'); };
+    if (p < n && s[p] == '-') {
+        r.negative = true;
+        ++p;
+    }
+    if (p >= n || !is_digit(s[p])) {
+        return false;
+    }
+    if (s[p] == '0') {
+        ++p; // a leading zero stands alone
+    } else {
+        while (p < n && is_digit(s[p])) {
+            r.digits = r.digits * 10 + digit(p); // wraps past 19 digits: then not exact
+            ++r.count;
+            ++p;
+        }
+    }
+    if (p < n && s[p] == '.') {
+        ++p;
+        if (p >= n || !is_digit(s[p])) {
+            return false;
+        }
+        while (p < n && is_digit(s[p])) {
+            r.digits = r.digits * 10 + digit(p);
+            ++r.count;
+            --r.exp10;
+            ++p;
+        }
+        r.integer = false;
+    }
+    if (p < n && (s[p] == 'e' || s[p] == 'E')) {
+        ++p;
+        bool minus = false;
+        if (p < n && (s[p] == '+' || s[p] == '-')) {
+            minus = s[p] == '-';
+            ++p;
+        }
+        if (p >= n || !is_digit(s[p])) {
+            return false;
+        }
+        int e = 0;
+        while (p < n && is_digit(s[p])) {
+            if (e < 100000) {
+                e = e * 10 + static_cast<int>(digit(p));
+            }
+            ++p;
+        }
+        r.exp10 += minus ? -e : e;
+        r.integer = false;
+    }
+    if (r.count > 19) {
+        r.exact = false;
+    }
+    i = p;
+    return true;
+}
+
+} // namespace
+
+bool read_json_number(std::string_view s, std::size_t& i, double& v, bool& integer) {
+    // Powers of ten that are exact doubles.
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const std::size_t start = i;
+    std::size_t p = i;
+    Scanned r;
+    if (!scan_number(s, p, r)) {
+        return false;
+    }
+    double value = 0;
+    if (r.exact && r.digits <= (std::uint64_t{1} << 53) && r.exp10 >= -22 && r.exp10 <= 22) {
+        // Both operands exact: one correctly rounded operation gives the nearest double, as
+        // from_chars does (Clinger's fast path).
+        value = static_cast<double>(r.digits);
+        value = r.exp10 < 0 ? value / kPow10[-r.exp10] : value * kPow10[r.exp10];
+        if (r.negative) {
+            value = -value;
+        }
+    } else if (!json_number_value(s.substr(start, p - start), value)) {
+        return false;
+    }
+    v = value;
+    integer = r.integer;
+    i = p;
+    return true;
+}
+
+bool read_json_integer(std::string_view s, std::size_t& i, std::int64_t& v) {
+    const std::size_t start = i;
+    std::size_t p = i;
+    Scanned r;
+    if (!scan_number(s, p, r) || !r.integer) {
+        return false;
+    }
+    std::int64_t value = 0;
+    if (r.count <= 18) {
+        value = static_cast<std::int64_t>(r.digits);
+        if (r.negative) {
+            value = -value;
+        }
+    } else if (!json_integer_value(s.substr(start, p - start), value)) {
+        return false;
+    }
+    v = value;
+    i = p;
+    return true;
+}
+
 bool out_of_range_value(std::string_view text, double& v) {
     const std::string copy(text); // strtod needs a terminated string
     const double r = std::strtod(copy.c_str(), nullptr);

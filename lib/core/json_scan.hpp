@@ -17,6 +17,17 @@ namespace okxkit::core {
 // false. O(length of the number).
 bool scan_json_number(std::string_view s, std::size_t& i, bool& integer);
 
+// scan_json_number and json_number_value in one pass: on success advances i past the number,
+// sets v and integer, and returns true; false (i left) where the two together would fail. The
+// value is the same double: numbers of at most 15 significant digits and a decimal exponent
+// within 22 (every price and size okxkit writes) are read exactly by one multiplication or
+// division of exact doubles; any other number by json_number_value.
+bool read_json_number(std::string_view s, std::size_t& i, double& v, bool& integer);
+
+// scan_json_number, a check that the number is an integer, and json_integer_value in one
+// pass: false (i left) for anything that is not a JSON integer within int64.
+bool read_json_integer(std::string_view s, std::size_t& i, std::int64_t& v);
+
 // Parses the number text of scan_json_number as a finite double (false when it overflows to
 // infinity, as 1e999 does; a tiny one such as 1e-400 is 0, as strtod and nlohmann read it).
 // Exact, by std::from_chars.
@@ -75,6 +86,9 @@ bool scan_plain_string(std::string_view s, std::size_t& i, std::string_view& out
 
 // Skips JSON whitespace (space, tab, CR, LF) at s[i].
 inline void skip_json_space(std::string_view s, std::size_t& i) {
+    if (i < s.size() && static_cast<unsigned char>(s[i]) > ' ') {
+        return; // the usual case, compact JSON: one comparison
+    }
     while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) {
         ++i;
     }

@@ -335,25 +335,92 @@ std::optional<std::string> check_ohlcv(double o, double h, double l, double c, d
     return std::nullopt;
 }
 
+namespace {
+
+// The keys read_candle_fast knows, by a look at length and first letters (all are made of
+// a-z and '_'; any other key is not a plain candle's).
+enum class CandleKey {
+    kType,
+    kV,
+    kTs,
+    kInst,
+    kBar,
+    kO,
+    kH,
+    kL,
+    kC,
+    kVol,
+    kConfirm,
+    kVolQuote,
+    kRun,
+    kSrc,
+    kRecvTs,
+    kOther
+};
+
+CandleKey candle_key(std::string_view k) {
+    switch (k.size()) {
+    case 1:
+        switch (k[0]) {
+        case 'v':
+            return CandleKey::kV;
+        case 'o':
+            return CandleKey::kO;
+        case 'h':
+            return CandleKey::kH;
+        case 'l':
+            return CandleKey::kL;
+        case 'c':
+            return CandleKey::kC;
+        default:
+            return CandleKey::kOther;
+        }
+    case 2:
+        return k == "ts" ? CandleKey::kTs : CandleKey::kOther;
+    case 3:
+        return k == "bar"   ? CandleKey::kBar
+               : k == "vol" ? CandleKey::kVol
+               : k == "run" ? CandleKey::kRun
+               : k == "src" ? CandleKey::kSrc
+                            : CandleKey::kOther;
+    case 4:
+        return k == "type" ? CandleKey::kType : k == "inst" ? CandleKey::kInst : CandleKey::kOther;
+    case 7:
+        return k == "confirm"   ? CandleKey::kConfirm
+               : k == "recv_ts" ? CandleKey::kRecvTs
+                                : CandleKey::kOther;
+    case 9:
+        return k == "vol_quote" ? CandleKey::kVolQuote : CandleKey::kOther;
+    default:
+        return CandleKey::kOther;
+    }
+}
+
+// A key of a-z and '_' in quotes at s[i]: sets key and advances i past the closing quote. Any
+// other key (escapes, other characters) is false, as it would be unknown anyway.
+bool scan_candle_key(std::string_view s, std::size_t& i, std::string_view& key) {
+    if (i >= s.size() || s[i] != '"') {
+        return false;
+    }
+    const std::size_t start = i + 1;
+    std::size_t p = start;
+    while (p < s.size() && ((s[p] >= 'a' && s[p] <= 'z') || s[p] == '_')) {
+        ++p;
+    }
+    if (p >= s.size() || s[p] != '"') {
+        return false;
+    }
+    key = s.substr(start, p - start);
+    i = p + 1;
+    return true;
+}
+
+} // namespace
+
 bool read_candle_fast(std::string_view s, CandleFields& k) {
     // Bits of the fields seen: type v ts inst bar o h l c vol confirm, then optional ones.
     enum : unsigned {
-        kType = 1U << 0,
-        kV = 1U << 1,
-        kTs = 1U << 2,
-        kInst = 1U << 3,
-        kBar = 1U << 4,
-        kO = 1U << 5,
-        kH = 1U << 6,
-        kL = 1U << 7,
-        kC = 1U << 8,
-        kVol = 1U << 9,
-        kConfirm = 1U << 10,
-        kRequired = (1U << 11) - 1,
-        kVolQuote = 1U << 11,
-        kRun = 1U << 12,
-        kSrc = 1U << 13,
-        kRecvTs = 1U << 14,
+        kRequired = (1U << 11) - 1, // type .. confirm, in CandleKey's order
     };
     std::size_t i = 0;
     skip_json_space(s, i);
@@ -362,19 +429,18 @@ bool read_candle_fast(std::string_view s, CandleFields& k) {
     }
     ++i;
     unsigned seen = 0;
-    const auto once = [&seen](unsigned bit) {
-        if ((seen & bit) != 0) {
-            return false;
-        }
-        seen |= bit;
-        return true;
-    };
     for (;;) {
         skip_json_space(s, i);
-        std::string_view key;
-        if (!scan_plain_string(s, i, key)) {
+        std::string_view name;
+        if (!scan_candle_key(s, i, name)) {
             return false;
         }
+        const CandleKey key = candle_key(name);
+        const unsigned bit = 1U << static_cast<unsigned>(key);
+        if (key == CandleKey::kOther || (seen & bit) != 0) {
+            return false; // an unknown field or a repeat
+        }
+        seen |= bit;
         skip_json_space(s, i);
         if (i >= s.size() || s[i] != ':') {
             return false;
@@ -385,94 +451,78 @@ bool read_candle_fast(std::string_view s, CandleFields& k) {
             return false;
         }
         const char c = s[i];
-        if (c == '"') {
+        switch (key) {
+        case CandleKey::kType:
+        case CandleKey::kInst:
+        case CandleKey::kBar:
+        case CandleKey::kRun:
+        case CandleKey::kSrc: {
             std::string_view v;
-            if (!scan_plain_string(s, i, v)) {
+            if (c != '"' || !scan_plain_string(s, i, v)) {
+                return false; // a number where a string belongs, or not a plain string
+            }
+            if (key == CandleKey::kType && v != "candle") {
                 return false;
             }
-            if (key == "type") {
-                if (v != "candle" || !once(kType)) {
-                    return false;
-                }
-            } else if (key == "inst") {
+            if (key == CandleKey::kInst) {
                 k.inst = v;
-                if (!once(kInst)) {
-                    return false;
-                }
-            } else if (key == "bar") {
+            } else if (key == CandleKey::kBar) {
                 k.bar = v;
-                if (!once(kBar)) {
-                    return false;
-                }
-            } else if (!((key == "run" && once(kRun)) || (key == "src" && once(kSrc)))) {
-                return false; // a string where a number belongs, an unknown field, a repeat
             }
-        } else if (c == 't' || c == 'f') {
+            break;
+        }
+        case CandleKey::kConfirm: {
             const bool b = c == 't';
             const std::string_view word = b ? "true" : "false";
-            if (s.substr(i, word.size()) != word || key != "confirm" || !once(kConfirm)) {
+            if ((c != 't' && c != 'f') || s.substr(i, word.size()) != word) {
                 return false;
             }
             i += word.size();
             k.confirm = b;
-        } else {
-            const std::size_t start = i;
-            bool integer = false;
-            if (!scan_json_number(s, i, integer)) {
+            break;
+        }
+        case CandleKey::kV:
+        case CandleKey::kTs:
+        case CandleKey::kRecvTs: {
+            std::int64_t n = 0;
+            if (!read_json_integer(s, i, n)) {
                 return false;
             }
-            const std::string_view text = s.substr(start, i - start);
-            if (key == "v" || key == "ts" || key == "recv_ts") {
-                std::int64_t n = 0;
-                if (!integer || !json_integer_value(text, n)) {
-                    return false;
-                }
-                if (key == "v") {
-                    if (n != 1 || !once(kV)) {
-                        return false; // another version: the general path decides
-                    }
-                } else if (key == "ts") {
-                    k.ts = n;
-                    if (!once(kTs)) {
-                        return false;
-                    }
-                } else if (!once(kRecvTs)) {
-                    return false;
-                }
-            } else {
-                double v = 0;
-                if (!json_number_value(text, v)) {
-                    return false;
-                }
-                double* field = nullptr;
-                unsigned bit = 0;
-                if (key == "o") {
-                    field = &k.o;
-                    bit = kO;
-                } else if (key == "h") {
-                    field = &k.h;
-                    bit = kH;
-                } else if (key == "l") {
-                    field = &k.l;
-                    bit = kL;
-                } else if (key == "c") {
-                    field = &k.c;
-                    bit = kC;
-                } else if (key == "vol") {
-                    field = &k.vol;
-                    bit = kVol;
-                } else if (key == "vol_quote") {
-                    bit = kVolQuote;
-                } else {
-                    return false;
-                }
-                if (!once(bit)) {
-                    return false;
-                }
-                if (field != nullptr) {
-                    *field = v;
-                }
+            if (key == CandleKey::kV && n != 1) {
+                return false; // another version: the general path decides
             }
+            if (key == CandleKey::kTs) {
+                k.ts = n;
+            }
+            break;
+        }
+        default: { // o h l c vol vol_quote
+            double v = 0;
+            bool integer = false;
+            if (!read_json_number(s, i, v, integer)) {
+                return false;
+            }
+            switch (key) {
+            case CandleKey::kO:
+                k.o = v;
+                break;
+            case CandleKey::kH:
+                k.h = v;
+                break;
+            case CandleKey::kL:
+                k.l = v;
+                break;
+            case CandleKey::kC:
+                k.c = v;
+                break;
+            case CandleKey::kVol:
+                k.vol = v;
+                break;
+            default:
+                break;
+            }
+            break;
+        }
         }
         skip_json_space(s, i);
         if (i >= s.size()) {

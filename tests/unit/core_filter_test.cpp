@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <bit>
 #include <csignal>
 #include <random>
 #include <sstream>
@@ -439,6 +440,88 @@ TEST(JsonScan, TheHotPathReaderAgreesWithTheScanner) {
         if (read_whole) {
             EXPECT_EQ(got, want) << s;
         }
+    }
+}
+
+// The one-pass readers of read_candle_fast against the scanner and std::from_chars: the same
+// acceptance and the same value (bit for bit, so -0 stays -0), on random number-like text and
+// on prices of every size with up to 19 digits, where the fast path (at most 15 significant
+// digits, a decimal exponent within 22) meets the exact one.
+TEST(JsonScan, OnePassReadersAgreeWithScannerAndFromChars) {
+    const auto check = [](const std::string& s) {
+        std::size_t i = 0;
+        bool integer = false;
+        double want = 0;
+        const bool scanned = scan_json_number(s, i, integer);
+        const bool valued = scanned && json_number_value(std::string_view(s).substr(0, i), want);
+        std::size_t j = 0;
+        bool got_integer = false;
+        double got = 0;
+        const bool read = read_json_number(s, j, got, got_integer);
+        ASSERT_EQ(read, valued) << s;
+        if (read) {
+            ASSERT_EQ(j, i) << s;
+            ASSERT_EQ(got_integer, integer) << s;
+            ASSERT_EQ(std::bit_cast<std::uint64_t>(got), std::bit_cast<std::uint64_t>(want)) << s;
+        }
+        std::int64_t want_n = 0;
+        const bool int_ok =
+            scanned && integer && json_integer_value(std::string_view(s).substr(0, i), want_n);
+        std::size_t k = 0;
+        std::int64_t got_n = 0;
+        const bool read_n = read_json_integer(s, k, got_n);
+        ASSERT_EQ(read_n, int_ok) << s;
+        if (read_n) {
+            ASSERT_EQ(k, i) << s;
+            ASSERT_EQ(got_n, want_n) << s;
+        }
+    };
+    std::mt19937_64 rng(12);
+    const std::string alphabet = "0123456789-+.eE";
+    for (int n = 0; n < 200000; ++n) {
+        std::string s(rng() % 4 == 0 ? "-" : "");
+        const std::size_t len = 1 + rng() % 24;
+        for (std::size_t k = 0; k < len; ++k) {
+            s += alphabet[rng() % (k < 6 ? 10 : alphabet.size())];
+        }
+        s += ',';
+        check(s);
+    }
+    for (int n = 0; n < 200000; ++n) {
+        // digits with a point somewhere, and sometimes an exponent: 0.000123, 65432.1, 1.5e-30
+        const int digits = 1 + static_cast<int>(rng() % 19);
+        std::string d;
+        for (int k = 0; k < digits; ++k) {
+            d += static_cast<char>('0' + (k == 0 ? 1 + rng() % 9 : rng() % 10));
+        }
+        const int point = static_cast<int>(rng() % static_cast<unsigned>(digits + 1));
+        std::string s;
+        if (point == 0) {
+            s += "0.";
+            s += d;
+        } else {
+            s.append(d, 0, static_cast<std::size_t>(point));
+            if (point < digits) {
+                s += '.';
+                s.append(d, static_cast<std::size_t>(point));
+            }
+        }
+        if (rng() % 3 == 0) {
+            s += 'e';
+            s += std::to_string(static_cast<int>(rng() % 80) - 40);
+        }
+        check(s);
+        std::string negative = "-";
+        negative += s;
+        negative += '}';
+        check(negative);
+    }
+    for (const char* s :
+         {"0", "-0", "-0.0", "0e999", "1e400", "-1e400", "1e-400", "9007199254740993",
+          "9007199254740992.5", "123456789012345678", "1234567890123456789", "9223372036854775807",
+          "9223372036854775808", "-9223372036854775808", "0.1", "1e22", "1e23", "4.35e-22",
+          "17976931348623157e292"}) {
+        check(s);
     }
 }
 
