@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 namespace okxkit::strategy {
 
@@ -45,6 +46,7 @@ void RegimeScorer::bind(const std::function<std::size_t(const std::string&)>& in
 
 void RegimeScorer::reset() {
     natr_ring_.clear();
+    natr_sorted_.clear();
     natr_next_ = 0;
     regime_ = Regime{};
 }
@@ -59,10 +61,24 @@ const Regime& RegimeScorer::update(std::span<const double> f) {
     const double natr = f[natr_];
     if (std::isfinite(natr)) {
         // The last vol_history values in a ring: the newest overwrites the oldest.
+        // A sorted copy beside it, for the rank: the oldest value leaves it and the newest
+        // enters it by shifting the values between their two places by one.
+        const auto x = static_cast<float>(natr);
+        auto& sorted = natr_sorted_;
         if (natr_ring_.size() < config_.vol_history) {
-            natr_ring_.push_back(static_cast<float>(natr));
+            natr_ring_.push_back(x);
+            sorted.insert(std::upper_bound(sorted.begin(), sorted.end(), x), x);
         } else {
-            natr_ring_[natr_next_] = static_cast<float>(natr);
+            const float old = std::exchange(natr_ring_[natr_next_], x);
+            const auto out = std::lower_bound(sorted.begin(), sorted.end(), old);
+            const auto in = std::upper_bound(sorted.begin(), sorted.end(), x);
+            if (out < in) { // old <= x: the values in between move down
+                std::move(out + 1, in, out);
+                *(in - 1) = x;
+            } else { // old > x: they move up
+                std::move_backward(in, out, out + 1);
+                *in = x;
+            }
         }
         natr_next_ = (natr_next_ + 1) % config_.vol_history;
     }
@@ -84,16 +100,13 @@ const Regime& RegimeScorer::update(std::span<const double> f) {
     const double per_bar = natr / 100;
     const double z = per_bar > 0 ? f[slope_] * 50 / (per_bar * std::sqrt(50.0)) : 0;
     r.direction = clamp01(0.5 + 0.5 * std::tanh(z / 2));
-    // Rank of the current ATR% among its history: the share of values at or below it.
-    // (a count over the ring, which the compiler vectorises: cheaper than keeping it sorted;
-    // in single precision, four at a time, which ranks ATR% values alike to 7 digits)
-    const auto x = static_cast<float>(natr);
-    std::int32_t at_or_below = 0;
-    for (const float v : natr_ring_) {
-        at_or_below += v <= x ? 1 : 0;
-    }
+    // Rank of the current ATR% among its history: the share of values at or below it (in
+    // single precision, which ranks ATR% values alike to 7 digits).
+    const auto at_or_below =
+        std::upper_bound(natr_sorted_.begin(), natr_sorted_.end(), static_cast<float>(natr)) -
+        natr_sorted_.begin();
     r.volatility =
-        clamp01(static_cast<double>(at_or_below) / static_cast<double>(natr_ring_.size()));
+        clamp01(static_cast<double>(at_or_below) / static_cast<double>(natr_sorted_.size()));
     r.choppiness = clamp01((f[chop_] - 38.2) / (61.8 - 38.2));
     r.persistence = clamp01(f[hurst_]);
     // Hurst below 0.35 reads as mean-reverting (range-bound), above 0.65 as persistent. A

@@ -54,8 +54,9 @@ public:
 private:
     RegimeConfig config_;
     std::size_t adx_ = 0, er_ = 0, r2_ = 0, slope_ = 0, natr_ = 0, chop_ = 0, hurst_ = 0;
-    std::vector<float> natr_ring_; // the last vol_history values of natr_14
-    std::size_t natr_next_ = 0;    // where the next one goes once the ring is full
+    std::vector<float> natr_ring_;   // the last vol_history values of natr_14
+    std::vector<float> natr_sorted_; // the same values in ascending order
+    std::size_t natr_next_ = 0;      // where the next one goes once the ring is full
     Regime regime_;
 };
 

@@ -4,23 +4,34 @@
 #include "core/json_out.hpp"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
 
 namespace okxkit::strategy {
 
 namespace {
 
-std::string fmt(const char* format, double v) {
+// Numbers in reasons, as printf's %.Nf and %g would write them (std::to_chars promises the
+// same text, and is several times faster: reasons are built on every change of a candidate's
+// signal, emitted or not).
+std::string fixed(double v, int digits) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, format, v);
-    return buf;
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, digits);
+    return ec == std::errc{} ? std::string(buf, end) : std::string("?");
+}
+
+// Six significant digits, trailing zeros dropped (%g).
+std::string general(double v) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 6);
+    return ec == std::errc{} ? std::string(buf, end) : std::string("?");
 }
 
 // Prices in reasons: six significant digits.
 std::string px(double v) {
-    return fmt("%.6g", v);
+    return general(v);
 }
 
 bool finite(double v) {
@@ -87,7 +98,7 @@ public:
                 bucket_ = -1;
                 set_signal("flat", 0, fit(regime),
                            "close " + px(b.c) + " left the range [" + px(lower_) + ", " +
-                               px(upper_) + "] by more than " + fmt("%g", 100 * margin) +
+                               px(upper_) + "] by more than " + general(100 * margin) +
                                "%: grid stopped");
                 return;
             }
@@ -98,8 +109,8 @@ public:
     double fit(const Regime& r) const override { return r.range * (1 - 0.5 * r.volatility); }
 
     std::string fit_reason(const Regime& r) const override {
-        return "grid fits ranges with calm volatility: range " + fmt("%.2f", r.range) +
-               ", volatility " + fmt("%.2f", r.volatility);
+        return "grid fits ranges with calm volatility: range " + fixed(r.range, 2) +
+               ", volatility " + fixed(r.volatility, 2);
     }
 
     void reset() override {
@@ -137,6 +148,18 @@ private:
             ladder_lower_ = lower_;
             ladder_upper_ = upper_;
             built_ = -1;
+            // Each level's buy and sell leg, made once per ladder and copied from here.
+            level_legs_.resize(levels_px_.size());
+            for (std::size_t i = 0; i < levels_px_.size(); ++i) {
+                for (int k = 0; k < 2; ++k) {
+                    Leg& leg = level_legs_[i][static_cast<std::size_t>(k)];
+                    leg.side = k == 0 ? "buy" : "sell";
+                    leg.id = leg.side + std::to_string(i + 1);
+                    leg.ord_type = ord_type_;
+                    leg.px = levels_px_[i];
+                    leg.equity_frac = level_frac_;
+                }
+            }
         }
         // Which levels are below, at or above the close: the legs change only with that.
         int above = 0;
@@ -155,13 +178,7 @@ private:
                 if (p == b.c) {
                     continue;
                 }
-                Leg leg;
-                leg.side = p < b.c ? "buy" : "sell";
-                leg.id = leg.side + std::to_string(i + 1);
-                leg.ord_type = ord_type_;
-                leg.px = p;
-                leg.equity_frac = level_frac_;
-                legs_.push_back(std::move(leg));
+                legs_.push_back(level_legs_[static_cast<std::size_t>(i)][p < b.c ? 0 : 1]);
             }
             ++legs_seq_;
         }
@@ -173,9 +190,11 @@ private:
             const double strength = clamp1((0.5 - pos) * 2);
             const std::string side = strength > 0 ? "buy" : strength < 0 ? "sell" : "flat";
             set_signal(side, strength, fit(regime),
-                       "close " + px(b.c) + " has " + std::to_string(above) + " of " +
-                           std::to_string(levels_) + " levels above it in the range [" +
-                           px(lower_) + ", " + px(upper_) + "]");
+                       [c = b.c, above, levels = levels_, lower = lower_, upper = upper_] {
+                           return "close " + px(c) + " has " + std::to_string(above) + " of " +
+                                  std::to_string(levels) + " levels above it in the range [" +
+                                  px(lower) + ", " + px(upper) + "]";
+                       });
         }
     }
 
@@ -191,7 +210,8 @@ private:
     double margin_ = 0, level_frac_ = 0;
     int recenter_after_ = 0;
     std::string ord_type_;
-    std::vector<double> levels_px_; // the ladder of [ladder_lower_, ladder_upper_]
+    std::vector<double> levels_px_;              // the ladder of [ladder_lower_, ladder_upper_]
+    std::vector<std::array<Leg, 2>> level_legs_; // each level's buy and sell leg
     double ladder_lower_ = 0, ladder_upper_ = 0;
     int built_ = -1; // which legs_ holds: levels above the close, and the level at it
 };
@@ -276,8 +296,8 @@ public:
     }
 
     std::string fit_reason(const Regime& r) const override {
-        return "trend (long only) fits rising trends: trend " + fmt("%.2f", r.trend) +
-               ", direction " + fmt("%.2f", r.direction);
+        return "trend (long only) fits rising trends: trend " + fixed(r.trend, 2) + ", direction " +
+               fixed(r.direction, 2);
     }
 
     void reset() override {
@@ -304,7 +324,7 @@ private:
                 resume_above_ = best_;
                 leave(-strength, conf,
                       "close " + px(b.c) + " fell below the trailing stop " + px(stop) + " (" +
-                          fmt("%g", config_.number("atr_stop")) + " ATR under the best close " +
+                          general(config_.number("atr_stop")) + " ATR under the best close " +
                           px(best_) + ")");
             } else if (breakout_ && b.c < prev_b_) {
                 leave(-strength, conf,
@@ -388,8 +408,7 @@ public:
             if (b.c >= mid) {
                 leave(strength, conf, "close " + px(b.c) + " reached the middle band " + px(mid));
             } else if (rsi > rsi_high_) {
-                leave(strength, conf,
-                      "RSI " + fmt("%.1f", rsi) + " rose above " + fmt("%g", rsi_high_));
+                leave(strength, conf, "RSI " + fixed(rsi, 1) + " rose above " + general(rsi_high_));
             } else if (b.c < stop) {
                 leave(strength, conf, "close " + px(b.c) + " fell below the stop " + px(stop));
             } else if (held_ >= max_hold_) {
@@ -401,15 +420,15 @@ public:
         if (b.c < lo && rsi < rsi_low_) {
             enter(b, atr, std::max(0.05, regime.range), conf,
                   "close " + px(b.c) + " below the lower band " + px(lo) + " with RSI " +
-                      fmt("%.1f", rsi));
+                      fixed(rsi, 1));
         }
     }
 
     double fit(const Regime& r) const override { return r.range * (0.5 + 0.5 * r.volatility); }
 
     std::string fit_reason(const Regime& r) const override {
-        return "mean reversion fits ranges with wide swings: range " + fmt("%.2f", r.range) +
-               ", volatility " + fmt("%.2f", r.volatility);
+        return "mean reversion fits ranges with wide swings: range " + fixed(r.range, 2) +
+               ", volatility " + fixed(r.volatility, 2);
     }
 
 private:
@@ -444,12 +463,12 @@ public:
             confidence >= config_.number("min_confidence")) {
             BarInput none;
             enter(none, 0, strength, confidence,
-                  "champion model: p_up " + fmt("%.3f", p_up) + " with confidence " +
-                      fmt("%.3f", confidence));
+                  "champion model: p_up " + fixed(p_up, 3) + " with confidence " +
+                      fixed(confidence, 3));
         } else if (long_ && p_up < config_.number("exit_p_up")) {
             leave(strength, confidence,
-                  "champion model: p_up " + fmt("%.3f", p_up) + " fell below " +
-                      fmt("%g", config_.number("exit_p_up")));
+                  "champion model: p_up " + fixed(p_up, 3) + " fell below " +
+                      general(config_.number("exit_p_up")));
         }
     }
 
@@ -462,7 +481,7 @@ public:
         if (confidences_.empty()) {
             return "ml has seen no prediction of a champion model";
         }
-        return "ml fits as far as the champions' confidence goes: mean " + fmt("%.2f", fit(r)) +
+        return "ml fits as far as the champions' confidence goes: mean " + fixed(fit(r), 2) +
                " over " + std::to_string(confidences_.size()) + " predictions";
     }
 
@@ -491,7 +510,14 @@ void Strategy::set_signal(std::string side, double strength, double confidence,
     signal_.strength = clamp1(strength);
     signal_.confidence = std::clamp(confidence, 0.0, 1.0);
     signal_.reason = std::move(reason);
+    reason_ = nullptr;
     ++signal_seq_;
+}
+
+void Strategy::set_signal(std::string side, double strength, double confidence,
+                          std::function<std::string()> reason) {
+    set_signal(std::move(side), strength, confidence, std::string());
+    reason_ = std::move(reason);
 }
 
 void Strategy::set_target(double frac) {

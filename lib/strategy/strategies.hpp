@@ -70,7 +70,14 @@ public:
     // The share of the strategy's capital it holds (0..1): what its signal P&L is marked with.
     [[nodiscard]] double exposure() const { return exposure_; }
     [[nodiscard]] const std::vector<Leg>& legs() const { return legs_; }
-    [[nodiscard]] const SignalView& signal() const { return signal_; }
+    // (its reason is written out when first asked for: most candidates' signals never are)
+    [[nodiscard]] const SignalView& signal() const {
+        if (reason_) {
+            signal_.reason = reason_();
+            reason_ = nullptr;
+        }
+        return signal_;
+    }
     // Counts the changes of signal(): the selector writes a signal line when it moves.
     [[nodiscard]] std::uint64_t signal_seq() const { return signal_seq_; }
     // Counts the changes of legs(): the selector compares them with what it wrote only then.
@@ -80,6 +87,9 @@ public:
 
 protected:
     void set_signal(std::string side, double strength, double confidence, std::string reason);
+    // The same with the reason's words made only if the signal is read.
+    void set_signal(std::string side, double strength, double confidence,
+                    std::function<std::string()> reason);
     // Wants `frac` of the equity held (one target leg "target").
     void set_target(double frac);
 
@@ -87,7 +97,8 @@ protected:
     bool warm_ = false;
     double exposure_ = 0;
     std::vector<Leg> legs_;
-    SignalView signal_;
+    mutable SignalView signal_;
+    mutable std::function<std::string()> reason_; // the reason not yet written, if any
     std::uint64_t signal_seq_ = 0;
     std::uint64_t legs_seq_ = 0; // raised by every change of legs_
 };
