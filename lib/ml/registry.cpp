@@ -243,7 +243,8 @@ ModelFile open_model(const ModelRecord& rec, const std::string& store_path) {
 }
 
 std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
-                            const Ensemble& ensemble) {
+                            std::size_t members,
+                            const std::function<void(const std::vector<std::string>&)>& save) {
     store.begin();
     fs::path dir;
     try {
@@ -259,11 +260,11 @@ std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& fi
         const std::string stored = (root.filename() / std::to_string(rec.id)).string();
         file.members.clear();
         std::vector<std::string> paths;
-        for (std::size_t k = 0; k < ensemble.size(); ++k) {
+        for (std::size_t k = 0; k < members; ++k) {
             file.members.push_back("member-" + std::to_string(k) + ".json");
             paths.push_back((dir / file.members.back()).string());
         }
-        ensemble.save(paths);
+        save(paths);
         nlohmann::json j = {
             {"id", file.id},           {"inst", file.inst},           {"bar", file.bar},
             {"horizon", file.horizon}, {"threshold", file.threshold}, {"schema", file.schema},
@@ -438,14 +439,6 @@ ModelFile read_model_file(const std::string& path) {
         throw core::RuntimeError("model file " + p.string() + " lists no member files");
     }
     return f;
-}
-
-Ensemble load_ensemble(const ModelFile& file, const std::string& folder) {
-    std::vector<std::string> paths;
-    for (const std::string& m : file.members) {
-        paths.push_back((fs::path(folder) / m).string());
-    }
-    return Ensemble::load(paths, file.names.size(), file.calibration());
 }
 
 } // namespace okxkit::ml

@@ -6,7 +6,9 @@
 #include "ml/ensemble.hpp"
 #include "ml/metrics.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -92,6 +94,12 @@ ModelFile open_model(const ModelRecord& rec, const std::string& store_path);
 // id, all in one transaction (the folder is removed again when the insert fails).
 std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
                             const Ensemble& ensemble);
+// The same for members members, which save writes to the paths it is given. (The form above
+// is defined in registry_models.cpp with load_ensemble: the only parts of the registry that
+// touch XGBoost, so a program that only reads the registry does not load it.)
+std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
+                            std::size_t members,
+                            const std::function<void(const std::vector<std::string>&)>& save);
 
 std::optional<ModelRecord> find_model(store::Store& store, std::int64_t id);
 // All models, by id; of one series when inst and bar are given.
