@@ -54,6 +54,9 @@ teardown() {
 }
 
 # Starts fake-okx with its clock at T0 and the given options; sets PORT and the URL options.
+# The fake's clock starts once the client's subscriptions are all live (--ws-start-subs: 4
+# instruments times the channels), so a test that checks every candle from the first bar
+# cannot lose it to a client that subscribed a step late on a loaded machine.
 start_fake() {
     rm -f "$T/port"
     "$FAKE" --data "$DATA" --now "$T0" --port-file "$T/port" --log "$T/requests.log" "$@" \
@@ -112,7 +115,7 @@ check_pacing() {
 }
 
 @test "candles, tickers and trades of every instrument, in order, each with recv_ts" {
-    start_fake --ws-interval-ms 5
+    start_fake --ws-start-subs 12 --ws-interval-ms 5
     run --separate-stderr live --channels candle1m,tickers,trades --until "$(bar 100)"
     assert_success
     printf '%s\n' "${lines[@]}" > "$T/out"
@@ -131,7 +134,7 @@ check_pacing() {
 }
 
 @test "a connection dropped every 100 pushes: every candle once, in order, a gap where bars were lost" {
-    start_fake --ws-interval-ms 5 --ws-drop-every 100
+    start_fake --ws-start-subs 4 --ws-interval-ms 5 --ws-drop-every 100
     live --channels candle1m --until "$(bar 400)" --health > "$T/out" 2> "$T/err" ||
         fail "exit $?: $(cat "$T/err")"
     check_candles "$T/out" "$(bar 400)"
@@ -153,7 +156,7 @@ check_pacing() {
 # silences meant to be caught last 400 ms or until the client gives up (a missed one would
 # need a timer more than 200 ms late).
 @test "no pong: the stall is noticed, the connection replaced, every candle still once" {
-    start_fake --ws-interval-ms 400 --ws-no-pong
+    start_fake --ws-start-subs 4 --ws-interval-ms 400 --ws-no-pong
     live --channels candle1m --until "$(bar 8)" --ping-after 100ms --pong-timeout 100ms --health \
         > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
     check_candles "$T/out" "$(bar 8)"
@@ -164,7 +167,7 @@ check_pacing() {
 }
 
 @test "a connection that goes silent yet stays open is noticed by its ping and replaced" {
-    start_fake --ws-interval-ms 5 --ws-stall-every 150
+    start_fake --ws-start-subs 4 --ws-interval-ms 5 --ws-stall-every 150
     live --channels candle1m --until "$(bar 600)" --ping-after 250ms --pong-timeout 250ms --health \
         > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
     check_candles "$T/out" "$(bar 600)"
@@ -174,7 +177,7 @@ check_pacing() {
 }
 
 @test "notice 64008: a new connection before the old one closes, every candle still once" {
-    start_fake --ws-interval-ms 5 --ws-notice-every 60
+    start_fake --ws-start-subs 4 --ws-interval-ms 5 --ws-notice-every 60
     live --channels candle1m --until "$(bar 300)" --health > "$T/out" 2> "$T/err" ||
         fail "exit $?: $(cat "$T/err")"
     check_candles "$T/out" "$(bar 300)"
@@ -187,7 +190,7 @@ check_pacing() {
 }
 
 @test "malformed frames never stop the stream and each is reported once" {
-    start_fake --ws-interval-ms 5 --ws-malformed-every 7
+    start_fake --ws-start-subs 12 --ws-interval-ms 5 --ws-malformed-every 7
     live --channels candle1m,tickers,trades --until "$(bar 150)" --record "$T/tape" \
         > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
     check_candles "$T/out" "$(bar 150)"
@@ -202,7 +205,7 @@ check_pacing() {
 }
 
 @test "duplicated pushes are written once; skipped confirms are fetched from REST without a gap" {
-    start_fake --ws-interval-ms 5 --ws-dup-every 3 --ws-skip-every 17
+    start_fake --ws-start-subs 4 --ws-interval-ms 5 --ws-dup-every 3 --ws-skip-every 17
     live --channels candle1m --until "$(bar 120)" > "$T/out" 2> "$T/err" ||
         fail "exit $?: $(cat "$T/err")"
     check_candles "$T/out" "$(bar 120)"
@@ -215,7 +218,7 @@ check_pacing() {
 @test "a skipped confirm that REST has not confirmed yet is asked for again, not called missing" {
     # REST shows a closed bar as forming for 30 s of market time (a step of the clock, 100 ms
     # of wall time), so the first backfill of each skipped confirm finds it unconfirmed.
-    start_fake --ws-interval-ms 100 --ws-skip-every 7 --rest-confirm-lag-ms 30000
+    start_fake --ws-start-subs 4 --ws-interval-ms 100 --ws-skip-every 7 --rest-confirm-lag-ms 30000
     live -vv --channels candle1m --until "$(bar 40)" > "$T/out" 2> "$T/err" ||
         fail "exit $?: $(cat "$T/err")"
     check_candles "$T/out" "$(bar 40)"
@@ -225,7 +228,7 @@ check_pacing() {
 }
 
 @test "--partial adds each forming update (confirm:false) before the confirmed bar" {
-    start_fake --ws-interval-ms 5
+    start_fake --ws-start-subs 4 --ws-interval-ms 5
     live --channels candle1m --partial --until "$(bar 50)" > "$T/out" 2> "$T/err" ||
         fail "exit $?: $(cat "$T/err")"
     jq -c 'select(.confirm == true)' "$T/out" > "$T/confirmed"
@@ -238,7 +241,7 @@ check_pacing() {
 }
 
 @test "--store keeps the confirmed candles, the run and the health events" {
-    start_fake --ws-interval-ms 5 --ws-drop-every 150
+    start_fake --ws-start-subs 4 --ws-interval-ms 5 --ws-drop-every 150
     live --channels candle1m --until "$(bar 200)" --store "$T/s.db" --run l1 > "$T/out" 2> "$T/err" ||
         fail "exit $?: $(cat "$T/err")"
     run sqlite3 "$T/s.db" "SELECT COUNT(*), COUNT(DISTINCT inst), MIN(ts), MAX(ts) FROM candles; SELECT status, count FROM runs WHERE run_id = 'l1'"
@@ -255,7 +258,7 @@ check_pacing() {
 }
 
 @test "--record keeps every frame; --replay of the tape writes the same bytes, offline" {
-    start_fake --ws-interval-ms 5 --ws-drop-every 200 --ws-malformed-every 23 --ws-dup-every 5
+    start_fake --ws-start-subs 8 --ws-interval-ms 5 --ws-drop-every 200 --ws-malformed-every 23 --ws-dup-every 5
     live --channels candle1m,trades --partial --health --until "$(bar 60)" --record "$T/tape" \
         > "$T/out" 2> "$T/err" || fail "exit $?: $(cat "$T/err")"
     kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true; FAKE_PID=

@@ -54,6 +54,11 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "wall ms per 60000 ms step of the market clock, once a WebSocket connected "
              "(0: the clock stays put)",
              "1000"},
+            {"ws-start-subs", 0, OptType::kInt, "N",
+             "start the market clock once N subscriptions are live, instead of at the first "
+             "connection: a test then sees every push from the first bar however late its "
+             "client subscribes (0: at the first connection)",
+             "0"},
             {"ws-idle-ms", 0, OptType::kInt, "N",
              "close a WebSocket with 4004 after N ms without a frame from the client", "30000"},
             {"ws-drop-every", 0, OptType::kInt, "N",
@@ -123,6 +128,7 @@ int fake_okx_main(const okxkit::core::Options& opts) {
     okxkit::fake::WsOptions ws_options;
     ws_options.interval_ms = int_option(opts, "ws-interval-ms", 0, 3'600'000);
     ws_options.idle_ms = int_option(opts, "ws-idle-ms", 1, 86'400'000);
+    ws_options.start_subs = static_cast<std::uint64_t>(int_option(opts, "ws-start-subs", 0, kBig));
     ws_options.drop_every = static_cast<std::uint64_t>(int_option(opts, "ws-drop-every", 0, kBig));
     ws_options.notice_every =
         static_cast<std::uint64_t>(int_option(opts, "ws-notice-every", 0, kBig));

@@ -425,9 +425,8 @@ WsLink* Server::ws_open(lws* wsi, const std::string& path) {
     log_ws(*link, "connect", "", 0);
     arm_timer(*link);
     links_.push_back(link.get());
-    if (first && hub_.options().interval_ms > 0) {
-        clock_start_ms_ = since_start_ms();
-        schedule_clock();
+    if (first && hub_.options().start_subs == 0) {
+        start_clock();
     }
     return link.release();
 }
@@ -440,6 +439,15 @@ void Server::ws_receive(WsLink& link, std::string_view text) {
         log_op(link, op);
     }
     link.conn->ops.clear();
+    if (!clock_running_ && hub_.options().start_subs > 0) {
+        std::uint64_t live = 0;
+        for (const WsLink* l : links_) {
+            live += l->conn->subs.size();
+        }
+        if (live >= hub_.options().start_subs) {
+            start_clock();
+        }
+    }
     arm_timer(link);
     if (!link.conn->out.empty()) {
         lws_callback_on_writable(link.wsi);
@@ -518,6 +526,15 @@ void Server::ws_closed(WsLink* link) {
     }
     std::erase(links_, link);
     delete link;
+}
+
+void Server::start_clock() {
+    if (clock_running_ || hub_.options().interval_ms <= 0) {
+        return;
+    }
+    clock_running_ = true;
+    clock_start_ms_ = since_start_ms();
+    schedule_clock();
 }
 
 void Server::schedule_clock() {

@@ -71,6 +71,7 @@ private:
     void write_port_file(int port) const;
     void arm_timer(WsLink& link) const;
     void schedule_clock();
+    void start_clock();
 
     Rest& rest_;
     WsHub& hub_;
@@ -79,6 +80,7 @@ private:
     ClockTimer clock_timer_{};
     std::int64_t clock_start_ms_ = 0; // since start, when the first WebSocket connected
     std::int64_t clock_ticks_ = 0;
+    bool clock_running_ = false;
     bool stopping_ = false;
     ServerOptions options_;
     std::chrono::steady_clock::time_point start_;

@@ -24,6 +24,8 @@ constexpr std::int64_t kWsStepMs = 60'000;
 struct WsOptions {
     std::int64_t interval_ms = 1000;      // wall time per clock step; 0: the clock never moves
     std::int64_t idle_ms = 30'000;        // close 4004 after this long without a client frame
+    std::uint64_t start_subs = 0;         // the clock starts at this many live subscriptions
+                                          // (0: at the first connection)
     std::uint64_t drop_every = 0;         // drop the connection after every Nth push
     std::uint64_t notice_every = 0;       // notice 64008 after every Nth push, then close
     std::uint64_t malformed_every = 0;    // a garbage frame before every Nth push
