@@ -4,7 +4,8 @@
 # input messages per second, p10/median/p90 (target >= 500,000/s). Then the cost of one
 # evaluation of all 8 symbols: the same input with --eval-every 5m (an evaluation per symbol
 # at every candle) against the default 6h, the extra time divided by the extra evaluation
-# rounds. The store is written in both (a temporary file).
+# rounds. The store is written in both: a temporary file, created and migrated once
+# beforehand (as a store in use is), copied afresh for every run.
 # Usage: bench/select_strategy.sh [CPU]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,11 +16,13 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$bin/okx-stream" --replay "$root"/share/okxkit/samples/*-USDT_5m.csv >"$work/in.ndjson"
 lines=$(wc -l <"$work/in.ndjson")
+"$bin/select-strategy" --store "$work/empty.db" </dev/null >/dev/null
 
 # Seconds of CPU (user + system, to the millisecond) of one run of select-strategy with the
 # options given.
 cpu_seconds() {
     rm -f "$work"/s.db*
+    cp "$work/empty.db" "$work/s.db"
     local TIMEFORMAT='%3U %3S'
     { time taskset -c "$cpu" "$bin/select-strategy" --store "$work/s.db" "$@" \
         <"$work/in.ndjson" >"$work/out"; } 2>"$work/time"
