@@ -1,0 +1,517 @@
+// The paper exchange.
+#include "exec/paper.hpp"
+
+#include "core/shortest.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+
+namespace okxkit::exec {
+
+namespace {
+
+using core::OrderState;
+using core::OrdType;
+using core::Side;
+
+constexpr double kDust = 1e-12; // sizes below this share of a holding are nothing
+
+std::string quote_of(const std::string& inst) {
+    const auto dash = inst.find('-');
+    if (dash == std::string::npos) {
+        return inst;
+    }
+    const auto end = inst.find('-', dash + 1);
+    return inst.substr(dash + 1, end == std::string::npos ? std::string::npos : end - dash - 1);
+}
+
+// "P17": a prefix and a number, built in a buffer (GCC 12 warns falsely on std::string
+// concatenations of this shape).
+std::string numbered(char prefix, std::uint64_t n) {
+    char buf[24];
+    buf[0] = prefix;
+    const auto [end, ec] = std::to_chars(buf + 1, buf + sizeof buf, n);
+    return {buf, end};
+}
+
+} // namespace
+
+std::string_view to_text(FillModel m) {
+    return m == FillModel::kTouch ? "touch" : "penetration";
+}
+
+std::optional<FillModel> fill_model_from_text(std::string_view text) {
+    if (text == "penetration") {
+        return FillModel::kPenetration;
+    }
+    if (text == "touch") {
+        return FillModel::kTouch;
+    }
+    return std::nullopt;
+}
+
+PaperExchange::PaperExchange(PaperConfig config)
+    : config_(std::move(config)), cash_(config_.cash) {}
+
+PaperExchange::Working* PaperExchange::find(std::string_view id) {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &orders_[it->second];
+}
+
+const PaperExchange::Working* PaperExchange::find(std::string_view id) const {
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : &orders_[it->second];
+}
+
+const OrderProgress* PaperExchange::progress(std::string_view cl_ord_id) const {
+    const Working* w = find(cl_ord_id);
+    return w == nullptr ? nullptr : &w->prog;
+}
+
+std::size_t PaperExchange::open_orders(std::string_view inst) const {
+    auto it = working_.find(inst);
+    if (it == working_.end()) {
+        return 0;
+    }
+    return static_cast<std::size_t>(
+        std::count_if(it->second.begin(), it->second.end(),
+                      [&](std::size_t i) { return !is_terminal(orders_[i].prog.state); }));
+}
+
+double PaperExchange::equity() const {
+    double e = cash_;
+    for (const auto& [inst, h] : holdings_) {
+        e += h.sz * h.mark;
+    }
+    return e;
+}
+
+void PaperExchange::set_tick(const std::string& inst, double tick) {
+    ticks_[inst] = tick;
+}
+
+double PaperExchange::tick(const std::string& inst) const {
+    if (auto it = ticks_.find(inst); it != ticks_.end()) {
+        return it->second;
+    }
+    auto it = decimals_.find(inst);
+    return it == decimals_.end() ? 0 : std::pow(10.0, -it->second);
+}
+
+void PaperExchange::note_decimals(const std::string& inst, double v) {
+    // The digits after the point of the price's shortest text: 1.19172 has 5.
+    const core::ShortestDecimal d = core::shortest_decimal(v);
+    const int decimals = d.digits == 0 ? 0 : std::max(0, -d.exponent);
+    int& seen = decimals_[inst];
+    seen = std::max(seen, decimals);
+}
+
+core::Order PaperExchange::order_event(const Working& w, std::int64_t ts) const {
+    core::Order o;
+    o.ts = ts;
+    o.inst = w.req.inst;
+    o.cl_ord_id = w.req.cl_ord_id;
+    o.strategy = w.req.strategy;
+    o.leg = w.req.leg;
+    o.side = w.req.side;
+    o.ord_type = w.req.ord_type;
+    if (w.role == Role::kStop || w.role == Role::kTrail) {
+        o.px = w.trigger; // a stop's level: it sells at market once reached
+    } else if (w.req.ord_type != OrdType::kMarket) {
+        o.px = w.req.px;
+    }
+    o.sz = w.prog.sz;
+    o.state = w.prog.state;
+    o.filled_sz = w.prog.filled_sz;
+    if (w.prog.filled_sz > 0) {
+        o.avg_px = w.prog.avg_px;
+    }
+    o.mode = core::Mode::kPaper;
+    return o;
+}
+
+void PaperExchange::reject(Working& w, std::int64_t ts, const std::string& reason,
+                           std::vector<Event>& ev) {
+    apply_reject(w.prog);
+    core::Order o = order_event(w, ts);
+    o.reason = reason;
+    ev.emplace_back(std::move(o));
+}
+
+void PaperExchange::submit(const OrderRequest& r, std::int64_t ts, std::vector<Event>& ev) {
+    std::string problem;
+    if (!(r.sz > 0) || !std::isfinite(r.sz)) {
+        problem = "size must be above 0";
+    } else if (r.ord_type != OrdType::kMarket && !(r.px && *r.px > 0 && std::isfinite(*r.px))) {
+        problem = "a limit order needs a price above 0";
+    } else if (!r.bracket.empty() && r.side != Side::kBuy) {
+        problem = "take-profit and stop brackets protect buy entries only (spot)";
+    } else if (find(r.cl_ord_id) != nullptr) {
+        problem = "duplicate cl_ord_id";
+    }
+    Working w;
+    w.req = r;
+    w.prog.sz = r.sz;
+    if (!problem.empty()) {
+        // Not kept: a refused order holds nothing and, for a duplicate, must not shadow the
+        // order that has the id.
+        core::Order o = order_event(w, ts);
+        o.state = OrderState::kRejected;
+        o.reason = problem;
+        ev.emplace_back(std::move(o));
+        return;
+    }
+    ev.emplace_back(order_event(add(std::move(w)), ts));
+}
+
+bool PaperExchange::cancel(std::string_view cl_ord_id, std::int64_t ts, std::vector<Event>& ev) {
+    Working* w = find(cl_ord_id);
+    if (w == nullptr || !apply_cancel(w->prog)) {
+        return false;
+    }
+    ev.emplace_back(order_event(*w, ts));
+    if (w->role == Role::kEntry) {
+        close_bracket_if_done(*w, ts, ev);
+    }
+    return true;
+}
+
+PaperExchange::Working& PaperExchange::add(Working&& w) {
+    const std::size_t i = orders_.size();
+    by_id_.emplace(w.req.cl_ord_id, i);
+    working_[w.req.inst].push_back(i);
+    orders_.push_back(std::move(w));
+    return orders_.back();
+}
+
+bool PaperExchange::affordable(const Working& w, double ref_px) const {
+    if (w.req.side == Side::kBuy) {
+        double promised = 0;
+        for (const auto& [inst, list] : working_) {
+            for (std::size_t i : list) {
+                const Working& o = orders_[i];
+                if (&o != &w && o.role == Role::kEntry && o.arrived && o.req.side == Side::kBuy &&
+                    !is_terminal(o.prog.state)) {
+                    const double px = o.req.px.value_or(
+                        holdings_.count(o.req.inst) != 0 ? holdings_.at(o.req.inst).mark : 0);
+                    promised += o.prog.remaining() * px * (1 + config_.taker_fee);
+                }
+            }
+        }
+        return w.prog.remaining() * ref_px * (1 + config_.taker_fee) <= cash_ - promised;
+    }
+    double promised = 0;
+    for (std::size_t i : working_.at(w.req.inst)) {
+        const Working& o = orders_[i];
+        if (&o != &w && o.role == Role::kEntry && o.arrived && o.req.side == Side::kSell &&
+            !is_terminal(o.prog.state)) {
+            promised += o.prog.remaining();
+        }
+    }
+    auto it = holdings_.find(w.req.inst);
+    const double held = it == holdings_.end() ? 0 : it->second.sz;
+    return w.prog.remaining() <= held - promised + kDust * held;
+}
+
+double PaperExchange::bracket_open(const Working& entry) const {
+    return std::max(0.0, entry.prog.filled_sz - entry.exits_filled);
+}
+
+double PaperExchange::fill(Working& w, double px, double sz, bool maker, std::int64_t ts,
+                           double& budget, std::vector<Event>& ev) {
+    Holding& h = holdings_[w.req.inst];
+    const double rate = maker ? config_.maker_fee : config_.taker_fee;
+    sz = std::min({sz, w.prog.remaining(), budget});
+    if (w.req.side == Side::kBuy) {
+        sz = std::min(sz, cash_ / (px * (1 + rate))); // never more than the cash pays for
+    } else {
+        sz = std::min(sz, h.sz); // spot: never more than is held
+    }
+    if (!(sz > kDust * std::max(1.0, w.prog.sz))) {
+        return 0;
+    }
+    budget -= sz;
+    const double value = px * sz;
+    const double fee = rate * value;
+    if (w.req.side == Side::kBuy) {
+        cash_ -= value + fee;
+        h.avg_px = (h.avg_px * h.sz + value) / (h.sz + sz);
+        h.sz += sz;
+    } else {
+        cash_ += value - fee;
+        h.rpl += (px - h.avg_px) * sz;
+        h.sz -= sz;
+        if (h.sz <= kDust * sz) {
+            h.sz = 0;
+            h.avg_px = 0;
+        }
+    }
+    h.fees += fee;
+    apply_fill(w.prog, px, std::min(sz, w.prog.remaining()));
+
+    core::Fill f;
+    f.ts = ts;
+    f.inst = w.req.inst;
+    f.cl_ord_id = w.req.cl_ord_id;
+    f.trade_id = numbered('P', ++trades_);
+    f.strategy = w.req.strategy;
+    f.leg = w.req.leg;
+    f.side = w.req.side;
+    f.px = px;
+    f.sz = sz;
+    f.fee = fee;
+    f.fee_ccy = quote_of(w.req.inst);
+    f.liquidity = maker ? core::Liquidity::kMaker : core::Liquidity::kTaker;
+    f.mode = core::Mode::kPaper;
+    ev.emplace_back(std::move(f));
+    ev.emplace_back(order_event(w, ts));
+    if (w.role == Role::kEntry) {
+        if (w.req.side == Side::kBuy && !w.req.bracket.empty()) {
+            after_entry_fill(w, sz, ts, ev);
+        }
+    } else {
+        after_exit_fill(w, ts, ev);
+    }
+    return sz;
+}
+
+void PaperExchange::after_entry_fill(Working& entry, double sz, std::int64_t ts,
+                                     std::vector<Event>& ev) {
+    const Bracket& b = entry.req.bracket;
+    const std::string id = entry.req.cl_ord_id;
+    const auto child = [&](const std::string& suffix, Role role) -> Working* {
+        std::string cid = id;
+        cid += suffix;
+        if (Working* existing = find(cid)) {
+            return is_terminal(existing->prog.state) ? nullptr : existing;
+        }
+        Working w;
+        w.req.cl_ord_id = cid;
+        w.req.strategy = entry.req.strategy;
+        w.req.leg = entry.req.leg;
+        w.req.leg += suffix;
+        w.req.inst = entry.req.inst;
+        w.req.side = Side::kSell;
+        w.req.ord_type = role == Role::kTakeProfit ? OrdType::kLimit : OrdType::kMarket;
+        w.req.decided_ts = ts;
+        w.role = role;
+        w.parent = id;
+        w.arrived = true;
+        w.rested = role == Role::kTakeProfit;
+        w.armed_after = ts;
+        entry.kids.push_back(cid);
+        return &add(std::move(w));
+    };
+    // A reference into the deque stays valid across push_back; entry is re-found after.
+    for (std::size_t r = 0; r < b.tp.size(); ++r) {
+        std::string suffix = "-tp";
+        suffix += std::to_string(r + 1);
+        Working* tp = child(suffix, Role::kTakeProfit);
+        if (tp == nullptr) {
+            continue;
+        }
+        tp->rung = r;
+        tp->req.px = b.tp[r].px;
+        if (tp->prog.sz == 0) {
+            tp->prog.sz = b.tp[r].frac * sz;
+        } else {
+            grow(tp->prog, b.tp[r].frac * sz);
+        }
+        ev.emplace_back(order_event(*tp, ts));
+    }
+    Working& e = *find(id);
+    const double open = bracket_open(e);
+    if (b.sl_px) {
+        if (Working* sl = child("-sl", Role::kStop)) {
+            sl->trigger = *b.sl_px;
+            resize(sl->prog, sl->prog.filled_sz + open);
+            ev.emplace_back(order_event(*sl, ts));
+        }
+    }
+    if (b.trail_frac) {
+        if (Working* tr = child("-trail", Role::kTrail)) {
+            const double entry_px = find(id)->prog.avg_px;
+            tr->best = std::max(tr->best, entry_px);
+            tr->trigger = std::max(tr->trigger, tr->best * (1 - *b.trail_frac));
+            resize(tr->prog, tr->prog.filled_sz + open);
+            ev.emplace_back(order_event(*tr, ts));
+        }
+    }
+}
+
+void PaperExchange::after_exit_fill(Working& child, std::int64_t ts, std::vector<Event>& ev) {
+    Working* entry = find(child.parent);
+    if (entry == nullptr) {
+        return;
+    }
+    // What the children sold in all: recounted, so no fill is counted twice.
+    double sold = 0;
+    for (const std::string& k : entry->kids) {
+        sold += find(k)->prog.filled_sz;
+    }
+    entry->exits_filled = sold;
+    if (child.role == Role::kTakeProfit && child.rung == 0 &&
+        entry->req.bracket.breakeven_after_tp1) {
+        for (const std::string& k : entry->kids) {
+            Working& s = *find(k);
+            if (s.role == Role::kStop && !is_terminal(s.prog.state) && !s.fired) {
+                s.trigger = std::max(s.trigger, entry->prog.avg_px);
+            }
+        }
+    }
+    // The stops follow what is left of the position.
+    const double open = bracket_open(*entry);
+    for (const std::string& k : entry->kids) {
+        Working& s = *find(k);
+        if ((s.role == Role::kStop || s.role == Role::kTrail) && &s != &child &&
+            !is_terminal(s.prog.state)) {
+            resize(s.prog, s.prog.filled_sz + open);
+            ev.emplace_back(order_event(s, ts));
+        }
+    }
+    close_bracket_if_done(*entry, ts, ev);
+}
+
+void PaperExchange::close_bracket_if_done(Working& entry, std::int64_t ts, std::vector<Event>& ev) {
+    const bool entry_done = is_terminal(entry.prog.state);
+    if (!entry_done || bracket_open(entry) > kDust * std::max(1.0, entry.prog.filled_sz)) {
+        return;
+    }
+    for (const std::string& k : entry.kids) {
+        Working& c = *find(k);
+        if (apply_cancel(c.prog)) {
+            ev.emplace_back(order_event(c, ts));
+        }
+    }
+}
+
+void PaperExchange::on_candle(const Candle& k, std::vector<Event>& ev) {
+    for (double v : {k.o, k.h, k.l, k.c}) {
+        note_decimals(k.inst, v);
+    }
+    const double t = tick(k.inst);
+    const bool touch = config_.fill_model == FillModel::kTouch;
+    const double slip = config_.slippage;
+    double budget = config_.volume_share * k.vol;
+    // The instrument's working orders, by index: children are added to it as entries fill.
+    std::vector<std::size_t>& list = working_[k.inst];
+    const auto mine = [&](const Working& w) { return !is_terminal(w.prog.state); };
+
+    // 1. At the open: arrivals, market orders, stops that fired on an earlier bar.
+    // NOLINTNEXTLINE(modernize-loop-convert): children join the list during the loop
+    for (std::size_t j = 0; j < list.size(); ++j) {
+        Working& w = orders_[list[j]];
+        if (!mine(w) || k.ts <= w.req.decided_ts) {
+            continue;
+        }
+        const bool buy = w.req.side == Side::kBuy;
+        const double market_px = buy ? k.o * (1 + slip) : k.o * (1 - slip);
+        if (w.role == Role::kEntry && !w.arrived) {
+            w.arrived = true;
+            const double ref =
+                w.req.ord_type == OrdType::kMarket ? market_px : std::max(*w.req.px, 0.0);
+            if (!affordable(w, buy ? ref : k.o)) {
+                reject(w, k.ts,
+                       buy ? "insufficient cash (OKX 51008)"
+                           : "insufficient balance to sell (OKX 51008)",
+                       ev);
+                continue;
+            }
+            if (w.req.ord_type == OrdType::kMarket) {
+                fill(w, market_px, w.prog.remaining(), false, k.ts, budget, ev);
+                continue;
+            }
+            const double px = *w.req.px;
+            const bool crosses = buy ? k.o <= px : k.o >= px;
+            if (crosses && w.req.ord_type == OrdType::kPostOnly) {
+                apply_cancel(w.prog);
+                core::Order o = order_event(w, k.ts);
+                o.reason = "post_only order would have taken liquidity at arrival";
+                ev.emplace_back(std::move(o));
+                continue;
+            }
+            if (crosses) {
+                const double p = buy ? std::min(px, market_px) : std::max(px, market_px);
+                fill(w, p, w.prog.remaining(), false, k.ts, budget, ev);
+            }
+            w.rested = true; // what is left waits on the book at its price
+            continue;
+        }
+        if ((w.role == Role::kEntry && w.req.ord_type == OrdType::kMarket) || w.fired) {
+            fill(w, market_px, w.prog.remaining(), false, k.ts, budget, ev);
+        }
+    }
+
+    // 2. Stops, before any take-profit: the stop is assumed to come first.
+    const auto stops = [&] {
+        // NOLINTNEXTLINE(modernize-loop-convert): children join the list during the loop
+        for (std::size_t j = 0; j < list.size(); ++j) {
+            Working& w = orders_[list[j]];
+            if (!mine(w) || w.fired || (w.role != Role::kStop && w.role != Role::kTrail) ||
+                !(k.l <= w.trigger)) {
+                continue;
+            }
+            w.fired = true;
+            Working& entry = *find(w.parent);
+            // One-cancels-the-others: the take-profits go, and so does what the entry had
+            // not bought yet.
+            for (const std::string& id : entry.kids) {
+                Working& c = *find(id);
+                if (&c != &w && apply_cancel(c.prog)) {
+                    ev.emplace_back(order_event(c, k.ts));
+                }
+            }
+            if (apply_cancel(entry.prog)) {
+                ev.emplace_back(order_event(entry, k.ts));
+            }
+            const double px = std::min(k.o, w.trigger) * (1 - slip);
+            fill(w, px, bracket_open(entry), false, k.ts, budget, ev);
+        }
+    };
+    stops();
+
+    // 3. Resting limits, traded through (or touched).
+    bool entries_filled = false;
+    // NOLINTNEXTLINE(modernize-loop-convert): children join the list during the loop
+    for (std::size_t j = 0; j < list.size(); ++j) {
+        Working& w = orders_[list[j]];
+        if (!mine(w) || !w.rested || k.ts <= w.req.decided_ts ||
+            (w.role == Role::kTakeProfit && k.ts <= w.armed_after)) {
+            continue;
+        }
+        const double px = *w.req.px;
+        const bool buy = w.req.side == Side::kBuy;
+        const bool through =
+            buy ? (touch ? k.l <= px : k.l <= px - t) : (touch ? k.h >= px : k.h >= px + t);
+        if (!through) {
+            continue;
+        }
+        const bool bracketed = w.role == Role::kEntry && !w.req.bracket.empty();
+        if (fill(w, px, w.prog.remaining(), true, k.ts, budget, ev) > 0 && bracketed) {
+            entries_filled = true;
+        }
+    }
+    // A stop born in this bar fires on its low too: nothing says the low came first.
+    if (entries_filled) {
+        stops();
+    }
+
+    // 4. Trailing stops rise with the high, after the bar.
+    for (std::size_t i : list) {
+        Working& w = orders_[i];
+        if (mine(w) && w.role == Role::kTrail && !w.fired) {
+            const Working& entry = *find(w.parent);
+            w.best = std::max(w.best, k.h);
+            const double level = w.best * (1 - *entry.req.bracket.trail_frac);
+            if (level > w.trigger) {
+                w.trigger = level;
+            }
+        }
+    }
+    holdings_[k.inst].mark = k.c;
+    std::erase_if(list, [this](std::size_t i) { return is_terminal(orders_[i].prog.state); });
+}
+
+} // namespace okxkit::exec
