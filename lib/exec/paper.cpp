@@ -80,6 +80,20 @@ std::size_t PaperExchange::open_orders(std::string_view inst) const {
                       [&](std::size_t i) { return !is_terminal(orders_[i].prog.state); }));
 }
 
+double PaperExchange::open_base(std::string_view inst, core::Side side) const {
+    auto it = working_.find(inst);
+    double sum = 0;
+    if (it != working_.end()) {
+        for (std::size_t i : it->second) {
+            const Working& w = orders_[i];
+            if (w.role == Role::kEntry && w.req.side == side && !is_terminal(w.prog.state)) {
+                sum += w.prog.remaining();
+            }
+        }
+    }
+    return sum;
+}
+
 double PaperExchange::equity() const {
     double e = cash_;
     for (const auto& [inst, h] : holdings_) {
@@ -229,7 +243,18 @@ double PaperExchange::fill(Working& w, double px, double sz, bool maker, std::in
     } else {
         sz = std::min(sz, h.sz); // spot: never more than is held
     }
+    bool capped = false;
+    if (cap_ && w.role == Role::kEntry) {
+        const double allowed = std::max(0.0, cap_(w.req.inst, w.req.side, px, sz));
+        if (allowed < sz) {
+            sz = allowed;
+            capped = true;
+        }
+    }
     if (!(sz > kDust * std::max(1.0, w.prog.sz))) {
+        if (capped) {
+            end_capped(w, ts, ev);
+        }
         return 0;
     }
     budget -= sz;
@@ -271,10 +296,23 @@ double PaperExchange::fill(Working& w, double px, double sz, bool maker, std::in
         if (w.req.side == Side::kBuy && !w.req.bracket.empty()) {
             after_entry_fill(w, sz, ts, ev);
         }
+        if (capped) {
+            end_capped(*find(w.req.cl_ord_id), ts, ev);
+        }
     } else {
         after_exit_fill(w, ts, ev);
     }
     return sz;
+}
+
+void PaperExchange::end_capped(Working& w, std::int64_t ts, std::vector<Event>& ev) {
+    if (!apply_cancel(w.prog)) {
+        return;
+    }
+    core::Order o = order_event(w, ts);
+    o.reason = "risk limit at fill: the rest canceled";
+    ev.emplace_back(std::move(o));
+    close_bracket_if_done(w, ts, ev);
 }
 
 void PaperExchange::after_entry_fill(Working& entry, double sz, std::int64_t ts,

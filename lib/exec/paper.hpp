@@ -43,6 +43,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -120,6 +121,15 @@ public:
     // A candle of one instrument: fills by the rules above, then the mark.
     void on_candle(const Candle& k, std::vector<Event>& events);
 
+    // The most of a fill of an entry that the caller allows (execute: risk::Guard::fill_room),
+    // asked before every fill of an entry with the instrument, side, price and size about to
+    // fill. When it allows less than the order has left, what it allows fills and the rest is
+    // canceled ("risk limit at fill"): no fill breaks a limit, whatever the price did since
+    // the order was approved.
+    using FillCap =
+        std::function<double(const std::string& inst, core::Side side, double px, double sz)>;
+    void set_fill_cap(FillCap cap) { cap_ = std::move(cap); }
+
     // The tick size of an instrument: the one set, else the finest step seen in its prices
     // (10^-decimals of the candles' prices so far).
     void set_tick(const std::string& inst, double tick);
@@ -132,6 +142,9 @@ public:
     [[nodiscard]] const PaperConfig& config() const { return config_; }
     // The working orders of an instrument (not terminal), children included.
     [[nodiscard]] std::size_t open_orders(std::string_view inst) const;
+    // The base size still to fill on the working entries of an instrument on one side
+    // (children, which only sell what their entry bought, are not counted).
+    [[nodiscard]] double open_base(std::string_view inst, core::Side side) const;
     // An order's progress by client id, or nullptr.
     [[nodiscard]] const OrderProgress* progress(std::string_view cl_ord_id) const;
 
@@ -162,6 +175,7 @@ private:
     // allows nothing).
     double fill(Working& w, double px, double sz, bool maker, std::int64_t ts, double& budget,
                 std::vector<Event>& ev);
+    void end_capped(Working& w, std::int64_t ts, std::vector<Event>& ev);
     void after_entry_fill(Working& entry, double sz, std::int64_t ts, std::vector<Event>& ev);
     void after_exit_fill(Working& child, std::int64_t ts, std::vector<Event>& ev);
     void close_bracket_if_done(Working& entry, std::int64_t ts, std::vector<Event>& ev);
@@ -180,6 +194,7 @@ private:
     std::map<std::string, double> ticks_; // set
     std::map<std::string, int> decimals_; // seen
     std::uint64_t trades_ = 0;
+    FillCap cap_;
 };
 
 } // namespace okxkit::exec
