@@ -319,9 +319,11 @@ void PaperExchange::after_entry_fill(Working& entry, double sz, std::int64_t ts,
                                      std::vector<Event>& ev) {
     const Bracket& b = entry.req.bracket;
     const std::string id = entry.req.cl_ord_id;
-    const auto child = [&](const std::string& suffix, Role role) -> Working* {
+    // A child's id is the entry's and a tag (OKX takes letters and digits only); its leg is the
+    // entry's with "-" and the tag.
+    const auto child = [&](const std::string& tag, Role role) -> Working* {
         std::string cid = id;
-        cid += suffix;
+        cid += tag;
         if (Working* existing = find(cid)) {
             return is_terminal(existing->prog.state) ? nullptr : existing;
         }
@@ -329,7 +331,8 @@ void PaperExchange::after_entry_fill(Working& entry, double sz, std::int64_t ts,
         w.req.cl_ord_id = cid;
         w.req.strategy = entry.req.strategy;
         w.req.leg = entry.req.leg;
-        w.req.leg += suffix;
+        w.req.leg += '-';
+        w.req.leg += tag;
         w.req.inst = entry.req.inst;
         w.req.side = Side::kSell;
         w.req.ord_type = role == Role::kTakeProfit ? OrdType::kLimit : OrdType::kMarket;
@@ -344,9 +347,9 @@ void PaperExchange::after_entry_fill(Working& entry, double sz, std::int64_t ts,
     };
     // A reference into the deque stays valid across push_back; entry is re-found after.
     for (std::size_t r = 0; r < b.tp.size(); ++r) {
-        std::string suffix = "-tp";
-        suffix += std::to_string(r + 1);
-        Working* tp = child(suffix, Role::kTakeProfit);
+        std::string tag = "tp";
+        tag += std::to_string(r + 1);
+        Working* tp = child(tag, Role::kTakeProfit);
         if (tp == nullptr) {
             continue;
         }
@@ -362,14 +365,14 @@ void PaperExchange::after_entry_fill(Working& entry, double sz, std::int64_t ts,
     Working& e = *find(id);
     const double open = bracket_open(e);
     if (b.sl_px) {
-        if (Working* sl = child("-sl", Role::kStop)) {
+        if (Working* sl = child("sl", Role::kStop)) {
             sl->trigger = *b.sl_px;
             resize(sl->prog, sl->prog.filled_sz + open);
             ev.emplace_back(order_event(*sl, ts));
         }
     }
     if (b.trail_frac) {
-        if (Working* tr = child("-trail", Role::kTrail)) {
+        if (Working* tr = child("trail", Role::kTrail)) {
             const double entry_px = find(id)->prog.avg_px;
             tr->best = std::max(tr->best, entry_px);
             tr->trigger = std::max(tr->trigger, tr->best * (1 - *b.trail_frac));
@@ -399,9 +402,11 @@ void PaperExchange::after_exit_fill(Working& child, std::int64_t ts, std::vector
             }
         }
     }
-    // The stops follow what is left of the position.
+    // The stops follow what is left of the position (when nothing is left, they are canceled
+    // below instead).
     const double open = bracket_open(*entry);
-    for (const std::string& k : entry->kids) {
+    for (const std::string& k :
+         open <= kDust * entry->prog.filled_sz ? std::vector<std::string>{} : entry->kids) {
         Working& s = *find(k);
         if ((s.role == Role::kStop || s.role == Role::kTrail) && &s != &child &&
             !is_terminal(s.prog.state)) {

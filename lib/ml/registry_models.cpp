@@ -9,10 +9,9 @@ namespace okxkit::ml {
 
 std::int64_t register_model(store::Store& store, ModelRecord& rec, ModelFile& file,
                             const Ensemble& ensemble) {
-    return register_model(store, rec, file, ensemble.size(),
-                          [&ensemble](const std::vector<std::string>& paths) {
-                              ensemble.save(paths);
-                          });
+    return register_model(
+        store, rec, file, ensemble.size(),
+        [&ensemble](const std::vector<std::string>& paths) { ensemble.save(paths); });
 }
 
 Ensemble load_ensemble(const ModelFile& file, const std::string& folder) {

@@ -233,26 +233,26 @@ TEST(PaperExchange, LadderTakesProfitOneThenMovesTheStopToBreakEvenThenStopsOut)
     x.submit(ladder_entry(true), bar(0), ev);
     x.on_candle(candle(1, 100.5, 100.6, 99.5, 100.2), ev); // entry fills at 100 (maker)
     ASSERT_EQ(fills_of(ev).size(), 1U);
-    EXPECT_EQ(last_order(ev, "e-sl")->state, OrderState::kLive);
-    EXPECT_DOUBLE_EQ(*last_order(ev, "e-sl")->px, 99);
-    EXPECT_DOUBLE_EQ(last_order(ev, "e-tp1")->sz, 1);
+    EXPECT_EQ(last_order(ev, "esl")->state, OrderState::kLive);
+    EXPECT_DOUBLE_EQ(*last_order(ev, "esl")->px, 99);
+    EXPECT_DOUBLE_EQ(last_order(ev, "etp1")->sz, 1);
     x.on_candle(candle(2, 100.2, 102, 100.1, 101.8), ev); // TP1 through: half out at 101.5
     auto f = fills_of(ev);
     ASSERT_EQ(f.size(), 2U);
-    EXPECT_EQ(f[1].cl_ord_id, "e-tp1");
+    EXPECT_EQ(f[1].cl_ord_id, "etp1");
     EXPECT_DOUBLE_EQ(f[1].px, 101.5);
     EXPECT_DOUBLE_EQ(f[1].sz, 1);
     EXPECT_EQ(f[1].liquidity, Liquidity::kMaker);
-    const auto sl = last_order(ev, "e-sl");
+    const auto sl = last_order(ev, "esl");
     EXPECT_DOUBLE_EQ(*sl->px, 100);                       // stop at break-even
     EXPECT_DOUBLE_EQ(sl->sz, 1);                          // for what is left
     x.on_candle(candle(3, 101, 101.2, 99.95, 100.5), ev); // back to the entry: stopped flat
     f = fills_of(ev);
     ASSERT_EQ(f.size(), 3U);
-    EXPECT_EQ(f[2].cl_ord_id, "e-sl");
+    EXPECT_EQ(f[2].cl_ord_id, "esl");
     EXPECT_DOUBLE_EQ(f[2].px, 100 * (1 - x.config().slippage));
     EXPECT_EQ(f[2].liquidity, Liquidity::kTaker);
-    EXPECT_EQ(last_order(ev, "e-tp2")->state, OrderState::kCanceled); // one cancels the other
+    EXPECT_EQ(last_order(ev, "etp2")->state, OrderState::kCanceled); // one cancels the other
     EXPECT_DOUBLE_EQ(x.holdings().at("BTC-USDT").sz, 0);
     EXPECT_EQ(x.open_orders("BTC-USDT"), 0U);
 }
@@ -267,9 +267,9 @@ TEST(PaperExchange, LadderReachesTakeProfitTwo) {
     x.on_candle(candle(3, 101.8, 103.5, 101, 103.2), ev);
     const auto f = fills_of(ev);
     ASSERT_EQ(f.size(), 3U);
-    EXPECT_EQ(f[2].cl_ord_id, "e-tp2");
+    EXPECT_EQ(f[2].cl_ord_id, "etp2");
     EXPECT_DOUBLE_EQ(f[2].px, 103);
-    EXPECT_EQ(last_order(ev, "e-sl")->state, OrderState::kCanceled);
+    EXPECT_EQ(last_order(ev, "esl")->state, OrderState::kCanceled);
     EXPECT_DOUBLE_EQ(x.holdings().at("BTC-USDT").sz, 0);
     // Realised: half at +1.5, half at +3, before fees.
     EXPECT_NEAR(x.holdings().at("BTC-USDT").rpl, 1.5 + 3, 1e-9);
@@ -284,11 +284,11 @@ TEST(PaperExchange, OnABarThatReachesBothTheStopComesFirst) {
     x.on_candle(candle(2, 100.2, 104, 98, 101), ev); // TP1, TP2 and the stop all reached
     const auto f = fills_of(ev);
     ASSERT_EQ(f.size(), 2U);
-    EXPECT_EQ(f[1].cl_ord_id, "e-sl");
+    EXPECT_EQ(f[1].cl_ord_id, "esl");
     EXPECT_DOUBLE_EQ(f[1].sz, 2);
     EXPECT_DOUBLE_EQ(f[1].px, 99 * (1 - x.config().slippage));
-    EXPECT_EQ(last_order(ev, "e-tp1")->state, OrderState::kCanceled);
-    EXPECT_EQ(last_order(ev, "e-tp2")->state, OrderState::kCanceled);
+    EXPECT_EQ(last_order(ev, "etp1")->state, OrderState::kCanceled);
+    EXPECT_EQ(last_order(ev, "etp2")->state, OrderState::kCanceled);
 }
 
 TEST(PaperExchange, AStopFiresOnTheEntrysOwnBarAndAtTheOpenAfterAGap) {
@@ -300,7 +300,7 @@ TEST(PaperExchange, AStopFiresOnTheEntrysOwnBarAndAtTheOpenAfterAGap) {
     x.on_candle(candle(1, 100.5, 100.6, 98.5, 99.2), ev);
     auto f = fills_of(ev);
     ASSERT_EQ(f.size(), 2U);
-    EXPECT_EQ(f[1].cl_ord_id, "e-sl");
+    EXPECT_EQ(f[1].cl_ord_id, "esl");
 
     PaperExchange y(config());
     y.set_tick("BTC-USDT", 0.01);
@@ -321,7 +321,7 @@ TEST(PaperExchange, TrailingStopRisesWithTheHighAfterEachBar) {
     x.submit(r, bar(0), ev);
     x.on_candle(candle(1, 100, 100, 100, 100), ev);
     const double entry = fills_of(ev)[0].px;
-    EXPECT_NEAR(*last_order(ev, "t-trail")->px, entry * 0.95, 1e-9);
+    EXPECT_NEAR(*last_order(ev, "ttrail")->px, entry * 0.95, 1e-9);
     // A new high of 120: the level rises to 114 only after the bar, so this bar's low of
     // 104 does not fire it.
     x.on_candle(candle(2, 105, 120, 104, 118), ev);
@@ -329,7 +329,7 @@ TEST(PaperExchange, TrailingStopRisesWithTheHighAfterEachBar) {
     x.on_candle(candle(3, 118, 119, 113, 115), ev); // below 114: out
     const auto f = fills_of(ev);
     ASSERT_EQ(f.size(), 2U);
-    EXPECT_EQ(f[1].cl_ord_id, "t-trail");
+    EXPECT_EQ(f[1].cl_ord_id, "ttrail");
     EXPECT_DOUBLE_EQ(f[1].px, 114 * (1 - x.config().slippage));
 }
 
