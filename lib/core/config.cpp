@@ -37,7 +37,7 @@ constexpr std::array<ConfigSection, 17> kSections{{
     {"audit", "audit"},
 }};
 
-constexpr std::array<ConfigKey, 9> kCoreKeys{{
+constexpr std::array<ConfigKey, 10> kCoreKeys{{
     {"symbols", T::kStrings, "instruments to trade and stream (default: 8 majors against USDT)"},
     {"run", T::kString, "run id recorded with every order and fill (like --run)"},
     {"store.path", T::kString, "path of the SQLite store (like --store)"},
@@ -47,6 +47,7 @@ constexpr std::array<ConfigKey, 9> kCoreKeys{{
     {"input.max_line", T::kInteger, "longest input line accepted, in bytes (like --max-line)"},
     {"output.unbuffered", T::kBoolean, "flush stdout after every line (like --unbuffered)"},
     {"fees.taker", T::kNumber, "taker fee rate per side, e.g. 0.001 (like train --fee)"},
+    {"fees.maker", T::kNumber, "maker fee rate, for orders that rested, e.g. 0.0008"},
 }};
 
 bool has_type(const toml::node& n, ConfigType type) {

@@ -19,7 +19,7 @@ namespace okxkit::store {
 // The schema version this build writes; migrations 1..kSchemaVersion are applied on open.
 // Adding a migration file (lib/<module>/migrations/NNNN_name.sql) means raising this too; the
 // build checks that the two agree.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // One numbered step of the schema, owned by the module whose tables it makes.
 struct Migration {
@@ -48,6 +48,10 @@ public:
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view value);
     Statement& bind_null(int index);
+    // An optional value: NULL when it is empty.
+    template <class T> Statement& bind_opt(int index, const std::optional<T>& v) {
+        return v ? bind(index, *v) : bind_null(index);
+    }
 
     // Runs one step: true while a row is available, false when done.
     bool step();

@@ -1,0 +1,30 @@
+// The exec module's config keys.
+#include "exec/config_keys.hpp"
+
+#include <array>
+
+namespace okxkit::exec {
+
+namespace {
+
+using T = core::ConfigType;
+
+constexpr std::array<core::ConfigKey, 7> kKeys{{
+    {"execute.mode", T::kString, "paper (the default), demo or live (like --mode)"},
+    {"execute.bar", T::kString, "the candles that fill orders and mark positions (like --bar)"},
+    {"execute.fill_model", T::kString, "penetration or touch (like --fill-model)"},
+    {"execute.cash", T::kNumber, "paper: starting cash in the quote currency (like --cash)"},
+    {"execute.slippage", T::kNumber, "paper: market orders and stops pay this share (--slippage)"},
+    {"execute.volume_share", T::kNumber,
+     "paper: most of a bar's volume filled per instrument (like --volume-share)"},
+    {"execute.breakeven_after_tp1", T::kBoolean,
+     "move a bracket's stop to the entry price once its first take-profit fills"},
+}};
+
+} // namespace
+
+std::span<const core::ConfigKey> config_keys() {
+    return kKeys;
+}
+
+} // namespace okxkit::exec

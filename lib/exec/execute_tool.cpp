@@ -1,0 +1,743 @@
+// The execute tool: its option table, and the stage that runs the paper exchange.
+#include "exec/execute_tool.hpp"
+
+#include "core/error.hpp"
+#include "core/filter.hpp"
+#include "core/json_out.hpp"
+#include "core/log.hpp"
+#include "core/message.hpp"
+#include "exec/config_keys.hpp"
+#include "risk/risk.hpp"
+#include "store/store.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unistd.h>
+
+namespace okxkit::exec {
+
+namespace {
+
+using core::OptType;
+using core::Side;
+
+constexpr std::size_t kRowsPerCommit = 1024;
+
+std::string text_of(double v) {
+    std::string s;
+    core::append_double(s, v);
+    return s;
+}
+
+class Stage final : public core::FilterStage {
+public:
+    Stage(const ExecuteOptions& o, core::Output& out)
+        : o_(o), out_(out), x_(o.paper), guard_(o.limits.global, o.limits.per_inst) {
+        if (!o.store_path.empty()) {
+            store_ = std::make_unique<store::Store>(o.store_path);
+        }
+        x_.set_fill_cap([this](const std::string& inst, Side side, double px, double sz) {
+            risk::AccountView a;
+            a.equity = x_.cash();
+            for (const auto& [i, h] : x_.holdings()) {
+                const double m = i == inst ? px : h.mark;
+                a.insts[i] = risk::InstView{h.sz, m, 0, 0, 0};
+                a.equity += h.sz * m;
+            }
+            return guard_.fill_room({inst, side, sz, px, o_.paper.taker_fee}, a);
+        });
+        stats_.start_equity = o.paper.cash;
+    }
+
+    Fast fast(core::Filter& f, std::string_view text) override {
+        core::CandleFields c;
+        if (core::read_candle_fast(text, c)) {
+            candle(f, c, text);
+            return Fast::kTaken;
+        }
+        return Fast::kGeneral;
+    }
+
+    void message(core::Filter& f, const core::Message& m) override {
+        if (m.type == "candle") {
+            candle(f, core::candle_fields(m.json), m.text);
+        } else if (m.type == "intent") {
+            intent(f, m);
+        } else if (m.type == "sync") {
+            f.pass(m.text);
+            sync(f, m.json["id"].get<std::int64_t>());
+        } else {
+            f.pass(m.text);
+        }
+    }
+
+    void idle(core::Filter& /*f*/) override { flush_rows(); }
+
+    void finish(core::Filter& /*f*/) override {
+        if (have_ts_) {
+            close_step(cur_ts_);
+        }
+        flush_rows();
+        stats_.end_equity = x_.equity();
+    }
+
+    std::string hint(std::string_view /*first_bad*/, std::string_view /*reason*/) override {
+        return "execute reads candles and approved intents (okx-stream ... | select-strategy | "
+               "risk-guard | execute)";
+    }
+
+    void flush_rows() {
+        if (store_ && (!pending_orders_.empty() || !pending_positions_.empty())) {
+            begin_rows();
+            for (const auto& [id, o] : pending_orders_) {
+                write_order(o);
+            }
+            for (const auto& [inst, p] : pending_positions_) {
+                stmt(st_positions_, "INSERT OR REPLACE INTO positions (run_id, inst, ts, sz, "
+                                    "avg_px, mark_px, rpl, fees) VALUES (?,?,?,?,?,?,?,?)")
+                    .bind(1, o_.run_id)
+                    .bind(2, inst)
+                    .bind(3, p.first)
+                    .bind(4, p.second.sz)
+                    .bind(5, p.second.avg_px)
+                    .bind(6, p.second.mark)
+                    .bind(7, p.second.rpl)
+                    .bind(8, p.second.fees)
+                    .exec();
+            }
+        }
+        pending_orders_.clear();
+        pending_positions_.clear();
+        if (store_ && store_->in_transaction()) {
+            store_->commit();
+        }
+        rows_ = 0;
+    }
+
+    [[nodiscard]] const ExecuteStats& stats() const { return stats_; }
+    [[nodiscard]] const PaperExchange& exchange() const { return x_; }
+    [[nodiscard]] const std::map<std::string, std::uint64_t>& fills_by_inst() const {
+        return fills_by_inst_;
+    }
+
+private:
+    void candle(core::Filter& f, const core::CandleFields& k, std::string_view text) {
+        std::int64_t ms = 0;
+        if (auto err = core::check_candle(k, &ms)) {
+            f.reject(*err);
+            return;
+        }
+        // The first candle of a later bar closes the step of the one before. (A late candle,
+        // older than the step, still fills and marks its instrument.)
+        if (have_ts_ && k.ts > cur_ts_ && k.confirm && k.bar == o_.bar) {
+            close_step(cur_ts_);
+        }
+        f.pass(text);
+        if (!k.confirm || k.bar != o_.bar) {
+            return;
+        }
+        f.used();
+        ++stats_.candles;
+        cur_ts_ = have_ts_ ? std::max(cur_ts_, k.ts) : k.ts;
+        have_ts_ = true;
+        const std::string inst(k.inst);
+        const std::uint64_t before = stats_.fills;
+        events_.clear();
+        x_.on_candle(Candle{inst, k.ts, k.o, k.h, k.l, k.c, k.vol}, events_);
+        write_events(k.ts);
+        auto it = x_.holdings().find(inst);
+        if (it != x_.holdings().end() && (it->second.sz > 0 || stats_.fills != before)) {
+            write_position(inst, it->second, k.ts);
+        }
+    }
+
+    // The end of the bar at ts (the next bar's first candle arrived, or the input ended): the
+    // kill switch looks at the equity, and the portfolio line goes out.
+    void close_step(std::int64_t ts) {
+        const double equity = x_.equity();
+        if (auto e = guard_.mark(ts, equity)) {
+            risk_line(ts, "", e->halt ? "halt" : "resume", e->code, e->limit, e->value,
+                      e->threshold, "", "", e->detail);
+            if (e->halt) {
+                kill(ts);
+            }
+        }
+        stats_.max_drawdown = std::max(stats_.max_drawdown, guard_.drawdown());
+        core::Portfolio p;
+        p.ts = ts;
+        p.cash = x_.cash();
+        p.equity = equity;
+        for (const auto& [inst, h] : x_.holdings()) {
+            p.gross_exposure += std::abs(h.sz * h.mark);
+            p.net_exposure += h.sz * h.mark;
+        }
+        p.drawdown = guard_.drawdown();
+        p.day_pnl = guard_.day_pnl();
+        p.halted = guard_.halted();
+        core::append_message(out_.buffer(), p);
+        out_.end_line();
+        if (store_) {
+            begin_rows();
+            stmt(st_pnl_, "INSERT OR REPLACE INTO pnl_snapshots (run_id, ts, cash, equity, "
+                          "gross_exposure, net_exposure, drawdown, day_pnl, halted, fill_model) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?)")
+                .bind(1, o_.run_id)
+                .bind(2, ts)
+                .bind(3, p.cash)
+                .bind(4, p.equity)
+                .bind(5, p.gross_exposure)
+                .bind(6, p.net_exposure)
+                .bind(7, p.drawdown)
+                .bind(8, p.day_pnl)
+                .bind(9, std::int64_t{p.halted ? 1 : 0})
+                .bind(10, to_text(o_.paper.fill_model))
+                .exec();
+            for (const auto& [inst, h] : x_.holdings()) {
+                pending_positions_[inst] = {ts, h}; // the latest, written with the next rows
+            }
+            row_written();
+        }
+    }
+
+    // The kill switch: every working order canceled; with flatten_on_halt, every position sold
+    // at the next bar's open.
+    void kill(std::int64_t ts) {
+        events_.clear();
+        for (const auto& [key, id] : legs_) {
+            x_.cancel(id, ts, events_);
+        }
+        if (o_.limits.global.flatten_on_halt) {
+            for (const auto& [inst, h] : x_.holdings()) {
+                if (h.sz > 0) {
+                    OrderRequest r;
+                    r.strategy = "risk";
+                    r.leg = "flatten";
+                    r.inst = inst;
+                    r.side = Side::kSell;
+                    r.ord_type = core::OrdType::kMarket;
+                    r.sz = h.sz;
+                    r.decided_ts = ts;
+                    r.cl_ord_id = client_order_id(o_.run_id, r.strategy, inst, ts, r.leg);
+                    journal(r, ts);
+                    x_.submit(r, ts, events_);
+                }
+            }
+        }
+        write_events(ts);
+    }
+
+    void intent(core::Filter& f, const core::Message& m) {
+        std::string error;
+        auto in = core::parse_intent(m.json, &error);
+        if (!in) {
+            f.reject(error);
+            return;
+        }
+        if (!in->approved.value_or(false)) {
+            f.pass(m.text); // for risk-guard to approve, not for execute to act on
+            ++stats_.unapproved;
+            return;
+        }
+        if (in->action == core::IntentAction::kTarget) {
+            f.reject("an approved intent with action target: risk-guard turns a target into an "
+                     "order, execute takes place and cancel");
+            return;
+        }
+        if (in->action == core::IntentAction::kPlace && !(in->sz && *in->sz > 0)) {
+            f.reject("an approved intent to place needs its final \"sz\" above 0");
+            return;
+        }
+        f.pass(m.text);
+        f.used();
+        ++stats_.intents;
+        std::string key = in->strategy;
+        key += '\x1f';
+        key += in->inst;
+        key += '\x1f';
+        key += in->leg;
+        events_.clear();
+        auto it = legs_.find(key);
+        if (it != legs_.end()) {
+            x_.cancel(it->second, in->ts, events_); // a place replaces the leg's order
+            if (in->action == core::IntentAction::kCancel) {
+                legs_.erase(it);
+            }
+        }
+        if (in->action == core::IntentAction::kPlace) {
+            place(*in, key);
+        }
+        write_events(in->ts);
+    }
+
+    void place(const core::Intent& in, const std::string& key) {
+        OrderRequest r;
+        r.cl_ord_id = client_order_id(o_.run_id, in.strategy, in.inst, in.ts, in.leg);
+        r.strategy = in.strategy;
+        r.leg = in.leg;
+        r.inst = in.inst;
+        r.side = *in.side;
+        r.ord_type = *in.ord_type;
+        r.px = in.px;
+        r.sz = *in.sz;
+        r.decided_ts = in.ts;
+        if (r.side == Side::kBuy) {
+            r.bracket.tp = in.tp;
+            if (in.sl) {
+                r.bracket.sl_px = in.sl->px;
+            }
+            if (in.trail) {
+                r.bracket.trail_frac = in.trail->offset_frac;
+            }
+            r.bracket.breakeven_after_tp1 = o_.breakeven_after_tp1 && !r.bracket.tp.empty();
+        }
+        // The hard limits, again, with lib/risk: the same code risk-guard decided with.
+        const auto h = x_.holdings().find(r.inst);
+        const double mark = h == x_.holdings().end() ? 0 : h->second.mark;
+        const double px = r.px.value_or(mark);
+        risk::AccountView a;
+        a.equity = x_.equity();
+        for (const auto& [i, hold] : x_.holdings()) {
+            a.insts[i] = risk::InstView{hold.sz, hold.mark, x_.open_base(i, Side::kBuy),
+                                        x_.open_base(i, Side::kSell),
+                                        static_cast<double>(x_.open_orders(i))};
+        }
+        const risk::Decision d =
+            guard_.check({r.inst, r.side, r.sz, px, o_.paper.taker_fee}, a, in.ts);
+        if (d.kind != risk::Decision::Kind::kApprove) {
+            risk_line(in.ts, r.inst, d.refused() ? "reject" : "adjust", d.code, d.limit, d.value,
+                      d.threshold, r.strategy, r.leg, d.detail);
+            if (d.refused()) {
+                ++stats_.refused;
+                core::Order o;
+                o.ts = in.ts;
+                o.inst = r.inst;
+                o.cl_ord_id = r.cl_ord_id;
+                o.strategy = r.strategy;
+                o.leg = r.leg;
+                o.side = r.side;
+                o.ord_type = r.ord_type;
+                o.px = r.px;
+                o.sz = r.sz;
+                o.state = core::OrderState::kRejected;
+                o.reason = "risk limit " + d.limit + " (" + d.code + "): " + d.detail;
+                events_.emplace_back(std::move(o));
+                return;
+            }
+            r.sz = d.sz;
+        }
+        journal(r, in.ts);
+        x_.submit(r, in.ts, events_);
+        guard_.placed(in.ts);
+        legs_[key] = r.cl_ord_id;
+        ++stats_.orders;
+    }
+
+    // The client order id goes to the store before the order reaches the exchange.
+    void journal(const OrderRequest& r, std::int64_t ts) {
+        if (!store_) {
+            return;
+        }
+        begin_rows();
+        stmt(st_journal_,
+             "INSERT OR IGNORE INTO orders (run_id, cl_ord_id, ts, inst, strategy, leg, "
+             "side, ord_type, px, sz, state, filled_sz, mode) VALUES "
+             "(?,?,?,?,?,?,?,?,?,?,'live',0,'paper')")
+            .bind(1, o_.run_id)
+            .bind(2, r.cl_ord_id)
+            .bind(3, ts)
+            .bind(4, r.inst)
+            .bind(5, r.strategy)
+            .bind(6, r.leg)
+            .bind(7, core::to_text(r.side))
+            .bind(8, core::to_text(r.ord_type))
+            .bind_opt(9, r.px)
+            .bind(10, r.sz)
+            .exec();
+        row_written();
+    }
+
+    void sync(core::Filter& f, std::int64_t id) {
+        ++stats_.syncs;
+        if (!store_) {
+            return;
+        }
+        begin_rows();
+        stmt(st_sync_, "INSERT OR REPLACE INTO sync_points (run_id, id, line) VALUES (?,?,?)")
+            .bind(1, o_.run_id)
+            .bind(2, id)
+            .bind(3, static_cast<std::int64_t>(f.line_no()))
+            .exec();
+        flush_rows(); // the writer of the barrier is waiting for this row
+    }
+
+    void write_events(std::int64_t /*ts*/) {
+        for (const Event& e : events_) {
+            if (const auto* o = std::get_if<core::Order>(&e)) {
+                core::append_message(out_.buffer(), *o);
+                out_.end_line();
+                store_order(*o);
+            } else {
+                const auto& fl = std::get<core::Fill>(e);
+                core::append_message(out_.buffer(), fl);
+                out_.end_line();
+                ++stats_.fills;
+                ++fills_by_inst_[fl.inst];
+                store_fill(fl);
+            }
+        }
+        events_.clear();
+    }
+
+    void write_position(const std::string& inst, const Holding& h, std::int64_t ts) {
+        core::Position p;
+        p.ts = ts;
+        p.inst = inst;
+        p.sz = h.sz;
+        p.avg_px = h.avg_px;
+        p.mark_px = h.mark;
+        p.upl = (h.mark - h.avg_px) * h.sz;
+        p.rpl = h.rpl;
+        p.fees = h.fees;
+        core::append_message(out_.buffer(), p);
+        out_.end_line();
+    }
+
+    void risk_line(std::int64_t ts, const std::string& inst, const char* action,
+                   const std::string& code, const std::string& limit, double value,
+                   double threshold, const std::string& strategy, const std::string& leg,
+                   const std::string& detail) {
+        core::Risk r;
+        r.ts = ts;
+        r.inst = inst;
+        r.action = *core::from_text<core::RiskAction>(action);
+        r.code = code;
+        r.limit = limit;
+        if (std::isfinite(value)) {
+            r.value = value;
+        }
+        if (std::isfinite(threshold)) {
+            r.threshold = threshold;
+        }
+        if (!strategy.empty()) {
+            r.strategy = strategy;
+            r.leg = leg;
+        }
+        r.detail = detail;
+        core::append_message(out_.buffer(), r);
+        out_.end_line();
+        if (store_) {
+            begin_rows();
+            stmt(st_risk_, "INSERT INTO risk_events (run_id, ts, inst, tool, action, code, "
+                           "limit_key, value, threshold, strategy, leg, detail) VALUES "
+                           "(?,?,?,'execute',?,?,?,?,?,?,?,?)")
+                .bind(1, o_.run_id)
+                .bind(2, ts)
+                .bind_opt(3, inst.empty() ? std::optional<std::string>() : inst)
+                .bind(4, std::string_view(action))
+                .bind(5, code)
+                .bind(6, limit)
+                .bind_opt(7, r.value)
+                .bind_opt(8, r.threshold)
+                .bind_opt(9, r.strategy)
+                .bind_opt(10, r.leg)
+                .bind(11, detail)
+                .exec();
+            row_written();
+        }
+    }
+
+    // An order's latest state waits in memory until the rows are written (an order changes
+    // state several times in a bar; the store keeps the latest).
+    void store_order(const core::Order& o) {
+        if (store_) {
+            pending_orders_[o.cl_ord_id] = o;
+        }
+    }
+
+    void write_order(const core::Order& o) {
+        stmt(st_orders_,
+             "INSERT OR REPLACE INTO orders (run_id, cl_ord_id, ts, inst, strategy, leg, "
+             "side, ord_type, px, sz, state, filled_sz, avg_px, reason, mode) VALUES "
+             "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'paper')")
+            .bind(1, o_.run_id)
+            .bind(2, o.cl_ord_id)
+            .bind(3, o.ts)
+            .bind(4, o.inst)
+            .bind(5, o.strategy)
+            .bind(6, o.leg)
+            .bind(7, core::to_text(o.side))
+            .bind(8, core::to_text(o.ord_type))
+            .bind_opt(9, o.px)
+            .bind(10, o.sz)
+            .bind(11, core::to_text(o.state))
+            .bind(12, o.filled_sz)
+            .bind_opt(13, o.avg_px)
+            .bind_opt(14, o.reason)
+            .exec();
+    }
+
+    void store_fill(const core::Fill& fl) {
+        if (!store_) {
+            return;
+        }
+        begin_rows();
+        stmt(st_fills_, "INSERT OR REPLACE INTO fills (run_id, trade_id, cl_ord_id, ts, inst, "
+                        "strategy, leg, side, px, sz, fee, fee_ccy, liquidity, mode) VALUES "
+                        "(?,?,?,?,?,?,?,?,?,?,?,?,?,'paper')")
+            .bind(1, o_.run_id)
+            .bind(2, fl.trade_id)
+            .bind(3, fl.cl_ord_id)
+            .bind(4, fl.ts)
+            .bind(5, fl.inst)
+            .bind(6, fl.strategy)
+            .bind(7, fl.leg)
+            .bind(8, core::to_text(fl.side))
+            .bind(9, fl.px)
+            .bind(10, fl.sz)
+            .bind(11, fl.fee)
+            .bind(12, fl.fee_ccy)
+            .bind(13, core::to_text(fl.liquidity))
+            .exec();
+        row_written();
+    }
+
+    void begin_rows() {
+        if (!store_->in_transaction()) {
+            store_->begin();
+        }
+    }
+
+    void row_written() {
+        if (++rows_ >= kRowsPerCommit) {
+            flush_rows();
+        }
+    }
+
+    // A statement prepared once per run (SQLite compiles its SQL only the first time).
+    store::Statement& stmt(std::optional<store::Statement>& s, std::string_view sql) {
+        if (!s) {
+            s.emplace(store_->prepare(sql));
+        }
+        return *s;
+    }
+
+    const ExecuteOptions& o_;
+    core::Output& out_;
+    PaperExchange x_;
+    risk::Guard guard_;
+    std::unique_ptr<store::Store> store_;
+    // After store_: finalised before the store closes.
+    std::optional<store::Statement> st_pnl_, st_positions_, st_journal_, st_sync_, st_risk_,
+        st_orders_, st_fills_;
+    std::map<std::string, core::Order> pending_orders_; // by client id: the latest state
+    std::map<std::string, std::pair<std::int64_t, Holding>> pending_positions_;
+    std::vector<Event> events_;
+    std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
+    std::map<std::string, std::uint64_t> fills_by_inst_;
+    bool have_ts_ = false;
+    std::int64_t cur_ts_ = 0;
+    std::size_t rows_ = 0;
+    ExecuteStats stats_;
+};
+
+} // namespace
+
+std::string client_order_id(std::string_view run, std::string_view strategy, std::string_view inst,
+                            std::int64_t ts, std::string_view leg) {
+    // FNV-1a, 64 bits, over the parts with a separator no part holds.
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    const auto mix = [&h](std::string_view s) {
+        for (const char c : s) {
+            h ^= static_cast<unsigned char>(c);
+            h *= 0x100000001b3ULL;
+        }
+        h ^= 0x1f;
+        h *= 0x100000001b3ULL;
+    };
+    mix(run);
+    mix(strategy);
+    mix(inst);
+    mix(std::to_string(ts));
+    mix(leg);
+    char buf[19];
+    std::snprintf(buf, sizeof buf, "ok%016" PRIx64, h);
+    return buf;
+}
+
+int execute(const ExecuteOptions& o, core::LineReader& in, core::Output& out, ExecuteStats* stats) {
+    Stage stage(o, out);
+    core::Filter filter(out, core::FilterOptions{o.strict, o.max_errors});
+    int code = 0;
+    try {
+        code = filter.run(in, stage);
+    } catch (...) {
+        stage.flush_rows();
+        throw;
+    }
+    stage.flush_rows();
+    if (stats != nullptr) {
+        *stats = stage.stats();
+    }
+    // The summary: per instrument, then the account.
+    const PaperExchange& x = stage.exchange();
+    for (const auto& [inst, h] : x.holdings()) {
+        auto n = stage.fills_by_inst().find(inst);
+        const std::uint64_t fills = n == stage.fills_by_inst().end() ? 0 : n->second;
+        if (fills == 0 && h.sz == 0) {
+            continue;
+        }
+        core::Log::summary(inst + ": " + std::to_string(fills) + " fills, held " + text_of(h.sz) +
+                           ", realised " + text_of(std::round(h.rpl * 100) / 100) + ", fees " +
+                           text_of(std::round(h.fees * 100) / 100));
+    }
+    const ExecuteStats& s = stage.stats();
+    const double ret = s.start_equity > 0 ? (s.end_equity / s.start_equity - 1) : 0;
+    core::Log::summary(std::to_string(s.candles) + " candles, " + std::to_string(s.intents) +
+                       " intents, " + std::to_string(s.orders) + " orders, " +
+                       std::to_string(s.fills) + " fills; equity " +
+                       text_of(std::round(s.end_equity * 100) / 100) + " (" +
+                       text_of(std::round(ret * 10000) / 100) + "%), max drawdown " +
+                       text_of(std::round(s.max_drawdown * 10000) / 100) + "%, fill model " +
+                       std::string(to_text(o.paper.fill_model)) +
+                       (o.paper.fill_model == FillModel::kTouch ? " (optimistic)" : ""));
+    if (s.unapproved > 0) {
+        core::Log::note(std::to_string(s.unapproved) +
+                        " intents without \"approved\": true were passed on, not acted on: "
+                        "put risk-guard before execute");
+    }
+    return code;
+}
+
+} // namespace okxkit::exec
+
+namespace okxkit::exec {
+
+namespace {
+
+core::ToolSpec make_spec() {
+    core::ToolSpec spec{
+        "execute",
+        "orders, fills, positions and P&L for okxkit pipelines (paper exchange)",
+        "execute [--mode paper] [--fill-model penetration|touch] [--cash N] [--bar BAR]\n"
+        "               [--store FILE] [--run NAME] [OPTIONS]",
+        "Reads NDJSON on stdin (candles, and intents approved by risk-guard), writes every line\n"
+        "through and, as the candles fill the orders, order, fill, position and portfolio\n"
+        "lines. An order decided on a bar fills only on later bars; limits fill only when the\n"
+        "market trades through them.\n"
+        "Example: execute --store s.db < approved.ndjson | grep '\"type\":\"fill\"'\n",
+        {},
+    };
+    const core::OptionSpec own[] = {
+        {"mode",
+         0,
+         OptType::kString,
+         "MODE",
+         "paper: simulated fills from the market data (demo and live trade on OKX)",
+         "paper",
+         "execute.mode",
+         {},
+         {},
+         "paper|demo|live"},
+        {"fill-model",
+         0,
+         OptType::kString,
+         "MODEL",
+         "when a resting limit fills: penetration (traded through by a tick) or touch "
+         "(reached: optimistic)",
+         "penetration",
+         "execute.fill_model",
+         {},
+         {},
+         "penetration|touch"},
+        {"cash", 0, OptType::kNumber, "N", "paper: starting cash in the quote currency", "10000",
+         "execute.cash"},
+        {"bar", 0, OptType::kBar, "BAR", "the candles that fill orders and mark positions", "5m",
+         "execute.bar"},
+        {"maker-fee", 0, OptType::kNumber, "RATE", "fee of fills of orders that rested", "0.0008",
+         "fees.maker"},
+        {"taker-fee", 0, OptType::kNumber, "RATE", "fee of fills that took liquidity", "0.001",
+         "fees.taker"},
+        {"slippage", 0, OptType::kNumber, "RATE",
+         "paper: market orders and stops fill this share worse than the price", "0.0005",
+         "execute.slippage"},
+        {"volume-share", 0, OptType::kNumber, "RATE",
+         "paper: at most this share of a bar's volume fills per instrument", "0.1",
+         "execute.volume_share"},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
+    for (auto set : {core::store_options(), core::run_options(), core::input_options(),
+                     core::output_options(), core::common_options()}) {
+        spec.options.insert(spec.options.end(), set.begin(), set.end());
+    }
+    spec.config_keys = {{"execute", config_keys()}, {"risk", risk::config_keys()}};
+    return spec;
+}
+
+double rate(const core::Options& o, std::string_view name, double lo, double hi) {
+    const double v = o.number(name);
+    if (!(v >= lo && v <= hi)) {
+        throw core::UsageError("--" + std::string(name) + " must be from " + text_of(lo) + " to " +
+                               text_of(hi));
+    }
+    return v;
+}
+
+} // namespace
+
+const core::ToolSpec& execute_spec() {
+    static const core::ToolSpec spec = make_spec();
+    return spec;
+}
+
+int execute_main(const core::Options& o) {
+    const std::string mode = o.str("mode");
+    if (mode != "paper") {
+        throw core::UsageError("--mode " + mode +
+                               ": trading on OKX (demo, live) is not in this build yet; --mode "
+                               "paper simulates the fills from the market data");
+    }
+    ExecuteOptions e;
+    e.bar = std::string(o.bar("bar")->name);
+    e.paper.fill_model = *fill_model_from_text(o.str("fill-model"));
+    e.paper.cash = o.number("cash");
+    if (!(e.paper.cash > 0)) {
+        throw core::UsageError("--cash must be above 0");
+    }
+    e.paper.maker_fee = rate(o, "maker-fee", -0.01, 0.1);
+    e.paper.taker_fee = rate(o, "taker-fee", 0, 0.1);
+    e.paper.slippage = rate(o, "slippage", 0, 0.5);
+    e.paper.volume_share = rate(o, "volume-share", 0.000001, 1);
+    const core::ConfigNode root = o.config().root();
+    if (auto b = root.table("execute").boolean("breakeven_after_tp1")) {
+        e.breakeven_after_tp1 = *b;
+    }
+    e.limits = risk::limits_from(root);
+    e.store_path = o.has("store") ? o.str("store") : store::default_store_path();
+    e.run_id = o.str("run");
+    e.strict = o.flag("strict");
+    std::unique_ptr<store::Store> st = std::make_unique<store::Store>(e.store_path);
+    store::RunRecord run(*st, e.run_id, "execute",
+                         "paper, fill model " + std::string(to_text(e.paper.fill_model)));
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(o.integer("max-line")));
+    ExecuteStats stats;
+    int code = 0;
+    try {
+        code = execute(e, in, out, &stats);
+    } catch (const core::Error& err) {
+        run.end(store::RunRecord::status_of(core::exit_status(err.code())),
+                static_cast<std::int64_t>(stats.fills));
+        throw;
+    }
+    run.end(store::RunRecord::status_of(code), static_cast<std::int64_t>(stats.fills));
+    return code;
+}
+
+} // namespace okxkit::exec
