@@ -19,7 +19,9 @@ setup() {
     TRAIN=${OKXKIT_BIN:-}/train
     PREDICT=${OKXKIT_BIN:-}/predict
     SELECT=${OKXKIT_BIN:-}/select-strategy
-    PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 okxkit-config.5 okxkit.7)
+    EXECUTE=${OKXKIT_BIN:-}/execute
+    PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 execute.1 okxkit-config.5
+        okxkit.7)
 }
 
 # --- helpers -------------------------------------------------------------------------------
@@ -166,7 +168,7 @@ code_config_keys() {
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
     done
-    for page in okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1; do
+    for page in okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 execute.1; do
         for s in OPTIONS INPUT OUTPUT; do
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
@@ -416,6 +418,28 @@ no_extra_options() { # TOOL PAGE
 
 @test "select-strategy(1): the examples run and print what the page shows" {
     run_examples "$MAN/select-strategy.1.scd" "$(sample_dir)"
+}
+
+# --- execute(1) ----------------------------------------------------------------------------
+
+@test "execute(1): every option of --complete-options is documented" {
+    options_documented "$EXECUTE" execute.1
+}
+
+@test "execute(1): documents no option the tool lacks" {
+    no_extra_options "$EXECUTE" execute.1
+}
+
+@test "execute(1): NAME matches the tool's own summary" {
+    run "$EXECUTE" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/execute.1.scd" NAME
+    assert_output --partial "$summary"
+}
+
+@test "execute(1): the examples run and print what the page shows" {
+    run_examples "$MAN/execute.1.scd" "$(sample_dir)"
 }
 
 # --- okxkit-config(5) ----------------------------------------------------------------------
