@@ -43,6 +43,10 @@ check_tool() { # NAME COMMAND...: 25 seeds of 300 lines each
     check_tool select-strategy select-strategy --store "$STORE"
 }
 
+@test "execute: every line written is valid JSON; valid input lines come out unchanged, in order" {
+    check_tool execute execute --store "$STORE"
+}
+
 @test "okx-stream --replay -: every line written is valid JSON; valid lines come out in order" {
     check_tool okx-stream okx-stream --replay -
 }
