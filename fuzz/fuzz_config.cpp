@@ -50,9 +50,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         return 0;
     }
-    const core::ToolSpec* specs[] = {&stream::okx_stream_spec(), &features::featurize_spec(),
-                                     &ml::train_spec(), &ml::predict_spec(),
-                                     &strategy::select_strategy_spec(), &exec::execute_spec()};
+    const core::ToolSpec* specs[] = {
+        &stream::okx_stream_spec(), &features::featurize_spec(),       &ml::train_spec(),
+        &ml::predict_spec(),        &strategy::select_strategy_spec(), &exec::execute_spec()};
     const core::ToolSpec& spec = *specs[data[0] % 7];
     const char* argv[] = {spec.name.data(), "--config", path.c_str()};
     try {
