@@ -16,7 +16,7 @@ namespace {
 
 using T = ConfigType;
 
-constexpr std::array<ConfigSection, 17> kSections{{
+constexpr std::array<ConfigSection, 18> kSections{{
     {"symbols", "core"},
     {"run", "core"},
     {"store", "core"},
@@ -33,6 +33,7 @@ constexpr std::array<ConfigSection, 17> kSections{{
     // Names of the stages still being built: their keys are judged once their modules exist.
     {"strategy", "strategy"},
     {"risk", "risk"},
+    {"risk_guard", "exec"},
     {"execute", "exec"},
     {"audit", "audit"},
 }};

@@ -21,10 +21,20 @@ constexpr std::array<core::ConfigKey, 7> kKeys{{
      "move a bracket's stop to the entry price once its first take-profit fills"},
 }};
 
+constexpr std::array<core::ConfigKey, 2> kGuardKeys{{
+    {"risk_guard.sync", T::kString, "store (decide against execute's account) or none (--sync)"},
+    {"risk_guard.sync_timeout", T::kString,
+     "how long to wait for execute at a barrier, e.g. \"60s\" (like --sync-timeout)"},
+}};
+
 } // namespace
 
 std::span<const core::ConfigKey> config_keys() {
     return kKeys;
+}
+
+std::span<const core::ConfigKey> risk_guard_config_keys() {
+    return kGuardKeys;
 }
 
 } // namespace okxkit::exec

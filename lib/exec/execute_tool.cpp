@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "exec/config_keys.hpp"
+#include "exec/sync.hpp"
 #include "risk/risk.hpp"
 #include "store/store.hpp"
 
@@ -367,13 +368,34 @@ private:
         if (!store_) {
             return;
         }
+        flush_rows(); // the orders' latest states first
         begin_rows();
-        stmt(st_sync_, "INSERT OR REPLACE INTO sync_points (run_id, id, line) VALUES (?,?,?)")
-            .bind(1, o_.run_id)
-            .bind(2, id)
-            .bind(3, static_cast<std::int64_t>(f.line_no()))
-            .exec();
+        write_sync(*store_, o_.run_id, id, f.line_no(), account());
         flush_rows(); // the writer of the barrier is waiting for this row
+    }
+
+    // The account as it stands: what risk-guard decides against at a barrier.
+    [[nodiscard]] AccountSnapshot account() const {
+        AccountSnapshot a;
+        a.ts = have_ts_ ? cur_ts_ : 0;
+        a.cash = x_.cash();
+        a.equity = x_.equity();
+        a.halted = guard_.halted();
+        a.halt_code = guard_.halt_code();
+        for (const auto& [inst, h] : x_.holdings()) {
+            a.insts[inst] = risk::InstView{h.sz, h.mark, x_.open_base(inst, Side::kBuy),
+                                           x_.open_base(inst, Side::kSell),
+                                           static_cast<double>(x_.open_orders(inst))};
+        }
+        for (const auto& [key, id] : legs_) {
+            const OrderProgress* p = x_.progress(id);
+            const OrderRequest* r = x_.request(id);
+            if (p == nullptr || r == nullptr || is_terminal(p->state)) {
+                continue;
+            }
+            a.legs.push_back(LegOrder{r->strategy, r->inst, r->leg, r->side, p->remaining()});
+        }
+        return a;
     }
 
     void write_events(std::int64_t /*ts*/) {
@@ -533,8 +555,8 @@ private:
     risk::Guard guard_;
     std::unique_ptr<store::Store> store_;
     // After store_: finalised before the store closes.
-    std::optional<store::Statement> st_pnl_, st_positions_, st_journal_, st_sync_, st_risk_,
-        st_orders_, st_fills_;
+    std::optional<store::Statement> st_pnl_, st_positions_, st_journal_, st_risk_, st_orders_,
+        st_fills_;
     std::map<std::string, core::Order> pending_orders_; // by client id: the latest state
     std::map<std::string, std::pair<std::int64_t, Holding>> pending_positions_;
     std::vector<Event> events_;
@@ -722,6 +744,9 @@ int execute_main(const core::Options& o) {
     e.run_id = o.str("run");
     e.strict = o.flag("strict");
     std::unique_ptr<store::Store> st = std::make_unique<store::Store>(e.store_path);
+    if (auto h = open_halt(*st, e.run_id); h && holds_at_start(*h, e.limits.global.resume)) {
+        throw core::Error(core::Exit::kRefused, halted_message("execute", e.run_id, *h));
+    }
     store::RunRecord run(*st, e.run_id, "execute",
                          "paper, fill model " + std::string(to_text(e.paper.fill_model)));
     core::Output out(STDOUT_FILENO, 1 << 16);

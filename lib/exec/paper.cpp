@@ -70,6 +70,11 @@ const OrderProgress* PaperExchange::progress(std::string_view cl_ord_id) const {
     return w == nullptr ? nullptr : &w->prog;
 }
 
+const OrderRequest* PaperExchange::request(std::string_view cl_ord_id) const {
+    const Working* w = find(cl_ord_id);
+    return w == nullptr ? nullptr : &w->req;
+}
+
 std::size_t PaperExchange::open_orders(std::string_view inst) const {
     auto it = working_.find(inst);
     if (it == working_.end()) {

@@ -147,6 +147,8 @@ public:
     [[nodiscard]] double open_base(std::string_view inst, core::Side side) const;
     // An order's progress by client id, or nullptr.
     [[nodiscard]] const OrderProgress* progress(std::string_view cl_ord_id) const;
+    // An order's request by client id, or nullptr.
+    [[nodiscard]] const OrderRequest* request(std::string_view cl_ord_id) const;
 
 private:
     enum class Role { kEntry, kTakeProfit, kStop, kTrail };

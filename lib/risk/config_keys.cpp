@@ -13,7 +13,7 @@ namespace {
 
 using T = core::ConfigType;
 
-constexpr std::array<core::ConfigKey, 13> kKeys{{
+constexpr std::array<core::ConfigKey, 29> kKeys{{
     {"risk.max_position_notional", T::kNumber,
      "largest position per instrument, in the quote currency at the order's price"},
     {"risk.max_gross_exposure", T::kNumber, "sum of the positions' values, as a share of equity"},
@@ -29,6 +29,25 @@ constexpr std::array<core::ConfigKey, 13> kKeys{{
     {"risk.inst", T::kTable, "per-instrument limits: [risk.inst.BTC-USDT]"},
     {"risk.inst.*.max_position_notional", T::kNumber, "an instrument's own position limit"},
     {"risk.inst.*.max_open_orders", T::kInteger, "an instrument's own open-order limit"},
+    {"risk.sizing", T::kString,
+     "size of an entry that gives none: fixed_notional, equity_frac, atr_target or kelly"},
+    {"risk.notional", T::kNumber, "fixed_notional: quote currency per entry"},
+    {"risk.equity_frac", T::kNumber, "equity_frac: share of equity per entry"},
+    {"risk.risk_frac", T::kNumber,
+     "atr_target: share of equity lost if the price moves atr_mult ATRs"},
+    {"risk.atr_mult", T::kNumber, "atr_target: the move, in ATRs (14-bar Wilder ATR)"},
+    {"risk.kelly_cap", T::kNumber, "kelly: this fraction of the Kelly bet"},
+    {"risk.payoff", T::kNumber, "kelly: the win/loss ratio assumed"},
+    {"risk.max_frac", T::kNumber, "atr_target and kelly: never more than this share of equity"},
+    {"risk.ladder", T::kTable, "the exits attached to every buy entry that brings none"},
+    {"risk.ladder.enabled", T::kBoolean, "attach the ladder (false: entries go without exits)"},
+    {"risk.ladder.tp", T::kTables, "take-profit rungs, in order: [[risk.ladder.tp]]"},
+    {"risk.ladder.tp.at", T::kNumber, "a rung's distance above the entry (fraction, or ATRs)"},
+    {"risk.ladder.tp.frac", T::kNumber, "a rung's share of the entry's size"},
+    {"risk.ladder.sl", T::kNumber, "the stop's distance below the entry (0: no stop)"},
+    {"risk.ladder.atr", T::kBoolean, "distances in ATRs instead of fractions of the price"},
+    {"risk.ladder.trail", T::kNumber,
+     "a trailing stop this share below the highest high (0: none)"},
 }};
 
 void read(const core::ConfigNode& t, Limits& l) {
@@ -80,7 +99,85 @@ void read(const core::ConfigNode& t, Limits& l) {
     }
 }
 
+double positive(const core::ConfigNode& t, std::string_view key, double v, double hi) {
+    if (auto x = t.number(key)) {
+        if (!(*x > 0 && *x <= hi)) {
+            throw core::UsageError(t.where() + ": key \"" + std::string(key) +
+                                   "\" must be above 0 and at most " + std::to_string(hi));
+        }
+        return *x;
+    }
+    return v;
+}
+
 } // namespace
+
+GuardConfig guard_config_from(const core::ConfigNode& root) {
+    GuardConfig g;
+    const core::ConfigNode risk = root.table("risk");
+    if (!risk.exists()) {
+        return g;
+    }
+    SizingConfig& s = g.sizing;
+    if (auto x = risk.string("sizing")) {
+        auto k = sizing_from_text(*x);
+        if (!k) {
+            throw core::UsageError(risk.where() + ": key \"sizing\" must be fixed_notional, "
+                                                  "equity_frac, atr_target or kelly");
+        }
+        s.kind = *k;
+    }
+    s.notional = positive(risk, "notional", s.notional, 1e15);
+    s.equity_frac = positive(risk, "equity_frac", s.equity_frac, 1);
+    s.risk_frac = positive(risk, "risk_frac", s.risk_frac, 1);
+    s.atr_mult = positive(risk, "atr_mult", s.atr_mult, 1000);
+    s.kelly_cap = positive(risk, "kelly_cap", s.kelly_cap, 1);
+    s.payoff = positive(risk, "payoff", s.payoff, 1000);
+    s.max_frac = positive(risk, "max_frac", s.max_frac, 1);
+    const core::ConfigNode l = risk.table("ladder");
+    if (!l.exists()) {
+        return g;
+    }
+    LadderConfig& c = g.ladder;
+    if (auto b = l.boolean("enabled")) {
+        g.ladder_enabled = *b;
+    }
+    if (auto b = l.boolean("atr")) {
+        c.atr = *b;
+    }
+    if (auto b = l.boolean("breakeven_after_tp1")) {
+        c.breakeven_after_tp1 = *b;
+    }
+    const auto rungs = l.tables("tp");
+    if (!rungs.empty()) {
+        c.tp.clear();
+        for (const core::ConfigNode& r : rungs) {
+            Rung rung;
+            auto at = r.number("at");
+            auto frac = r.number("frac");
+            if (!at || !frac || !(*at > 0) || !(*frac > 0 && *frac <= 1)) {
+                throw core::UsageError(r.where() + ": a rung needs \"at\" above 0 and \"frac\" "
+                                                   "above 0 and at most 1");
+            }
+            rung.at = *at;
+            rung.frac = *frac;
+            c.tp.push_back(rung);
+        }
+    }
+    if (auto x = l.number("sl")) {
+        if (!(*x >= 0)) {
+            throw core::UsageError(l.where() + ": key \"sl\" must be 0 (no stop) or above");
+        }
+        c.sl = *x > 0 ? std::optional<double>(*x) : std::nullopt;
+    }
+    if (auto x = l.number("trail")) {
+        if (!(*x >= 0 && *x < 1)) {
+            throw core::UsageError(l.where() + ": key \"trail\" must be from 0 (none) to below 1");
+        }
+        c.trail_frac = *x > 0 ? std::optional<double>(*x) : std::nullopt;
+    }
+    return g;
+}
 
 std::span<const core::ConfigKey> config_keys() {
     return kKeys;

@@ -20,4 +20,13 @@ struct ConfiguredLimits {
 };
 ConfiguredLimits limits_from(const core::ConfigNode& root);
 
+// How risk-guard sizes an entry and which exits it attaches: [risk] sizing keys and
+// [risk.ladder]. Keys left out keep the defaults of SizingConfig and LadderConfig.
+struct GuardConfig {
+    SizingConfig sizing;
+    LadderConfig ladder;
+    bool ladder_enabled = true;
+};
+GuardConfig guard_config_from(const core::ConfigNode& root);
+
 } // namespace okxkit::risk

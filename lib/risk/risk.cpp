@@ -111,6 +111,22 @@ Ladder make_ladder(const LadderConfig& c, double px, double atr) {
     return l;
 }
 
+void Atr::push(double h, double l, double c) {
+    double tr = h - l;
+    if (std::isfinite(prev_close_)) {
+        tr = std::max({tr, std::abs(h - prev_close_), std::abs(l - prev_close_)});
+    }
+    prev_close_ = c;
+    if (count_ < n_) {
+        sum_ += tr;
+        if (++count_ == n_) {
+            avg_ = sum_ / static_cast<double>(n_);
+        }
+        return;
+    }
+    avg_ = (avg_ * (static_cast<double>(n_) - 1) + tr) / static_cast<double>(n_);
+}
+
 Guard::Guard(Limits global, std::map<std::string, Limits, std::less<>> per_inst)
     : global_(global), per_inst_(std::move(per_inst)) {}
 
@@ -306,6 +322,11 @@ std::optional<SwitchEvent> Guard::mark(std::int64_t ts, double equity) {
                                number(peak_)};
     }
     return resumed;
+}
+
+void Guard::set_halt(bool halted, std::string code) {
+    halted_ = halted;
+    halt_code_ = halted ? std::move(code) : std::string();
 }
 
 std::optional<SwitchEvent> Guard::reset(std::int64_t /*ts*/) {

@@ -151,6 +151,25 @@ struct SwitchEvent {
     std::string detail;
 };
 
+// The average true range (Wilder's smoothing over n bars, seeded with the mean of the first n
+// true ranges; the first bar's true range is its high - low), fed one bar at a time. NaN until
+// n true ranges were seen. O(1) per bar.
+class Atr {
+public:
+    explicit Atr(std::size_t n = 14) : n_(n) {}
+    void push(double h, double l, double c);
+    [[nodiscard]] double value() const {
+        return count_ >= n_ ? avg_ : std::numeric_limits<double>::quiet_NaN();
+    }
+
+private:
+    std::size_t n_;
+    std::size_t count_ = 0;
+    double sum_ = 0;
+    double avg_ = 0;
+    double prev_close_ = std::numeric_limits<double>::quiet_NaN();
+};
+
 class Guard {
 public:
     Guard(Limits global, std::map<std::string, Limits, std::less<>> per_inst = {});
@@ -179,6 +198,10 @@ public:
     // The manual reset (risk-guard --reset-halt): resumes, and the peak restarts at the last
     // equity seen, so the drawdown that tripped does not trip again at once.
     std::optional<SwitchEvent> reset(std::int64_t ts);
+
+    // The kill switch as the account's owner (execute) reports it at a barrier: risk-guard
+    // decides with execute's switch, not a second one of its own.
+    void set_halt(bool halted, std::string code);
 
     [[nodiscard]] bool halted() const { return halted_; }
     [[nodiscard]] const std::string& halt_code() const { return halt_code_; }

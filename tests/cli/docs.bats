@@ -493,6 +493,12 @@ no_extra_options() { # TOOL PAGE
                 fail "the example file of okxkit-config(5) has no table $key"
             continue
         fi
+        # An array of tables is set by its double-bracket headers ([[risk.ladder.tp]]).
+        if [[ $type == tables ]]; then
+            grep -qF "[[$key]]" "$dir/config.toml" ||
+                fail "the example file of okxkit-config(5) has no [[$key]]"
+            continue
+        fi
         grep -qE "^(${key//./\\.}|$leaf) *=" "$dir/config.toml" ||
             fail "the example file of okxkit-config(5) does not set $key"
     done <<<"$output"

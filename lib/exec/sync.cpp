@@ -1,0 +1,190 @@
+// The barrier's account row, and the run's kill switch in the store.
+#include "exec/sync.hpp"
+
+#include "core/error.hpp"
+#include "core/json_out.hpp"
+#include "core/timeutil.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace okxkit::exec {
+
+namespace {
+
+void key(std::string& out, std::string_view k) {
+    core::append_json_string(out, k);
+    out += ':';
+}
+
+void number(std::string& out, std::string_view k, double v) {
+    key(out, k);
+    core::append_double(out, v);
+}
+
+} // namespace
+
+std::string account_json(const AccountSnapshot& a) {
+    std::string s = "{";
+    key(s, "ts");
+    core::append_int(s, a.ts);
+    s += ',';
+    number(s, "cash", a.cash);
+    s += ',';
+    number(s, "equity", a.equity);
+    s += ',';
+    key(s, "halted");
+    s += a.halted ? "true" : "false";
+    s += ',';
+    key(s, "halt_code");
+    core::append_json_string(s, a.halt_code);
+    s += ',';
+    key(s, "insts");
+    s += '{';
+    bool first = true;
+    for (const auto& [inst, v] : a.insts) {
+        if (!first) {
+            s += ',';
+        }
+        first = false;
+        key(s, inst);
+        s += '[';
+        core::append_double(s, v.position);
+        s += ',';
+        core::append_double(s, v.mark);
+        s += ',';
+        core::append_double(s, v.open_buy_base);
+        s += ',';
+        core::append_double(s, v.open_sell_base);
+        s += ',';
+        core::append_double(s, v.open_orders);
+        s += ']';
+    }
+    s += "},";
+    key(s, "legs");
+    s += '[';
+    first = true;
+    for (const LegOrder& l : a.legs) {
+        if (!first) {
+            s += ',';
+        }
+        first = false;
+        s += '[';
+        core::append_json_string(s, l.strategy);
+        s += ',';
+        core::append_json_string(s, l.inst);
+        s += ',';
+        core::append_json_string(s, l.leg);
+        s += ',';
+        core::append_json_string(s, core::to_text(l.side));
+        s += ',';
+        core::append_double(s, l.left);
+        s += ']';
+    }
+    s += "]}";
+    return s;
+}
+
+AccountSnapshot account_from_json(std::string_view text) {
+    AccountSnapshot a;
+    try {
+        const auto j = nlohmann::json::parse(text);
+        a.ts = j.at("ts").get<std::int64_t>();
+        a.cash = j.at("cash").get<double>();
+        a.equity = j.at("equity").get<double>();
+        a.halted = j.at("halted").get<bool>();
+        a.halt_code = j.at("halt_code").get<std::string>();
+        for (const auto& [inst, v] : j.at("insts").items()) {
+            a.insts[inst] =
+                risk::InstView{v.at(0).get<double>(), v.at(1).get<double>(), v.at(2).get<double>(),
+                               v.at(3).get<double>(), v.at(4).get<double>()};
+        }
+        for (const auto& l : j.at("legs")) {
+            auto side = core::from_text<core::Side>(l.at(3).get<std::string>());
+            if (!side) {
+                throw core::RuntimeError("bad side");
+            }
+            a.legs.push_back(LegOrder{l.at(0).get<std::string>(), l.at(1).get<std::string>(),
+                                      l.at(2).get<std::string>(), *side, l.at(4).get<double>()});
+        }
+    } catch (const std::exception& e) {
+        throw core::RuntimeError(std::string("the account recorded at a sync point cannot be "
+                                             "read (") +
+                                 e.what() + "): was the store written by another okxkit?");
+    }
+    return a;
+}
+
+void clear_syncs(store::Store& s, std::string_view run) {
+    s.prepare("DELETE FROM sync_points WHERE run_id = ?").bind(1, run).exec();
+}
+
+void write_sync(store::Store& s, std::string_view run, std::int64_t id, std::uint64_t line,
+                const AccountSnapshot& a) {
+    s.prepare("INSERT OR REPLACE INTO sync_points (run_id, id, line, ts, account) VALUES "
+              "(?,?,?,?,?)")
+        .bind(1, run)
+        .bind(2, id)
+        .bind(3, static_cast<std::int64_t>(line))
+        .bind(4, a.ts)
+        .bind(5, std::string_view(account_json(a)))
+        .exec();
+}
+
+std::optional<AccountSnapshot> read_sync(store::Store& s, std::string_view run, std::int64_t id) {
+    auto st = s.prepare("SELECT account FROM sync_points WHERE run_id = ? AND id = ?");
+    st.bind(1, run).bind(2, id);
+    if (!st.step() || st.column_is_null(0)) {
+        return std::nullopt;
+    }
+    return account_from_json(st.column_text(0));
+}
+
+std::optional<HaltRecord> open_halt(store::Store& s, std::string_view run) {
+    auto st = s.prepare("SELECT action, ts, code, detail FROM risk_events WHERE run_id = ? AND "
+                        "action IN ('halt', 'resume') ORDER BY rowid DESC LIMIT 1");
+    st.bind(1, run);
+    if (!st.step() || st.column_text(0) != "halt") {
+        return std::nullopt;
+    }
+    return HaltRecord{st.column_int(1), st.column_text(2), st.column_text(3)};
+}
+
+std::optional<HaltRecord> reset_halt(store::Store& s, std::string_view run) {
+    auto h = open_halt(s, run);
+    if (!h) {
+        return std::nullopt;
+    }
+    s.prepare("INSERT INTO risk_events (run_id, ts, inst, tool, action, code, limit_key, value, "
+              "threshold, strategy, leg, detail) VALUES (?,?,NULL,'risk-guard','resume','reset',"
+              "'risk.kill_switch',NULL,NULL,NULL,NULL,'reset by hand (risk-guard --reset-halt)')")
+        .bind(1, run)
+        .bind(2, h->ts)
+        .exec();
+    return h;
+}
+
+bool holds_at_start(const HaltRecord& h, risk::Resume resume) {
+    return h.code != "daily_loss" || resume == risk::Resume::kManual;
+}
+
+std::string halted_message(std::string_view tool, std::string_view run, const HaltRecord& h) {
+    std::string m = "run \"";
+    m += run;
+    m += "\" is halted by the kill switch (";
+    m += h.code;
+    m += " at ";
+    m += core::format_iso_ms(h.ts);
+    m += ": ";
+    m += h.detail;
+    m += "); ";
+    m += tool;
+    m += " will not start until it is reset: look at what happened (sqlite3 STORE \"SELECT * "
+         "FROM risk_events WHERE run_id = '";
+    m += run;
+    m += "'\"), then risk-guard --reset-halt --run ";
+    m += run;
+    m += " (or use another --run)";
+    return m;
+}
+
+} // namespace okxkit::exec

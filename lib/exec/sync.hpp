@@ -1,0 +1,73 @@
+// The barrier between risk-guard and execute (okxkit(7), sync). risk-guard writes
+// {"type":"sync","id":K} and flushes; execute, on reaching it, has handled every line before
+// it and writes the account as it stands into the store (sync_points: run, K); risk-guard
+// waits for that row and decides against it. Also the run's kill switch as the store keeps it
+// (risk_events), for the tools that must refuse to start while it is on.
+#pragma once
+
+#include "core/trading.hpp"
+#include "risk/risk.hpp"
+#include "store/store.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace okxkit::exec {
+
+// A working entry order by its leg: what is left of it to fill.
+struct LegOrder {
+    std::string strategy;
+    std::string inst;
+    std::string leg;
+    core::Side side = core::Side::kBuy;
+    double left = 0; // base currency
+    bool operator==(const LegOrder&) const = default;
+};
+
+// The account as execute holds it at a barrier.
+struct AccountSnapshot {
+    std::int64_t ts = 0; // event time of execute's latest candle (0: none yet)
+    double cash = 0;
+    double equity = 0;
+    bool halted = false;
+    std::string halt_code; // daily_loss or drawdown, when halted
+    std::map<std::string, risk::InstView, std::less<>> insts;
+    std::vector<LegOrder> legs; // in (strategy, inst, leg) order
+};
+
+// The account as one line of JSON (numbers in shortest round-trip form), and back. The reader
+// throws core::RuntimeError on anything it cannot read.
+std::string account_json(const AccountSnapshot& a);
+AccountSnapshot account_from_json(std::string_view text);
+
+// Forgets the run's barriers (risk-guard, at its start: barrier ids restart at 1 in each
+// pipeline, so an id reached by an earlier pipeline must not count).
+void clear_syncs(store::Store& s, std::string_view run);
+// Records that execute reached barrier id at its input line, with the account (in the
+// caller's transaction, if any).
+void write_sync(store::Store& s, std::string_view run, std::int64_t id, std::uint64_t line,
+                const AccountSnapshot& a);
+// The account recorded at barrier id, once execute reached it.
+std::optional<AccountSnapshot> read_sync(store::Store& s, std::string_view run, std::int64_t id);
+
+// The run's kill switch as its latest halt or resume event in the store left it.
+struct HaltRecord {
+    std::int64_t ts = 0; // event time of the halt
+    std::string code;    // daily_loss or drawdown
+    std::string detail;
+};
+std::optional<HaltRecord> open_halt(store::Store& s, std::string_view run);
+// The manual reset (risk-guard --reset-halt): a resume event with code "reset", at the halt's
+// event time. Returns the halt it lifted, or nothing when the run was not halted.
+std::optional<HaltRecord> reset_halt(store::Store& s, std::string_view run);
+// Whether a halt still holds a tool that starts now: a drawdown halt always waits for a reset;
+// a daily-loss halt waits only when resume is manual (with next_day it lifts in event time).
+[[nodiscard]] bool holds_at_start(const HaltRecord& h, risk::Resume resume);
+// The refusal a tool that may not start prints (exit 4), with the command that lifts it.
+std::string halted_message(std::string_view tool, std::string_view run, const HaltRecord& h);
+
+} // namespace okxkit::exec
