@@ -745,7 +745,8 @@ int execute_main(const core::Options& o) {
     e.strict = o.flag("strict");
     std::unique_ptr<store::Store> st = std::make_unique<store::Store>(e.store_path);
     if (auto h = open_halt(*st, e.run_id); h && holds_at_start(*h, e.limits.global.resume)) {
-        throw core::Error(core::Exit::kRefused, halted_message("execute", e.run_id, *h));
+        throw core::Error(core::Exit::kRefused,
+                          halted_message("execute", e.store_path, e.run_id, *h));
     }
     store::RunRecord run(*st, e.run_id, "execute",
                          "paper, fill model " + std::string(to_text(e.paper.fill_model)));

@@ -72,7 +72,11 @@ void Decider::account(AccountSnapshot a) {
 }
 
 bool Decider::idle_account() const {
-    if (view_.halted || !view_.legs.empty()) {
+    // A halt that only a reset lifts (which takes a restart) cannot change under market data;
+    // a daily-loss halt that lifts on the next day can.
+    const bool lasting =
+        view_.halt_code != "daily_loss" || guard_.limits("").resume == risk::Resume::kManual;
+    if ((view_.halted && !lasting) || !view_.legs.empty()) {
         return false;
     }
     return std::all_of(view_.insts.begin(), view_.insts.end(), [](const auto& kv) {
@@ -658,7 +662,8 @@ int risk_guard_main(const core::Options& o) {
     r.strict = o.flag("strict");
     std::unique_ptr<store::Store> st = std::make_unique<store::Store>(r.store_path);
     if (auto h = open_halt(*st, r.run_id); h && holds_at_start(*h, r.limits.global.resume)) {
-        throw core::Error(core::Exit::kRefused, halted_message("risk-guard", r.run_id, *h));
+        throw core::Error(core::Exit::kRefused,
+                          halted_message("risk-guard", r.store_path, r.run_id, *h));
     }
     store::RunRecord run(*st, r.run_id, "risk-guard",
                          r.sync ? "sync with execute" : "no sync: against --cash");

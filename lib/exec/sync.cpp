@@ -167,7 +167,8 @@ bool holds_at_start(const HaltRecord& h, risk::Resume resume) {
     return h.code != "daily_loss" || resume == risk::Resume::kManual;
 }
 
-std::string halted_message(std::string_view tool, std::string_view run, const HaltRecord& h) {
+std::string halted_message(std::string_view tool, std::string_view store, std::string_view run,
+                           const HaltRecord& h) {
     std::string m = "run \"";
     m += run;
     m += "\" is halted by the kill switch (";
@@ -178,10 +179,13 @@ std::string halted_message(std::string_view tool, std::string_view run, const Ha
     m += h.detail;
     m += "); ";
     m += tool;
-    m += " will not start until it is reset: look at what happened (sqlite3 STORE \"SELECT * "
-         "FROM risk_events WHERE run_id = '";
+    m += " will not start until it is reset: look at what happened (sqlite3 ";
+    m += store;
+    m += " \"SELECT * FROM risk_events WHERE run_id = '";
     m += run;
-    m += "'\"), then risk-guard --reset-halt --run ";
+    m += "'\"), then risk-guard --reset-halt --store ";
+    m += store;
+    m += " --run ";
     m += run;
     m += " (or use another --run)";
     return m;

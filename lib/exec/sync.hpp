@@ -68,6 +68,7 @@ std::optional<HaltRecord> reset_halt(store::Store& s, std::string_view run);
 // a daily-loss halt waits only when resume is manual (with next_day it lifts in event time).
 [[nodiscard]] bool holds_at_start(const HaltRecord& h, risk::Resume resume);
 // The refusal a tool that may not start prints (exit 4), with the command that lifts it.
-std::string halted_message(std::string_view tool, std::string_view run, const HaltRecord& h);
+std::string halted_message(std::string_view tool, std::string_view store, std::string_view run,
+                           const HaltRecord& h);
 
 } // namespace okxkit::exec

@@ -20,7 +20,9 @@ setup() {
     PREDICT=${OKXKIT_BIN:-}/predict
     SELECT=${OKXKIT_BIN:-}/select-strategy
     EXECUTE=${OKXKIT_BIN:-}/execute
-    PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 execute.1 okxkit-config.5
+    GUARD=${OKXKIT_BIN:-}/risk-guard
+    PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 risk-guard.1 execute.1
+        okxkit-config.5
         okxkit.7)
 }
 
@@ -168,7 +170,7 @@ code_config_keys() {
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
     done
-    for page in okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 execute.1; do
+    for page in okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 risk-guard.1 execute.1; do
         for s in OPTIONS INPUT OUTPUT; do
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
@@ -418,6 +420,28 @@ no_extra_options() { # TOOL PAGE
 
 @test "select-strategy(1): the examples run and print what the page shows" {
     run_examples "$MAN/select-strategy.1.scd" "$(sample_dir)"
+}
+
+# --- risk-guard(1) -------------------------------------------------------------------------
+
+@test "risk-guard(1): every option of --complete-options is documented" {
+    options_documented "$GUARD" risk-guard.1
+}
+
+@test "risk-guard(1): documents no option the tool lacks" {
+    no_extra_options "$GUARD" risk-guard.1
+}
+
+@test "risk-guard(1): NAME matches the tool's own summary" {
+    run "$GUARD" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/risk-guard.1.scd" NAME
+    assert_output --partial "$summary"
+}
+
+@test "risk-guard(1): the examples run and print what the page shows" {
+    run_examples "$MAN/risk-guard.1.scd" "$(sample_dir)"
 }
 
 # --- execute(1) ----------------------------------------------------------------------------
