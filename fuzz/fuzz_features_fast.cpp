@@ -1,6 +1,8 @@
-// Differential: predict's hot-path features reader (ml::read_features_fast) against the
-// general path (nlohmann's parser and validate_message). When the fast reader takes a line,
-// the general path must accept it as a features message with the same fields and values.
+// Differential: the hot-path features reader (core::read_features_fast, through predict's
+// ml::read_features_fast with the values, and without them as the stages that only pass
+// features on use it) against the general path (nlohmann's parser and validate_message). When
+// the fast reader takes a line, the general path must accept it as a features message with
+// the same fields and values.
 #include "core/message.hpp"
 #include "fuzz_common.hpp"
 #include "ml/predict.hpp"
@@ -14,8 +16,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view line = fuzz::as_text(data, size);
     ml::FeaturesLine fast;
     std::vector<float> row;
+    core::FeaturesFields skim;
+    const bool skimmed = core::read_features_fast(line, skim);
     if (!ml::read_features_fast(line, fast, row)) {
+        if (!skimmed) {
+            return 0;
+        }
+        // Taken without the values only (one beyond a float): still a valid message.
+        auto j = fuzz::parse_ref(line);
+        if (j.is_discarded() || core::validate_message(j) || j["type"] != "features") {
+            fuzz::fail("pass-through fast path took a line the general path rejects", line);
+        }
         return 0;
+    }
+    if (!skimmed || skim.ts != fast.ts || skim.inst != fast.inst || skim.schema != fast.schema) {
+        fuzz::fail("the fast path without values disagrees with the one with them", line);
     }
     auto j = fuzz::parse_ref(line);
     if (j.is_discarded()) {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace okxkit::core {
@@ -596,6 +597,69 @@ void append_candle(std::string& out, const Candle& k) {
         append_double(out, *k.vol_quote);
     }
     out += k.confirm ? R"(,"confirm":true})"sv : R"(,"confirm":false})"sv;
+}
+
+bool read_features_fast(std::string_view s, FeaturesFields& out, std::vector<float>* row) {
+    constexpr double kFloatMax = std::numeric_limits<float>::max();
+    constexpr std::string_view kHead = R"({"type":"features","v":1,"ts":)";
+    if (!s.starts_with(kHead)) {
+        return false;
+    }
+    std::size_t i = kHead.size();
+    std::size_t start = i;
+    bool integer = false;
+    if (!scan_json_number(s, i, integer) || !integer ||
+        !json_integer_value(s.substr(start, i - start), out.ts)) {
+        return false;
+    }
+    const auto field = [&](std::string_view key, std::string_view& value) {
+        if (s.substr(i, key.size()) != key) {
+            return false;
+        }
+        i += key.size();
+        return scan_plain_string(s, i, value);
+    };
+    if (!field(R"(,"inst":)", out.inst) || !field(R"(,"bar":)", out.bar) ||
+        !field(R"(,"schema":)", out.schema) || s.substr(i, 6) != R"(,"f":[)") {
+        return false;
+    }
+    i += 6;
+    if (row != nullptr) {
+        row->clear();
+    }
+    if (i < s.size() && s[i] == ']') {
+        ++i;
+    } else {
+        for (;;) {
+            if (s.substr(i, 4) == "null") {
+                if (row != nullptr) {
+                    row->push_back(std::numeric_limits<float>::quiet_NaN());
+                }
+                i += 4;
+            } else {
+                const char* p = s.data() + i;
+                double v = 0;
+                if (!read_json_double(p, s.data() + s.size(), v) ||
+                    (row != nullptr && std::fabs(v) > kFloatMax)) {
+                    return false;
+                }
+                i = static_cast<std::size_t>(p - s.data());
+                if (row != nullptr) {
+                    row->push_back(static_cast<float>(v));
+                }
+            }
+            if (i < s.size() && s[i] == ',') {
+                ++i;
+                continue;
+            }
+            if (i < s.size() && s[i] == ']') {
+                ++i;
+                break;
+            }
+            return false;
+        }
+    }
+    return s.substr(i) == "}";
 }
 
 } // namespace okxkit::core

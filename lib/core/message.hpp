@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace okxkit::core {
 
@@ -84,6 +85,21 @@ struct CandleFields {
 // anything else (another kind or version, escapes, extra fields, a duplicate key, any doubt),
 // and the caller takes the general path, which finds the exact problem. O(length).
 bool read_candle_fast(std::string_view line, CandleFields& out);
+
+// The fields of a features message (its text: views into the line).
+struct FeaturesFields {
+    std::int64_t ts = 0;
+    std::string_view inst, bar, schema;
+};
+
+// The hot path of a features line, the widest message of a pipeline (218 values): reads it
+// without a JSON tree in exactly the JSON grammar, the values of f into *row when row is given
+// (null = NaN; then a value beyond the range of a float is refused too). False for anything
+// else, and the general path (validate_message) judges the line; a line it takes is one the
+// general path accepts with the same fields (fuzz/fuzz_features_fast checks this). Stages that
+// only pass features on use it with no row. O(length).
+bool read_features_fast(std::string_view line, FeaturesFields& out,
+                        std::vector<float>* row = nullptr);
 
 // The same fields from a validated candle message (validate_message passed).
 CandleFields candle_fields(const nlohmann::json& msg);

@@ -62,6 +62,12 @@ public:
             candle(f, c, text);
             return Fast::kTaken;
         }
+        // Features are the widest lines of a pipeline and only pass through here.
+        core::FeaturesFields k;
+        if (core::read_features_fast(text, k)) {
+            f.pass(text);
+            return Fast::kTaken;
+        }
         return Fast::kGeneral;
     }
 
@@ -368,10 +374,21 @@ private:
         if (!store_) {
             return;
         }
-        flush_rows(); // the orders' latest states first
+        // The account travels in the row itself: the orders' latest states may wait for the
+        // next batch, and the commit stays small (one per barrier).
         begin_rows();
-        write_sync(*store_, o_.run_id, id, f.line_no(), account());
-        flush_rows(); // the writer of the barrier is waiting for this row
+        if (!st_sync_) {
+            st_sync_.emplace(store_->prepare("INSERT OR REPLACE INTO sync_points (run_id, id, "
+                                             "line, ts, account) VALUES (?,?,?,?,?)"));
+        }
+        const AccountSnapshot a = account();
+        st_sync_->bind(1, std::string_view(o_.run_id))
+            .bind(2, id)
+            .bind(3, static_cast<std::int64_t>(f.line_no()))
+            .bind(4, a.ts)
+            .bind(5, std::string_view(account_json(a)))
+            .exec();
+        store_->commit(); // the writer of the barrier is waiting for this row
     }
 
     // The account as it stands: what risk-guard decides against at a barrier.
@@ -555,8 +572,8 @@ private:
     risk::Guard guard_;
     std::unique_ptr<store::Store> store_;
     // After store_: finalised before the store closes.
-    std::optional<store::Statement> st_pnl_, st_positions_, st_journal_, st_risk_, st_orders_,
-        st_fills_;
+    std::optional<store::Statement> st_pnl_, st_positions_, st_journal_, st_sync_, st_risk_,
+        st_orders_, st_fills_;
     std::map<std::string, core::Order> pending_orders_; // by client id: the latest state
     std::map<std::string, std::pair<std::int64_t, Holding>> pending_positions_;
     std::vector<Event> events_;

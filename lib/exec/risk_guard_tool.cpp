@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <sched.h>
 #include <thread>
@@ -71,16 +72,24 @@ void Decider::account(AccountSnapshot a) {
     guard_.set_halt(view_.halted, view_.halt_code);
 }
 
-bool Decider::idle_account() const {
-    // A halt that only a reset lifts (which takes a restart) cannot change under market data;
-    // a daily-loss halt that lifts on the next day can.
-    const bool lasting =
-        view_.halt_code != "daily_loss" || guard_.limits("").resume == risk::Resume::kManual;
-    if ((view_.halted && !lasting) || !view_.legs.empty()) {
-        return false;
+bool Decider::needs_account(const std::vector<std::string>& moved, bool new_step) const {
+    // A daily-loss halt that lifts on the next day can change with time alone; a halt that
+    // only a reset lifts (which takes a restart) cannot.
+    const bool lifts = view_.halted && view_.halt_code == "daily_loss" &&
+                       guard_.limits("").resume == risk::Resume::kNextDay;
+    const auto exposed = [](const risk::InstView& v) {
+        return v.position != 0 || v.open_orders != 0;
+    };
+    if (new_step) {
+        // The close of a bar: the kill switch looks at the equity, which moves with any position.
+        if (lifts || std::any_of(view_.insts.begin(), view_.insts.end(),
+                                 [](const auto& kv) { return kv.second.position != 0; })) {
+            return true;
+        }
     }
-    return std::all_of(view_.insts.begin(), view_.insts.end(), [](const auto& kv) {
-        return kv.second.position == 0 && kv.second.open_orders == 0;
+    return std::any_of(moved.begin(), moved.end(), [&](const std::string& inst) {
+        auto it = view_.insts.find(inst);
+        return it != view_.insts.end() && exposed(it->second);
     });
 }
 
@@ -326,6 +335,12 @@ public:
             candle(f, c, text);
             return Fast::kTaken;
         }
+        // Features are the widest lines of a pipeline and only pass through here.
+        core::FeaturesFields k;
+        if (core::read_features_fast(text, k)) {
+            f.pass(text);
+            return Fast::kTaken;
+        }
         return Fast::kGeneral;
     }
 
@@ -345,8 +360,8 @@ public:
             d_.signal(s->strategy, s->inst, s->confidence);
         } else {
             f.pass(m.text);
-            if (m.type == "ticker" || m.type == "trade" || m.type == "books") {
-                dirty_ = true; // execute may fill or mark on them
+            if (m.type == "ticker" || m.type == "trade") {
+                moved(m.json["inst"].get<std::string>(), seen_ts_); // execute may fill on them
             }
         }
     }
@@ -379,8 +394,17 @@ private:
             return;
         }
         f.used();
-        d_.candle(std::string(k.inst), k.h, k.l, k.c);
-        dirty_ = true;
+        std::string inst(k.inst);
+        d_.candle(inst, k.h, k.l, k.c);
+        moved(std::move(inst), k.ts);
+    }
+
+    // Market data of inst at ts went by: execute may fill or mark on it.
+    void moved(std::string inst, std::int64_t ts) {
+        seen_ts_ = std::max(seen_ts_, ts);
+        if (std::find(moved_.begin(), moved_.end(), inst) == moved_.end()) {
+            moved_.push_back(std::move(inst));
+        }
     }
 
     void intent(core::Filter& f, const core::Message& m) {
@@ -413,18 +437,21 @@ private:
         }
     }
 
-    // Before deciding: when market data went by since the last barrier (execute may have
-    // filled or marked something), ask execute for the account. Skipped when nothing could
-    // have changed: no position, no working order, not halted.
+    // Before deciding: when market data went by since the last barrier on which execute may
+    // have filled or marked something, ask execute for the account. It may not have when the
+    // instruments it moved hold nothing and have no working order, and no bar closed on a
+    // position held (the kill switch looks at the equity then): the account is as it was.
     void barrier(std::int64_t ts) {
-        if (!o_.sync || !dirty_) {
+        if (!o_.sync || (have_account_ && moved_.empty())) {
             return;
         }
-        dirty_ = false;
-        if (have_account_ && d_.idle_account()) {
+        const bool need = !have_account_ || d_.needs_account(moved_, seen_ts_ > barrier_ts_);
+        moved_.clear();
+        if (!need) {
             ++stats_.skipped_barriers;
             return;
         }
+        barrier_ts_ = seen_ts_;
         ++stats_.barriers;
         const std::int64_t id = ++sync_id_;
         core::Sync s;
@@ -517,7 +544,9 @@ private:
     Decider d_;
     std::unique_ptr<store::Store> store_;
     std::optional<store::Statement> select_, insert_risk_; // after store_: finalised first
-    bool dirty_ = true;
+    std::vector<std::string> moved_; // instruments with market data since the last barrier
+    std::int64_t seen_ts_ = std::numeric_limits<std::int64_t>::min();
+    std::int64_t barrier_ts_ = std::numeric_limits<std::int64_t>::min();
     bool have_account_ = false;
     bool warned_approved_ = false;
     std::vector<core::Risk> pending_;

@@ -30,9 +30,11 @@ public:
     void signal(const std::string& strategy, const std::string& inst, double confidence);
     void account(AccountSnapshot a);
     [[nodiscard]] const AccountSnapshot& view() const { return view_; }
-    // True when nothing market data can do would change the account: no position, no working
-    // order, not halted (then a barrier may be skipped: it would tell nothing new).
-    [[nodiscard]] bool idle_account() const;
+    // Whether the account may have changed since it was taken, after market data of the
+    // instruments moved (and, with new_step, the close of a bar): an instrument that holds
+    // nothing and has no working order cannot fill or move the equity; a bar's close moves
+    // the kill switch only with a position held or a halt that lifts on the next day.
+    [[nodiscard]] bool needs_account(const std::vector<std::string>& moved, bool new_step) const;
 
     struct Outcome {
         std::optional<core::Intent> approved; // to write, with approved: true

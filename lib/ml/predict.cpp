@@ -74,59 +74,15 @@ bool read_f(const nlohmann::json& f, std::vector<float>& row) {
 } // namespace
 
 bool read_features_fast(std::string_view s, FeaturesLine& out, std::vector<float>& row) {
-    constexpr std::string_view kHead = R"({"type":"features","v":1,"ts":)";
-    if (!s.starts_with(kHead)) {
+    core::FeaturesFields k;
+    if (!core::read_features_fast(s, k, &row)) {
         return false;
     }
-    std::size_t i = kHead.size();
-    std::size_t start = i;
-    bool integer = false;
-    if (!core::scan_json_number(s, i, integer) || !integer ||
-        !core::json_integer_value(s.substr(start, i - start), out.ts)) {
-        return false;
-    }
-    const auto field = [&](std::string_view key, std::string_view& value) {
-        if (s.substr(i, key.size()) != key) {
-            return false;
-        }
-        i += key.size();
-        return core::scan_plain_string(s, i, value);
-    };
-    if (!field(R"(,"inst":)", out.inst) || !field(R"(,"bar":)", out.bar) ||
-        !field(R"(,"schema":)", out.schema) || s.substr(i, 6) != R"(,"f":[)") {
-        return false;
-    }
-    i += 6;
-    row.clear();
-    if (i < s.size() && s[i] == ']') {
-        ++i;
-    } else {
-        for (;;) {
-            if (s.substr(i, 4) == "null") {
-                row.push_back(std::numeric_limits<float>::quiet_NaN());
-                i += 4;
-            } else {
-                const char* p = s.data() + i;
-                double v = 0;
-                if (!core::read_json_double(p, s.data() + s.size(), v) ||
-                    std::fabs(v) > kFloatMax) {
-                    return false;
-                }
-                i = static_cast<std::size_t>(p - s.data());
-                row.push_back(static_cast<float>(v));
-            }
-            if (i < s.size() && s[i] == ',') {
-                ++i;
-                continue;
-            }
-            if (i < s.size() && s[i] == ']') {
-                ++i;
-                break;
-            }
-            return false;
-        }
-    }
-    return s.substr(i) == "}";
+    out.ts = k.ts;
+    out.inst = k.inst;
+    out.bar = k.bar;
+    out.schema = k.schema;
+    return true;
 }
 
 store::Store::Options existing_store() {

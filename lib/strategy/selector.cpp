@@ -123,6 +123,12 @@ public:
             candle(f, c, text);
             return Fast::kTaken;
         }
+        // Features are the widest lines of a pipeline and only pass through here.
+        core::FeaturesFields k;
+        if (core::read_features_fast(text, k)) {
+            f.pass(text);
+            return Fast::kTaken;
+        }
         return Fast::kGeneral;
     }
 
