@@ -253,7 +253,10 @@ std::string_view kind_of(const nlohmann::json&& msg) = delete;
 std::optional<Regime> parse_regime(const nlohmann::json& msg, std::string* error = nullptr);
 std::optional<Assignment> parse_assignment(const nlohmann::json& msg, std::string* error = nullptr);
 std::optional<Signal> parse_signal(const nlohmann::json& msg, std::string* error = nullptr);
-std::optional<Intent> parse_intent(const nlohmann::json& msg, std::string* error = nullptr);
+// validated: msg already passed validate_message (a filter stage's message), so it is not
+// checked twice.
+std::optional<Intent> parse_intent(const nlohmann::json& msg, std::string* error = nullptr,
+                                   bool validated = false);
 std::optional<Risk> parse_risk(const nlohmann::json& msg, std::string* error = nullptr);
 std::optional<Sync> parse_sync(const nlohmann::json& msg, std::string* error = nullptr);
 std::optional<Order> parse_order(const nlohmann::json& msg, std::string* error = nullptr);

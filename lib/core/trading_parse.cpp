@@ -111,8 +111,9 @@ void set_error(std::string* error, std::string text) {
 // Steps 1 to 3 of the parsers (see trading.hpp), then the common fields and body(msg, m),
 // which reads the kind's fields and returns the problem of a nested field, if any.
 template <class T, class Body>
-std::optional<T> parse_kind(const json& msg, std::string_view kind, std::string* error, Body body) {
-    if (auto err = validate_message(msg)) {
+std::optional<T> parse_kind(const json& msg, std::string_view kind, std::string* error, Body body,
+                            bool validated = false) {
+    if (auto err = validated ? std::nullopt : validate_message(msg)) {
         set_error(error, std::move(*err));
         return std::nullopt;
     }
@@ -210,55 +211,58 @@ std::optional<Signal> parse_signal(const json& msg, std::string* error) {
     });
 }
 
-std::optional<Intent> parse_intent(const json& msg, std::string* error) {
-    return parse_kind<Intent>(msg, "intent", error, [](const json& j, Intent& m) -> Problem {
-        m.strategy = text(j, "strategy");
-        m.leg = text(j, "leg");
-        m.action = enumerated<IntentAction>(j, "action");
-        m.side = optional_enumerated<Side>(j, "side");
-        m.ord_type = optional_enumerated<OrdType>(j, "ord_type");
-        m.px = optional_number(j, "px");
-        m.sz = optional_number(j, "sz");
-        m.notional = optional_number(j, "notional");
-        m.equity_frac = optional_number(j, "equity_frac");
-        m.reduce_only = optional_boolean(j, "reduce_only");
-        m.approved = optional_boolean(j, "approved");
-        if (const json* tp = present(j, "tp")) {
-            m.tp.reserve(tp->size());
-            for (std::size_t i = 0; i < tp->size(); ++i) {
-                const json& rung = (*tp)[i];
-                if (!rung.is_object()) {
-                    return "field \"" + indexed("tp", i) + "\" must be an object";
+std::optional<Intent> parse_intent(const json& msg, std::string* error, bool validated) {
+    return parse_kind<Intent>(
+        msg, "intent", error,
+        [](const json& j, Intent& m) -> Problem {
+            m.strategy = text(j, "strategy");
+            m.leg = text(j, "leg");
+            m.action = enumerated<IntentAction>(j, "action");
+            m.side = optional_enumerated<Side>(j, "side");
+            m.ord_type = optional_enumerated<OrdType>(j, "ord_type");
+            m.px = optional_number(j, "px");
+            m.sz = optional_number(j, "sz");
+            m.notional = optional_number(j, "notional");
+            m.equity_frac = optional_number(j, "equity_frac");
+            m.reduce_only = optional_boolean(j, "reduce_only");
+            m.approved = optional_boolean(j, "approved");
+            if (const json* tp = present(j, "tp")) {
+                m.tp.reserve(tp->size());
+                for (std::size_t i = 0; i < tp->size(); ++i) {
+                    const json& rung = (*tp)[i];
+                    if (!rung.is_object()) {
+                        return "field \"" + indexed("tp", i) + "\" must be an object";
+                    }
+                    TakeProfit r;
+                    if (auto p =
+                            inner_number(rung, "px", indexed("tp", i, "px"), price_problem, r.px)) {
+                        return p;
+                    }
+                    if (auto p = inner_number(rung, "frac", indexed("tp", i, "frac"), frac_problem,
+                                              r.frac)) {
+                        return p;
+                    }
+                    m.tp.push_back(r);
                 }
-                TakeProfit r;
-                if (auto p =
-                        inner_number(rung, "px", indexed("tp", i, "px"), price_problem, r.px)) {
+            }
+            if (const json* sl = present(j, "sl")) {
+                StopLoss s;
+                if (auto p = inner_number(*sl, "px", "sl.px", price_problem, s.px)) {
                     return p;
                 }
-                if (auto p = inner_number(rung, "frac", indexed("tp", i, "frac"), frac_problem,
-                                          r.frac)) {
+                m.sl = s;
+            }
+            if (const json* trail = present(j, "trail")) {
+                Trail t;
+                if (auto p = inner_number(*trail, "offset_frac", "trail.offset_frac",
+                                          offset_problem, t.offset_frac)) {
                     return p;
                 }
-                m.tp.push_back(r);
+                m.trail = t;
             }
-        }
-        if (const json* sl = present(j, "sl")) {
-            StopLoss s;
-            if (auto p = inner_number(*sl, "px", "sl.px", price_problem, s.px)) {
-                return p;
-            }
-            m.sl = s;
-        }
-        if (const json* trail = present(j, "trail")) {
-            Trail t;
-            if (auto p = inner_number(*trail, "offset_frac", "trail.offset_frac", offset_problem,
-                                      t.offset_frac)) {
-                return p;
-            }
-            m.trail = t;
-        }
-        return std::nullopt;
-    });
+            return std::nullopt;
+        },
+        validated);
 }
 
 std::optional<Risk> parse_risk(const json& msg, std::string* error) {

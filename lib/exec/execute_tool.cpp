@@ -241,7 +241,7 @@ private:
 
     void intent(core::Filter& f, const core::Message& m) {
         std::string error;
-        auto in = core::parse_intent(m.json, &error);
+        auto in = core::parse_intent(m.json, &error, true);
         if (!in) {
             f.reject(error);
             return;

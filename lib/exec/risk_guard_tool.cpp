@@ -34,6 +34,15 @@ std::string text_of(double v) {
     return s;
 }
 
+std::string leg_key(std::string_view strategy, std::string_view inst, std::string_view leg) {
+    std::string k(strategy);
+    k += '\x1f';
+    k += inst;
+    k += '\x1f';
+    k += leg;
+    return k;
+}
+
 std::string conf_key(std::string_view strategy, std::string_view inst) {
     std::string k(strategy);
     k += '\x1f';
@@ -57,8 +66,8 @@ void Decider::candle(const std::string& inst, double h, double l, double c) {
     }
     it->second.close = c;
     it->second.atr.push(h, l, c);
-    auto v = view_.insts.find(inst);
-    if (v != view_.insts.end()) {
+    auto v = acct_.insts.find(inst);
+    if (v != acct_.insts.end()) {
         v->second.mark = c;
     }
 }
@@ -68,28 +77,36 @@ void Decider::signal(const std::string& strategy, const std::string& inst, doubl
 }
 
 void Decider::account(AccountSnapshot a) {
-    view_ = std::move(a);
-    guard_.set_halt(view_.halted, view_.halt_code);
+    acct_.equity = a.equity;
+    acct_.insts = std::move(a.insts);
+    legs_.clear();
+    for (LegOrder& l : a.legs) {
+        std::string key = leg_key(l.strategy, l.inst, l.leg);
+        legs_.emplace(std::move(key), std::move(l));
+    }
+    halted_ = a.halted;
+    halt_code_ = a.halt_code;
+    guard_.set_halt(halted_, halt_code_);
 }
 
 bool Decider::needs_account(const std::vector<std::string>& moved, bool new_step) const {
     // A daily-loss halt that lifts on the next day can change with time alone; a halt that
     // only a reset lifts (which takes a restart) cannot.
-    const bool lifts = view_.halted && view_.halt_code == "daily_loss" &&
-                       guard_.limits("").resume == risk::Resume::kNextDay;
+    const bool lifts =
+        halted_ && halt_code_ == "daily_loss" && guard_.limits("").resume == risk::Resume::kNextDay;
     const auto exposed = [](const risk::InstView& v) {
         return v.position != 0 || v.open_orders != 0;
     };
     if (new_step) {
         // The close of a bar: the kill switch looks at the equity, which moves with any position.
-        if (lifts || std::any_of(view_.insts.begin(), view_.insts.end(),
+        if (lifts || std::any_of(acct_.insts.begin(), acct_.insts.end(),
                                  [](const auto& kv) { return kv.second.position != 0; })) {
             return true;
         }
     }
     return std::any_of(moved.begin(), moved.end(), [&](const std::string& inst) {
-        auto it = view_.insts.find(inst);
-        return it != view_.insts.end() && exposed(it->second);
+        auto it = acct_.insts.find(inst);
+        return it != acct_.insts.end() && exposed(it->second);
     });
 }
 
@@ -101,34 +118,36 @@ double Decider::price_of(const core::Intent& in) const {
     if (m != market_.end() && m->second.close > 0) {
         return m->second.close;
     }
-    auto v = view_.insts.find(in.inst);
-    return v == view_.insts.end() ? 0 : v->second.mark;
+    auto v = acct_.insts.find(in.inst);
+    return v == acct_.insts.end() ? 0 : v->second.mark;
 }
 
-void Decider::take_leg(const std::string& strategy, const std::string& inst,
-                       const std::string& leg) {
-    auto it = std::find_if(view_.legs.begin(), view_.legs.end(), [&](const LegOrder& l) {
-        return l.strategy == strategy && l.inst == inst && l.leg == leg;
-    });
-    if (it == view_.legs.end()) {
-        return;
+std::optional<LegOrder> Decider::take_leg(const std::string& strategy, const std::string& inst,
+                                          const std::string& leg) {
+    auto it = legs_.find(leg_key(strategy, inst, leg));
+    if (it == legs_.end()) {
+        return std::nullopt;
     }
-    risk::InstView& v = view_.insts[inst];
-    (it->side == Side::kBuy ? v.open_buy_base : v.open_sell_base) -= it->left;
+    LegOrder l = std::move(it->second);
+    legs_.erase(it);
+    risk::InstView& v = acct_.insts[inst];
+    (l.side == Side::kBuy ? v.open_buy_base : v.open_sell_base) -= l.left;
     v.open_buy_base = std::max(0.0, v.open_buy_base);
     v.open_sell_base = std::max(0.0, v.open_sell_base);
     v.open_orders = std::max(0.0, v.open_orders - 1);
-    view_.legs.erase(it);
+    return l;
 }
 
-void Decider::add_leg(const core::Intent& in, double sz) {
-    risk::InstView& v = view_.insts[in.inst];
+void Decider::add_leg(LegOrder l) {
+    risk::InstView& v = acct_.insts[l.inst];
     if (v.mark == 0) {
-        v.mark = price_of(in);
+        auto m = market_.find(l.inst);
+        v.mark = m == market_.end() ? 0 : m->second.close;
     }
-    (*in.side == Side::kBuy ? v.open_buy_base : v.open_sell_base) += sz;
+    (l.side == Side::kBuy ? v.open_buy_base : v.open_sell_base) += l.left;
     v.open_orders += 1;
-    view_.legs.push_back(LegOrder{in.strategy, in.inst, in.leg, *in.side, sz});
+    std::string key = leg_key(l.strategy, l.inst, l.leg);
+    legs_[std::move(key)] = std::move(l);
 }
 
 core::Risk Decider::refusal(const core::Intent& in, std::string code, std::string limit,
@@ -168,7 +187,7 @@ Decider::Outcome Decider::decide(const core::Intent& in) {
         return out;
     }
     case IntentAction::kPlace:
-        return place(in, false);
+        return place(in);
     case IntentAction::kTarget:
         break;
     }
@@ -182,16 +201,14 @@ Decider::Outcome Decider::decide(const core::Intent& in) {
         return out;
     }
     const risk::InstView none;
-    auto v = view_.insts.find(in.inst);
-    const risk::InstView& iv = v == view_.insts.end() ? none : v->second;
-    const double wanted = std::max(0.0, view_.equity) * in.equity_frac.value_or(0);
+    auto v = acct_.insts.find(in.inst);
+    const risk::InstView& iv = v == acct_.insts.end() ? none : v->second;
+    const double wanted = std::max(0.0, acct_.equity) * in.equity_frac.value_or(0);
     const double diff = wanted - iv.position * px;
     const double min_notional = guard_.limits(in.inst).min_notional;
     if (std::abs(diff) < std::max(min_notional, 1e-9)) {
         // On target: a working order of the leg is no longer wanted.
-        const bool working = std::any_of(view_.legs.begin(), view_.legs.end(), [&](const auto& l) {
-            return l.strategy == in.strategy && l.inst == in.inst && l.leg == in.leg;
-        });
+        const bool working = legs_.count(leg_key(in.strategy, in.inst, in.leg)) > 0;
         if (working) {
             core::Intent c;
             static_cast<core::MessageCommon&>(c) = in;
@@ -217,59 +234,56 @@ Decider::Outcome Decider::decide(const core::Intent& in) {
     p.equity_frac.reset();
     p.notional.reset();
     p.reduce_only = diff < 0 ? std::optional<bool>(true) : std::nullopt;
-    return place(std::move(p), true);
+    return place(std::move(p));
 }
 
-Decider::Outcome Decider::place(core::Intent in, bool from_target) {
+Decider::Outcome Decider::place(core::Intent in) {
     Outcome out;
     const double px = price_of(in);
-    const risk::InstView none;
-    auto v = view_.insts.find(in.inst);
-    const risk::InstView& iv = v == view_.insts.end() ? none : v->second;
     const Side side = *in.side;
-    // The leg's own working order goes when this one replaces it: measure without it.
-    const AccountSnapshot before = view_;
-    take_leg(in.strategy, in.inst, in.leg);
-    v = view_.insts.find(in.inst);
-    const risk::InstView& after = v == view_.insts.end() ? none : v->second;
+    // The leg's own working order goes when this one replaces it: measure without it (and
+    // put it back when this one is refused: the old order then stays).
+    std::optional<LegOrder> replaced = take_leg(in.strategy, in.inst, in.leg);
+    const auto refuse = [&](core::Risk r) {
+        if (replaced) {
+            add_leg(std::move(*replaced));
+        }
+        out.risks.push_back(std::move(r));
+        return out;
+    };
+    const risk::InstView none;
+    auto v = acct_.insts.find(in.inst);
+    const risk::InstView& iv = v == acct_.insts.end() ? none : v->second;
     double sz = 0;
     if (in.sz) {
         sz = *in.sz;
     } else if (in.notional) {
         sz = px > 0 ? *in.notional / px : 0;
     } else if (in.equity_frac) {
-        sz = px > 0 ? std::max(0.0, view_.equity) * *in.equity_frac / px : 0;
+        sz = px > 0 ? std::max(0.0, acct_.equity) * *in.equity_frac / px : 0;
     } else if (side == Side::kBuy) {
-        risk::SizingInput s;
-        s.equity = view_.equity;
-        s.px = px;
+        risk::SizingInput si;
+        si.equity = acct_.equity;
+        si.px = px;
         auto m = market_.find(in.inst);
-        s.atr =
+        si.atr =
             m == market_.end() ? std::numeric_limits<double>::quiet_NaN() : m->second.atr.value();
         auto c = confidence_.find(conf_key(in.strategy, in.inst));
-        s.confidence = c == confidence_.end() ? 0 : c->second;
-        sz = px > 0 ? risk::entry_notional(config_.sizing, s) / px : 0;
+        si.confidence = c == confidence_.end() ? 0 : c->second;
+        sz = px > 0 ? risk::entry_notional(config_.sizing, si) / px : 0;
     } else {
-        sz = std::max(0.0, after.position - after.open_sell_base); // sell what is held
+        sz = std::max(0.0, iv.position - iv.open_sell_base); // sell what is held
     }
-    (void)iv;
     if (!(sz > 0) || !std::isfinite(sz)) {
-        view_ = before;
-        out.risks.push_back(refusal(in, "no_size", "risk.sizing", sz, 0,
-                                    side == Side::kBuy && !(px > 0)
-                                        ? "no price of " + in.inst + " yet to size the order at"
-                                        : "the order's size comes to nothing"));
-        return out;
+        return refuse(refusal(in, "no_size", "risk.sizing", sz, 0,
+                              side == Side::kBuy && !(px > 0)
+                                  ? "no price of " + in.inst + " yet to size the order at"
+                                  : "the order's size comes to nothing"));
     }
-    risk::AccountView a;
-    a.equity = view_.equity;
-    a.insts = view_.insts;
     const risk::Decision d =
-        guard_.check(risk::OrderCheck{in.inst, side, sz, px, taker_fee_}, a, in.ts);
+        guard_.check(risk::OrderCheck{in.inst, side, sz, px, taker_fee_}, acct_, in.ts);
     if (d.refused()) {
-        view_ = before;
-        out.risks.push_back(risk_line(in, d));
-        return out;
+        return refuse(risk_line(in, d));
     }
     if (d.kind == risk::Decision::Kind::kAdjust) {
         out.risks.push_back(risk_line(in, d));
@@ -277,13 +291,11 @@ Decider::Outcome Decider::place(core::Intent in, bool from_target) {
     }
     const double min_notional = guard_.limits(in.inst).min_notional;
     if (px > 0 && sz * px < min_notional) {
-        view_ = before;
         std::string detail = "an order of ";
         detail += text_of(sz * px);
         detail += " is below the smallest worth placing";
-        out.risks.push_back(
+        return refuse(
             refusal(in, "min_notional", "risk.min_notional", sz * px, min_notional, detail));
-        return out;
     }
     in.sz = sz;
     in.notional.reset();
@@ -299,9 +311,12 @@ Decider::Outcome Decider::place(core::Intent in, bool from_target) {
         in.sl = l.sl;
         in.trail = l.trail;
     }
-    (void)from_target;
     guard_.placed(in.ts);
-    add_leg(in, sz);
+    risk::InstView& placed = acct_.insts[in.inst];
+    if (placed.mark == 0) {
+        placed.mark = px; // no candle of it yet: value its open orders at their price
+    }
+    add_leg(LegOrder{in.strategy, in.inst, in.leg, side, sz});
     out.approved = std::move(in);
     return out;
 }
@@ -409,7 +424,7 @@ private:
 
     void intent(core::Filter& f, const core::Message& m) {
         std::string error;
-        auto in = core::parse_intent(m.json, &error);
+        auto in = core::parse_intent(m.json, &error, true);
         if (!in) {
             f.reject(error);
             return;

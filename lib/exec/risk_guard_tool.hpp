@@ -29,7 +29,7 @@ public:
     void candle(const std::string& inst, double h, double l, double c);
     void signal(const std::string& strategy, const std::string& inst, double confidence);
     void account(AccountSnapshot a);
-    [[nodiscard]] const AccountSnapshot& view() const { return view_; }
+    [[nodiscard]] const risk::AccountView& view() const { return acct_; }
     // Whether the account may have changed since it was taken, after market data of the
     // instruments moved (and, with new_step, the close of a bar): an instrument that holds
     // nothing and has no working order cannot fill or move the equity; a bar's close moves
@@ -49,19 +49,24 @@ private:
         risk::Atr atr{14};
     };
     double price_of(const core::Intent& in) const;
-    void take_leg(const std::string& strategy, const std::string& inst, const std::string& leg);
-    void add_leg(const core::Intent& in, double sz);
+    std::optional<LegOrder> take_leg(const std::string& strategy, const std::string& inst,
+                                     const std::string& leg);
+    void add_leg(LegOrder l);
     core::Risk risk_line(const core::Intent& in, const risk::Decision& d) const;
     core::Risk refusal(const core::Intent& in, std::string code, std::string limit, double value,
                        double threshold, std::string detail) const;
-    Outcome place(core::Intent in, bool from_target);
+    Outcome place(core::Intent in);
 
     risk::GuardConfig config_;
     risk::Guard guard_;
     double taker_fee_;
     std::map<std::string, Market, std::less<>> market_;
     std::map<std::string, double, std::less<>> confidence_; // strategy \x1f inst
-    AccountSnapshot view_;
+    risk::AccountView acct_;                                // equity and instruments, as decided
+    std::map<std::string, LegOrder, std::less<>>
+        legs_; // working entries: strategy \x1f inst \x1f leg
+    bool halted_ = false;
+    std::string halt_code_;
 };
 
 struct RiskGuardOptions {
