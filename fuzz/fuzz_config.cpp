@@ -2,12 +2,13 @@
 // --config to each tool's command-line parser (which loads it, checks it against the keys of
 // the tool's modules and resolves every option from it). Whatever the file, the parser
 // returns options or throws a core::Error whose message is a short, valid diagnostic (for
-// execute, the risk limits are read from it too, as execute does when it starts). With the
-// first byte 6 (mod 7) the rest is read as a strategy file instead (strategy::check_file):
-// every problem is a short, valid diagnostic too.
+// execute and risk-guard, the risk limits, sizing and ladder are read from it too, as they are
+// when those tools start). With the first byte 7 (mod 8) the rest is read as a strategy file
+// instead (strategy::check_file): every problem is a short, valid diagnostic too.
 #include "core/cli.hpp"
 #include "core/error.hpp"
 #include "exec/execute_tool.hpp"
+#include "exec/risk_guard_tool.hpp"
 #include "features/featurize_tool.hpp"
 #include "fuzz_common.hpp"
 #include "ml/predict_tool.hpp"
@@ -42,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         f.write(reinterpret_cast<const char*>(data + 1), static_cast<std::streamsize>(size - 1));
     }
     const std::string path = config_path();
-    if (data[0] % 7 == 6) {
+    if (data[0] % 8 == 7) {
         // The same bytes as a strategy file (select-strategy --validate, --strategies FILE).
         for (const strategy::Problem& p : strategy::check_file(path, nullptr)) {
             fuzz::check_diagnostic(p.text(), 600 + path.size());
@@ -52,17 +53,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const core::ToolSpec* specs[] = {
         &stream::okx_stream_spec(), &features::featurize_spec(),       &ml::train_spec(),
-        &ml::predict_spec(),        &strategy::select_strategy_spec(), &exec::execute_spec()};
-    const core::ToolSpec& spec = *specs[data[0] % 7];
+        &ml::predict_spec(),        &strategy::select_strategy_spec(), &exec::execute_spec(),
+        &exec::risk_guard_spec()};
+    const core::ToolSpec& spec = *specs[data[0] % 8];
     const char* argv[] = {spec.name.data(), "--config", path.c_str()};
     try {
         core::ParseResult r = core::parse_command_line(spec, 3, argv);
         for (const auto& w : r.warnings) {
             fuzz::check_diagnostic(w.msg);
         }
-        if (&spec == &exec::execute_spec() && !r.exit_now) {
-            // The risk limits are read from the file when execute starts.
+        if ((&spec == &exec::execute_spec() || &spec == &exec::risk_guard_spec()) && !r.exit_now) {
+            // The risk limits (and risk-guard's sizing and ladder) are read from the file when
+            // the tool starts.
             (void)risk::limits_from(r.options.config().root());
+            (void)risk::guard_config_from(r.options.config().root());
         }
     } catch (const core::Error& e) {
         fuzz::check_diagnostic(e.what(), 600 + path.size());

@@ -43,6 +43,10 @@ check_tool() { # NAME COMMAND...: 25 seeds of 300 lines each
     check_tool select-strategy select-strategy --store "$STORE"
 }
 
+@test "risk-guard: every line written is valid JSON; valid input lines come out unchanged, in order" {
+    check_tool risk-guard risk-guard --sync none --store "$STORE"
+}
+
 @test "execute: every line written is valid JSON; valid input lines come out unchanged, in order" {
     check_tool execute execute --store "$STORE"
 }
