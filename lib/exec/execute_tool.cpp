@@ -1,6 +1,7 @@
 // The execute tool: its option table, and the stage that runs the paper exchange.
 #include "exec/execute_tool.hpp"
 
+#include "core/bar.hpp"
 #include "core/error.hpp"
 #include "core/filter.hpp"
 #include "core/json_out.hpp"
@@ -19,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <unistd.h>
 
 namespace okxkit::exec {
@@ -54,6 +56,8 @@ public:
             return guard_.fill_room({inst, side, sz, px, o_.paper.taker_fee}, a);
         });
         stats_.start_equity = o.paper.cash;
+        const auto bar = core::parse_bar(o.bar);
+        bar_ms_ = bar ? bar->ms : 0;
     }
 
     Fast fast(core::Filter& f, std::string_view text) override {
@@ -76,6 +80,9 @@ public:
             candle(f, core::candle_fields(m.json), m.text);
         } else if (m.type == "intent") {
             intent(f, m);
+        } else if (m.type == "trade") {
+            f.pass(m.text);
+            trade(f, m);
         } else if (m.type == "sync") {
             f.pass(m.text);
             sync(f, m.json["id"].get<std::int64_t>());
@@ -156,11 +163,36 @@ private:
         const std::string inst(k.inst);
         const std::uint64_t before = stats_.fills;
         events_.clear();
-        x_.on_candle(Candle{inst, k.ts, k.o, k.h, k.l, k.c, k.vol}, events_);
+        if (traded_.count(inst) > 0) {
+            x_.mark(inst, k.c); // its trades fill its orders: the candle only marks
+        } else {
+            x_.on_candle(Candle{inst, k.ts, k.o, k.h, k.l, k.c, k.vol}, events_);
+        }
         write_events(k.ts);
         auto it = x_.holdings().find(inst);
         if (it != x_.holdings().end() && (it->second.sz > 0 || stats_.fills != before)) {
             write_position(inst, it->second, k.ts);
+        }
+    }
+
+    // A trade line: from the first one of an instrument on, its trades fill its orders, one
+    // by one, and its candles only mark it (the same market activity is not filled twice).
+    void trade(core::Filter& f, const core::Message& m) {
+        const std::string inst = m.json["inst"].get<std::string>();
+        const double px = m.json["px"].get<double>();
+        const double sz = m.json["sz"].get<double>();
+        if (!(px > 0) || !(sz >= 0)) {
+            return; // not a trade a fill could come from (the line went through as it was)
+        }
+        f.used();
+        traded_.insert(inst);
+        const std::int64_t ts = m.json["ts"].get<std::int64_t>();
+        const std::uint64_t before = stats_.fills;
+        events_.clear();
+        x_.on_trade(inst, ts, px, sz, events_);
+        write_events(ts);
+        if (stats_.fills != before) {
+            write_position(inst, x_.holdings().at(inst), ts);
         }
     }
 
@@ -292,7 +324,9 @@ private:
         r.ord_type = *in.ord_type;
         r.px = in.px;
         r.sz = *in.sz;
-        r.decided_ts = in.ts;
+        // Decided at the close of the intent's bar: market data before it (its candle, or a
+        // trade inside it) never fills the order.
+        r.decided_ts = in.ts + bar_ms_ - 1;
         if (r.side == Side::kBuy) {
             r.bracket.tp = in.tp;
             if (in.sl) {
@@ -579,6 +613,8 @@ private:
     std::vector<Event> events_;
     std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
     std::map<std::string, std::uint64_t> fills_by_inst_;
+    std::set<std::string> traded_; // instruments filled by their trades
+    std::int64_t bar_ms_ = 0;
     bool have_ts_ = false;
     std::int64_t cur_ts_ = 0;
     std::size_t rows_ = 0;

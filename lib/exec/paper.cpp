@@ -562,4 +562,14 @@ void PaperExchange::on_candle(const Candle& k, std::vector<Event>& ev) {
     std::erase_if(list, [this](std::size_t i) { return is_terminal(orders_[i].prog.state); });
 }
 
+void PaperExchange::on_trade(const std::string& inst, std::int64_t ts, double px, double sz,
+                             std::vector<Event>& events) {
+    on_candle(Candle{inst, ts, px, px, px, px, sz}, events);
+}
+
+void PaperExchange::mark(const std::string& inst, double px) {
+    note_decimals(inst, px);
+    holdings_[inst].mark = px;
+}
+
 } // namespace okxkit::exec

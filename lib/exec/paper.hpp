@@ -120,6 +120,14 @@ public:
     bool cancel(std::string_view cl_ord_id, std::int64_t ts, std::vector<Event>& events);
     // A candle of one instrument: fills by the rules above, then the mark.
     void on_candle(const Candle& k, std::vector<Event>& events);
+    // A trade of one instrument (price px, size sz at ts): worked as a candle of that single
+    // price and of sz volume (o = h = l = c = px), so the same rules hold trade by trade: a
+    // resting limit fills only when a trade goes through it by a tick, at most volume_share of
+    // each trade's size fills, a stop fires when a trade reaches it.
+    void on_trade(const std::string& inst, std::int64_t ts, double px, double sz,
+                  std::vector<Event>& events);
+    // The mark alone (an instrument whose fills come from its trades: its candles only mark).
+    void mark(const std::string& inst, double px);
 
     // The most of a fill of an entry that the caller allows (execute: risk::Guard::fill_room),
     // asked before every fill of an entry with the instrument, side, price and size about to

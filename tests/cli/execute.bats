@@ -165,3 +165,27 @@ EOF
     run -2 --separate-stderr execute --fill-model optimistic </dev/null
     run -2 --separate-stderr execute --slippage 2 </dev/null
 }
+
+@test "trades fill orders when the stream has them: not inside the deciding bar, not on a touch, a share of each trade, and the candles then only mark" {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --to 2021-04-01T00:05 >"$T/in" # the 00:00 bar
+    trade() { # ts px sz id
+        printf '{"type":"trade","v":1,"ts":%s,"inst":"BTC-USDT","px":%s,"sz":%s,"side":"sell","trade_id":"%s"}\n' "$@"
+    }
+    {
+        echo '{"type":"intent","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"h","leg":"b","action":"place","side":"buy","ord_type":"limit","px":58900,"sz":0.1,"approved":true}'
+        trade 1617235380000 58800 5 t1  # 00:03, inside the bar that decided the order
+        trade 1617235510000 59000 5 t2  # 00:05:10, the order arrives and rests
+        trade 1617235530000 58900 5 t3  # 00:05:30, at its price: a touch
+        trade 1617235560000 58899 0.4 t4 # through by a tick: 10% of 0.4
+        trade 1617235570000 58890 10 t5 # the rest
+    } >>"$T/in"
+    # The 00:05 candle, whose low (58,720) is far below the price: it must not fill again.
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-01T00:05 --to 2021-04-01T00:10 >>"$T/in"
+    execute --store "$T/s.db" <"$T/in" >"$T/out"
+    run jq -rc 'select(.type == "fill") | [.ts, .px, (.sz * 1e9 | round / 1e9), .liquidity] | map(tostring) | join(" ")' "$T/out"
+    assert_output "1617235560000 58900 0.04 maker
+1617235570000 58900 0.06 maker"
+    # And the candle marked the position at its close.
+    run jq -rc 'select(.type == "position") | .mark_px' "$T/out"
+    assert_line --index 2 "$(jq -r 'select(.type == "candle") | .c' "$T/in" | tail -1)"
+}
