@@ -30,7 +30,7 @@ namespace {
 using core::OptType;
 using core::Side;
 
-constexpr std::size_t kRowsPerCommit = 1024;
+constexpr std::size_t kRowsPerCommit = 4096;
 
 std::string text_of(double v) {
     std::string s;
