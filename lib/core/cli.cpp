@@ -4,6 +4,7 @@
 
 #include "core/instrument.hpp"
 #include "core/io.hpp"
+#include "core/json_scan.hpp"
 #include "core/log.hpp"
 #include "core/signals.hpp"
 #include "core/timeutil.hpp"
@@ -227,7 +228,7 @@ std::vector<std::string> checked(const OptionSpec& o, const std::vector<std::str
                                  const std::string& origin) {
     const auto fail = [&](const std::string& v, const std::string& what) {
         std::string msg = origin == "command line" ? std::string() : origin + ": ";
-        msg += dashed(o) + " " + what + " (got \"" + v + "\")";
+        msg += dashed(o) + " " + what + " (got \"" + clip(v, 80) + "\")";
         throw UsageError(msg);
     };
     std::vector<std::string> out;
