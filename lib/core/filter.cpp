@@ -78,7 +78,9 @@ std::string FilterStage::hint(std::string_view /*first_bad*/, std::string_view /
     return {};
 }
 
-void FilterStage::idle(Filter& /*filter*/) {}
+int FilterStage::idle(Filter& /*filter*/) {
+    return -1;
+}
 
 Filter::Filter(Output& out, FilterOptions options, std::string input_name)
     : out_(out), options_(options), input_name_(std::move(input_name)) {}
@@ -162,8 +164,9 @@ void Filter::line(std::string_view text, FilterStage& stage) {
 
 int Filter::run(LineReader& in, FilterStage& stage) {
     in.on_idle([this, &stage] {
-        stage.idle(*this);
+        const int wait = stage.idle(*this);
         out_.flush();
+        return wait;
     });
     int code = 0;
     bool ended = false; // the input's end was reached (no interrupt, no strict stop)

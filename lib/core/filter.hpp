@@ -64,8 +64,11 @@ public:
     // loop's own hint (a candle CSV given where NDJSON messages are read).
     virtual std::string hint(std::string_view first_bad, std::string_view reason);
     // The next read would wait for input (a live stream is quiet): a stage that keeps rows for
-    // the store writes them now. The loop flushes its output right after.
-    virtual void idle(Filter& filter);
+    // the store writes them now, or returns in how many milliseconds it wants to be asked again
+    // if no input comes by then (a stage that writes at most so often: in a pipeline with
+    // barriers the input pauses thousands of times a second). Negative: not again until input
+    // came. The loop flushes its output right after.
+    virtual int idle(Filter& filter);
 };
 
 // The loop. A line goes through, in order:

@@ -149,8 +149,13 @@ bool LineReader::fill() {
     for (;;) {
         if (on_idle_) {
             pollfd p{fd_, POLLIN, 0};
-            if (::poll(&p, 1, 0) == 0) {
-                on_idle_();
+            // poll() answers 0 when nothing came within wait; input, an error or a signal
+            // (EINTR) end the waiting and the read below sorts them out.
+            for (int wait = 0; ::poll(&p, 1, wait) == 0;) {
+                wait = on_idle_();
+                if (wait < 0) {
+                    break;
+                }
             }
         }
         ssize_t n = ::read(fd_, buf_.get() + end_, room);

@@ -87,8 +87,11 @@ public:
     // Bytes read from the input so far (at most one buffer ahead of the lines returned).
     [[nodiscard]] std::uint64_t bytes_read() const { return bytes_read_; }
 
-    // Called before a read that would block (no input ready yet), e.g. to flush output.
-    void on_idle(std::function<void()> fn) { on_idle_ = std::move(fn); }
+    // Called before a read that would block (no input ready yet), e.g. to flush output. It
+    // returns how many milliseconds to wait for input before calling it again (a caller that
+    // put work off until the input pauses for that long), or a negative number: wait for
+    // input however long it takes.
+    void on_idle(std::function<int()> fn) { on_idle_ = std::move(fn); }
 
 private:
     // Reads more bytes into the buffer; returns false at end of input.
@@ -110,7 +113,7 @@ private:
     bool interrupted_ = false;
     std::uint64_t line_no_ = 0;
     std::uint64_t bytes_read_ = 0;
-    std::function<void()> on_idle_;
+    std::function<int()> on_idle_;
 };
 
 } // namespace okxkit::core

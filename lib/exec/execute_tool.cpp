@@ -13,6 +13,7 @@
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,8 @@
 #include <optional>
 #include <set>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 namespace okxkit::exec {
 
@@ -31,6 +34,9 @@ using core::OptType;
 using core::Side;
 
 constexpr std::size_t kRowsPerCommit = 4096;
+// When the input pauses, the rows kept in memory go to the store if the last write is at least
+// this old (wall time: when rows are written, never what they hold).
+constexpr std::int64_t kIdleWriteMs = 100;
 
 std::string text_of(double v) {
     std::string s;
@@ -91,7 +97,22 @@ public:
         }
     }
 
-    void idle(core::Filter& /*f*/) override { flush_rows(); }
+    // The input paused: the rows go to the store when the last write is kIdleWriteMs old, else
+    // the loop asks again when it will be (a pipeline with barriers pauses after every one:
+    // a commit each time would cost more than all the rest of execute's work).
+    int idle(core::Filter& /*f*/) override {
+        if (!has_rows()) {
+            return -1;
+        }
+        const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - written_at_)
+                               .count();
+        if (since >= kIdleWriteMs) {
+            flush_rows();
+            return -1;
+        }
+        return static_cast<int>(kIdleWriteMs - since);
+    }
 
     void finish(core::Filter& /*f*/) override {
         if (have_ts_) {
@@ -106,32 +127,51 @@ public:
                "risk-guard | execute)";
     }
 
+    // Writes the rows kept in memory in one transaction: no transaction stays open between
+    // lines, so the store's write lock is free while execute waits for input (risk-guard
+    // needs it, and execute answers a barrier with a commit of its own row only).
     void flush_rows() {
-        if (store_ && (!pending_orders_.empty() || !pending_positions_.empty())) {
-            begin_rows();
-            for (const auto& [id, o] : pending_orders_) {
-                write_order(o);
-            }
-            for (const auto& [inst, p] : pending_positions_) {
-                stmt(st_positions_, "INSERT OR REPLACE INTO positions (run_id, inst, ts, sz, "
-                                    "avg_px, mark_px, rpl, fees) VALUES (?,?,?,?,?,?,?,?)")
-                    .bind(1, o_.run_id)
-                    .bind(2, inst)
-                    .bind(3, p.first)
-                    .bind(4, p.second.sz)
-                    .bind(5, p.second.avg_px)
-                    .bind(6, p.second.mark)
-                    .bind(7, p.second.rpl)
-                    .bind(8, p.second.fees)
-                    .exec();
-            }
+        if (!store_ || !has_rows()) {
+            return;
         }
+        store_->begin();
+        for (const auto& [r, ts] : pending_journal_) {
+            write_journal(r, ts);
+        }
+        for (const auto& [id, o] : pending_orders_) {
+            write_order(o);
+        }
+        for (const core::Fill& fl : pending_fills_) {
+            write_fill(fl);
+        }
+        for (const core::Portfolio& p : pending_pnl_) {
+            write_pnl(p);
+        }
+        for (const core::Risk& r : pending_risk_) {
+            write_risk(r);
+        }
+        for (const auto& [inst, p] : pending_positions_) {
+            stmt(st_positions_, "INSERT OR REPLACE INTO positions (run_id, inst, ts, sz, "
+                                "avg_px, mark_px, rpl, fees) VALUES (?,?,?,?,?,?,?,?)")
+                .bind(1, o_.run_id)
+                .bind(2, inst)
+                .bind(3, p.first)
+                .bind(4, p.second.sz)
+                .bind(5, p.second.avg_px)
+                .bind(6, p.second.mark)
+                .bind(7, p.second.rpl)
+                .bind(8, p.second.fees)
+                .exec();
+        }
+        store_->commit();
+        pending_journal_.clear();
         pending_orders_.clear();
+        pending_fills_.clear();
+        pending_pnl_.clear();
+        pending_risk_.clear();
         pending_positions_.clear();
-        if (store_ && store_->in_transaction()) {
-            store_->commit();
-        }
         rows_ = 0;
+        written_at_ = std::chrono::steady_clock::now();
     }
 
     [[nodiscard]] const ExecuteStats& stats() const { return stats_; }
@@ -222,26 +262,29 @@ private:
         core::append_message(out_.buffer(), p);
         out_.end_line();
         if (store_) {
-            begin_rows();
-            stmt(st_pnl_, "INSERT OR REPLACE INTO pnl_snapshots (run_id, ts, cash, equity, "
-                          "gross_exposure, net_exposure, drawdown, day_pnl, halted, fill_model) "
-                          "VALUES (?,?,?,?,?,?,?,?,?,?)")
-                .bind(1, o_.run_id)
-                .bind(2, ts)
-                .bind(3, p.cash)
-                .bind(4, p.equity)
-                .bind(5, p.gross_exposure)
-                .bind(6, p.net_exposure)
-                .bind(7, p.drawdown)
-                .bind(8, p.day_pnl)
-                .bind(9, std::int64_t{p.halted ? 1 : 0})
-                .bind(10, to_text(o_.paper.fill_model))
-                .exec();
+            pending_pnl_.push_back(p);
             for (const auto& [inst, h] : x_.holdings()) {
                 pending_positions_[inst] = {ts, h}; // the latest, written with the next rows
             }
             row_written();
         }
+    }
+
+    void write_pnl(const core::Portfolio& p) {
+        stmt(st_pnl_, "INSERT OR REPLACE INTO pnl_snapshots (run_id, ts, cash, equity, "
+                      "gross_exposure, net_exposure, drawdown, day_pnl, halted, fill_model) "
+                      "VALUES (?,?,?,?,?,?,?,?,?,?)")
+            .bind(1, o_.run_id)
+            .bind(2, p.ts)
+            .bind(3, p.cash)
+            .bind(4, p.equity)
+            .bind(5, p.gross_exposure)
+            .bind(6, p.net_exposure)
+            .bind(7, p.drawdown)
+            .bind(8, p.day_pnl)
+            .bind(9, std::int64_t{p.halted ? 1 : 0})
+            .bind(10, to_text(o_.paper.fill_model))
+            .exec();
     }
 
     // The kill switch: every working order canceled; with flatten_on_halt, every position sold
@@ -380,11 +423,17 @@ private:
     }
 
     // The client order id goes to the store before the order reaches the exchange.
+    // (In paper mode the order "reaches the exchange" in memory, and the journal row goes to
+    // the store with the next rows.)
     void journal(const OrderRequest& r, std::int64_t ts) {
         if (!store_) {
             return;
         }
-        begin_rows();
+        pending_journal_.emplace_back(r, ts);
+        row_written();
+    }
+
+    void write_journal(const OrderRequest& r, std::int64_t ts) {
         stmt(st_journal_,
              "INSERT OR IGNORE INTO orders (run_id, cl_ord_id, ts, inst, strategy, leg, "
              "side, ord_type, px, sz, state, filled_sz, mode) VALUES "
@@ -400,7 +449,6 @@ private:
             .bind_opt(9, r.px)
             .bind(10, r.sz)
             .exec();
-        row_written();
     }
 
     void sync(core::Filter& f, std::int64_t id) {
@@ -408,9 +456,9 @@ private:
         if (!store_) {
             return;
         }
-        // The account travels in the row itself: the orders' latest states may wait for the
-        // next batch, and the commit stays small (one per barrier).
-        begin_rows();
+        // The account travels in the row itself: the other rows wait for their batch, and the
+        // commit stays small (one row per barrier).
+        store_->begin();
         if (!st_sync_) {
             st_sync_.emplace(store_->prepare("INSERT OR REPLACE INTO sync_points (run_id, id, "
                                              "line, ts, account) VALUES (?,?,?,?,?)"));
@@ -505,24 +553,27 @@ private:
         core::append_message(out_.buffer(), r);
         out_.end_line();
         if (store_) {
-            begin_rows();
-            stmt(st_risk_, "INSERT INTO risk_events (run_id, ts, inst, tool, action, code, "
-                           "limit_key, value, threshold, strategy, leg, detail) VALUES "
-                           "(?,?,?,'execute',?,?,?,?,?,?,?,?)")
-                .bind(1, o_.run_id)
-                .bind(2, ts)
-                .bind_opt(3, inst.empty() ? std::optional<std::string>() : inst)
-                .bind(4, std::string_view(action))
-                .bind(5, code)
-                .bind(6, limit)
-                .bind_opt(7, r.value)
-                .bind_opt(8, r.threshold)
-                .bind_opt(9, r.strategy)
-                .bind_opt(10, r.leg)
-                .bind(11, detail)
-                .exec();
+            pending_risk_.push_back(r);
             row_written();
         }
+    }
+
+    void write_risk(const core::Risk& r) {
+        stmt(st_risk_, "INSERT INTO risk_events (run_id, ts, inst, tool, action, code, "
+                       "limit_key, value, threshold, strategy, leg, detail) VALUES "
+                       "(?,?,?,'execute',?,?,?,?,?,?,?,?)")
+            .bind(1, o_.run_id)
+            .bind(2, r.ts)
+            .bind_opt(3, r.inst.empty() ? std::optional<std::string>() : r.inst)
+            .bind(4, core::to_text(r.action))
+            .bind(5, r.code)
+            .bind(6, r.limit)
+            .bind_opt(7, r.value)
+            .bind_opt(8, r.threshold)
+            .bind_opt(9, r.strategy)
+            .bind_opt(10, r.leg)
+            .bind(11, r.detail)
+            .exec();
     }
 
     // An order's latest state waits in memory until the rows are written (an order changes
@@ -559,7 +610,11 @@ private:
         if (!store_) {
             return;
         }
-        begin_rows();
+        pending_fills_.push_back(fl);
+        row_written();
+    }
+
+    void write_fill(const core::Fill& fl) {
         stmt(st_fills_, "INSERT OR REPLACE INTO fills (run_id, trade_id, cl_ord_id, ts, inst, "
                         "strategy, leg, side, px, sz, fee, fee_ccy, liquidity, mode) VALUES "
                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,'paper')")
@@ -577,13 +632,10 @@ private:
             .bind(12, fl.fee_ccy)
             .bind(13, core::to_text(fl.liquidity))
             .exec();
-        row_written();
     }
 
-    void begin_rows() {
-        if (!store_->in_transaction()) {
-            store_->begin();
-        }
+    [[nodiscard]] bool has_rows() const {
+        return rows_ > 0 || !pending_orders_.empty() || !pending_positions_.empty();
     }
 
     void row_written() {
@@ -617,7 +669,13 @@ private:
     std::int64_t bar_ms_ = 0;
     bool have_ts_ = false;
     std::int64_t cur_ts_ = 0;
+    // Rows for the store, kept until flush_rows writes them (rows_ counts them).
+    std::vector<std::pair<OrderRequest, std::int64_t>> pending_journal_;
+    std::vector<core::Fill> pending_fills_;
+    std::vector<core::Portfolio> pending_pnl_;
+    std::vector<core::Risk> pending_risk_;
     std::size_t rows_ = 0;
+    std::chrono::steady_clock::time_point written_at_ = std::chrono::steady_clock::now();
     ExecuteStats stats_;
 };
 

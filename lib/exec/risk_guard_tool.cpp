@@ -381,7 +381,10 @@ public:
         }
     }
 
-    void idle(core::Filter& /*f*/) override { commit(); }
+    int idle(core::Filter& /*f*/) override {
+        commit();
+        return -1;
+    }
     void finish(core::Filter& /*f*/) override { commit(); }
 
     std::string hint(std::string_view /*first_bad*/, std::string_view /*reason*/) override {

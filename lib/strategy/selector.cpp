@@ -148,7 +148,10 @@ public:
         }
     }
 
-    void idle(core::Filter& /*f*/) override { flush_rows(); }
+    int idle(core::Filter& /*f*/) override {
+        flush_rows();
+        return -1;
+    }
 
     void finish(core::Filter& /*f*/) override { flush_rows(); }
 

@@ -904,7 +904,10 @@ int replay(const ReplayOptions& opts, core::Output& out, ReplayStats* stats_out)
 
     // Flush what we have whenever stdin would block, so a live pipe is never held back.
     for (auto& s : sources) {
-        s->reader().on_idle([&out] { out.flush(); });
+        s->reader().on_idle([&out] {
+            out.flush();
+            return -1;
+        });
     }
 
     // Commits what was stored and records how the run ended.

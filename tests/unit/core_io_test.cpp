@@ -490,6 +490,7 @@ TEST(CoreIo, LineReaderOnIdleCalledOnlyWhenNoInputIsReady) {
         // next line and close, so the test never blocks.
         write_all(p.write_end(), "b\n");
         p.close_write();
+        return -1;
     });
     write_all(p.write_end(), "a\n");
     std::string_view line;
@@ -502,6 +503,28 @@ TEST(CoreIo, LineReaderOnIdleCalledOnlyWhenNoInputIsReady) {
     EXPECT_EQ(reader.next(line), Status::kEof); // end of input is ready, not idle
     EXPECT_EQ(idle, 1);
     EXPECT_EQ(reader.line_no(), 2U);
+}
+
+TEST(CoreIo, LineReaderOnIdleAskedAgainUntilInputComes) {
+    // A stage that put its store rows off asks to be called again if the input stays quiet;
+    // once input is there it is read, and idle is not called again.
+    Pipe p;
+    LineReader reader(p.read_end(), false, "pipe", 100);
+    int idle = 0;
+    reader.on_idle([&] {
+        if (++idle < 3) {
+            return 0; // nothing came yet: ask again at once
+        }
+        write_all(p.write_end(), "b\n");
+        p.close_write();
+        return 1000; // input is ready: the wait ends at once, without another call
+    });
+    std::string_view line;
+    ASSERT_EQ(reader.next(line), Status::kLine);
+    EXPECT_EQ(line, "b");
+    EXPECT_EQ(idle, 3);
+    EXPECT_EQ(reader.next(line), Status::kEof);
+    EXPECT_EQ(idle, 3);
 }
 
 TEST(CoreIo, LineReaderPipeInterruptedBySigint) {
