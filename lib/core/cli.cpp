@@ -15,10 +15,13 @@
 #include <charconv>
 #include <cstdlib>
 #include <exception>
+#include <fcntl.h>
 #include <filesystem>
 #include <iostream>
 #include <new>
 #include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace okxkit::core {
 
@@ -724,6 +727,22 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
     return result;
 }
 
+namespace {
+
+// A pipe between two tools holds 64 KiB by default: fifteen features lines. Where the
+// kernel allows it, stdin and stdout pipes get 1 MiB, so that a stage waiting (risk-guard at a
+// barrier, a slow consumer) does not stall the stages before it at once. Failing is harmless.
+void widen_pipes() {
+    for (const int fd : {STDIN_FILENO, STDOUT_FILENO}) {
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+            (void)::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+        }
+    }
+}
+
+} // namespace
+
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv,
              const std::function<int(const Options&)>& body) {
     install_signal_policy();
@@ -747,6 +766,7 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv,
         for (const auto& w : parsed.warnings) {
             Log::emit_at(Level::kWarning, w.file, w.line, w.msg);
         }
+        widen_pipes();
         const int code = body(parsed.options);
         // An Output that could not write its last lines while being destroyed (a path that did
         // not flush) has said so on stderr: the run did not succeed.
