@@ -180,7 +180,7 @@ private:
         Loaded* m = model_for(k.inst, k.bar);
         f.used();
         if (m == nullptr) {
-            f.pass(text);
+            keep(f, text);
             return;
         }
         if (k.schema != m->file.schema) {
@@ -196,8 +196,16 @@ private:
                      std::string(k.schema) + " names " + std::to_string(m->file.names.size()));
             return;
         }
-        f.pass(text);
+        keep(f, text);
         predict_row(*m, k.inst, k.bar, k.ts);
+    }
+
+    // A features line goes on unless --drop-features: nothing after predict reads them, and
+    // they are nearly all of a pipeline's bytes.
+    void keep(core::Filter& f, std::string_view text) const {
+        if (!opts_.drop_features) {
+            f.pass(text);
+        }
     }
 
     // A candle: checked as featurize checks it; featurized in-process (and predicted) unless

@@ -18,6 +18,7 @@ struct PredictOptions {
     features::FeatureSet set = features::FeatureSet::default_set(); // for candle input
     std::int64_t max_age_ms = 7LL * 86400000; // refuse a model older than this (event time)
     std::size_t drift_window = 288;           // rows per series in the drift check; 0 turns it off
+    bool drop_features = false; // features lines are read, not written on (--drop-features)
     bool strict = false;
     std::size_t max_errors = 20;
 };

@@ -38,6 +38,9 @@ core::ToolSpec make_spec() {
          "predict.max_age"},
         {"drift-window", 0, OptType::kInt, "N",
          "rows per series compared with the model's training data for drift (0: off)", "288"},
+        {"drop-features", 0, OptType::kFlag, "",
+         "read featurize's features lines but do not write them on (nothing after predict uses "
+         "them, and they are nearly all of a pipeline's bytes)"},
         {"set",
          0,
          OptType::kPath,
@@ -89,6 +92,7 @@ int predict_main(const core::Options& o) {
             throw core::UsageError(std::string("--set: ") + e.what());
         }
     }
+    p.drop_features = o.flag("drop-features");
     p.strict = o.flag("strict");
     // The run is recorded in the store predict reads its models from (none with --model FILE).
     const bool model_file =

@@ -65,6 +65,18 @@ setup() {
     grep -v -e '"type":"prediction"' -e '"type":"health"' "$T/b" | cmp - "$T/f"
 }
 
+@test "--drop-features reads the features lines and writes everything else as without it" {
+    featurize <"$IN" >"$T/f"
+    predict <"$T/f" 2>/dev/null >"$T/all"
+    predict --drop-features <"$T/f" 2>/dev/null >"$T/dropped"
+    run grep -c '"type":"features"' "$T/dropped"
+    assert_output 0
+    grep -q '"type":"prediction"' "$T/dropped"
+    grep -v '"type":"features"' "$T/all" | cmp - "$T/dropped"
+    # Series without a model lose their features lines too (BTC-USDT has none here).
+    grep -q '"type":"features","v":1,"ts":[0-9]*,"inst":"BTC-USDT"' "$T/all"
+}
+
 @test "the output is byte-identical from run to run" {
     predict <"$IN" 2>/dev/null >"$T/1"
     predict <"$IN" 2>/dev/null >"$T/2"
