@@ -89,6 +89,9 @@ public:
         } else if (m.type == "trade") {
             f.pass(m.text);
             trade(f, m);
+        } else if (m.type == "ticker") {
+            f.pass(m.text);
+            ticker(f, m);
         } else if (m.type == "sync") {
             f.pass(m.text);
             sync(f, m.json["id"].get<std::int64_t>());
@@ -203,8 +206,8 @@ private:
         const std::string inst(k.inst);
         const std::uint64_t before = stats_.fills;
         events_.clear();
-        if (traded_.count(inst) > 0) {
-            x_.mark(inst, k.c); // its trades fill its orders: the candle only marks
+        if (traded_.count(inst) > 0 || ticked_.count(inst) > 0) {
+            x_.mark(inst, k.c); // its trades or tickers fill its orders: the candle only marks
         } else {
             x_.on_candle(Candle{inst, k.ts, k.o, k.h, k.l, k.c, k.vol}, events_);
         }
@@ -230,6 +233,36 @@ private:
         const std::uint64_t before = stats_.fills;
         events_.clear();
         x_.on_trade(inst, ts, px, sz, events_);
+        write_events(ts);
+        if (stats_.fills != before) {
+            write_position(inst, x_.holdings().at(inst), ts);
+        }
+    }
+
+    // A ticker line: from the first usable one of an instrument on (unless its trades fill
+    // it: they say what traded, a ticker only what was offered), its orders fill from its
+    // tickers, buys at the ask and sells at the bid, and its candles only mark it.
+    void ticker(core::Filter& f, const core::Message& m) {
+        const std::string inst = m.json["inst"].get<std::string>();
+        if (traded_.count(inst) > 0) {
+            return;
+        }
+        Quote q;
+        q.bid = m.json["bid"].get<double>();
+        q.bid_sz = m.json["bid_sz"].get<double>();
+        q.ask = m.json["ask"].get<double>();
+        q.ask_sz = m.json["ask_sz"].get<double>();
+        q.last = m.json["last"].get<double>();
+        if (!(q.bid > 0) || !(q.ask >= q.bid) || !(q.last > 0) || !(q.bid_sz >= 0) ||
+            !(q.ask_sz >= 0)) {
+            return; // a crossed or empty book is no price to fill at (the line went through)
+        }
+        f.used();
+        ticked_.insert(inst);
+        const std::int64_t ts = m.json["ts"].get<std::int64_t>();
+        const std::uint64_t before = stats_.fills;
+        events_.clear();
+        x_.on_ticker(inst, ts, q, events_);
         write_events(ts);
         if (stats_.fills != before) {
             write_position(inst, x_.holdings().at(inst), ts);
@@ -666,6 +699,7 @@ private:
     std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
     std::map<std::string, std::uint64_t> fills_by_inst_;
     std::set<std::string> traded_; // instruments filled by their trades
+    std::set<std::string> ticked_; // instruments filled by their tickers (and no trades)
     std::int64_t bar_ms_ = 0;
     bool have_ts_ = false;
     std::int64_t cur_ts_ = 0;

@@ -445,7 +445,9 @@ void PaperExchange::on_candle(const Candle& k, std::vector<Event>& ev) {
     double budget = config_.volume_share * k.vol;
     // The instrument's working orders, by index: children are added to it as entries fill.
     std::vector<std::size_t>& list = working_[k.inst];
-    const auto mine = [&](const Working& w) { return !is_terminal(w.prog.state); };
+    const auto mine = [&](const Working& w) {
+        return !is_terminal(w.prog.state) && (!only_ || w.req.side == *only_);
+    };
 
     // 1. At the open: arrivals, market orders, stops that fired on an earlier bar.
     // NOLINTNEXTLINE(modernize-loop-convert): children join the list during the loop
@@ -565,6 +567,17 @@ void PaperExchange::on_candle(const Candle& k, std::vector<Event>& ev) {
 void PaperExchange::on_trade(const std::string& inst, std::int64_t ts, double px, double sz,
                              std::vector<Event>& events) {
     on_candle(Candle{inst, ts, px, px, px, px, sz}, events);
+}
+
+void PaperExchange::on_ticker(const std::string& inst, std::int64_t ts, const Quote& q,
+                              std::vector<Event>& events) {
+    // Buys first: a stop an entry's fill makes is then checked against this ticker's bid.
+    only_ = Side::kBuy;
+    on_candle(Candle{inst, ts, q.ask, q.ask, q.ask, q.ask, q.ask_sz}, events);
+    only_ = Side::kSell;
+    on_candle(Candle{inst, ts, q.bid, q.bid, q.bid, q.bid, q.bid_sz}, events);
+    only_.reset();
+    mark(inst, q.last);
 }
 
 void PaperExchange::mark(const std::string& inst, double px) {

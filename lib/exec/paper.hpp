@@ -95,6 +95,11 @@ struct Candle {
     double o = 0, h = 0, l = 0, c = 0, vol = 0;
 };
 
+// The top of the book from a ticker line: best bid and ask, the sizes shown there, last trade.
+struct Quote {
+    double bid = 0, bid_sz = 0, ask = 0, ask_sz = 0, last = 0;
+};
+
 // What happened, in order: order updates and fills (ts, inst and mode set).
 using Event = std::variant<core::Order, core::Fill>;
 
@@ -126,7 +131,17 @@ public:
     // each trade's size fills, a stop fires when a trade reaches it.
     void on_trade(const std::string& inst, std::int64_t ts, double px, double sz,
                   std::vector<Event>& events);
-    // The mark alone (an instrument whose fills come from its trades: its candles only mark).
+    // A ticker of one instrument (best bid and ask with their sizes, last trade price, at
+    // ts): the buy orders are worked as a candle of the single price ask with ask_sz as its
+    // volume, then the sell orders (stops and take-profits too, and those an entry's fill just
+    // made) as one of the price bid with bid_sz; the mark is last. So a buy pays the ask and a
+    // sell gets the bid, a resting limit fills only when the other side of the book has moved
+    // through it by a tick, at most volume_share of the size shown fills, and a stop fires when
+    // the bid reaches it. The caller passes only tickers with 0 < bid <= ask.
+    void on_ticker(const std::string& inst, std::int64_t ts, const Quote& q,
+                   std::vector<Event>& events);
+    // The mark alone (an instrument whose fills come from its trades or tickers: its candles
+    // only mark).
     void mark(const std::string& inst, double px);
 
     // The most of a fill of an entry that the caller allows (execute: risk::Guard::fill_room),
@@ -205,6 +220,7 @@ private:
     std::map<std::string, int> decimals_; // seen
     std::uint64_t trades_ = 0;
     FillCap cap_;
+    std::optional<core::Side> only_; // on_ticker: the side worked now (on_candle: both)
 };
 
 } // namespace okxkit::exec

@@ -189,3 +189,46 @@ EOF
     run jq -rc 'select(.type == "position") | .mark_px' "$T/out"
     assert_line --index 2 "$(jq -r 'select(.type == "candle") | .c' "$T/in" | tail -1)"
 }
+
+@test "tickers fill orders when the stream has them (and no trades): buys at the ask, sells at the bid, a limit only when the ask goes through it, a share of the size shown" {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --to 2021-04-01T00:05 >"$T/in" # the 00:00 bar
+    ticker() { # ts bid bid_sz ask ask_sz last
+        printf '{"type":"ticker","v":1,"ts":%s,"inst":"BTC-USDT","last":%s,"bid":%s,"bid_sz":%s,"ask":%s,"ask_sz":%s}\n' \
+            "$1" "$6" "$2" "$3" "$4" "$5"
+    }
+    {
+        echo '{"type":"intent","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"h","leg":"b","action":"place","side":"buy","ord_type":"limit","px":58900,"sz":0.1,"approved":true}'
+        ticker 1617235380000 58790 5 58800 5 58795    # 00:03, inside the bar that decided it
+        ticker 1617235510000 58990 5 59000 5 58995    # 00:05:10, it arrives and rests
+        ticker 1617235520000 59300 5 58950 5 58900    # crossed (bid above ask): not a price
+        ticker 1617235530000 58890 5 58900 5 58900    # the ask at its price: a touch
+        ticker 1617235540000 58890 5 58899 0.4 58899  # through by a tick: 10% of 0.4 shown
+        ticker 1617235550000 58880 5 58890 10 58890   # the rest
+    } >>"$T/in"
+    # The 00:05 candle (low 58,720): it only marks now. Then a market sell decided on it.
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" --from 2021-04-01T00:05 --to 2021-04-01T00:10 >>"$T/in"
+    echo '{"type":"intent","v":1,"ts":1617235500000,"inst":"BTC-USDT","strategy":"h","leg":"s","action":"place","side":"sell","ord_type":"market","sz":0.1,"approved":true}' >>"$T/in"
+    {
+        ticker 1617235560000 59000 5 59010 5 59005    # 00:06, inside the sell's bar
+        ticker 1617235805000 59100 5 59110 5 59105    # 00:10:05: the sell gets the bid
+    } >>"$T/in"
+    execute --store "$T/s.db" --slippage 0 <"$T/in" >"$T/out"
+    run jq -rc 'select(.type == "fill") | [.ts, .side, .px, (.sz * 1e9 | round / 1e9), .liquidity] | map(tostring) | join(" ")' "$T/out"
+    assert_output "1617235540000 buy 58900 0.04 maker
+1617235550000 buy 58900 0.06 maker
+1617235805000 sell 59100 0.1 taker"
+    # The position after the sell is marked at the ticker's last trade price.
+    run jq -rc 'select(.type == "position") | [.sz, .mark_px] | map(tostring) | join(" ")' "$T/out"
+    assert_line --index -1 "0 59105"
+    # An instrument with trades fills from them: its tickers are then ignored for fills.
+    {
+        head -n 1 "$T/in"
+        echo '{"type":"intent","v":1,"ts":1617235200000,"inst":"BTC-USDT","strategy":"h","leg":"b","action":"place","side":"buy","ord_type":"limit","px":58950,"sz":0.1,"approved":true}'
+        echo '{"type":"trade","v":1,"ts":1617235505000,"inst":"BTC-USDT","px":59000,"sz":5,"side":"sell","trade_id":"t1"}'
+        ticker 1617235510000 58890 5 58900 5 58895 # would fill it, were there no trades
+        echo '{"type":"trade","v":1,"ts":1617235515000,"inst":"BTC-USDT","px":58940,"sz":5,"side":"sell","trade_id":"t2"}'
+    } >"$T/in2"
+    execute --store "$T/t.db" --slippage 0 <"$T/in2" >"$T/out2"
+    run jq -rc 'select(.type == "fill") | [.ts, .px, .liquidity] | map(tostring) | join(" ")' "$T/out2"
+    assert_output "1617235515000 58950 maker"
+}
