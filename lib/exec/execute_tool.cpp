@@ -138,8 +138,12 @@ public:
             return;
         }
         store_->begin();
+        // An order whose latest state goes in this batch too needs no journal row of its own:
+        // that row is replaced in the same transaction.
         for (const auto& [r, ts] : pending_journal_) {
-            write_journal(r, ts);
+            if (pending_orders_.find(r.cl_ord_id) == pending_orders_.end()) {
+                write_journal(r, ts);
+            }
         }
         for (const auto& [id, o] : pending_orders_) {
             write_order(o);

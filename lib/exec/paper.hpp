@@ -48,6 +48,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -213,7 +214,15 @@ private:
     std::map<std::string, Holding> holdings_;
     std::deque<Working> orders_; // in order of submission: the order of priority (a deque:
                                  // children are added while a candle is worked through)
-    std::map<std::string, std::size_t, std::less<>> by_id_;
+    // By client order id; looked up at every event of an order (a hash: tens of thousands of
+    // ids that share their first characters).
+    struct IdHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> by_id_;
     // Per instrument, the orders still working (and some just ended, until its next candle).
     std::map<std::string, std::vector<std::size_t>, std::less<>> working_;
     std::map<std::string, double> ticks_; // set
