@@ -44,12 +44,22 @@ std::string text_of(double v) {
     return s;
 }
 
+// A barrier's row for sync_points: the id, the input line it was on, the event time, the
+// account as JSON.
+struct SyncRow {
+    std::int64_t id = 0;
+    std::int64_t line = 0;
+    std::int64_t ts = 0;
+    std::string account;
+};
+
 class Stage final : public core::FilterStage {
 public:
     Stage(const ExecuteOptions& o, core::Output& out)
         : o_(o), out_(out), x_(o.paper), guard_(o.limits.global, o.limits.per_inst) {
         if (!o.store_path.empty()) {
             store_ = std::make_unique<store::Store>(o.store_path);
+            fifo_ = std::make_unique<SyncFifoWriter>(sync_fifo_path(o.store_path, o.run_id));
         }
         x_.set_fill_cap([this](const std::string& inst, Side side, double px, double sz) {
             risk::AccountView a;
@@ -157,6 +167,9 @@ public:
         for (const core::Risk& r : pending_risk_) {
             write_risk(r);
         }
+        for (const SyncRow& r : pending_syncs_) {
+            write_sync(r);
+        }
         for (const auto& [inst, p] : pending_positions_) {
             stmt(st_positions_, "INSERT OR REPLACE INTO positions (run_id, inst, ts, sz, "
                                 "avg_px, mark_px, rpl, fees) VALUES (?,?,?,?,?,?,?,?)")
@@ -176,6 +189,7 @@ public:
         pending_fills_.clear();
         pending_pnl_.clear();
         pending_risk_.clear();
+        pending_syncs_.clear();
         pending_positions_.clear();
         rows_ = 0;
         written_at_ = std::chrono::steady_clock::now();
@@ -493,21 +507,30 @@ private:
         if (!store_) {
             return;
         }
-        // The account travels in the row itself: the other rows wait for their batch, and the
-        // commit stays small (one row per barrier).
-        store_->begin();
-        if (!st_sync_) {
-            st_sync_.emplace(store_->prepare("INSERT OR REPLACE INTO sync_points (run_id, id, "
-                                             "line, ts, account) VALUES (?,?,?,?,?)"));
-        }
         const AccountSnapshot a = account();
-        st_sync_->bind(1, std::string_view(o_.run_id))
-            .bind(2, id)
-            .bind(3, static_cast<std::int64_t>(f.line_no()))
-            .bind(4, a.ts)
-            .bind(5, std::string_view(account_json(a)))
+        SyncRow row{id, static_cast<std::int64_t>(f.line_no()), a.ts, account_json(a)};
+        // risk-guard's FIFO when there is one: the row then waits for the next batch.
+        if (fifo_->send(id, row.account)) {
+            pending_syncs_.push_back(std::move(row));
+            row_written();
+            return;
+        }
+        // Else the account travels in the row itself, committed at once (one row: the other
+        // rows wait for their batch): the writer of the barrier is waiting for it.
+        store_->begin();
+        write_sync(row);
+        store_->commit();
+    }
+
+    void write_sync(const SyncRow& r) {
+        stmt(st_sync_, "INSERT OR REPLACE INTO sync_points (run_id, id, line, ts, account) "
+                       "VALUES (?,?,?,?,?)")
+            .bind(1, std::string_view(o_.run_id))
+            .bind(2, r.id)
+            .bind(3, r.line)
+            .bind(4, r.ts)
+            .bind(5, std::string_view(r.account))
             .exec();
-        store_->commit(); // the writer of the barrier is waiting for this row
     }
 
     // The account as it stands: what risk-guard decides against at a barrier.
@@ -712,6 +735,8 @@ private:
     std::vector<core::Fill> pending_fills_;
     std::vector<core::Portfolio> pending_pnl_;
     std::vector<core::Risk> pending_risk_;
+    std::vector<SyncRow> pending_syncs_;
+    std::unique_ptr<SyncFifoWriter> fifo_;
     std::size_t rows_ = 0;
     std::chrono::steady_clock::time_point written_at_ = std::chrono::steady_clock::now();
     ExecuteStats stats_;

@@ -334,6 +334,7 @@ public:
             store_ = std::make_unique<store::Store>(o.store_path);
             if (o.sync) {
                 clear_syncs(*store_, o.run_id);
+                fifo_ = std::make_unique<SyncFifoReader>(sync_fifo_path(o.store_path, o.run_id));
             }
         }
         if (!o.sync) {
@@ -490,7 +491,15 @@ private:
         const auto start = std::chrono::steady_clock::now();
         const auto limit = start + std::chrono::milliseconds(o_.sync_timeout_ms);
         std::chrono::microseconds nap(20);
+        const bool fifo = fifo_ && fifo_->ok();
         for (int attempt = 0;; ++attempt) {
+            // The FIFO first (execute writes the account there when it found it), the store
+            // row after each millisecond without it.
+            if (fifo) {
+                if (auto text = fifo_->wait(id, 1)) {
+                    return account_from_json(*text);
+                }
+            }
             select_->bind(1, std::string_view(o_.run_id)).bind(2, id);
             if (select_->step() && !select_->column_is_null(0)) {
                 std::string text = select_->column_text(0);
@@ -506,6 +515,9 @@ private:
                         " s: risk-guard decides against the account execute holds, so put "
                         "execute right after it with the same --store and --run (or use --sync "
                         "none to decide without execute, against --cash)");
+            }
+            if (fifo) {
+                continue; // the FIFO's wait was the pause
             }
             if (attempt < 50) {
                 sched_yield(); // execute usually answers within microseconds
@@ -562,6 +574,7 @@ private:
     Decider d_;
     std::unique_ptr<store::Store> store_;
     std::optional<store::Statement> select_, insert_risk_; // after store_: finalised first
+    std::unique_ptr<SyncFifoReader> fifo_;
     std::vector<std::string> moved_; // instruments with market data since the last barrier
     std::int64_t seen_ts_ = std::numeric_limits<std::int64_t>::min();
     std::int64_t barrier_ts_ = std::numeric_limits<std::int64_t>::min();

@@ -7,6 +7,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace okxkit::exec {
 
 namespace {
@@ -112,6 +121,122 @@ AccountSnapshot account_from_json(std::string_view text) {
                                  e.what() + "): was the store written by another okxkit?");
     }
     return a;
+}
+
+std::string sync_fifo_path(const std::string& store, std::string_view run) {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::weakly_canonical(store, ec);
+    if (ec) {
+        p = store;
+    }
+    std::uint64_t h = 0xcbf29ce484222325ULL; // FNV-1a
+    for (const char c : run) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016" PRIx64, h);
+    return p.string() + "-sync-" + hex;
+}
+
+SyncFifoReader::SyncFifoReader(std::string path) : path_(std::move(path)) {
+    (void)::unlink(path_.c_str()); // an earlier run's, left by a crash
+    if (::mkfifo(path_.c_str(), 0600) != 0) {
+        return;
+    }
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ >= 0) {
+        keep_ = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    }
+    if (fd_ < 0 || keep_ < 0) {
+        if (fd_ >= 0) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+        (void)::unlink(path_.c_str());
+    }
+}
+
+SyncFifoReader::~SyncFifoReader() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        ::close(keep_);
+        (void)::unlink(path_.c_str());
+    }
+}
+
+std::optional<std::string> SyncFifoReader::wait(std::int64_t id, int wait_ms) {
+    if (fd_ < 0) {
+        return std::nullopt;
+    }
+    const std::string want = std::to_string(id) + ' ';
+    for (bool waited = false;;) {
+        // Whole lines first: the one asked for is returned, older ones dropped.
+        for (std::size_t nl; (nl = buf_.find('\n')) != std::string::npos;) {
+            std::string line = buf_.substr(0, nl);
+            buf_.erase(0, nl + 1);
+            if (line.compare(0, want.size(), want) == 0) {
+                return line.substr(want.size());
+            }
+        }
+        char chunk[8192];
+        const ssize_t n = ::read(fd_, chunk, sizeof chunk);
+        if (n > 0) {
+            buf_.append(chunk, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (waited) {
+            return std::nullopt;
+        }
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, wait_ms) <= 0) {
+            return std::nullopt; // nothing within wait_ms, or a signal
+        }
+        waited = true;
+    }
+}
+
+SyncFifoWriter::~SyncFifoWriter() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+bool SyncFifoWriter::send(std::int64_t id, std::string_view account) {
+    if (!tried_) {
+        tried_ = true;
+        // Only a FIFO with a reader opens this way (ENXIO without one); never write into a
+        // file that happens to have the name.
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        struct stat st {};
+        if (fd_ >= 0 &&
+            (::fstat(fd_, &st) != 0 || !S_ISFIFO(st.st_mode) || ::fcntl(fd_, F_SETFL, 0) != 0)) {
+            ::close(fd_);
+            fd_ = -1;
+        }
+    }
+    if (fd_ < 0) {
+        return false;
+    }
+    std::string line = std::to_string(id);
+    line += ' ';
+    line += account;
+    line += '\n';
+    std::string_view rest = line;
+    while (!rest.empty()) {
+        const ssize_t n = ::write(fd_, rest.data(), rest.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            // The reader went away (EPIPE; SIGPIPE is ignored): the store it is.
+            ::close(fd_);
+            fd_ = -1;
+            return false;
+        }
+        rest.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
 }
 
 void clear_syncs(store::Store& s, std::string_view run) {

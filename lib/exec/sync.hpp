@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace okxkit::exec {
@@ -53,6 +54,56 @@ void write_sync(store::Store& s, std::string_view run, std::int64_t id, std::uin
                 const AccountSnapshot& a);
 // The account recorded at barrier id, once execute reached it.
 std::optional<AccountSnapshot> read_sync(store::Store& s, std::string_view run, std::int64_t id);
+
+// The barrier's fast lane: a FIFO beside the store (sync_fifo_path) through which execute
+// hands risk-guard the account at each barrier, a pipe write instead of a store commit. The
+// account is the same either way, and its row still goes to the store (with execute's next
+// batch of rows). risk-guard makes the FIFO at its start and removes it at its end; execute
+// uses it when it finds it, and else commits the row at once, as before.
+//
+// "STORE-sync-HASH": the store's canonical path, HASH 16 hex digits of the run id.
+std::string sync_fifo_path(const std::string& store, std::string_view run);
+
+// risk-guard's end. Each message is one line, "ID ACCOUNT-JSON".
+class SyncFifoReader {
+public:
+    // Replaces what is at path (a FIFO an earlier run left) with a new FIFO and opens it.
+    // When that fails (a file system without FIFOs), ok() is false and the store is the
+    // only lane.
+    explicit SyncFifoReader(std::string path);
+    ~SyncFifoReader(); // closes and removes the FIFO
+    SyncFifoReader(const SyncFifoReader&) = delete;
+    SyncFifoReader& operator=(const SyncFifoReader&) = delete;
+
+    [[nodiscard]] bool ok() const { return fd_ >= 0; }
+    // The account of barrier id when it arrives within wait_ms (messages of other ids are
+    // dropped); nothing when it did not, or on a signal.
+    std::optional<std::string> wait(std::int64_t id, int wait_ms);
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    int keep_ = -1; // a writer of our own: no end-of-file when execute closes, ever
+    std::string buf_;
+};
+
+// execute's end.
+class SyncFifoWriter {
+public:
+    explicit SyncFifoWriter(std::string path) : path_(std::move(path)) {}
+    ~SyncFifoWriter();
+    SyncFifoWriter(const SyncFifoWriter&) = delete;
+    SyncFifoWriter& operator=(const SyncFifoWriter&) = delete;
+
+    // Sends the account of barrier id; false when there is no FIFO with a reader at the path
+    // (looked for once) or the write failed: the caller commits the row to the store instead.
+    bool send(std::int64_t id, std::string_view account);
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    bool tried_ = false;
+};
 
 // The run's kill switch as its latest halt or resume event in the store left it.
 struct HaltRecord {

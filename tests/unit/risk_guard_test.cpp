@@ -1,11 +1,17 @@
 // risk-guard's decisions apart from any pipe or store (exec::Decider), and the ATR it sizes and
 // places its ladders with, against a plainly written batch reference.
 #include "exec/risk_guard_tool.hpp"
+#include "exec/sync.hpp"
 #include "risk/risk.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 #include <random>
+#include <sys/stat.h>
+#include <thread>
 #include <vector>
 
 namespace okxkit::exec {
@@ -188,6 +194,51 @@ TEST(RiskGuardDecider, TheAccountIsAskedForOnlyWhenMarketDataCouldHaveChangedIt)
     d.candle("BTC-USDT", 101, 99, 100);
     ASSERT_TRUE(d.decide(place("b1", Side::kBuy, 1, 99)).approved);
     EXPECT_TRUE(d.needs_account({"BTC-USDT"}, false));
+}
+
+// The barrier's FIFO: the account of the barrier asked for arrives (older ones are dropped),
+// nothing is waited for past the time given, the FIFO goes with its reader, and execute's end
+// says when there is no FIFO to write to, so that it commits the row instead.
+TEST(SyncFifo, CarriesTheAccountOfTheBarrierAskedFor) {
+    char tmpl[] = "/tmp/okxkit-fifo-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::filesystem::path dir = tmpl;
+    const std::string store = (dir / "s.db").string();
+    const std::string path = sync_fifo_path(store, "bt");
+    EXPECT_EQ(path, sync_fifo_path((dir / "." / "s.db").string(), "bt")); // one store, one FIFO
+    EXPECT_NE(path, sync_fifo_path(store, "other"));
+    {
+        std::ofstream(path) << "left by a crash\n"; // replaced, not read
+        SyncFifoReader r(path);
+        ASSERT_TRUE(r.ok());
+        struct stat st {};
+        ASSERT_EQ(::stat(path.c_str(), &st), 0);
+        EXPECT_TRUE(S_ISFIFO(st.st_mode));
+        EXPECT_FALSE(r.wait(1, 0)); // nothing yet
+        SyncFifoWriter w(path);
+        EXPECT_TRUE(w.send(1, R"({"cash":1})"));
+        EXPECT_TRUE(w.send(2, R"({"cash":2})"));
+        EXPECT_EQ(r.wait(2, 1000).value_or("none"), R"({"cash":2})");
+        EXPECT_FALSE(r.wait(3, 0));
+        // Longer than the pipe holds: written while the reader reads.
+        std::thread big([&w] { EXPECT_TRUE(w.send(3, std::string(1'000'000, 'x'))); });
+        std::size_t got = 0;
+        for (int i = 0; i < 100'000 && got == 0; ++i) {
+            got = r.wait(3, 10).value_or("").size();
+        }
+        big.join();
+        EXPECT_EQ(got, 1'000'000U);
+    }
+    EXPECT_FALSE(std::filesystem::exists(path)); // gone with its reader
+    SyncFifoWriter none(path);
+    EXPECT_FALSE(none.send(4, "{}"));
+    std::ofstream(path) << "a file\n";
+    SyncFifoWriter file(path);
+    EXPECT_FALSE(file.send(5, "{}")); // never written into
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, "a file\n");
+    std::filesystem::remove_all(dir);
 }
 
 } // namespace
