@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -599,7 +600,90 @@ void append_candle(std::string& out, const Candle& k) {
     out += k.confirm ? R"(,"confirm":true})"sv : R"(,"confirm":false})"sv;
 }
 
+namespace {
+
+bool digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// The elements of a JSON array after its '[' up to and past its ']': each null or a JSON
+// number (exactly the grammar of scan_json_number) that is finite as a double; no spaces.
+// Only a number with an exponent, or of over 300 characters, is converted to see that it does
+// not overflow. Advances p past the ']'.
+bool check_number_list(const char*& p, const char* end) {
+    const char* q = p;
+    if (q < end && *q == ']') {
+        p = q + 1;
+        return true;
+    }
+    for (;;) {
+        if (end - q >= 4 && std::memcmp(q, "null", 4) == 0) {
+            q += 4;
+        } else {
+            const char* start = q;
+            if (q < end && *q == '-') {
+                ++q;
+            }
+            if (q >= end || !digit(*q)) {
+                return false;
+            }
+            if (*q == '0') {
+                ++q;
+            } else {
+                while (q < end && digit(*q)) {
+                    ++q;
+                }
+            }
+            if (q < end && *q == '.') {
+                ++q;
+                if (q >= end || !digit(*q)) {
+                    return false;
+                }
+                while (q < end && digit(*q)) {
+                    ++q;
+                }
+            }
+            bool convert = false;
+            if (q < end && (*q == 'e' || *q == 'E')) {
+                convert = true;
+                ++q;
+                if (q < end && (*q == '+' || *q == '-')) {
+                    ++q;
+                }
+                if (q >= end || !digit(*q)) {
+                    return false;
+                }
+                while (q < end && digit(*q)) {
+                    ++q;
+                }
+            }
+            double v = 0;
+            if ((convert || q - start > 300) &&
+                !json_number_value(std::string_view(start, static_cast<std::size_t>(q - start)),
+                                   v)) {
+                return false;
+            }
+        }
+        if (q < end && *q == ',') {
+            ++q;
+            continue;
+        }
+        if (q < end && *q == ']') {
+            p = q + 1;
+            return true;
+        }
+        return false;
+    }
+}
+
+} // namespace
+
 bool read_features_fast(std::string_view s, FeaturesFields& out, std::vector<float>* row) {
+    return read_features_fast(s, out, [row](const FeaturesFields&) { return row; });
+}
+
+bool read_features_fast(std::string_view s, FeaturesFields& out,
+                        const std::function<std::vector<float>*(const FeaturesFields&)>& choose) {
     constexpr double kFloatMax = std::numeric_limits<float>::max();
     constexpr std::string_view kHead = R"({"type":"features","v":1,"ts":)";
     if (!s.starts_with(kHead)) {
@@ -624,29 +708,32 @@ bool read_features_fast(std::string_view s, FeaturesFields& out, std::vector<flo
         return false;
     }
     i += 6;
-    if (row != nullptr) {
-        row->clear();
+    std::vector<float>* row = choose(out);
+    if (row == nullptr) {
+        // The values checked only, in one pass over the bytes.
+        const char* p = s.data() + i;
+        if (!check_number_list(p, s.data() + s.size())) {
+            return false;
+        }
+        i = static_cast<std::size_t>(p - s.data());
+        return s.substr(i) == "}";
     }
+    row->clear();
     if (i < s.size() && s[i] == ']') {
         ++i;
     } else {
         for (;;) {
-            if (s.substr(i, 4) == "null") {
-                if (row != nullptr) {
-                    row->push_back(std::numeric_limits<float>::quiet_NaN());
-                }
+            if (s.size() - i >= 4 && std::memcmp(s.data() + i, "null", 4) == 0) {
+                row->push_back(std::numeric_limits<float>::quiet_NaN());
                 i += 4;
             } else {
                 const char* p = s.data() + i;
                 double v = 0;
-                if (!read_json_double(p, s.data() + s.size(), v) ||
-                    (row != nullptr && std::fabs(v) > kFloatMax)) {
+                if (!read_json_double(p, s.data() + s.size(), v) || std::fabs(v) > kFloatMax) {
                     return false;
                 }
                 i = static_cast<std::size_t>(p - s.data());
-                if (row != nullptr) {
-                    row->push_back(static_cast<float>(v));
-                }
+                row->push_back(static_cast<float>(v));
             }
             if (i < s.size() && s[i] == ',') {
                 ++i;

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <span>
@@ -100,6 +101,12 @@ struct FeaturesFields {
 // only pass features on use it with no row. O(length).
 bool read_features_fast(std::string_view line, FeaturesFields& out,
                         std::vector<float>* row = nullptr);
+// The same, with the row chosen once the fields before f are read: choose returns where the
+// values go, or nullptr to check them only (cheaper: no number is converted, except one with
+// an exponent or of hundreds of digits, which could overflow). predict reads the values of a
+// series with a model only.
+bool read_features_fast(std::string_view line, FeaturesFields& out,
+                        const std::function<std::vector<float>*(const FeaturesFields&)>& choose);
 
 // The same fields from a validated candle message (validate_message passed).
 CandleFields candle_fields(const nlohmann::json& msg);

@@ -99,15 +99,27 @@ public:
     Predictor(const PredictOptions& o, core::Output& out)
         : opts_(o), out_(out), set_hash_(o.set.hash()) {
         sink_ = [this](const features::Emitted& e) { emitted(e); };
+        choose_ = [this](const core::FeaturesFields& h) -> std::vector<float>* {
+            if (fixed_) {
+                return fixed_->file.inst == h.inst && fixed_->file.bar == h.bar ? &row_ : nullptr;
+            }
+            key_.assign(h.inst);
+            key_ += ' ';
+            key_ += h.bar;
+            auto it = champions_.find(key_);
+            return it != champions_.end() && it->second == nullptr ? nullptr : &row_;
+        };
         if (o.model) {
             fixed_ = load_fixed(*o.model);
         }
     }
 
     Fast fast(core::Filter& f, std::string_view text) override {
-        FeaturesLine k;
-        if (read_features_fast(text, k, row_)) {
-            features(f, k, text);
+        // The values are read only for a series that has a model, or whose model is not looked
+        // up yet; the others' are checked only.
+        core::FeaturesFields h;
+        if (core::read_features_fast(text, h, choose_)) {
+            features(f, FeaturesLine{h.ts, h.inst, h.bar, h.schema}, text);
             return Fast::kTaken;
         }
         core::CandleFields c;
@@ -419,6 +431,7 @@ private:
     std::string set_hash_;
     std::unique_ptr<features::Engine> engine_;
     features::Engine::Sink sink_;
+    std::function<std::vector<float>*(const core::FeaturesFields&)> choose_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<Loaded> fixed_;
     std::map<std::string, std::unique_ptr<Loaded>, std::less<>> champions_;
