@@ -2,8 +2,9 @@
 // ml::read_features_fast with the values, and without them as the stages that only pass
 // features on use it) against the general path (nlohmann's parser and validate_message). When
 // the fast reader takes a line, the general path must accept it as a features message with
-// the same fields and values.
+// the same fields and values. The same for execute's intent reader (intent_differential).
 #include "core/message.hpp"
+#include "core/trading.hpp"
 #include "fuzz_common.hpp"
 #include "ml/predict.hpp"
 
@@ -12,8 +13,31 @@
 
 using namespace okxkit;
 
+namespace {
+
+// execute's hot path of approved intents (core::read_intent_fast) against the general path
+// (parse_intent_line: nlohmann, validate_message, parse_intent): a line it takes must be one
+// the general path accepts, read into the same intent.
+void intent_differential(std::string_view line) {
+    core::Intent fast;
+    if (!core::read_intent_fast(line, fast)) {
+        return;
+    }
+    std::string error;
+    auto general = core::parse_intent_line(line, &error);
+    if (!general) {
+        fuzz::fail("intent fast path took a line the general path rejects", line);
+    }
+    if (!(*general == fast)) {
+        fuzz::fail("intent fast path read another intent than the general path", line);
+    }
+}
+
+} // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view line = fuzz::as_text(data, size);
+    intent_differential(line);
     ml::FeaturesLine fast;
     std::vector<float> row;
     core::FeaturesFields skim;

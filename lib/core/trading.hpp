@@ -264,6 +264,14 @@ std::optional<Fill> parse_fill(const nlohmann::json& msg, std::string* error = n
 std::optional<Position> parse_position(const nlohmann::json& msg, std::string* error = nullptr);
 std::optional<Portfolio> parse_portfolio(const nlohmann::json& msg, std::string* error = nullptr);
 
+// The hot path of an intent line, in exactly the layout append_message writes (type, v, ts,
+// inst, then the intent's fields in their order, no run, src or recv_ts, strings of plain
+// printable ASCII): reads it without a JSON tree into out. False for anything else, and the
+// caller takes the general path (parse_json, validate_message, parse_intent), which judges
+// the line; a line taken is one that path accepts, with the same intent (fuzz_json_reader
+// checks this). O(length).
+bool read_intent_fast(std::string_view line, Intent& out);
+
 // The same from one line of text (a trailing newline is fine). Text that is not JSON fails
 // with "not valid JSON" (numbers beyond the range of double, like 1e999, are not JSON here).
 std::optional<Regime> parse_regime_line(std::string_view line, std::string* error = nullptr);

@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 #include "core/message.hpp"
 
 #include <array>
@@ -361,6 +362,173 @@ std::optional<Signal> parse_signal_line(std::string_view line, std::string* erro
     return parse_text<Signal>(line, error,
                               [](const json& j, std::string* e) { return parse_signal(j, e); });
 }
+namespace {
+
+// A cursor over one line for read_intent_fast: each step either consumes exactly what it
+// expects or reports false, after which the line goes to the general path.
+struct Cursor {
+    std::string_view s;
+    std::size_t i = 0;
+
+    bool lit(std::string_view t) {
+        if (s.substr(i, t.size()) != t) {
+            return false;
+        }
+        i += t.size();
+        return true;
+    }
+    bool number(double& v) {
+        const char* p = s.data() + i;
+        if (!read_json_double(p, s.data() + s.size(), v)) {
+            return false;
+        }
+        i = static_cast<std::size_t>(p - s.data());
+        return true;
+    }
+    bool text(std::string& out) {
+        std::string_view v;
+        if (!scan_plain_string(s, i, v)) {
+            return false;
+        }
+        out.assign(v);
+        return true;
+    }
+    bool boolean(bool& b) {
+        if (lit("true")) {
+            b = true;
+            return true;
+        }
+        if (lit("false")) {
+            b = false;
+            return true;
+        }
+        return false;
+    }
+    // An optional number field ,"key":N in its place.
+    bool opt_number(std::string_view key, std::optional<double>& out) {
+        if (!lit(key)) {
+            return true;
+        }
+        double v = 0;
+        if (!number(v)) {
+            return false;
+        }
+        out = v;
+        return true;
+    }
+};
+
+} // namespace
+
+bool read_intent_fast(std::string_view line, Intent& out) {
+    Cursor c{line};
+    Intent m;
+    std::string word;
+    if (!c.lit(R"({"type":"intent","v":1,"ts":)")) {
+        return false;
+    }
+    if (!read_json_integer(line, c.i, m.ts) || !c.lit(R"(,"inst":)") || !c.text(m.inst) ||
+        !c.lit(R"(,"strategy":)") || !c.text(m.strategy) || !c.lit(R"(,"leg":)") ||
+        !c.text(m.leg) || !c.lit(R"(,"action":)") || !c.text(word)) {
+        return false;
+    }
+    if (word == "place") {
+        m.action = IntentAction::kPlace;
+    } else if (word == "cancel") {
+        m.action = IntentAction::kCancel;
+    } else if (word == "target") {
+        m.action = IntentAction::kTarget;
+    } else {
+        return false;
+    }
+    m.side.reset();
+    m.ord_type.reset();
+    if (c.lit(R"(,"side":)")) {
+        if (!c.text(word) || (word != "buy" && word != "sell")) {
+            return false;
+        }
+        m.side = word == "buy" ? Side::kBuy : Side::kSell;
+    }
+    if (c.lit(R"(,"ord_type":)")) {
+        if (!c.text(word)) {
+            return false;
+        }
+        if (word == "market") {
+            m.ord_type = OrdType::kMarket;
+        } else if (word == "limit") {
+            m.ord_type = OrdType::kLimit;
+        } else if (word == "post_only") {
+            m.ord_type = OrdType::kPostOnly;
+        } else {
+            return false;
+        }
+    }
+    if (!c.opt_number(R"(,"px":)", m.px) || !c.opt_number(R"(,"sz":)", m.sz) ||
+        !c.opt_number(R"(,"notional":)", m.notional) ||
+        !c.opt_number(R"(,"equity_frac":)", m.equity_frac)) {
+        return false;
+    }
+    bool b = false;
+    if (c.lit(R"(,"reduce_only":)")) {
+        if (!c.boolean(b)) {
+            return false;
+        }
+        m.reduce_only = b;
+    }
+    if (c.lit(R"(,"approved":)")) {
+        if (!c.boolean(b)) {
+            return false;
+        }
+        m.approved = b;
+    }
+    if (c.lit(R"(,"tp":[)")) {
+        if (!c.lit("]")) {
+            for (;;) {
+                TakeProfit r;
+                if (!c.lit(R"({"px":)") || !c.number(r.px) || !c.lit(R"(,"frac":)") ||
+                    !c.number(r.frac) || !c.lit("}") || price_problem(r.px) ||
+                    frac_problem(r.frac)) {
+                    return false;
+                }
+                m.tp.push_back(r);
+                if (c.lit("]")) {
+                    break;
+                }
+                if (!c.lit(",")) {
+                    return false;
+                }
+            }
+        }
+    }
+    if (c.lit(R"(,"sl":{"px":)")) {
+        StopLoss sl;
+        if (!c.number(sl.px) || !c.lit("}") || price_problem(sl.px)) {
+            return false;
+        }
+        m.sl = sl;
+    }
+    if (c.lit(R"(,"trail":{"offset_frac":)")) {
+        Trail t;
+        if (!c.number(t.offset_frac) || !c.lit("}") || offset_problem(t.offset_frac)) {
+            return false;
+        }
+        m.trail = t;
+    }
+    if (!c.lit("}") || c.i != line.size()) {
+        return false;
+    }
+    // What validate_message requires by action.
+    if (m.action == IntentAction::kPlace && (!m.side || !m.ord_type)) {
+        return false;
+    }
+    if (m.action == IntentAction::kTarget &&
+        !(m.equity_frac && *m.equity_frac >= 0 && *m.equity_frac <= 1)) {
+        return false;
+    }
+    out = std::move(m);
+    return true;
+}
+
 std::optional<Intent> parse_intent_line(std::string_view line, std::string* error) {
     return parse_text<Intent>(line, error,
                               [](const json& j, std::string* e) { return parse_intent(j, e); });

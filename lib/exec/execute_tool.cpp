@@ -82,6 +82,11 @@ public:
             candle(f, c, text);
             return Fast::kTaken;
         }
+        // An approved intent as risk-guard writes it.
+        if (text.size() > 14 && text[9] == 'i' && core::read_intent_fast(text, intent_)) {
+            intent(f, intent_, text);
+            return Fast::kTaken;
+        }
         // Features are the widest lines of a pipeline and only pass through here.
         core::FeaturesFields k;
         if (core::read_features_fast(text, k)) {
@@ -372,8 +377,13 @@ private:
             f.reject(error);
             return;
         }
+        intent(f, *in, m.text);
+    }
+
+    void intent(core::Filter& f, const core::Intent& parsed, std::string_view text) {
+        const core::Intent* in = &parsed;
         if (!in->approved.value_or(false)) {
-            f.pass(m.text); // for risk-guard to approve, not for execute to act on
+            f.pass(text); // for risk-guard to approve, not for execute to act on
             ++stats_.unapproved;
             return;
         }
@@ -386,7 +396,7 @@ private:
             f.reject("an approved intent to place needs its final \"sz\" above 0");
             return;
         }
-        f.pass(m.text);
+        f.pass(text);
         f.used();
         ++stats_.intents;
         std::string key = in->strategy;
@@ -723,6 +733,7 @@ private:
     std::map<std::string, core::Order> pending_orders_; // by client id: the latest state
     std::map<std::string, std::pair<std::int64_t, Holding>> pending_positions_;
     std::vector<Event> events_;
+    core::Intent intent_;                     // the fast path's, reused
     std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
     std::map<std::string, std::uint64_t> fills_by_inst_;
     std::set<std::string> traded_; // instruments filled by their trades

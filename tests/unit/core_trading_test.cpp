@@ -1441,5 +1441,71 @@ TEST(CoreTrading, WritersRefuseInvalidUtf8) {
     EXPECT_EQ(must_parse<Signal>(write(signal)), signal);
 }
 
+// execute's hot path reads what the writer wrote, every optional field present or not, into
+// the same intent as the general path; anything outside that layout is left to the general
+// path (false), never read differently.
+TEST(CoreTrading, IntentFastPathReadsTheWritersLayoutAndLeavesTheRest) {
+    Intent in;
+    in.ts = 1617235200000;
+    in.inst = "BTC-USDT";
+    in.strategy = "grid";
+    in.leg = "buy1";
+    in.px = 59000.5;
+    in.sz = 0.0123456789;
+    in.approved = true;
+    in.tp = {{60000, 0.5}, {61000.25, 0.5}};
+    in.sl = StopLoss{58000};
+    for (int i = 0; i < 256; ++i) { // every subset of the optional fields
+        Intent m = in;
+        m.side = (i & 1) != 0 ? std::optional<Side>(Side::kSell) : Side::kBuy;
+        m.ord_type = (i & 2) != 0 ? OrdType::kPostOnly : OrdType::kLimit;
+        if ((i & 4) != 0) {
+            m.px.reset();
+        }
+        if ((i & 8) != 0) {
+            m.notional = 590.5;
+        }
+        if ((i & 16) != 0) {
+            m.reduce_only = (i & 1) != 0;
+        }
+        if ((i & 32) != 0) {
+            m.tp.clear();
+        }
+        if ((i & 64) != 0) {
+            m.sl.reset();
+        }
+        if ((i & 128) != 0) {
+            m.trail = Trail{0.015};
+            m.action = IntentAction::kCancel;
+            m.side.reset();
+            m.ord_type.reset();
+        }
+        std::string line;
+        append_message(line, m);
+        Intent fast;
+        ASSERT_TRUE(read_intent_fast(line, fast)) << line;
+        EXPECT_EQ(fast, m) << line;
+        EXPECT_EQ(fast, *parse_intent_line(line)) << line;
+    }
+    const std::string base =
+        R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"place","side":"buy","ord_type":"market","sz":1})";
+    Intent fast;
+    ASSERT_TRUE(read_intent_fast(base, fast));
+    for (
+        const char* other : {
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"place","side":"buy","ord_type":"market","sz":null})",
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","run":"r","strategy":"s","leg":"l","action":"place","side":"buy","ord_type":"market","sz":1})",
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"place","side":"buy","ord_type":"market","sz":1} )",
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"place","ord_type":"market","sz":1})",
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"target"})",
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"place","side":"buy","ord_type":"market","sz":1,"tp":[{"px":0,"frac":0.5}]})",
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"place","side":"buy","ord_type":"market","sz":1e999})",
+            R"({"type":"intent","v":2,"ts":1,"inst":"BTC-USDT","strategy":"s","leg":"l","action":"place","side":"buy","ord_type":"market","sz":1})",
+            R"({"type":"intent","v":1,"ts":1,"inst":"BTC-USDT","strategy":"s\u0041","leg":"l","action":"place","side":"buy","ord_type":"market","sz":1})",
+        }) {
+        EXPECT_FALSE(read_intent_fast(other, fast)) << other;
+    }
+}
+
 } // namespace
 } // namespace okxkit::core
