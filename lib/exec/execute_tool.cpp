@@ -178,8 +178,8 @@ public:
         for (const auto& [inst, p] : pending_positions_) {
             stmt(st_positions_, "INSERT OR REPLACE INTO positions (run_id, inst, ts, sz, "
                                 "avg_px, mark_px, rpl, fees) VALUES (?,?,?,?,?,?,?,?)")
-                .bind(1, o_.run_id)
-                .bind(2, inst)
+                .bind_ref(1, o_.run_id)
+                .bind_ref(2, inst)
                 .bind(3, p.first)
                 .bind(4, p.second.sz)
                 .bind(5, p.second.avg_px)
@@ -330,7 +330,7 @@ private:
         stmt(st_pnl_, "INSERT OR REPLACE INTO pnl_snapshots (run_id, ts, cash, equity, "
                       "gross_exposure, net_exposure, drawdown, day_pnl, halted, fill_model) "
                       "VALUES (?,?,?,?,?,?,?,?,?,?)")
-            .bind(1, o_.run_id)
+            .bind_ref(1, o_.run_id)
             .bind(2, p.ts)
             .bind(3, p.cash)
             .bind(4, p.equity)
@@ -339,7 +339,7 @@ private:
             .bind(7, p.drawdown)
             .bind(8, p.day_pnl)
             .bind(9, std::int64_t{p.halted ? 1 : 0})
-            .bind(10, to_text(o_.paper.fill_model))
+            .bind_ref(10, to_text(o_.paper.fill_model))
             .exec();
     }
 
@@ -448,9 +448,10 @@ private:
         risk::AccountView a;
         a.equity = x_.equity();
         for (const auto& [i, hold] : x_.holdings()) {
-            a.insts[i] = risk::InstView{hold.sz, hold.mark, x_.open_base(i, Side::kBuy),
-                                        x_.open_base(i, Side::kSell),
-                                        static_cast<double>(x_.open_orders(i))};
+            const PaperExchange::Open open = x_.open_summary(i);
+            a.insts.emplace_hint(a.insts.end(), i,
+                                 risk::InstView{hold.sz, hold.mark, open.buy_base, open.sell_base,
+                                                static_cast<double>(open.orders)});
         }
         const risk::Decision d =
             guard_.check({r.inst, r.side, r.sz, px, o_.paper.taker_fee}, a, in.ts);
@@ -499,14 +500,14 @@ private:
              "INSERT OR IGNORE INTO orders (run_id, cl_ord_id, ts, inst, strategy, leg, "
              "side, ord_type, px, sz, state, filled_sz, mode) VALUES "
              "(?,?,?,?,?,?,?,?,?,?,'live',0,'paper')")
-            .bind(1, o_.run_id)
-            .bind(2, r.cl_ord_id)
+            .bind_ref(1, o_.run_id)
+            .bind_ref(2, r.cl_ord_id)
             .bind(3, ts)
-            .bind(4, r.inst)
-            .bind(5, r.strategy)
-            .bind(6, r.leg)
-            .bind(7, core::to_text(r.side))
-            .bind(8, core::to_text(r.ord_type))
+            .bind_ref(4, r.inst)
+            .bind_ref(5, r.strategy)
+            .bind_ref(6, r.leg)
+            .bind_ref(7, core::to_text(r.side))
+            .bind_ref(8, core::to_text(r.ord_type))
             .bind_opt(9, r.px)
             .bind(10, r.sz)
             .exec();
@@ -535,11 +536,11 @@ private:
     void write_sync(const SyncRow& r) {
         stmt(st_sync_, "INSERT OR REPLACE INTO sync_points (run_id, id, line, ts, account) "
                        "VALUES (?,?,?,?,?)")
-            .bind(1, std::string_view(o_.run_id))
+            .bind_ref(1, std::string_view(o_.run_id))
             .bind(2, r.id)
             .bind(3, r.line)
             .bind(4, r.ts)
-            .bind(5, std::string_view(r.account))
+            .bind_ref(5, std::string_view(r.account))
             .exec();
     }
 
@@ -552,9 +553,10 @@ private:
         a.halted = guard_.halted();
         a.halt_code = guard_.halt_code();
         for (const auto& [inst, h] : x_.holdings()) {
-            a.insts[inst] = risk::InstView{h.sz, h.mark, x_.open_base(inst, Side::kBuy),
-                                           x_.open_base(inst, Side::kSell),
-                                           static_cast<double>(x_.open_orders(inst))};
+            const PaperExchange::Open open = x_.open_summary(inst);
+            a.insts.emplace_hint(a.insts.end(), inst,
+                                 risk::InstView{h.sz, h.mark, open.buy_base, open.sell_base,
+                                                static_cast<double>(open.orders)});
         }
         for (const auto& [key, id] : legs_) {
             const OrderProgress* p = x_.progress(id);
@@ -632,17 +634,17 @@ private:
         stmt(st_risk_, "INSERT INTO risk_events (run_id, ts, inst, tool, action, code, "
                        "limit_key, value, threshold, strategy, leg, detail) VALUES "
                        "(?,?,?,'execute',?,?,?,?,?,?,?,?)")
-            .bind(1, o_.run_id)
+            .bind_ref(1, o_.run_id)
             .bind(2, r.ts)
             .bind_opt(3, r.inst.empty() ? std::optional<std::string>() : r.inst)
-            .bind(4, core::to_text(r.action))
-            .bind(5, r.code)
-            .bind(6, r.limit)
+            .bind_ref(4, core::to_text(r.action))
+            .bind_ref(5, r.code)
+            .bind_ref(6, r.limit)
             .bind_opt(7, r.value)
             .bind_opt(8, r.threshold)
             .bind_opt(9, r.strategy)
             .bind_opt(10, r.leg)
-            .bind(11, r.detail)
+            .bind_ref(11, r.detail)
             .exec();
     }
 
@@ -659,17 +661,17 @@ private:
              "INSERT OR REPLACE INTO orders (run_id, cl_ord_id, ts, inst, strategy, leg, "
              "side, ord_type, px, sz, state, filled_sz, avg_px, reason, mode) VALUES "
              "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,'paper')")
-            .bind(1, o_.run_id)
-            .bind(2, o.cl_ord_id)
+            .bind_ref(1, o_.run_id)
+            .bind_ref(2, o.cl_ord_id)
             .bind(3, o.ts)
-            .bind(4, o.inst)
-            .bind(5, o.strategy)
-            .bind(6, o.leg)
-            .bind(7, core::to_text(o.side))
-            .bind(8, core::to_text(o.ord_type))
+            .bind_ref(4, o.inst)
+            .bind_ref(5, o.strategy)
+            .bind_ref(6, o.leg)
+            .bind_ref(7, core::to_text(o.side))
+            .bind_ref(8, core::to_text(o.ord_type))
             .bind_opt(9, o.px)
             .bind(10, o.sz)
-            .bind(11, core::to_text(o.state))
+            .bind_ref(11, core::to_text(o.state))
             .bind(12, o.filled_sz)
             .bind_opt(13, o.avg_px)
             .bind_opt(14, o.reason)
@@ -688,19 +690,19 @@ private:
         stmt(st_fills_, "INSERT OR REPLACE INTO fills (run_id, trade_id, cl_ord_id, ts, inst, "
                         "strategy, leg, side, px, sz, fee, fee_ccy, liquidity, mode) VALUES "
                         "(?,?,?,?,?,?,?,?,?,?,?,?,?,'paper')")
-            .bind(1, o_.run_id)
-            .bind(2, fl.trade_id)
-            .bind(3, fl.cl_ord_id)
+            .bind_ref(1, o_.run_id)
+            .bind_ref(2, fl.trade_id)
+            .bind_ref(3, fl.cl_ord_id)
             .bind(4, fl.ts)
-            .bind(5, fl.inst)
-            .bind(6, fl.strategy)
-            .bind(7, fl.leg)
-            .bind(8, core::to_text(fl.side))
+            .bind_ref(5, fl.inst)
+            .bind_ref(6, fl.strategy)
+            .bind_ref(7, fl.leg)
+            .bind_ref(8, core::to_text(fl.side))
             .bind(9, fl.px)
             .bind(10, fl.sz)
             .bind(11, fl.fee)
-            .bind(12, fl.fee_ccy)
-            .bind(13, core::to_text(fl.liquidity))
+            .bind_ref(12, fl.fee_ccy)
+            .bind_ref(13, core::to_text(fl.liquidity))
             .exec();
     }
 
@@ -772,9 +774,16 @@ std::string client_order_id(std::string_view run, std::string_view strategy, std
     mix(inst);
     mix(std::to_string(ts));
     mix(leg);
-    char buf[19];
-    std::snprintf(buf, sizeof buf, "ok%016" PRIx64, h);
-    return buf;
+    // "o" and the hash in 11 base-62 digits: 12 characters, so that the id and a child's (the
+    // id and "tp1", "sl") fit in a string without an allocation.
+    static constexpr char kDigits[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    std::string id(12, 'o');
+    for (std::size_t i = 11; i >= 1; --i) {
+        id[i] = kDigits[h % 62];
+        h /= 62;
+    }
+    return id;
 }
 
 int execute(const ExecuteOptions& o, core::LineReader& in, core::Output& out, ExecuteStats* stats) {

@@ -40,9 +40,9 @@ struct ExecuteStats {
 int execute(const ExecuteOptions& o, core::LineReader& in, core::Output& out,
             ExecuteStats* stats = nullptr);
 
-// A client order id as OKX takes it (at most 32 letters and digits): "ok" and 16 hex digits of
-// a hash of the run, strategy, instrument, event time and leg. The same intent in the same run
-// always gets the same id, so a replay cannot place it twice.
+// A client order id as OKX takes it (at most 32 letters and digits): "o" and 11 base-62 digits
+// of a 64-bit hash of the run, strategy, instrument, event time and leg. The same intent in the
+// same run always gets the same id, so a replay cannot place it twice.
 std::string client_order_id(std::string_view run, std::string_view strategy, std::string_view inst,
                             std::int64_t ts, std::string_view leg);
 

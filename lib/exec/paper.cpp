@@ -99,6 +99,25 @@ double PaperExchange::open_base(std::string_view inst, core::Side side) const {
     return sum;
 }
 
+PaperExchange::Open PaperExchange::open_summary(std::string_view inst) const {
+    Open o;
+    auto it = working_.find(inst);
+    if (it == working_.end()) {
+        return o;
+    }
+    for (std::size_t i : it->second) {
+        const Working& w = orders_[i];
+        if (is_terminal(w.prog.state)) {
+            continue;
+        }
+        ++o.orders;
+        if (w.role == Role::kEntry) {
+            (w.req.side == Side::kBuy ? o.buy_base : o.sell_base) += w.prog.remaining();
+        }
+    }
+    return o;
+}
+
 double PaperExchange::equity() const {
     double e = cash_;
     for (const auto& [inst, h] : holdings_) {

@@ -169,6 +169,13 @@ public:
     // The base size still to fill on the working entries of an instrument on one side
     // (children, which only sell what their entry bought, are not counted).
     [[nodiscard]] double open_base(std::string_view inst, core::Side side) const;
+    // open_base of both sides and open_orders of an instrument, in one pass.
+    struct Open {
+        double buy_base = 0;
+        double sell_base = 0;
+        std::size_t orders = 0;
+    };
+    [[nodiscard]] Open open_summary(std::string_view inst) const;
     // An order's progress by client id, or nullptr.
     [[nodiscard]] const OrderProgress* progress(std::string_view cl_ord_id) const;
     // An order's request by client id, or nullptr.

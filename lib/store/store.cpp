@@ -198,6 +198,14 @@ Statement& Statement::bind(int index, std::string_view value) {
     return *this;
 }
 
+Statement& Statement::bind_ref(int index, std::string_view value) {
+    check_usable(stmt_);
+    const char* data = value.data() != nullptr ? value.data() : "";
+    check_bind(db_, stmt_, index,
+               sqlite3_bind_text64(stmt_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8));
+    return *this;
+}
+
 Statement& Statement::bind_null(int index) {
     check_usable(stmt_);
     check_bind(db_, stmt_, index, sqlite3_bind_null(stmt_, index));

@@ -47,6 +47,9 @@ public:
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view value);
+    // The text without a copy: value must stay as it is until the statement has run (exec) or
+    // was reset. For rows written from memory that outlives the statement's run.
+    Statement& bind_ref(int index, std::string_view value);
     Statement& bind_null(int index);
     // An optional value: NULL when it is empty.
     template <class T> Statement& bind_opt(int index, const std::optional<T>& v) {

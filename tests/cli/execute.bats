@@ -136,7 +136,7 @@ EOF
     run jq -r 'select(.type == "order") | .sz * 59000 | . > 299.99 and . <= 300.000001' <<<"$output"
     assert_output true
     run sqlite3 "$T/r.db" "SELECT cl_ord_id, state FROM orders; SELECT code FROM risk_events"
-    assert_line --regexp '^ok[0-9a-f]{16}\|live$'
+    assert_line --regexp '^o[0-9A-Za-z]{11}\|live$'
     assert_line position_limit
 }
 
