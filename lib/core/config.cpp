@@ -3,6 +3,7 @@
 #include "core/config.hpp"
 
 #include "core/error.hpp"
+#include "core/json_scan.hpp"
 
 #include <algorithm>
 #include <array>
@@ -87,11 +88,9 @@ std::uint64_t line_of(const toml::node& n) {
     return n.source().begin.line;
 }
 
+// A key in a diagnostic: quoted, escaped and clipped, as a file's quoted keys may hold anything.
 std::string quoted(std::string_view key) {
-    std::string q = "\"";
-    q += key;
-    q += '"';
-    return q;
+    return excerpt(key, 80);
 }
 
 [[noreturn]] void throw_type(const std::string& file, const toml::node& n, std::string_view key,

@@ -269,6 +269,21 @@ x = 1
     EXPECT_EQ(cfg.get("run", ConfigType::kString), Strings{"r"});
 }
 
+TEST_F(CoreConfig, AQuotedKeyIsShownEscapedAndShort) {
+    // TOML's quoted keys may hold tabs, escapes and any length: a warning shows an excerpt.
+    std::string key(500, 'k');
+    key += "\t\\u001b[31m"; // a tab, and an escape TOML turns into ESC
+    const std::string path = dir_.write("quoted.toml", "\"" + key + "\" = 1\n");
+    Config cfg = Config::load(path, all_modules());
+    ASSERT_EQ(cfg.warnings().size(), 1U);
+    const std::string& msg = cfg.warnings()[0].msg;
+    EXPECT_LT(msg.size(), 200U) << msg;
+    EXPECT_TRUE(contains(msg, "unknown key \"kkkk")) << msg;
+    for (char c : msg) {
+        EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "raw byte " << int(c) << " in " << msg;
+    }
+}
+
 TEST_F(CoreConfig, ShippedExampleLoadsCleanly) {
     const std::string path = std::string(OKXKIT_SOURCE_DIR) + "/share/okxkit/config.example.toml";
     Config cfg = Config::load(path, all_modules());
