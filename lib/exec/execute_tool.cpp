@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 #include <unistd.h>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -53,6 +54,52 @@ struct SyncRow {
     std::string account;
 };
 
+// The latest state of each order that changed since the rows were last written, by client
+// id. The orders are kept from one batch to the next, so a batch reuses their strings.
+class LatestOrders {
+public:
+    void put(const core::Order& o) {
+        auto [it, fresh] = index_.try_emplace(o.cl_ord_id, used_);
+        if (!fresh) {
+            slots_[it->second] = o;
+            return;
+        }
+        if (used_ == slots_.size()) {
+            slots_.push_back(o);
+        } else {
+            slots_[used_] = o;
+        }
+        ++used_;
+    }
+    [[nodiscard]] bool contains(const std::string& cl_ord_id) const {
+        return index_.count(cl_ord_id) != 0;
+    }
+    [[nodiscard]] bool empty() const { return used_ == 0; }
+    // In client id order: the store's index on it is then written page after page.
+    template <class F> void each(F&& f) {
+        sorted_.clear();
+        for (std::size_t i = 0; i < used_; ++i) {
+            sorted_.push_back(&slots_[i]);
+        }
+        std::sort(sorted_.begin(), sorted_.end(), [](const core::Order* a, const core::Order* b) {
+            return a->cl_ord_id < b->cl_ord_id;
+        });
+        for (const core::Order* o : sorted_) {
+            f(*o);
+        }
+    }
+    void clear() {
+        index_.clear();
+        used_ = 0;
+    }
+
+private:
+    std::vector<core::Order> slots_; // [0, used_) in use
+    std::size_t used_ = 0;
+    std::unordered_map<std::string, std::size_t> index_;
+    std::vector<const core::Order*> sorted_;
+};
+
 class Stage final : public core::FilterStage {
 public:
     Stage(const ExecuteOptions& o, core::Output& out)
@@ -62,11 +109,12 @@ public:
             fifo_ = std::make_unique<SyncFifoWriter>(sync_fifo_path(o.store_path, o.run_id));
         }
         x_.set_fill_cap([this](const std::string& inst, Side side, double px, double sz) {
-            risk::AccountView a;
+            risk::AccountView& a = view();
             a.equity = x_.cash();
+            auto v = a.insts.begin();
             for (const auto& [i, h] : x_.holdings()) {
                 const double m = i == inst ? px : h.mark;
-                a.insts[i] = risk::InstView{h.sz, m, 0, 0, 0};
+                (v++)->second = risk::InstView{h.sz, m, 0, 0, 0};
                 a.equity += h.sz * m;
             }
             return guard_.fill_room({inst, side, sz, px, o_.paper.taker_fee}, a);
@@ -156,13 +204,11 @@ public:
         // An order whose latest state goes in this batch too needs no journal row of its own:
         // that row is replaced in the same transaction.
         for (const auto& [r, ts] : pending_journal_) {
-            if (pending_orders_.find(r.cl_ord_id) == pending_orders_.end()) {
+            if (!pending_orders_.contains(r.cl_ord_id)) {
                 write_journal(r, ts);
             }
         }
-        for (const auto& [id, o] : pending_orders_) {
-            write_order(o);
-        }
+        pending_orders_.each([this](const core::Order& o) { write_order(o); });
         for (const core::Fill& fl : pending_fills_) {
             write_fill(fl);
         }
@@ -445,13 +491,13 @@ private:
         const auto h = x_.holdings().find(r.inst);
         const double mark = h == x_.holdings().end() ? 0 : h->second.mark;
         const double px = r.px.value_or(mark);
-        risk::AccountView a;
+        risk::AccountView& a = view();
         a.equity = x_.equity();
+        auto v = a.insts.begin();
         for (const auto& [i, hold] : x_.holdings()) {
             const PaperExchange::Open open = x_.open_summary(i);
-            a.insts.emplace_hint(a.insts.end(), i,
-                                 risk::InstView{hold.sz, hold.mark, open.buy_base, open.sell_base,
-                                                static_cast<double>(open.orders)});
+            (v++)->second = risk::InstView{hold.sz, hold.mark, open.buy_base, open.sell_base,
+                                           static_cast<double>(open.orders)};
         }
         const risk::Decision d =
             guard_.check({r.inst, r.side, r.sz, px, o_.paper.taker_fee}, a, in.ts);
@@ -652,7 +698,7 @@ private:
     // state several times in a bar; the store keeps the latest).
     void store_order(const core::Order& o) {
         if (store_) {
-            pending_orders_[o.cl_ord_id] = o;
+            pending_orders_.put(o);
         }
     }
 
@@ -716,6 +762,20 @@ private:
         }
     }
 
+    // The account view lib/risk decides with, kept from one check to the next: its instruments
+    // are the exchange's holdings (which are never removed, so the same number means the same
+    // keys), and the caller overwrites every value, in the holdings' order.
+    risk::AccountView& view() {
+        auto& insts = view_.insts;
+        if (insts.size() != x_.holdings().size()) {
+            insts.clear();
+            for (const auto& [i, h] : x_.holdings()) {
+                insts.emplace_hint(insts.end(), i, risk::InstView{});
+            }
+        }
+        return view_;
+    }
+
     // A statement prepared once per run (SQLite compiles its SQL only the first time).
     store::Statement& stmt(std::optional<store::Statement>& s, std::string_view sql) {
         if (!s) {
@@ -732,9 +792,10 @@ private:
     // After store_: finalised before the store closes.
     std::optional<store::Statement> st_pnl_, st_positions_, st_journal_, st_sync_, st_risk_,
         st_orders_, st_fills_;
-    std::map<std::string, core::Order> pending_orders_; // by client id: the latest state
+    LatestOrders pending_orders_;
     std::map<std::string, std::pair<std::int64_t, Holding>> pending_positions_;
     std::vector<Event> events_;
+    risk::AccountView view_;                  // see view()
     core::Intent intent_;                     // the fast path's, reused
     std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
     std::map<std::string, std::uint64_t> fills_by_inst_;

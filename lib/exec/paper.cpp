@@ -4,6 +4,7 @@
 #include "core/shortest.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
@@ -127,23 +128,53 @@ double PaperExchange::equity() const {
 }
 
 void PaperExchange::set_tick(const std::string& inst, double tick) {
-    ticks_[inst] = tick;
+    Steps& st = steps_[inst];
+    st.set = tick;
+    st.tick = tick;
 }
 
 double PaperExchange::tick(const std::string& inst) const {
-    if (auto it = ticks_.find(inst); it != ticks_.end()) {
-        return it->second;
-    }
-    auto it = decimals_.find(inst);
-    return it == decimals_.end() ? 0 : std::pow(10.0, -it->second);
+    auto it = steps_.find(inst);
+    return it == steps_.end() ? 0 : it->second.tick;
 }
 
-void PaperExchange::note_decimals(const std::string& inst, double v) {
-    // The digits after the point of the price's shortest text: 1.19172 has 5.
+namespace {
+
+// The digits after the point of v's shortest text (1.19172 has 5), or `seen` when v's text
+// needs no more than seen of them: the common case, checked without the shortest text. When
+// n = round(v * 10^seen) gives back v as n / 10^seen (both exact and the quotient correctly
+// rounded), the decimal n * 10^-seen reads as v, so the shortest text has at most seen digits
+// after the point.
+int decimals_at_least(double v, int seen) {
+    static constexpr std::array<double, 16> kPow10 = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                                      1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    if (seen >= 0 && seen < static_cast<int>(kPow10.size())) {
+        const double p = kPow10[static_cast<std::size_t>(seen)];
+        const double n = std::nearbyint(v * p);
+        if (std::abs(n) < 9007199254740992.0 && n / p == v) {
+            return seen;
+        }
+    }
     const core::ShortestDecimal d = core::shortest_decimal(v);
     const int decimals = d.digits == 0 ? 0 : std::max(0, -d.exponent);
-    int& seen = decimals_[inst];
-    seen = std::max(seen, decimals);
+    return std::max(seen, decimals);
+}
+
+} // namespace
+
+double PaperExchange::note_prices(const std::string& inst, std::initializer_list<double> prices) {
+    Steps& st = steps_[inst];
+    int decimals = st.decimals;
+    for (double v : prices) {
+        decimals = decimals_at_least(v, decimals);
+    }
+    if (decimals != st.decimals || (st.set == 0 && st.tick == 0)) {
+        st.decimals = decimals;
+        if (st.set == 0) {
+            st.tick = std::pow(10.0, -decimals);
+        }
+    }
+    return st.tick;
 }
 
 core::Order PaperExchange::order_event(const Working& w, std::int64_t ts) const {
@@ -455,10 +486,7 @@ void PaperExchange::close_bracket_if_done(Working& entry, std::int64_t ts, std::
 }
 
 void PaperExchange::on_candle(const Candle& k, std::vector<Event>& ev) {
-    for (double v : {k.o, k.h, k.l, k.c}) {
-        note_decimals(k.inst, v);
-    }
-    const double t = tick(k.inst);
+    const double t = note_prices(k.inst, {k.o, k.h, k.l, k.c});
     const bool touch = config_.fill_model == FillModel::kTouch;
     const double slip = config_.slippage;
     double budget = config_.volume_share * k.vol;
@@ -600,7 +628,7 @@ void PaperExchange::on_ticker(const std::string& inst, std::int64_t ts, const Qu
 }
 
 void PaperExchange::mark(const std::string& inst, double px) {
-    note_decimals(inst, px);
+    note_prices(inst, {px});
     holdings_[inst].mark = px;
 }
 

@@ -44,6 +44,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -214,7 +215,8 @@ private:
     void close_bracket_if_done(Working& entry, std::int64_t ts, std::vector<Event>& ev);
     double bracket_open(const Working& entry) const;
     bool affordable(const Working& w, double ref_px) const;
-    void note_decimals(const std::string& inst, double v);
+    // Notes the digits of an instrument's prices; returns its tick.
+    double note_prices(const std::string& inst, std::initializer_list<double> prices);
 
     PaperConfig config_;
     double cash_ = 0;
@@ -232,8 +234,13 @@ private:
     std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> by_id_;
     // Per instrument, the orders still working (and some just ended, until its next candle).
     std::map<std::string, std::vector<std::size_t>, std::less<>> working_;
-    std::map<std::string, double> ticks_; // set
-    std::map<std::string, int> decimals_; // seen
+    // Per instrument, its price step: the tick set, else 10^-decimals of its prices so far.
+    struct Steps {
+        double set = 0;   // set_tick's, or 0
+        int decimals = 0; // the most digits after the point seen in its prices
+        double tick = 0;  // the one in force
+    };
+    std::map<std::string, Steps, std::less<>> steps_;
     std::uint64_t trades_ = 0;
     FillCap cap_;
     std::optional<core::Side> only_; // on_ticker: the side worked now (on_candle: both)

@@ -4,6 +4,9 @@
 #include "exec/order.hpp"
 #include "exec/paper.hpp"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -164,6 +167,55 @@ TEST(PaperExchange, TheTickIsTheFinestPriceStepSeenWhenNoneIsSet) {
     EXPECT_DOUBLE_EQ(x.tick("BTC-USDT"), 1e-5);
     x.set_tick("BTC-USDT", 0.1);
     EXPECT_DOUBLE_EQ(x.tick("BTC-USDT"), 0.1);
+}
+
+// The digits after the point of a price's shortest text, written plainly: std::to_chars in
+// scientific form gives the shortest digits and the exponent.
+int reference_decimals(double v) {
+    std::array<char, 64> buf{};
+    auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::scientific);
+    const std::string text(buf.data(), r.ptr);
+    const std::size_t e = text.find('e');
+    const std::string mantissa = text.substr(0, e);
+    const int exponent = std::stoi(text.substr(e + 1));
+    const std::size_t point = mantissa.find('.');
+    const int fraction = point == std::string::npos ? 0 : static_cast<int>(e - point - 1);
+    return std::max(0, fraction - exponent);
+}
+
+TEST(PaperExchange, TheTickFollowsEveryPriceSeenAsItsShortestTextDoes) {
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<int> digits(0, 9);
+    std::uniform_real_distribution<double> any(1e-6, 1e6);
+    PaperExchange x(config());
+    std::vector<Event> ev;
+    std::map<std::string, int> most;
+    for (int n = 0; n < 4000; ++n) {
+        // 100 instruments of 40 prices each: each one's tick starts from nothing.
+        std::string inst = "X";
+        inst += std::to_string(n / 40);
+        inst += "-USDT";
+        // Mostly prices with few decimals, as exchanges quote them; now and then any double
+        // (17 significant digits), or a sum with a binary rounding error (0.1 + 0.2).
+        double px = 0;
+        switch (n % 16) {
+        case 0:
+            px = any(rng);
+            break;
+        case 1:
+            px = 0.1 * digits(rng) + 0.2;
+            break;
+        default:
+            px = std::round(any(rng) * std::pow(10.0, digits(rng) % 6)) /
+                 std::pow(10.0, digits(rng) % 6);
+        }
+        if (!(px > 0)) {
+            continue;
+        }
+        x.on_candle(Candle{inst, bar(n), px, px, px, px, 1}, ev);
+        most[inst] = std::max(most[inst], reference_decimals(px));
+        ASSERT_DOUBLE_EQ(x.tick(inst), std::pow(10.0, -most[inst])) << inst << " after " << px;
+    }
 }
 
 TEST(PaperExchange, AMarketableLimitTakesAtArrivalAndAPostOnlyOneIsCanceled) {
