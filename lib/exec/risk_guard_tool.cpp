@@ -351,6 +351,11 @@ public:
             candle(f, c, text);
             return Fast::kTaken;
         }
+        // An intent as select-strategy writes it.
+        if (text.size() > 14 && text[9] == 'i' && core::read_intent_fast(text, intent_)) {
+            decide(f, intent_);
+            return Fast::kTaken;
+        }
         // Features are the widest lines of a pipeline and only pass through here.
         core::FeaturesFields k;
         if (core::read_features_fast(text, k)) {
@@ -433,16 +438,21 @@ private:
             f.reject(error);
             return;
         }
+        decide(f, *in);
+    }
+
+    // An intent read (either path): decided against the account, the result written.
+    void decide(core::Filter& f, core::Intent& in) {
         f.used();
         ++stats_.intents;
-        if (in->approved.value_or(false) && !warned_approved_) {
+        if (in.approved.value_or(false) && !warned_approved_) {
             warned_approved_ = true;
             core::Log::warning("intents arrive already approved (is risk-guard in the pipeline "
                                "twice?): risk-guard decides them again");
         }
-        in->approved.reset();
-        barrier(in->ts);
-        const Decider::Outcome r = d_.decide(*in);
+        in.approved.reset();
+        barrier(in.ts);
+        const Decider::Outcome r = d_.decide(in);
         for (const core::Risk& k : r.risks) {
             (k.action == core::RiskAction::kReject ? stats_.rejected : stats_.adjusted) += 1;
             core::append_message(out_.buffer(), k);
@@ -581,6 +591,7 @@ private:
     bool have_account_ = false;
     bool warned_approved_ = false;
     std::vector<core::Risk> pending_;
+    core::Intent intent_; // the fast path's, reused
     std::int64_t sync_id_ = 0;
     RiskGuardStats stats_;
 };
