@@ -615,6 +615,9 @@ ParseResult parse_command_line(const ToolSpec& spec, int argc, const char* const
         if (o.short_name != 0) {
             names.insert(0, std::string{'-', o.short_name, ','});
         }
+        if (o.name == spec.positional) {
+            names.insert(0, std::string(o.value_name) + ",");
+        }
         auto& store = given[std::string(o.name)];
         CLI::Option* opt = nullptr;
         if (o.type == OptType::kFlag) {
@@ -789,6 +792,86 @@ int run_tool(const ToolSpec& spec, int argc, const char* const* argv,
         Log::error(e.what());
         return exit_status(Exit::kRuntime);
     }
+}
+
+namespace {
+
+std::string commands_help(std::string_view tool, std::string_view summary, std::string_view epilog,
+                          const std::vector<Command>& commands) {
+    std::string out(tool);
+    out += " - ";
+    out += summary;
+    out += "\n\nUsage: ";
+    out += tool;
+    out += " COMMAND [OPTIONS]\n\nCommands:\n";
+    std::size_t width = 0;
+    for (const Command& c : commands) {
+        width = std::max(width, c.name.size());
+    }
+    for (const Command& c : commands) {
+        out += "  ";
+        out += c.name;
+        out.append(width - c.name.size() + 2, ' ');
+        out += c.spec->summary;
+        out += '\n';
+    }
+    out += "\nEach command has its own options: ";
+    out += tool;
+    out += " COMMAND --help.\n";
+    if (!epilog.empty()) {
+        out += '\n';
+        out += epilog;
+        if (out.back() != '\n') {
+            out += '\n';
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+int run_commands(std::string_view tool, std::string_view summary, std::string_view epilog,
+                 const std::vector<Command>& commands, int argc, const char* const* argv) {
+    const std::string_view first = argc > 1 ? std::string_view(argv[1]) : std::string_view();
+    for (const Command& c : commands) {
+        if (c.name == first) {
+            return run_tool(*c.spec, argc - 1, argv + 1, c.body);
+        }
+    }
+    install_signal_policy();
+    Log::init(tool, 0, false);
+    std::string out;
+    if (first == "-h" || first == "--help") {
+        out = commands_help(tool, summary, epilog, commands);
+    } else if (first == "--version") {
+        out = std::string(tool) + " (okxkit) " + OKXKIT_VERSION + "\n";
+    } else if (first == "--complete-commands") {
+        for (const Command& c : commands) {
+            out += c.name;
+            out += '\t';
+            out += c.spec->summary;
+            out += '\n';
+        }
+    } else {
+        std::string names;
+        for (const Command& c : commands) {
+            names += names.empty() ? "" : ", ";
+            names += c.name;
+        }
+        std::string msg = first.empty() ? std::string("a command is needed")
+                                        : "unknown command " + excerpt(first, 40);
+        msg += " (commands: " + names + "; try '" + std::string(tool) + " --help')";
+        Log::error(msg);
+        return exit_status(Exit::kUsage);
+    }
+    std::cout << out << std::flush;
+    if (!std::cout) {
+        if (errno == EPIPE) {
+            die_by_sigpipe();
+        }
+        return exit_status(Exit::kRuntime);
+    }
+    return 0;
 }
 
 } // namespace okxkit::core

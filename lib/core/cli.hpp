@@ -81,6 +81,9 @@ struct ToolSpec {
     // Values the completions offer that only the data knows (model ids in the store), for the
     // option named; nullptr, or an empty list, when there are none. Must not throw.
     std::vector<std::string> (*complete_values)(std::string_view option) = nullptr;
+    // The option that a bare argument sets ("dir": `audit backup DIR` is `--dir DIR`), or
+    // empty when the tool takes none.
+    std::string_view positional = {};
 };
 
 // Resolved option values: CLI > environment > config file > default. Every value was checked
@@ -146,5 +149,21 @@ std::string help_text(const ToolSpec& spec);
 // every error to its exit code in this one place (BrokenPipe dies by SIGPIPE).
 int run_tool(const ToolSpec& spec, int argc, const char* const* argv,
              const std::function<int(const Options&)>& body);
+
+// A command of a tool made of several ("audit backup"): its own option table (spec.name is
+// "TOOL COMMAND") and body.
+struct Command {
+    std::string_view name;
+    const ToolSpec* spec;
+    std::function<int(const Options&)> body;
+};
+
+// Runs `TOOL COMMAND [OPTIONS]`: run_tool with the command's spec on the arguments after the
+// command's name. `TOOL -h` and `TOOL --help` list the commands; no command or an unknown one
+// is a usage error (exit 2) that names them;
+// `TOOL --version` as usual; `TOOL --complete-commands` prints "name<TAB>summary" lines for
+// the shell completions, which then ask `TOOL COMMAND --complete-options`.
+int run_commands(std::string_view tool, std::string_view summary, std::string_view epilog,
+                 const std::vector<Command>& commands, int argc, const char* const* argv);
 
 } // namespace okxkit::core
