@@ -25,8 +25,21 @@ _okxkit_complete() {
     local prev=
     if ((COMP_CWORD > 0)); then prev=${COMP_WORDS[COMP_CWORD - 1]}; fi
 
+    # A tool made of commands (`audit backup DIR`) lists them with --complete-commands: the
+    # first word is one of them, and the options are the command's own. The argument a command
+    # takes without an option (a folder, a file) is completed as a file.
+    local commands command=
+    commands=$("$tool" --complete-commands 2>/dev/null) || commands=
+    if [[ -n $commands ]]; then
+        if ((COMP_CWORD == 1)); then
+            mapfile -t COMPREPLY < <(compgen -W "$(cut -f1 <<<"$commands")" -- "$cur")
+            return 0
+        fi
+        command=${COMP_WORDS[1]}
+    fi
+
     local spec
-    spec=$("$tool" --complete-options 2>/dev/null) || return 0
+    spec=$("$tool" ${command:+"$command"} --complete-options 2>/dev/null) || return 0
     [[ -n $spec ]] || return 0
 
     # The option table: long and short names, and the VALUE each takes.
@@ -103,6 +116,13 @@ _okxkit_complete() {
             done
             break
         done
+    fi
+
+    # A command's argument.
+    if [[ -n $command && $cur != -* ]]; then
+        compopt -o filenames 2>/dev/null || true
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
     fi
 
     # Option names.

@@ -8,13 +8,34 @@ set -g __okxkit_tools okx-stream featurize train predict select-strategy risk-gu
 
 function __okxkit_register --argument-names tool
     command -q $tool; or return 0
-    for line in (command $tool --complete-options 2>/dev/null)
+    # A tool made of commands (`audit backup DIR`): the commands first, then each one's
+    # options, offered once that command is on the line.
+    set -l commands (command $tool --complete-commands 2>/dev/null)
+    if test (count $commands) -gt 0
+        for line in $commands
+            set -l field (string split \t -- $line)
+            complete -c $tool -f -n __fish_use_subcommand -a $field[1] -d "$field[2]"
+            __okxkit_register_options $tool $field[1]
+        end
+        return 0
+    end
+    __okxkit_register_options $tool ''
+end
+
+function __okxkit_register_options --argument-names tool command
+    set -l ask $tool
+    set -l when
+    if test -n "$command"
+        set ask $tool $command
+        set when -n "__fish_seen_subcommand_from $command"
+    end
+    for line in (command $ask --complete-options 2>/dev/null)
         # string split keeps the empty fields between two tabs.
         set -l field (string split \t -- $line)
         test (count $field) -ge 4; or continue
         string match -q -- '--*' $field[1]; or continue
 
-        set -l spec -c $tool -l (string replace -r -- '^--' '' $field[1])
+        set -l spec -c $tool $when -l (string replace -r -- '^--' '' $field[1])
         if test -n "$field[2]"
             set -a spec -s (string replace -r -- '^-' '' $field[2])
         end

@@ -21,8 +21,9 @@ setup() {
     SELECT=${OKXKIT_BIN:-}/select-strategy
     EXECUTE=${OKXKIT_BIN:-}/execute
     GUARD=${OKXKIT_BIN:-}/risk-guard
+    AUDIT=${OKXKIT_BIN:-}/audit
     PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 risk-guard.1 execute.1
-        okxkit-config.5
+        audit.1 okxkit-config.5
         okxkit.7)
 }
 
@@ -466,6 +467,56 @@ no_extra_options() { # TOOL PAGE
     run_examples "$MAN/execute.1.scd" "$(sample_dir)"
 }
 
+# --- audit(1) ------------------------------------------------------------------------------
+
+# A stand-in for one command of audit, for the helpers that take a tool: "audit COMMAND".
+audit_command() { # COMMAND -> prints the path of an executable
+    local f=$BATS_TEST_TMPDIR/audit-$1
+    printf '#!/bin/sh\nexec "%s" %s "$@"\n' "$AUDIT" "$1" >"$f"
+    chmod +x "$f"
+    echo "$f"
+}
+
+@test "audit(1): every option of every command's --complete-options is documented" {
+    run "$AUDIT" --complete-commands
+    assert_success
+    local commands
+    commands=$(cut -f1 <<<"$output")
+    [[ $(wc -w <<<"$commands") -ge 2 ]] || fail "commands: $commands"
+    for c in $commands; do
+        options_documented "$(audit_command "$c")" audit.1
+        grep -qx "## audit $c" "$MAN/audit.1.scd" || fail "audit.1 has no section '## audit $c'"
+    done
+}
+
+@test "audit(1): documents no option the tool lacks" {
+    local all=$BATS_TEST_TMPDIR/audit-all
+    {
+        echo '#!/bin/sh'
+        for c in $("$AUDIT" --complete-commands | cut -f1); do
+            echo "\"$AUDIT\" $c --complete-options"
+        done
+    } >"$all"
+    chmod +x "$all"
+    no_extra_options "$all" audit.1
+}
+
+@test "audit(1): NAME matches the tool's own summary, and SYNOPSIS names every command" {
+    run "$AUDIT" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/audit.1.scd" NAME
+    assert_output --partial "$summary"
+    run section "$MAN/audit.1.scd" SYNOPSIS
+    for c in $("$AUDIT" --complete-commands | cut -f1); do
+        assert_output --partial "*audit $c*"
+    done
+}
+
+@test "audit(1): the examples run and print what the page shows" {
+    run_examples "$MAN/audit.1.scd" "$(sample_dir)"
+}
+
 # --- okxkit-config(5) ----------------------------------------------------------------------
 
 @test "okxkit-config(5): every config key is documented with its type" {
@@ -761,6 +812,27 @@ no_extra_options() { # TOOL PAGE
     [[ ! -e $t/none.db ]]
 }
 
+@test "bash completion: a tool's commands, then that command's options and files" {
+    PATH=$OKXKIT_BIN:$PATH
+    source "$SRC/completions/okxkit.bash"
+    local d=$BATS_TEST_TMPDIR
+    mkdir -p "$d/backups"
+    COMP_WORDS=(audit "")
+    COMP_CWORD=1
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == "backup restore" ]] || fail "audit: (${COMPREPLY[*]})"
+    COMP_WORDS=(audit backup --ke)
+    COMP_CWORD=2
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == --keep ]] || fail "audit backup --ke: (${COMPREPLY[*]})"
+    COMP_WORDS=(audit restore --fo)
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == "--force --format" ]] || fail "audit restore --fo: (${COMPREPLY[*]})"
+    COMP_WORDS=(audit backup "$d/back")
+    _okxkit_complete
+    [[ ${COMPREPLY[*]} == "$d/backups" ]] || fail "audit backup DIR: (${COMPREPLY[*]})"
+}
+
 @test "bash completion: registered for every okxkit tool" {
     source "$SRC/completions/okxkit.bash"
     for tool in okx-stream featurize train predict select-strategy risk-guard execute audit; do
@@ -787,6 +859,35 @@ no_extra_options() { # TOOL PAGE
     assert_line '*--replay[replay recorded candles (CSV, NDJSON, freqtrade JSON) or a tape from FILEs (- is stdin)]:FILE:_files'
     assert_line '*:file:_files'
     assert_line --regexp '^\*-h\[show this help and exit\]$'
+}
+
+@test "zsh completion: a tool's commands, then that command's options" {
+    command -v zsh >/dev/null || skip "zsh is not installed"
+    run zsh -f -c '
+        PATH=$1:$PATH
+        _call_program() { shift; eval "$@"; }
+        _describe() { print -rl -- "${(@P)2}"; }
+        _arguments() { print -rl -- "$@"; }
+        words=(audit "") CURRENT=2
+        source $2
+        print -- ---
+        words=(audit backup --ke) CURRENT=3
+        source $2' zsh "$OKXKIT_BIN" "$SRC/completions/_okxkit"
+    assert_success
+    assert_line --regexp '^backup:a verified copy'
+    assert_line --regexp '^restore:'
+    assert_line --regexp '^\*--keep\[copies kept in DIR'
+    assert_line '*:file:_files'
+}
+
+@test "fish completion: a tool's commands, then that command's options" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    run fish --no-config -c "set PATH $OKXKIT_BIN \$PATH; source $SRC/completions/okxkit.fish; complete -C 'audit '; echo ---; complete -C 'audit backup --ke'"
+    assert_success
+    assert_line --regexp $'^backup\t'
+    assert_line --regexp '^--keep'
+    run fish --no-config -c "set PATH $OKXKIT_BIN \$PATH; source $SRC/completions/okxkit.fish; complete -C 'audit restore --ke'"
+    refute_output --partial -- '--keep'
 }
 
 @test "fish completion: parses and registers the options of okx-stream" {
