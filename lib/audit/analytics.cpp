@@ -232,8 +232,11 @@ void trade_metrics(std::span<const FillRow> fills, Performance& perf) {
     // Stable: fills with the same ts keep the order they came in (a buy then its sell).
     std::vector<std::size_t> order(fills.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return fills[a].ts < fills[b].ts; });
+    const auto by_ts = [&](std::size_t a, std::size_t b) { return fills[a].ts < fills[b].ts; };
+    if (!std::is_sorted(order.begin(), order.end(), by_ts)) { // as the store gives them: sorted
+        std::stable_sort(order.begin(), order.end(), by_ts);
+    }
+    perf.round_trips.reserve(fills.size() / 2); // a trade has a buy and a sell at least
 
     struct Open {
         Trade trade;

@@ -2,6 +2,7 @@
 
 #include "audit/backup.hpp"
 #include "audit/config_keys.hpp"
+#include "audit/report.hpp"
 #include "core/cli.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 namespace okxkit::audit {
 
@@ -36,8 +38,20 @@ const core::OptionSpec kFormat{"format",
                                {},
                                "text|json"};
 
-void add_common(core::ToolSpec& spec) {
-    spec.options.push_back(kFormat);
+const core::OptionSpec kReportFormat{
+    "format",
+    0,
+    OptType::kString,
+    "FORMAT",
+    "text (a table), json (one object) or markdown; auto: text on a terminal, else json",
+    "auto",
+    {},
+    {},
+    {},
+    "auto|text|json|markdown"};
+
+void add_common(core::ToolSpec& spec, const core::OptionSpec& format = kFormat) {
+    spec.options.push_back(format);
     for (auto set : {core::store_options(), core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
@@ -195,12 +209,70 @@ int restore_main(const core::Options& o) {
     return 0;
 }
 
+// --- audit report --------------------------------------------------------------------------
+
+core::ToolSpec make_report_spec() {
+    core::ToolSpec spec{
+        "audit report",
+        "a run's performance: returns, risk, trades, attribution, switches",
+        "audit report [--run NAME] [--store FILE] [--format auto|text|json|markdown]",
+        "Reads what execute stored for the run (its portfolio snapshots and fills) and\n"
+        "select-strategy's strategy switches, and reports the total return, CAGR, Sharpe and\n"
+        "Sortino (annualised for the bar over 365-day years), the maximum drawdown and its\n"
+        "duration, Calmar, exposure time, turnover, fees, trades (round trips: win rate, profit\n"
+        "factor, expectancy), P&L by symbol and by strategy, monthly returns and the switches.\n"
+        "A run filled under the optimistic touch model says so at the top and the bottom.\n"
+        "Example: audit report --run backtest-2021-04 --format markdown > report.md\n",
+        {},
+    };
+    spec.options.clear();
+    add_common(spec, kReportFormat);
+    for (const core::OptionSpec& o : core::run_options()) {
+        spec.options.insert(spec.options.begin(), o);
+    }
+    return spec;
+}
+
+int report_main(const core::Options& o) {
+    const std::string store_path = o.has("store") ? o.str("store") : store::default_store_path();
+    store::Store::Options so;
+    so.read_only = true;
+    so.create = false;
+    so.fill_hint = "a paper run: okx-stream ... | risk-guard | execute --store FILE";
+    store::Store st(store_path, so);
+    const RunData d = load_run(st, o.str("run"));
+    const Performance p = analyse(d.curve, d.bar_ms, d.fills);
+    std::string format = o.str("format");
+    if (format == "auto") {
+        format = ::isatty(STDOUT_FILENO) != 0 ? "text" : "json";
+    }
+    std::string out;
+    if (format == "json") {
+        out = render_json(d, p);
+    } else if (format == "markdown") {
+        out = render_markdown(d, p);
+    } else {
+        out = render_text(d, p);
+    }
+    if (!out.empty() && out.back() == '\n') {
+        out.pop_back();
+    }
+    print(out);
+    if (d.optimistic()) {
+        core::Log::warning("run " + d.run +
+                           " filled under the touch model: its results are optimistic");
+    }
+    return 0;
+}
+
 } // namespace
 
 int audit_main(int argc, const char* const* argv) {
     static const core::ToolSpec backup_spec = make_backup_spec();
     static const core::ToolSpec restore_spec = make_restore_spec();
+    static const core::ToolSpec report_spec = make_report_spec();
     const std::vector<core::Command> commands = {
+        {"report", &report_spec, report_main},
         {"backup", &backup_spec, backup_main},
         {"restore", &restore_spec, restore_main},
     };

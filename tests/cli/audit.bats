@@ -14,13 +14,32 @@ setup() {
         >/dev/null
 }
 
+# A paper run of BTC-USDT and ETH-USDT into the store: approved intents made from the candles
+# (every 30 minutes a buy, 15 minutes later a sell of the same size, some at market), under
+# the fill model $1 (penetration by default).
+paper_run() {
+    okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --to 2021-04-08 |
+        jq -c 'if .type == "candle" then (.ts / 300000 | floor) as $n | .,
+            (select($n % 3 == 0)
+             | {type: "intent", v: 1, ts, inst, strategy: (if .inst == "BTC-USDT" then "a" else "b" end),
+                leg: ("l" + ($n % 6 | tostring)), action: "place",
+                side: (if $n % 6 == 0 then "buy" else "sell" end),
+                ord_type: (if $n % 4 == 0 then "market" else "limit" end),
+                px: (if $n % 6 == 0 then .c * 0.999 else .c * 1.001 end),
+                sz: (if .inst == "BTC-USDT" then 0.01 else 0.2 end), approved: true}
+             | if .ord_type == "market" then del(.px) else . end)
+          else . end' |
+        execute --store "$OKXKIT_STORE" --run paper --fill-model "${1:-penetration}" >/dev/null
+}
+
 @test "audit: lists its commands; no command or an unknown one is a usage error" {
     run audit --help
     assert_success
     assert_line --regexp '^  backup +a verified copy'
     assert_line --regexp '^  restore +'
+    assert_line --regexp '^  report +'
     run -2 audit
-    assert_output --partial 'a command is needed (commands: backup, restore'
+    assert_output --partial 'a command is needed (commands: report, backup, restore'
     run -2 audit bakup
     assert_output --partial 'unknown command "bakup"'
     run audit --complete-commands
@@ -159,4 +178,83 @@ setup() {
     run -2 audit backup
     assert_output --partial 'which folder?'
     run -2 audit backup "$T/bk" --keep 0
+}
+
+@test "audit report: the figures agree with the store, computed here another way" {
+    paper_run
+    run audit report --run paper --format json
+    assert_success
+    local r=$output
+    # Plain recomputations from the stored snapshots and fills.
+    sqlite3 -separator ' ' "$OKXKIT_STORE" \
+        "SELECT ts, equity FROM pnl_snapshots WHERE run_id = 'paper' ORDER BY ts" >"$T/curve"
+    read -r first last dd < <(awk 'NR == 1 { first = $2; peak = $2 }
+        { if ($2 > peak) peak = $2; d = (peak - $2) / peak; if (d > dd) dd = d; last = $2 }
+        END { printf "%.10f %.10f %.12f\n", first, last, dd + 0 }' "$T/curve")
+    close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-6 * (1 + (b < 0 ? -b : b))) }'; }
+    close "$(jq .start_equity <<<"$r")" "$first" || fail "start equity"
+    close "$(jq .end_equity <<<"$r")" "$last" || fail "end equity"
+    close "$(jq .total_return <<<"$r")" "$(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.12f", b / a - 1 }')" ||
+        fail "total return"
+    close "$(jq .max_drawdown <<<"$r")" "$dd" || fail "max drawdown: $(jq .max_drawdown <<<"$r") against $dd"
+    [[ $(jq .fills <<<"$r") -eq $(sqlite3 "$OKXKIT_STORE" "SELECT count(*) FROM fills WHERE run_id = 'paper'") ]]
+    [[ $(jq .fills <<<"$r") -gt 100 ]]
+    close "$(jq .fees <<<"$r")" "$(sqlite3 "$OKXKIT_STORE" "SELECT sum(fee) FROM fills WHERE run_id = 'paper'")" ||
+        fail "fees"
+    for inst in BTC-USDT ETH-USDT; do
+        close "$(jq --arg i $inst '.by_symbol[$i].fees' <<<"$r")" \
+            "$(sqlite3 "$OKXKIT_STORE" "SELECT sum(fee) FROM fills WHERE run_id = 'paper' AND inst = '$inst'")" ||
+            fail "fees of $inst"
+    done
+    [[ $(jq -r '.by_strategy | keys | join(",")' <<<"$r") == a,b ]]
+    [[ $(jq -r '.bar_ms, .optimistic, (.monthly | length)' <<<"$r" | tr '\n' ' ') == "300000 false 1 " ]]
+    # Closed trades: as many as times a position went back to flat, counted from the fills.
+    flats=$(sqlite3 -separator ' ' "$OKXKIT_STORE" \
+        "SELECT inst, side, sz FROM fills WHERE run_id = 'paper' ORDER BY ts, rowid" |
+        awk '{ p[$1] += ($2 == "buy" ? $3 : -$3); if ($2 == "sell" && p[$1] < 1e-9) { n++; p[$1] = 0 } } END { print n + 0 }')
+    [[ $(jq .trades <<<"$r") -eq $flats ]] || fail "trades $(jq .trades <<<"$r"), flat again $flats times"
+}
+
+@test "audit report: text, markdown, and a run under the touch model labelled optimistic" {
+    paper_run touch
+    run --separate-stderr audit report --run paper --format text
+    assert_success
+    [[ $stderr == *"warning: run paper filled under the touch model"* ]] || fail "stderr: $stderr"
+    assert_line --index 0 --partial 'OPTIMISTIC: fill model touch'
+    assert_line --index 1 --regexp '^okxkit report: run paper, 2021-04-01T00:00:00Z to .*; fill model touch$'
+    assert_line --regexp '^  Sharpe +-?[0-9.]+$'
+    assert_line --regexp '^  BTC-USDT +'
+    [[ ${lines[-1]} == OPTIMISTIC:* ]]
+    run --separate-stderr audit report --run paper --format markdown
+    assert_success
+    assert_line '# okxkit report'
+    assert_line --partial '**OPTIMISTIC: fill model touch'
+    assert_line '| --- | ---: |'
+    assert_line --regexp '^\| ETH-USDT +\|'
+    # Strategy switches as select-strategy stores them: unknown when the store holds none of
+    # the run's assignments, listed with their reasons when it does.
+    run --separate-stderr audit report --run paper --format json
+    [[ $(jq -c .switches <<<"$output") == null ]]
+    sqlite3 "$OKXKIT_STORE" "INSERT INTO strategy_assignments VALUES
+        ('paper', 'BTC-USDT', '5m', 1617235200000, 'grid', 'grid', NULL, 0.7, NULL, '{}', '[\"ranging\"]'),
+        ('paper', 'BTC-USDT', '5m', 1617256800000, 'trend', 'trend', 'grid', 0.8, NULL, '{}',
+         '[\"adx 31 > 25\", \"held 6h\"]')"
+    run --separate-stderr audit report --run paper --format text
+    assert_line --regexp '^  strategy switches +1$'
+    assert_line '  2021-04-01T06:00:00Z BTC-USDT: grid -> trend (adx 31 > 25; held 6h)'
+    run --separate-stderr audit report --run paper --format json
+    [[ $(jq -c '.switches[0] | [.inst, .from, .to, .reasons[1]]' <<<"$output") == '["BTC-USDT","grid","trend","held 6h"]' ]]
+    # Not a terminal: JSON unless told otherwise.
+    run --separate-stderr audit report --run paper
+    [[ $(jq -r .optimistic <<<"$output") == true ]]
+}
+
+@test "audit report: a run the store does not hold, and no store" {
+    paper_run
+    run -2 audit report --run nope
+    assert_output --partial 'holds no portfolio of run "nope"'
+    assert_output --partial 'runs there: "paper"'
+    run -2 audit report --store "$T/none.db"
+    assert_output --partial "store $T/none.db does not exist"
+    [[ ! -e $T/none.db ]]
 }

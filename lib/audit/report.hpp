@@ -1,0 +1,50 @@
+// audit report: a run's performance from what execute stored (its portfolio snapshots and
+// fills) and select-strategy's strategy switches, as text, JSON or Markdown.
+#pragma once
+
+#include "audit/analytics.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace okxkit::store {
+class Store;
+}
+
+namespace okxkit::audit {
+
+// A strategy switch of select-strategy: an instrument's strategy changed, and why.
+struct Switch {
+    std::int64_t ts = 0;
+    std::string inst;
+    std::string from; // the strategy before
+    std::string to;
+    std::vector<std::string> reasons;
+};
+
+struct RunData {
+    std::string run;
+    std::int64_t bar_ms = 0; // the spacing of the snapshots: the bar execute stepped on
+    std::vector<EquityPoint> curve;
+    std::vector<FillRow> fills;
+    std::vector<Switch> switches;
+    // select-strategy's assignments of the run in this store: 0 when it stored them elsewhere
+    // (or nowhere), and the switches are then unknown, not none.
+    std::int64_t assignments = 0;
+    // The fill models the run's snapshots name (one, unless the run was resumed under another);
+    // "touch" is optimistic and every rendering says so.
+    std::vector<std::string> fill_models;
+    [[nodiscard]] bool optimistic() const;
+};
+
+// Reads the run from the store. Throws core::UsageError when the store holds no portfolio
+// snapshot of the run (naming the runs it does hold).
+RunData load_run(store::Store& st, const std::string& run);
+
+// The renderings: text for a terminal, one JSON object, Markdown.
+std::string render_text(const RunData& d, const Performance& p);
+std::string render_json(const RunData& d, const Performance& p);
+std::string render_markdown(const RunData& d, const Performance& p);
+
+} // namespace okxkit::audit
