@@ -258,3 +258,34 @@ paper_run() {
     assert_output --partial "store $T/none.db does not exist"
     [[ ! -e $T/none.db ]]
 }
+
+@test "audit reconcile: a paper run passes; a changed position, a lost order or a lost fill fail" {
+    paper_run
+    run audit reconcile --run paper
+    assert_success
+    assert_line --index 0 'reconcile run paper: pass'
+    assert_line --regexp '^  pass  positions recomputed from [0-9]+ fills against the 2 stored'
+    cp "$OKXKIT_STORE" "$T/base.db"
+
+    sqlite3 "$OKXKIT_STORE" "UPDATE positions SET rpl = rpl + 0.01 WHERE run_id = 'paper' AND inst = 'ETH-USDT'"
+    run -1 audit reconcile --run paper
+    assert_line --index 0 'reconcile run paper: FAIL'
+    assert_line --regexp '^        ETH-USDT: realised P&L stored .*, from the fills '
+    refute_line --partial 'BTC-USDT:'
+
+    cp "$T/base.db" "$OKXKIT_STORE"
+    id=$(sqlite3 "$OKXKIT_STORE" "SELECT cl_ord_id FROM fills WHERE run_id = 'paper' LIMIT 1")
+    sqlite3 "$OKXKIT_STORE" "DELETE FROM orders WHERE run_id = 'paper' AND cl_ord_id = '$id'"
+    run -1 audit reconcile --run paper --format json
+    [[ $(jq -r '.status, (.checks[] | select(.check == "fills_have_orders") | .status)' <<<"$output" | tr '\n' ' ') == "fail fail " ]]
+    [[ $(jq -r '.checks[] | select(.check == "fills_have_orders") | .shown[0]' <<<"$output") == *"for order \"$id\", which the store does not hold" ]]
+
+    # A fill lost from the store: the order's filled size and the position both disagree.
+    cp "$T/base.db" "$OKXKIT_STORE"
+    sqlite3 "$OKXKIT_STORE" "DELETE FROM fills WHERE rowid = (SELECT max(rowid) FROM fills WHERE run_id = 'paper')"
+    run -1 audit reconcile --run paper --format json
+    [[ $(jq -r '[.checks[] | select(.status == "fail") | .check] | join(",")' <<<"$output") == positions,order_fills ]]
+
+    run -2 audit reconcile --run nope
+    assert_output --partial 'holds no order, fill or position of run "nope"'
+}
