@@ -2,11 +2,13 @@
 
 #include "audit/backup.hpp"
 #include "audit/config_keys.hpp"
+#include "audit/gaps.hpp"
 #include "audit/reconcile.hpp"
 #include "audit/report.hpp"
 #include "core/cli.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/timeutil.hpp"
 #include "store/store.hpp"
 
 #include <chrono>
@@ -335,6 +337,85 @@ int reconcile_main(const core::Options& o) {
     return r.pass() ? 0 : 1;
 }
 
+// --- audit gaps ----------------------------------------------------------------------------
+
+core::ToolSpec make_gaps_spec() {
+    core::ToolSpec spec{
+        "audit gaps",
+        "the holes in the stored candles of each instrument and bar",
+        "audit gaps [--inst INSTS] [--bar BAR] [--store FILE] [--format text|json]",
+        "Walks the stored candles of each instrument and bar in time order: a candle more than\n"
+        "one bar after the one before leaves the bars between missing. Prints each series with\n"
+        "its candles, first and last, bars missing and its holes (the first 20 in text).\n"
+        "Example: audit gaps --inst BTC-USDT --bar 1m\n",
+        {},
+    };
+    const core::OptionSpec own[] = {
+        {"inst", 0, OptType::kInsts, "INSTS", "only these instruments (default: every one stored)"},
+        {"bar", 0, OptType::kBar, "BAR", "only this bar (default: every one stored)"},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
+    add_common(spec);
+    return spec;
+}
+
+int gaps_main(const core::Options& o) {
+    const std::string store_path = o.has("store") ? o.str("store") : store::default_store_path();
+    store::Store::Options so;
+    so.read_only = true;
+    so.create = false;
+    so.fill_hint = "okx-stream --store FILE";
+    store::Store st(store_path, so);
+    const std::vector<std::string> insts =
+        o.has("inst") ? o.strs("inst") : std::vector<std::string>{};
+    const std::string bar = o.has("bar") ? std::string(o.bar("bar")->name) : std::string();
+    const std::vector<Series> all = find_gaps(st, insts, bar);
+    if (o.str("format") == "json") {
+        nlohmann::json series = nlohmann::json::array();
+        for (const Series& s : all) {
+            nlohmann::json holes = nlohmann::json::array();
+            for (const Hole& h : s.holes) {
+                holes.push_back({{"from", h.from}, {"to", h.to}, {"missing", h.missing}});
+            }
+            series.push_back({{"inst", s.inst},
+                              {"bar", s.bar},
+                              {"candles", s.candles},
+                              {"first", s.first},
+                              {"last", s.last},
+                              {"missing", s.missing},
+                              {"holes", holes}});
+        }
+        print(nlohmann::json{{"series", series}}.dump());
+        return 0;
+    }
+    if (all.empty()) {
+        print("no stored candles" +
+              std::string(insts.empty() && bar.empty() ? "" : " of those instruments and bar"));
+        return 0;
+    }
+    std::string out;
+    for (const Series& s : all) {
+        out += s.inst + " " + s.bar + ": " + thousands(s.candles) + " candles, " +
+               core::format_iso_ms(s.first) + " to " + core::format_iso_ms(s.last) + ", ";
+        out += s.holes.empty() ? std::string("no gap")
+                               : thousands(s.missing) + " bars missing in " +
+                                     thousands(static_cast<std::int64_t>(s.holes.size())) +
+                                     (s.holes.size() == 1 ? " hole" : " holes");
+        out += '\n';
+        for (std::size_t i = 0; i < s.holes.size() && i < 20; ++i) {
+            const Hole& h = s.holes[i];
+            out += "  " + core::format_iso_ms(h.from) + " to " + core::format_iso_ms(h.to) + ": " +
+                   thousands(h.missing) + " missing\n";
+        }
+        if (s.holes.size() > 20) {
+            out += "  ... " + std::to_string(s.holes.size() - 20) + " more (--format json)\n";
+        }
+    }
+    out.pop_back();
+    print(out);
+    return 0;
+}
+
 } // namespace
 
 int audit_main(int argc, const char* const* argv) {
@@ -342,11 +423,11 @@ int audit_main(int argc, const char* const* argv) {
     static const core::ToolSpec restore_spec = make_restore_spec();
     static const core::ToolSpec report_spec = make_report_spec();
     static const core::ToolSpec reconcile_spec = make_reconcile_spec();
+    static const core::ToolSpec gaps_spec = make_gaps_spec();
     const std::vector<core::Command> commands = {
-        {"report", &report_spec, report_main},
-        {"backup", &backup_spec, backup_main},
-        {"restore", &restore_spec, restore_main},
-        {"reconcile", &reconcile_spec, reconcile_main},
+        {"report", &report_spec, report_main},    {"backup", &backup_spec, backup_main},
+        {"restore", &restore_spec, restore_main}, {"reconcile", &reconcile_spec, reconcile_main},
+        {"gaps", &gaps_spec, gaps_main},
     };
     return core::run_commands("audit", "health, analytics and backups of an okxkit store",
                               "See audit(1).", commands, argc, argv);

@@ -289,3 +289,25 @@ paper_run() {
     run -2 audit reconcile --run nope
     assert_output --partial 'holds no order, fill or position of run "nope"'
 }
+
+@test "audit gaps: each series with its holes, found again here from the stored timestamps" {
+    okx-stream --replay "$SAMPLES/ETH-USDT_5m.csv" --store "$OKXKIT_STORE" >/dev/null
+    # A hole made on purpose in BTC-USDT: 2021-04-02T00:00Z to 00:25Z, six bars.
+    sqlite3 "$OKXKIT_STORE" "DELETE FROM candles WHERE inst = 'BTC-USDT' AND ts BETWEEN 1617321600000 AND 1617323100000"
+    run audit gaps --format text
+    assert_success
+    assert_line --regexp '^BTC-USDT 5m: [0-9,]+ candles, 2021-04-01T00:00:00Z to 2021-04-02T23:55:00Z, 6 bars missing in 1 hole$'
+    assert_line '  2021-04-02T00:00:00Z to 2021-04-02T00:25:00Z: 6 missing'
+    assert_line --regexp '^ETH-USDT 5m: '
+    # The real sample's holes, counted here from the stored timestamps another way.
+    want=$(sqlite3 "$OKXKIT_STORE" "SELECT ts FROM candles WHERE inst = 'ETH-USDT' ORDER BY ts" |
+        awk 'NR > 1 && $1 - p > 300000 { n++; m += ($1 - p) / 300000 - 1 } { p = $1 } END { print n + 0, m + 0 }')
+    run audit gaps --inst eth-usdt --bar 5m --format json
+    assert_success
+    [[ $(jq -r '.series | length' <<<"$output") -eq 1 ]]
+    [[ $(jq -r '.series[0] | "\(.holes | length) \(.missing)"' <<<"$output") == "$want" ]]
+    [[ $want != "0 0" ]] || fail "the ETH-USDT sample has holes: none found"
+    run audit gaps --bar 1H
+    assert_success
+    assert_output 'no stored candles of those instruments and bar'
+}
