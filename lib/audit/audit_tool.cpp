@@ -46,12 +46,13 @@ const core::OptionSpec kReportFormat{
     0,
     OptType::kString,
     "FORMAT",
-    "text (a table), json (one object) or markdown; auto: text on a terminal, else json",
+    "text (a table), json (one object), markdown, or html (one page with charts); auto: text on "
+    "a terminal, else json",
     "auto",
     {},
     {},
     {},
-    "auto|text|json|markdown"};
+    "auto|text|json|markdown|html"};
 
 void add_common(core::ToolSpec& spec, const core::OptionSpec& format = kFormat) {
     spec.options.push_back(format);
@@ -218,7 +219,7 @@ core::ToolSpec make_report_spec() {
     core::ToolSpec spec{
         "audit report",
         "a run's performance: returns, risk, trades, attribution, switches",
-        "audit report [--run NAME] [--store FILE] [--format auto|text|json|markdown]",
+        "audit report [--run NAME] [--store FILE] [--format auto|text|json|markdown|html]",
         "Reads what execute stored for the run (its portfolio snapshots and fills) and\n"
         "select-strategy's strategy switches, and reports the total return, CAGR, Sharpe and\n"
         "Sortino (annualised for the bar over 365-day years), the maximum drawdown and its\n"
@@ -254,6 +255,8 @@ int report_main(const core::Options& o) {
         out = render_json(d, p);
     } else if (format == "markdown") {
         out = render_markdown(d, p);
+    } else if (format == "html") {
+        out = render_html(d, p);
     } else {
         out = render_text(d, p);
     }

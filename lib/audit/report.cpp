@@ -234,6 +234,164 @@ std::string render(const RunData& d, const Performance& p, bool markdown) {
     return out;
 }
 
+// --- HTML --------------------------------------------------------------------------------
+
+constexpr const char* kBlue = "#1f77b4";
+constexpr const char* kRed = "#d62728";
+constexpr const char* kGreen = "#2ca02c";
+constexpr int kChartW = 860;
+constexpr int kChartH = 220;
+constexpr int kPadL = 70; // room for the value labels on the left
+constexpr int kPadB = 24; // and the dates below
+
+std::string esc(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::string coord(double v) {
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.1f", v);
+    return buf.data();
+}
+
+std::string svg_open(const std::string& id, const std::string& label, int height) {
+    return "<svg id=\"" + id + R"(" class="chart" xmlns="http://www.w3.org/2000/svg" width=")" +
+           std::to_string(kChartW) + "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " +
+           std::to_string(kChartW) + " " + std::to_string(height) + R"(" role="img" aria-label=")" +
+           esc(label) + "\">\n";
+}
+
+// A line (or, with area, the region between it and the top edge: a drawdown) over time, at most
+// 2,000 points (every k-th and the last), with its lowest and highest values and first and last
+// dates written on the axes.
+std::string series_chart(const std::string& id, const std::string& label,
+                         const std::vector<std::int64_t>& ts, const std::vector<double>& v,
+                         const char* color, bool area, int decimals, bool percent) {
+    std::string out = svg_open(id, label, kChartH);
+    if (v.size() < 2) {
+        return out + "<text x=\"10\" y=\"20\">not enough points</text></svg>\n";
+    }
+    double lo = *std::min_element(v.begin(), v.end());
+    double hi = *std::max_element(v.begin(), v.end());
+    if (area) {
+        lo = 0; // a drawdown hangs from 0
+    }
+    if (hi == lo) {
+        hi = lo + 1;
+    }
+    const double w = kChartW - kPadL - 10;
+    const double h = kChartH - kPadB - 10;
+    const auto x = [&](std::size_t i) {
+        return kPadL + w * static_cast<double>(i) / static_cast<double>(v.size() - 1);
+    };
+    const auto y = [&](double val) {
+        return area ? 10 + h * (val - lo) / (hi - lo) : 10 + h * (hi - val) / (hi - lo);
+    };
+    const std::size_t step = std::max<std::size_t>(1, v.size() / 2000);
+    std::string pts;
+    for (std::size_t i = 0; i < v.size(); i += step) {
+        pts += coord(x(i)) + "," + coord(y(v[i])) + " ";
+    }
+    pts += coord(x(v.size() - 1)) + "," + coord(y(v.back()));
+    out += "<rect x=\"" + std::to_string(kPadL) + R"(" y="10" width=")" + coord(w) +
+           "\" height=\"" + coord(h) + "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
+    if (area) {
+        out += "<polygon fill=\"" + std::string(color) + "\" points=\"" + coord(x(0)) + "," +
+               coord(y(0)) + " " + pts + " " + coord(x(v.size() - 1)) + "," + coord(y(0)) +
+               "\"/>\n";
+    } else {
+        out += R"(<polyline fill="none" stroke=")" + std::string(color) +
+               R"(" stroke-width="2" points=")" + pts + "\"/>\n";
+    }
+    const auto value = [&](double val) {
+        return percent ? fixed(val * 100, decimals) + "%" : fixed(val, decimals);
+    };
+    const double top = area ? lo : hi;
+    const double bottom = area ? hi : lo;
+    // A drawdown is shown below 0 (and 0 without a sign).
+    const auto shown = [&](double val) { return area && val != 0 ? -val : val; };
+    out += "<text x=\"" + std::to_string(kPadL - 4) + R"(" y="20" text-anchor="end">)" +
+           value(shown(top)) + "</text>\n";
+    out += "<text x=\"" + std::to_string(kPadL - 4) + "\" y=\"" + coord(10 + h) +
+           R"(" text-anchor="end">)" + value(shown(bottom)) + "</text>\n";
+    const std::string y_date = std::to_string(kChartH - 6);
+    out += "<text x=\"" + std::to_string(kPadL) + "\" y=\"" + y_date + "\">" +
+           core::format_iso_ms(ts.front()).substr(0, 10) + "</text>\n";
+    out += "<text x=\"" + std::to_string(kChartW - 10) + "\" y=\"" + y_date +
+           R"(" text-anchor="end">)" + core::format_iso_ms(ts.back()).substr(0, 10) + "</text>\n";
+    return out + "</svg>\n";
+}
+
+// Horizontal bars from a zero line: green above 0, red below, the value beside each.
+std::string bar_chart(const std::string& id, const std::string& label,
+                      const std::vector<std::pair<std::string, double>>& rows, bool percent) {
+    const int row_h = 22;
+    const int height = std::max(40, static_cast<int>(rows.size()) * row_h + 20);
+    std::string out = svg_open(id, label, height);
+    if (rows.empty()) {
+        return out + "<text x=\"10\" y=\"20\">none</text></svg>\n";
+    }
+    double span = 0;
+    for (const auto& r : rows) {
+        span = std::max(span, std::abs(r.second));
+    }
+    if (span == 0) {
+        span = 1;
+    }
+    const double left = 150;
+    const double half = (kChartW - left - 110) / 2.0;
+    const double zero = left + half;
+    out += "<line x1=\"" + coord(zero) + R"(" y1="5" x2=")" + coord(zero) + "\" y2=\"" +
+           std::to_string(height - 5) + "\" stroke=\"#888\"/>\n";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const double val = rows[i].second;
+        const double len = half * std::abs(val) / span;
+        const double top = 10 + static_cast<double>(i) * row_h;
+        out += "<text x=\"" + coord(left - 8) + "\" y=\"" + coord(top + 14) +
+               R"(" text-anchor="end">)" + esc(rows[i].first) + "</text>\n";
+        out += "<rect x=\"" + coord(val >= 0 ? zero : zero - len) + "\" y=\"" + coord(top) +
+               "\" width=\"" + coord(std::max(len, 1.0)) + "\" height=\"" +
+               std::to_string(row_h - 6) + "\" fill=\"" + (val >= 0 ? kGreen : kRed) + "\"/>\n";
+        out += "<text x=\"" + coord(val >= 0 ? zero + len + 4 : zero + 4) + "\" y=\"" +
+               coord(top + 14) + "\">" + (percent ? fixed(val * 100, 2) + "%" : fixed(val, 2)) +
+               "</text>\n";
+    }
+    return out + "</svg>\n";
+}
+
+std::string html_table(const std::vector<std::vector<std::string>>& rows) {
+    std::string out = "<table>\n";
+    for (std::size_t n = 0; n < rows.size(); ++n) {
+        out += "<tr>";
+        for (std::size_t i = 0; i < rows[n].size(); ++i) {
+            const char* tag = n == 0 ? "th" : "td";
+            out += std::string("<") + tag + (i > 0 ? " class=\"num\"" : "") + ">" +
+                   esc(rows[n][i]) + "</" + tag + ">";
+        }
+        out += "</tr>\n";
+    }
+    return out + "</table>\n";
+}
+
 } // namespace
 
 bool RunData::optimistic() const {
@@ -397,6 +555,88 @@ std::string render_json(const RunData& d, const Performance& p) {
     }
     j["switches"] = d.assignments > 0 ? switches : nlohmann::json();
     return j.dump();
+}
+
+} // namespace okxkit::audit
+
+namespace okxkit::audit {
+
+std::string render_html(const RunData& d, const Performance& p) {
+    std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    out += "<title>okxkit report: run " + esc(d.run) + "</title>\n";
+    out += "<style>\n"
+           "body { font: 14px/1.4 sans-serif; margin: 24px; color: #222; max-width: 900px; }\n"
+           "table { border-collapse: collapse; margin: 8px 0 16px; }\n"
+           "th, td { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; }\n"
+           "td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }\n"
+           ".optimistic { background: #fde8e8; border: 2px solid #d62728; padding: 8px; "
+           "font-weight: bold; }\n"
+           "svg.chart text { font: 11px sans-serif; fill: #444; }\n"
+           "</style>\n</head>\n<body>\n";
+    const std::string banner =
+        d.optimistic() ? "<p class=\"optimistic\">" + esc(kOptimistic) + "</p>\n" : "";
+    out += banner;
+    out += "<h1>okxkit report</h1>\n<p>" + esc(heading(d, p)) + "</p>\n";
+    out += "<h2>Summary</h2>\n" + html_table(summary_rows(d, p));
+
+    std::vector<std::int64_t> ts;
+    std::vector<double> equity;
+    ts.reserve(d.curve.size());
+    equity.reserve(d.curve.size());
+    for (const EquityPoint& e : d.curve) {
+        ts.push_back(e.ts);
+        equity.push_back(e.equity);
+    }
+    out += "<h2>Equity</h2>\n" +
+           series_chart("equity", "equity over time", ts, equity, kBlue, false, 2, false);
+    out += "<h2>Drawdown</h2>\n" + series_chart("drawdown", "drawdown from the running peak", ts,
+                                                p.drawdown, kRed, true, 2, true);
+    const auto pnl_rows = [](const std::map<std::string, Attribution>& by) {
+        std::vector<std::pair<std::string, double>> rows;
+        rows.reserve(by.size());
+        for (const auto& [k, a] : by) {
+            rows.emplace_back(k, a.pnl);
+        }
+        return rows;
+    };
+    out += "<h2>P&amp;L by symbol</h2>\n" +
+           bar_chart("pnl-symbol", "realised P&L of closed trades by symbol", pnl_rows(p.by_symbol),
+                     false) +
+           html_table(attribution_rows("symbol", p.by_symbol));
+    out += "<h2>P&amp;L by strategy</h2>\n" +
+           bar_chart("pnl-strategy", "realised P&L of closed trades by strategy",
+                     pnl_rows(p.by_strategy), false) +
+           html_table(attribution_rows("strategy", p.by_strategy));
+    std::vector<std::pair<std::string, double>> months;
+    months.reserve(p.monthly.size());
+    for (const MonthlyReturn& m : p.monthly) {
+        months.emplace_back(month_text(m), m.ret.value_or(0));
+    }
+    out += "<h2>Monthly returns</h2>\n" +
+           bar_chart("monthly", "return of each calendar month", months, true);
+    out += "<h2>Strategy switches</h2>\n";
+    if (d.switches.empty()) {
+        out += d.assignments == 0 ? "<p>n/a: this store holds no strategy assignment of the "
+                                    "run (select-strategy stored them in another store, or "
+                                    "none).</p>\n"
+                                  : "<p>none</p>\n";
+    } else {
+        out += "<ul>\n";
+        for (const Switch& s : d.switches) {
+            std::string reasons;
+            for (const std::string& r : s.reasons) {
+                reasons += reasons.empty() ? "" : "; ";
+                reasons += r;
+            }
+            out += "<li>" + esc(core::format_iso_ms(s.ts)) + " " + esc(s.inst) + ": " +
+                   esc(s.from) + " &rarr; " + esc(s.to) +
+                   (reasons.empty() ? std::string() : " (" + esc(reasons) + ")") + "</li>\n";
+        }
+        out += "</ul>\n";
+    }
+    out += banner;
+    out += "</body>\n</html>\n";
+    return out;
 }
 
 } // namespace okxkit::audit

@@ -42,8 +42,11 @@ struct RunData {
 // snapshot of the run (naming the runs it does hold).
 RunData load_run(store::Store& st, const std::string& run);
 
-// The renderings: text for a terminal, one JSON object, Markdown.
+// The renderings: text for a terminal, one JSON object, Markdown, and one self-contained HTML
+// page with SVG charts (equity, drawdown, P&L by symbol and by strategy, monthly returns) that
+// needs no network and no script.
 std::string render_text(const RunData& d, const Performance& p);
+std::string render_html(const RunData& d, const Performance& p);
 std::string render_json(const RunData& d, const Performance& p);
 std::string render_markdown(const RunData& d, const Performance& p);
 

@@ -311,3 +311,46 @@ paper_run() {
     assert_success
     assert_output 'no stored candles of those instruments and bar'
 }
+
+@test "audit report: one self-contained HTML page whose charts Chromium draws" {
+    paper_run
+    run --separate-stderr audit report --run paper --format html
+    assert_success
+    printf '%s\n' "$output" >"$T/r.html"
+    [[ ${lines[0]} == '<!DOCTYPE html>' ]]
+    for id in equity drawdown pnl-symbol pnl-strategy monthly; do
+        grep -q "<svg id=\"$id\" class=\"chart\"" "$T/r.html" || fail "no chart $id"
+    done
+    # Nothing to fetch and nothing to run: no script, no link, no src, no url(), no address but
+    # the SVG namespace's.
+    ! grep -qiE '<script|<link|src=|url\(' "$T/r.html"
+    [[ -z $(grep -oE 'https?://[^"]*' "$T/r.html" | grep -vx 'http://www.w3.org/2000/svg') ]]
+    grep -q '<td>BTC-USDT</td>' "$T/r.html"
+    ! grep -q 'OPTIMISTIC' "$T/r.html"
+
+    command -v chromium >/dev/null || skip "chromium is not installed (apt-get install chromium)"
+    HOME=$T chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+        --user-data-dir="$T/chromium" --window-size=1000,2600 --screenshot="$T/r.png" \
+        "file://$T/r.html" 2>/dev/null
+    [[ -s $T/r.png ]] || fail "chromium wrote no screenshot"
+    run "$OKXKIT_SOURCE_DIR/tests/tools/png_colors" "$T/r.png" '#1f77b4' '#d62728'
+    assert_success
+    local blue red nonwhite total
+    blue=$(awk '$1 == "#1f77b4" { print $2 }' <<<"$output")
+    red=$(awk '$1 == "#d62728" { print $2 }' <<<"$output")
+    nonwhite=$(awk '$1 == "nonwhite" { print $2 }' <<<"$output")
+    total=$(awk '$1 == "total" { print $2 }' <<<"$output")
+    # The equity line (blue, 2 px wide across 780 px) and the drawdown area (red) are drawn.
+    [[ $blue -gt 1200 ]] || fail "the equity line is not drawn: $blue blue pixels"
+    [[ $red -gt 2000 ]] || fail "the drawdown is not drawn: $red red pixels"
+    [[ $((nonwhite * 100 / total)) -ge 2 ]] || fail "a blank page: $nonwhite of $total pixels"
+}
+
+@test "audit report: the HTML page of a run under the touch model says so at the top and bottom" {
+    paper_run touch
+    run --separate-stderr audit report --run paper --format html
+    assert_success
+    [[ $(grep -c '<p class="optimistic">OPTIMISTIC: fill model touch' <<<"$output") -eq 2 ]]
+    [[ $(grep -n 'class="optimistic"' <<<"$output" | head -1 | cut -d: -f1) -lt \
+        $(grep -n '<h1>' <<<"$output" | cut -d: -f1) ]]
+}
