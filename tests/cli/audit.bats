@@ -354,3 +354,44 @@ paper_run() {
     [[ $(grep -n 'class="optimistic"' <<<"$output" | head -1 | cut -d: -f1) -lt \
         $(grep -n '<h1>' <<<"$output" | cut -d: -f1) ]]
 }
+
+@test "audit metrics: Prometheus' text format, written atomically, that promtool accepts" {
+    paper_run
+    # A hole, a champion model and two reconnects, as the tools record them.
+    sqlite3 "$OKXKIT_STORE" "DELETE FROM candles WHERE inst = 'BTC-USDT' AND ts BETWEEN 1617321600000 AND 1617323100000;
+        INSERT INTO models(id, inst, bar, horizon, threshold, schema, features, train_from, train_to,
+            valid_from, valid_to, test_from, test_to, data_end, created_ms, params, metrics,
+            importance, drift, dir, status)
+        VALUES (1, 'BTC-USDT', '5m', 12, 0, 'x', 1, 0, 0, 0, 0, 0, 0, 1617400000000, 1617408000000,
+            '{}', '{}', '{}', '{}', 'm', 'champion');
+        INSERT INTO health(ts, run_id, component, event) VALUES (1617408000000, 'live', 'ws', 'reconnect'),
+            (1617409000000, 'live', 'ws', 'reconnect'), (1617409000000, 'live', 'rest', 'error')"
+    # 2021-04-09T00:00Z: the last BTC-USDT candle okx-stream stored (2021-04-07T23:55Z) closed
+    # 86,400 s before.
+    run audit metrics --now 2021-04-09T00:00:00Z --prometheus "$T/okxkit.prom"
+    assert_success
+    assert_output ''
+    [[ $(stat -c %a "$T/okxkit.prom") == 644 ]]
+    [[ $(ls -A "$T" | grep -c '^\.okxkit\.prom') -eq 0 ]] || fail "a temporary file was left"
+    run cat "$T/okxkit.prom"
+    assert_line 'okxkit_candle_age_seconds{inst="BTC-USDT",bar="5m"} 86400'
+    assert_line 'okxkit_candles_missing{inst="BTC-USDT",bar="5m"} 6'
+    assert_line '# TYPE okxkit_feed_reconnects_total counter'
+    assert_line 'okxkit_feed_reconnects_total{run="live"} 2'
+    assert_line 'okxkit_error_events_total{run="live",component="rest"} 1'
+    assert_line 'okxkit_model_age_seconds{inst="BTC-USDT",bar="5m"} 518400'
+    assert_line 'okxkit_model_data_age_seconds{inst="BTC-USDT",bar="5m"} 526400'
+    assert_line 'okxkit_halted{run="paper"} 0'
+    assert_line "okxkit_fills_total{run=\"paper\"} $(sqlite3 "$OKXKIT_STORE" "SELECT count(*) FROM fills WHERE run_id = 'paper'")"
+    last=$(sqlite3 "$OKXKIT_STORE" "SELECT equity FROM pnl_snapshots WHERE run_id = 'paper' ORDER BY ts DESC LIMIT 1")
+    awk -v want="$last" '$1 == "okxkit_equity{run=\"paper\"}" { d = $2 - want; found = 1 }
+        END { exit !(found && d < 1e-6 && d > -1e-6) }' "$T/okxkit.prom" || fail "equity is not $last"
+    # Every family once, with its HELP and TYPE before its samples.
+    [[ $(grep -c '^# TYPE' "$T/okxkit.prom") -eq $(grep -v '^#' "$T/okxkit.prom" | sed 's/[{ ].*//' | sort -u | wc -l) ]]
+    # The same store and time: the same bytes, on standard output too.
+    run audit metrics --now 2021-04-09T00:00:00Z
+    [[ $output == "$(cat "$T/okxkit.prom")" ]]
+    command -v promtool >/dev/null || skip "promtool is not installed (apt-get install prometheus)"
+    run promtool check metrics <"$T/okxkit.prom"
+    assert_success
+}
