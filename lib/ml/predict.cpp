@@ -408,12 +408,19 @@ private:
         core::append_json_string(b, inst);
         b += R"(,"component":"predict","event":"drift","value":)";
         core::append_double(b, s.measure);
+        const std::string detail =
+            m.where + " of " + series + (raised ? ": input drifted: " : ": drift cleared: ") + text;
         b += R"(,"detail":)";
-        core::append_json_string(b, m.where + " of " + series +
-                                        (raised ? ": input drifted: " : ": drift cleared: ") +
-                                        text);
+        core::append_json_string(b, detail);
         b += '}';
         out_.end_line();
+        // Also in the store the model came from, for audit health (a raised alarm fails its
+        // drift check until one cleared follows).
+        if (store_) {
+            store::add_health(*store_,
+                              {ts, "predict", "predict", raised ? "drift" : "drift_cleared",
+                               std::string(inst), s.measure, detail});
+        }
         const std::string at = series + " at " + core::format_iso_ms(ts) + ": ";
         if (raised) {
             Log::warning(at + "the input has drifted from the data " + m.where +

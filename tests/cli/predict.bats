@@ -295,6 +295,8 @@ training_rows() {
     [[ $stderr != *"drifted"* ]] || fail "stderr: $stderr"
     # The same rows with every ETH-USDT move tripled: a volatility the model never saw.
     scale_moves ETH-USDT 3 <"$T/train.ndjson" >"$T/shifted.ndjson"
+    local before
+    before=$(sqlite3 "$OKXKIT_STORE" "SELECT coalesce(max(rowid), 0) FROM health")
     run --separate-stderr predict --max-age 30d <"$T/shifted.ndjson"
     assert_success
     local out=$output err=$stderr
@@ -311,6 +313,13 @@ training_rows() {
     assert_line --index 0 --regexp "^\\{\"type\":\"prediction\",\"v\":1,\"ts\":$ts,\"inst\":\"ETH-USDT\""
     [[ $err == *"predict: warning: ETH-USDT 5m at "*": the input has drifted from the data model 1 was trained on: "*"retrain it (train --symbols ETH-USDT --bar 5m)"* ]] ||
         fail "stderr: $err"
+    # The alarms (and their clearings) are in the model's store too, for audit health.
+    run sqlite3 "$OKXKIT_STORE" "SELECT ts, inst, 'drift', detail FROM health
+        WHERE component = 'predict' AND rowid > $before ORDER BY rowid"
+    assert_output "$(jq -r '[.ts, .inst, .event, .detail] | join("|")' "$T/health.ndjson")"
+    run sqlite3 "$OKXKIT_STORE" "SELECT group_concat(event, ',') FROM (SELECT event FROM health
+        WHERE component = 'predict' AND rowid > $before ORDER BY rowid)"
+    assert_output "$(jq -r -s '[range(length) | if . % 2 == 0 then "drift" else "drift_cleared" end] | join(",")' "$T/health.ndjson")"
 }
 
 @test "--drift-window 0 turns the drift check off; a window under 72 rows is exit 2" {
