@@ -3,17 +3,25 @@
 #include "audit/backup.hpp"
 #include "audit/config_keys.hpp"
 #include "audit/gaps.hpp"
+#include "audit/health.hpp"
 #include "audit/metrics.hpp"
+#include "audit/notify.hpp"
 #include "audit/reconcile.hpp"
 #include "audit/report.hpp"
+#include "audit/serve.hpp"
 #include "core/cli.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/timeutil.hpp"
+#include "risk/config_keys.hpp"
 #include "store/store.hpp"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -220,17 +228,24 @@ core::ToolSpec make_report_spec() {
     core::ToolSpec spec{
         "audit report",
         "a run's performance: returns, risk, trades, attribution, switches",
-        "audit report [--run NAME] [--store FILE] [--format auto|text|json|markdown|html]",
+        "audit report [--run NAME] [--from TIME] [--to TIME] [--store FILE]\n"
+        "                    [--format auto|text|json|markdown|html]",
         "Reads what execute stored for the run (its portfolio snapshots and fills) and\n"
         "select-strategy's strategy switches, and reports the total return, CAGR, Sharpe and\n"
         "Sortino (annualised for the bar over 365-day years), the maximum drawdown and its\n"
         "duration, Calmar, exposure time, turnover, fees, trades (round trips: win rate, profit\n"
         "factor, expectancy), P&L by symbol and by strategy, monthly returns and the switches.\n"
         "A run filled under the optimistic touch model says so at the top and the bottom.\n"
+        "--from and --to report a part of the run: its returns from the equity at the first\n"
+        "snapshot inside; a position bought before the range leaves its sells out of the trades.\n"
         "Example: audit report --run backtest-2021-04 --format markdown > report.md\n",
         {},
     };
-    spec.options.clear();
+    const core::OptionSpec own[] = {
+        {"from", 0, OptType::kTime, "TIME", "only the run from this time (default: its start)"},
+        {"to", 0, OptType::kTime, "TIME", "only the run up to this time (default: its end)"},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
     add_common(spec, kReportFormat);
     for (const core::OptionSpec& o : core::run_options()) {
         spec.options.insert(spec.options.begin(), o);
@@ -245,7 +260,14 @@ int report_main(const core::Options& o) {
     so.create = false;
     so.fill_hint = "a paper run: okx-stream ... | risk-guard | execute --store FILE";
     store::Store st(store_path, so);
-    const RunData d = load_run(st, o.str("run"));
+    const std::int64_t from =
+        o.has("from") ? *o.time_ms("from") : std::numeric_limits<std::int64_t>::min();
+    const std::int64_t to =
+        o.has("to") ? *o.time_ms("to") : std::numeric_limits<std::int64_t>::max();
+    if (from > to) {
+        throw core::UsageError("--from is after --to");
+    }
+    const RunData d = load_run(st, o.str("run"), from, to);
     const Performance p = analyse(d.curve, d.bar_ms, d.fills);
     std::string format = o.str("format");
     if (format == "auto") {
@@ -420,18 +442,233 @@ int gaps_main(const core::Options& o) {
     return 0;
 }
 
+// --- audit health --------------------------------------------------------------------------
+
+core::ToolSpec make_health_spec() {
+    core::ToolSpec spec{
+        "audit health",
+        "checks that pass, warn or fail: data, feed, models, strategies, risk, store, backups",
+        "audit health [--inst INSTS] [--bar BAR] [--run NAME] [--window DURATION] [--now TIME]\n"
+        "                    [--backup-dir DIR] [--warnings-fail] [--notify-cmd CMD] [--store "
+        "FILE]\n"
+        "                    [--format text|json]",
+        "Checks, each with the value it measured and its thresholds ([audit.health] in the\n"
+        "config): the age of each series' last candle, bars missing in the window, WebSocket\n"
+        "reconnects and error events in the window, each champion model's age, skill and drift\n"
+        "alarm, a strategy assigned to each instrument in the run, the run's exposure, drawdown,\n"
+        "positions and open orders against the [risk] limits, the kill switch, PRAGMA\n"
+        "integrity_check, free disk beside the store and the age of the newest backup.\n"
+        "Exits 0 when nothing fails, 1 when a check fails (or warns, with --warnings-fail).\n"
+        "With --notify-cmd, a failing run also pipes the failing checks as one JSON object into\n"
+        "`sh -c CMD`; a notifier that fails is reported as a failing check of its own.\n"
+        "Example (cron, hourly): 0 * * * * audit health --run live --notify-cmd 'mail -s okxkit "
+        "me'\n",
+        {},
+    };
+    const core::OptionSpec own[] = {
+        {"inst", 0, OptType::kInsts, "INSTS", "only these instruments (default: every one stored)"},
+        {"bar", 0, OptType::kBar, "BAR", "only this bar (default: every one stored)"},
+        {"window", 0, OptType::kDuration, "DURATION",
+         "the window of the gap, reconnect and error checks", "24h", "audit.health.window"},
+        {"now", 0, OptType::kTime, "TIME",
+         "the time the checks are made at (default: the clock; for tests and replays)"},
+        {"backup-dir",
+         0,
+         OptType::kPath,
+         "DIR",
+         "the folder of audit backup's copies",
+         {},
+         "audit.backup_dir"},
+        {"warnings-fail",
+         0,
+         OptType::kFlag,
+         "",
+         "a warning fails the run too (exit 1)",
+         {},
+         "audit.health.warnings_fail"},
+        {"notify-cmd",
+         0,
+         OptType::kString,
+         "CMD",
+         "on failure, run `sh -c CMD` with the failing checks as JSON on its standard input",
+         {},
+         "audit.notify_cmd"},
+        {"notify-timeout",
+         0,
+         OptType::kInt,
+         "SECONDS",
+         "the notify command is killed and reported after this long",
+         "60",
+         "audit.notify_timeout",
+         {},
+         {},
+         {},
+         1,
+         86400},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
+    for (const core::OptionSpec& o : core::run_options()) {
+        spec.options.push_back(o);
+    }
+    add_common(spec);
+    spec.config_keys = {{"audit", config_keys()}, {"risk", risk::config_keys()}};
+    return spec;
+}
+
+Thresholds thresholds_from(const core::ConfigNode& root) {
+    Thresholds t;
+    const core::ConfigNode h = root.table("audit").table("health");
+    const auto get = [&](std::string_view key, double& v) {
+        if (auto x = h.number(key)) {
+            if (!std::isfinite(*x)) {
+                throw core::UsageError(h.where() + ": key \"" + std::string(key) +
+                                       "\" must be a finite number");
+            }
+            v = *x;
+        }
+    };
+    get("stale_warn_bars", t.stale_warn_bars);
+    get("stale_fail_bars", t.stale_fail_bars);
+    get("gaps_warn", t.gaps_warn);
+    get("gaps_fail", t.gaps_fail);
+    get("reconnects_warn", t.reconnects_warn);
+    get("reconnects_fail", t.reconnects_fail);
+    get("errors_warn", t.errors_warn);
+    get("errors_fail", t.errors_fail);
+    get("model_age_warn_days", t.model_age_warn_days);
+    get("model_age_fail_days", t.model_age_fail_days);
+    get("skill_warn", t.skill_warn);
+    get("skill_fail", t.skill_fail);
+    get("limit_warn_share", t.limit_warn_share);
+    get("disk_warn_mb", t.disk_warn_mb);
+    get("disk_fail_mb", t.disk_fail_mb);
+    get("backup_warn_hours", t.backup_warn_hours);
+    get("backup_fail_hours", t.backup_fail_hours);
+    return t;
+}
+
+nlohmann::json check_json(const Check& c) {
+    const auto opt = [](std::optional<double> v) {
+        return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json();
+    };
+    return {{"check", c.name},
+            {"subject", c.subject},
+            {"status", status_name(c.status)},
+            {"value", opt(c.value)},
+            {"unit", c.unit},
+            {"warn", opt(c.warn)},
+            {"fail", opt(c.fail)},
+            {"worse", c.higher_is_worse ? "above" : "below"},
+            {"detail", c.detail}};
+}
+
+int health_main(const core::Options& o) {
+    const std::string store_path = o.has("store") ? o.str("store") : store::default_store_path();
+    store::Store::Options so;
+    so.read_only = true;
+    so.create = false;
+    store::Store st(store_path, so);
+    HealthInput in;
+    in.now_ms = o.has("now") ? *o.time_ms("now") : wall_ms();
+    in.window_ms = *o.duration_ms("window");
+    if (o.has("inst")) {
+        in.insts = o.strs("inst");
+    }
+    if (o.has("bar")) {
+        in.bar = std::string(o.bar("bar")->name);
+    }
+    in.run = o.str("run");
+    in.store_path = store_path;
+    in.backup_dir = o.has("backup-dir") ? o.str("backup-dir") : std::string();
+    const core::ConfigNode root = o.config().root();
+    const risk::ConfiguredLimits limits = risk::limits_from(root);
+    in.limits = limits.global;
+    in.per_inst = limits.per_inst;
+    in.t = thresholds_from(root);
+    std::vector<Check> checks = health_checks(st, in);
+
+    const bool warnings_fail = o.flag("warnings-fail");
+    const auto failing = [&](const Check& c) {
+        return c.status == Status::kFail || (warnings_fail && c.status == Status::kWarn);
+    };
+    const auto summary = [&](const std::vector<Check>& all) {
+        std::array<int, 3> n{};
+        for (const Check& c : all) {
+            ++n[static_cast<std::size_t>(c.status)];
+        }
+        return n;
+    };
+    bool failed = std::any_of(checks.begin(), checks.end(), failing);
+    if (failed && o.has("notify-cmd")) {
+        nlohmann::json bad = nlohmann::json::array();
+        for (const Check& c : checks) {
+            if (failing(c)) {
+                bad.push_back(check_json(c));
+            }
+        }
+        const nlohmann::json doc = {{"tool", "audit health"},
+                                    {"store", store_path},
+                                    {"run", in.run},
+                                    {"now", in.now_ms},
+                                    {"now_iso", core::format_iso_ms(in.now_ms)},
+                                    {"status", "fail"},
+                                    {"failing", bad}};
+        const NotifyResult r = notify(o.str("notify-cmd"), doc.dump() + "\n",
+                                      static_cast<int>(o.integer("notify-timeout")));
+        Check c;
+        c.name = "notify";
+        c.status = r.ok ? Status::kPass : Status::kFail;
+        c.detail = r.ok ? "the notify command took the failing checks"
+                        : "the notify command " + r.what + ": nobody was told of the failures";
+        if (!r.ok) {
+            core::Log::error("--notify-cmd " + r.what + ": the failing checks were not sent");
+        }
+        checks.push_back(std::move(c));
+    }
+    const std::array<int, 3> n = summary(checks);
+    failed = std::any_of(checks.begin(), checks.end(), failing);
+    if (o.str("format") == "json") {
+        nlohmann::json all = nlohmann::json::array();
+        for (const Check& c : checks) {
+            all.push_back(check_json(c));
+        }
+        print(nlohmann::json{
+            {"status", failed ? "fail" : (n[1] > 0 ? "warn" : "pass")},
+            {"now", in.now_ms},
+            {"store", store_path},
+            {"run", in.run},
+            {"pass", n[0]},
+            {"warn", n[1]},
+            {"fail", n[2]},
+            {"checks",
+             all}}.dump());
+    } else {
+        std::string out = "audit health at " + core::format_iso_ms(in.now_ms) + ": " +
+                          (failed ? "FAIL" : (n[1] > 0 ? "pass with warnings" : "pass")) + " (" +
+                          std::to_string(n[2]) + " fail, " + std::to_string(n[1]) + " warn, " +
+                          std::to_string(n[0]) + " pass)";
+        for (const Check& c : checks) {
+            out += "\n  " + check_text(c);
+        }
+        print(out);
+    }
+    return failed ? 1 : 0;
+}
+
 // --- audit metrics -------------------------------------------------------------------------
 
 core::ToolSpec make_metrics_spec() {
     core::ToolSpec spec{
         "audit metrics",
         "the store's state as Prometheus metrics, for node_exporter or a scrape",
-        "audit metrics [--prometheus FILE] [--now TIME] [--store FILE]",
+        "audit metrics [--prometheus FILE | --listen [HOST:]PORT] [--now TIME] [--store FILE]",
         "Writes the metrics in Prometheus' text format: candle age and missing bars per\n"
         "instrument and bar; equity, P&L, drawdown, exposures, halted, open orders, fills per\n"
         "run; feed reconnects and error events; the age of each champion model. With\n"
         "--prometheus FILE, into FILE atomically (a temporary file renamed over it), for\n"
-        "node_exporter's textfile collector; else on standard output.\n"
+        "node_exporter's textfile collector; with --listen, served over HTTP at /metrics (on\n"
+        "127.0.0.1 unless a host is given), each scrape reading the store afresh; else on\n"
+        "standard output.\n"
         "Example (cron, every minute): * * * * * audit metrics --prometheus "
         "/var/lib/node_exporter/textfile_collector/okxkit.prom\n",
         {},
@@ -441,6 +678,13 @@ core::ToolSpec make_metrics_spec() {
          "write the metrics into FILE, atomically (default: standard output)"},
         {"now", 0, OptType::kTime, "TIME",
          "the time the ages are measured at (default: the clock; for tests and replays)"},
+        {"listen",
+         0,
+         OptType::kString,
+         "HOST:PORT",
+         "serve the metrics over HTTP at /metrics until stopped (PORT alone: on 127.0.0.1)",
+         {},
+         "audit.listen"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::store_options(), core::common_options()}) {
@@ -455,6 +699,24 @@ int metrics_main(const core::Options& o) {
     store::Store::Options so;
     so.read_only = true;
     so.create = false;
+    if (o.has("listen")) {
+        if (o.has("prometheus")) {
+            throw core::UsageError("--listen serves the metrics and --prometheus writes them: "
+                                   "choose one");
+        }
+        const ListenAddress addr = parse_listen(o.str("listen"));
+        { store::Store check(store_path, so); } // fail now, not at the first scrape
+        // Each scrape reads the store afresh: what the tools wrote since is in it.
+        const auto page = [&] {
+            store::Store st(store_path, so);
+            return prometheus_text(st, o.has("now") ? *o.time_ms("now") : wall_ms());
+        };
+        return serve_metrics(addr, page, [](const std::string& where) {
+            core::Log::explain("serving http://" + where +
+                               "/metrics (stop with Ctrl-C or "
+                               "SIGTERM)");
+        });
+    }
     store::Store st(store_path, so);
     const std::int64_t now = o.has("now") ? *o.time_ms("now") : wall_ms();
     const std::string text = prometheus_text(st, now);
@@ -478,10 +740,12 @@ int audit_main(int argc, const char* const* argv) {
     static const core::ToolSpec reconcile_spec = make_reconcile_spec();
     static const core::ToolSpec gaps_spec = make_gaps_spec();
     static const core::ToolSpec metrics_spec = make_metrics_spec();
+    static const core::ToolSpec health_spec = make_health_spec();
     const std::vector<core::Command> commands = {
-        {"report", &report_spec, report_main},    {"backup", &backup_spec, backup_main},
-        {"restore", &restore_spec, restore_main}, {"reconcile", &reconcile_spec, reconcile_main},
-        {"gaps", &gaps_spec, gaps_main},          {"metrics", &metrics_spec, metrics_main},
+        {"health", &health_spec, health_main},          {"report", &report_spec, report_main},
+        {"backup", &backup_spec, backup_main},          {"restore", &restore_spec, restore_main},
+        {"reconcile", &reconcile_spec, reconcile_main}, {"gaps", &gaps_spec, gaps_main},
+        {"metrics", &metrics_spec, metrics_main},
     };
     return core::run_commands("audit", "health, analytics and backups of an okxkit store",
                               "See audit(1).", commands, argc, argv);

@@ -230,6 +230,27 @@ CopyCheck check_copy(const std::string& path) {
     return c;
 }
 
+std::optional<std::int64_t> backup_time(const std::string& path) {
+    const auto key = parse_name(fs::path(path).filename().string());
+    if (!key) {
+        return std::nullopt;
+    }
+    const std::string& s = key->first; // 20261204T063000Z
+    std::string iso = s.substr(0, 4);
+    iso += '-';
+    iso += s.substr(4, 2);
+    iso += '-';
+    iso += s.substr(6, 2);
+    iso += 'T';
+    iso += s.substr(9, 2);
+    iso += ':';
+    iso += s.substr(11, 2);
+    iso += ':';
+    iso += s.substr(13, 2);
+    iso += 'Z';
+    return core::parse_time_ms(iso);
+}
+
 std::vector<std::string> list_backups(const std::string& dir) {
     std::vector<std::pair<std::pair<std::string, int>, std::string>> found;
     std::error_code ec;

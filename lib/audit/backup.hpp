@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,10 @@ CopyCheck check_copy(const std::string& path);
 
 // The copies in dir, oldest first (named as backup_name makes them).
 std::vector<std::string> list_backups(const std::string& dir);
+
+// When the copy at path was taken, from its name; nullopt when it is not named as backup_name
+// makes them.
+std::optional<std::int64_t> backup_time(const std::string& path);
 
 struct RestoreReport {
     CopyCheck check;  // of the copy restored

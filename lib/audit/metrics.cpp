@@ -1,6 +1,7 @@
 #include "audit/metrics.hpp"
 
 #include "audit/gaps.hpp"
+#include "audit/health.hpp"
 #include "core/bar.hpp"
 #include "core/error.hpp"
 #include "store/store.hpp"
@@ -120,7 +121,8 @@ std::string prometheus_text(store::Store& st, std::int64_t now_ms) {
                     "Fall of the run's equity from its peak, as a share of the peak.");
     Family gross("okxkit_gross_exposure", "gauge", "Sum of |position x mark|, quote currency.");
     Family net("okxkit_net_exposure", "gauge", "Sum of position x mark, quote currency.");
-    Family halted("okxkit_halted", "gauge", "1 when the run's kill switch holds it halted.");
+    Family halted("okxkit_halted", "gauge",
+                  "1 when the run's kill switch holds it halted (not reset, not lifted).");
     Family snapshot("okxkit_last_snapshot_timestamp_seconds", "gauge",
                     "Event time of the run's last portfolio snapshot, Unix seconds.");
     {
@@ -138,7 +140,13 @@ std::string prometheus_text(store::Store& st, std::int64_t now_ms) {
             drawdown.add(l, q.column_double(3));
             gross.add(l, q.column_double(4));
             net.add(l, q.column_double(5));
-            halted.add(l, static_cast<double>(q.column_int(6)));
+            // Its halt and resume events decide (a halt lifted by hand is no longer one);
+            // a daily-loss halt lifts at the next UTC day, risk.resume's default.
+            halted.add(l, halt_state(st, q.column_text(0), q.column_int(6) != 0, now_ms,
+                                     risk::Resume::kNextDay)
+                                  .halted
+                              ? 1.0
+                              : 0.0);
         }
     }
     Family open_orders("okxkit_open_orders", "gauge",

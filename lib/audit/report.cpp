@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace okxkit::audit {
@@ -174,6 +175,10 @@ std::string heading(const RunData& d, const Performance& p) {
         models += m;
     }
     out += "; fill model " + models;
+    if (d.fills_before_range > 0) {
+        out += "; " + count(d.fills_before_range) +
+               " sells of positions bought before the range left out of the trades";
+    }
     return out;
 }
 
@@ -398,18 +403,36 @@ bool RunData::optimistic() const {
     return std::find(fill_models.begin(), fill_models.end(), "touch") != fill_models.end();
 }
 
-RunData load_run(store::Store& st, const std::string& run) {
+RunData load_run(store::Store& st, const std::string& run, std::int64_t from, std::int64_t to) {
     RunData d;
     d.run = run;
     {
         auto q = st.prepare("SELECT ts, equity, gross_exposure FROM pnl_snapshots WHERE run_id = ? "
-                            "ORDER BY ts");
+                            "AND ts >= ? AND ts <= ? ORDER BY ts");
         q.bind(1, std::string_view(run));
+        q.bind(2, from);
+        q.bind(3, to);
         while (q.step()) {
             d.curve.push_back({q.column_int(0), q.column_double(1), q.column_double(2)});
         }
     }
     if (d.curve.empty()) {
+        auto span = st.prepare("SELECT min(ts), max(ts) FROM pnl_snapshots WHERE run_id = ?");
+        span.bind(1, std::string_view(run));
+        if (span.step() && !span.column_is_null(0)) {
+            std::string range;
+            if (from == std::numeric_limits<std::int64_t>::min()) {
+                range = "up to " + core::format_iso_ms(to);
+            } else if (to == std::numeric_limits<std::int64_t>::max()) {
+                range = "from " + core::format_iso_ms(from) + " on";
+            } else {
+                range = "between " + core::format_iso_ms(from) + " and " + core::format_iso_ms(to);
+            }
+            throw core::UsageError(
+                "run " + core::excerpt(run, 40) + " has no portfolio snapshot " + range +
+                " (it runs from " + core::format_iso_ms(span.column_int(0)) + " to " +
+                core::format_iso_ms(span.column_int(1)) + "; see --from and --to)");
+        }
         std::string runs;
         auto q = st.prepare("SELECT DISTINCT run_id FROM pnl_snapshots ORDER BY run_id LIMIT 20");
         while (q.step()) {
@@ -440,16 +463,22 @@ RunData load_run(store::Store& st, const std::string& run) {
         d.bar_ms = 300000; // one snapshot: no return to annualise, the bar is only named
     }
     {
-        auto n = st.prepare("SELECT count(*) FROM fills WHERE run_id = ?");
+        auto n = st.prepare("SELECT count(*) FROM fills WHERE run_id = ? AND ts >= ? AND ts <= ?");
         n.bind(1, std::string_view(run));
+        n.bind(2, from);
+        n.bind(3, to);
         if (n.step()) {
             d.fills.reserve(static_cast<std::size_t>(n.column_int(0)));
         }
         // In the order execute wrote them (analyse orders them by time, stably): a sort here
         // would spill a million rows to temporary files.
         auto q = st.prepare("SELECT ts, inst, strategy, side, px, sz, fee FROM fills WHERE run_id "
-                            "= ? ORDER BY rowid");
+                            "= ? AND ts >= ? AND ts <= ? ORDER BY rowid");
         q.bind(1, std::string_view(run));
+        q.bind(2, from);
+        q.bind(3, to);
+        const bool ranged = from != std::numeric_limits<std::int64_t>::min();
+        std::map<std::string, double, std::less<>> held;
         while (q.step()) {
             FillRow f;
             f.ts = q.column_int(0);
@@ -459,6 +488,25 @@ RunData load_run(store::Store& st, const std::string& run) {
             f.px = q.column_double(4);
             f.sz = q.column_double(5);
             f.fee = q.column_double(6);
+            if (ranged) {
+                // A trade opened before the range: its sells inside it close nothing bought
+                // inside it, and are left out of the trades (the curve keeps their P&L).
+                double& h = held[f.inst];
+                if (f.side == Side::kBuy) {
+                    h += f.sz;
+                } else if (f.sz > h * (1 + 1e-9)) {
+                    if (h <= 0) {
+                        ++d.fills_before_range;
+                        continue;
+                    }
+                    f.fee *= h / f.sz;
+                    f.sz = h;
+                    ++d.fills_before_range;
+                    h = 0;
+                } else {
+                    h -= f.sz;
+                }
+            }
             d.fills.push_back(std::move(f));
         }
     }
@@ -471,9 +519,11 @@ RunData load_run(store::Store& st, const std::string& run) {
     }
     {
         auto q = st.prepare("SELECT ts, inst, prev, strategy, reasons FROM strategy_assignments "
-                            "WHERE run_id = ? AND prev IS NOT NULL AND prev != strategy ORDER BY "
-                            "ts, inst");
+                            "WHERE run_id = ? AND prev IS NOT NULL AND prev != strategy AND ts >= "
+                            "? AND ts <= ? ORDER BY ts, inst");
         q.bind(1, std::string_view(run));
+        q.bind(2, from);
+        q.bind(3, to);
         while (q.step()) {
             Switch s;
             s.ts = q.column_int(0);
@@ -510,6 +560,7 @@ std::string render_json(const RunData& d, const Performance& p) {
     j["bar_ms"] = d.bar_ms;
     j["bars"] = p.points;
     j["fill_models"] = d.fill_models;
+    j["fills_before_range"] = d.fills_before_range;
     j["optimistic"] = d.optimistic();
     j["start_equity"] = opt(p.start_equity);
     j["end_equity"] = opt(p.end_equity);

@@ -5,6 +5,7 @@
 #include "audit/analytics.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,18 @@ struct RunData {
     // The fill models the run's snapshots name (one, unless the run was resumed under another);
     // "touch" is optimistic and every rendering says so.
     std::vector<std::string> fill_models;
+    // With a range: sells inside it of what was bought before it, left out of the trades.
+    std::int64_t fills_before_range = 0;
     [[nodiscard]] bool optimistic() const;
 };
 
-// Reads the run from the store. Throws core::UsageError when the store holds no portfolio
-// snapshot of the run (naming the runs it does hold).
-RunData load_run(store::Store& st, const std::string& run);
+// Reads the run from the store: its snapshots, fills and switches with from <= ts <= to (the
+// whole run by default; a range starts from the equity at its first snapshot, and a trade
+// opened before it counts from its first fill inside). Throws core::UsageError when there is
+// no portfolio snapshot of the run there (naming the runs the store holds, or the run's span).
+RunData load_run(store::Store& st, const std::string& run,
+                 std::int64_t from = std::numeric_limits<std::int64_t>::min(),
+                 std::int64_t to = std::numeric_limits<std::int64_t>::max());
 
 // The renderings: text for a terminal, one JSON object, Markdown, and one self-contained HTML
 // page with SVG charts (equity, drawdown, P&L by symbol and by strategy, monthly returns) that

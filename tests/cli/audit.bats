@@ -38,8 +38,9 @@ paper_run() {
     assert_line --regexp '^  backup +a verified copy'
     assert_line --regexp '^  restore +'
     assert_line --regexp '^  report +'
+    assert_line --regexp '^  health +checks that pass, warn or fail'
     run -2 audit
-    assert_output --partial 'a command is needed (commands: report, backup, restore'
+    assert_output --partial 'a command is needed (commands: health, report, backup, restore, reconcile, gaps, metrics;'
     run -2 audit bakup
     assert_output --partial 'unknown command "bakup"'
     run audit --complete-commands
@@ -394,4 +395,265 @@ paper_run() {
     command -v promtool >/dev/null || skip "promtool is not installed (apt-get install prometheus)"
     run promtool check metrics <"$T/okxkit.prom"
     assert_success
+}
+
+# --- audit health --------------------------------------------------------------------------
+
+ms() { echo $(($(date -u -d "$1" +%s) * 1000)); }
+
+# A store where every check of audit health passes at $NOW: setup's BTC-USDT 5m candles (the
+# last closed at 2021-04-03T00:00Z), a champion model with skill trained two days before, a
+# strategy assigned in run paper, its portfolio well within the default limits, one working
+# order, a connect event, and a backup an hour old in $T/backups.
+NOW=2021-04-03T00:05:00Z
+healthy_store() {
+    local now
+    now=$(ms $NOW)
+    sqlite3 "$OKXKIT_STORE" "
+        INSERT INTO models(id, inst, bar, horizon, threshold, schema, features, train_from, train_to,
+            valid_from, valid_to, test_from, test_to, data_end, created_ms, params, metrics,
+            importance, drift, dir, status)
+        VALUES (1, 'BTC-USDT', '5m', 12, 0, 'x', 1, 0, 0, 0, 0, 0, 0, $now - 3 * 86400000,
+            $now - 2 * 86400000, '{}', '{\"skill\": {\"auc_low\": 0.56}, \"recent\": {\"auc\": 0.58}}',
+            '{}', '{}', 'm', 'champion');
+        INSERT INTO strategy_assignments VALUES ('paper', 'BTC-USDT', '5m', $now - 86400000, 'trend',
+            'trend', NULL, 0.8, NULL, '{}', '[\"trending\"]');
+        INSERT INTO pnl_snapshots VALUES ('paper', $now - 300000, 5000, 10000, 5000, 5000, 0.02, 10, 0,
+            'penetration');
+        INSERT INTO positions VALUES ('paper', 'BTC-USDT', $now - 300000, 0.1, 50000, 50000, 0, 0);
+        INSERT INTO orders VALUES ('paper', 'o1', $now - 300000, 'BTC-USDT', 'trend', 'l1', 'buy', 'limit',
+            49000, 0.1, 'live', 0, NULL, NULL, 'paper');
+        INSERT INTO health(ts, run_id, component, event) VALUES ($now - 3600000, 'live', 'ws', 'connect')"
+    mkdir -p "$T/backups"
+    cp "$OKXKIT_STORE" "$T/backups/okxkit-20210402T230000Z.db"
+}
+
+health() {
+    audit health --run paper --now $NOW --backup-dir "$T/backups" "$@"
+}
+
+@test "audit health: a healthy store passes every check, each with its value and thresholds" {
+    healthy_store
+    run health
+    assert_success
+    assert_line --index 0 --regexp '^audit health at 2021-04-03T00:05:00Z: pass \(0 fail, 0 warn, [0-9]+ pass\)$'
+    assert_line '  pass  freshness BTC-USDT 5m: 300 s (warn above 600 s, fail above 1,500 s); the last candle closed at 2021-04-03T00:00:00Z (thresholds: 2 and 5 bars)'
+    assert_line '  pass  exposure run paper gross: 0.5 x equity (warn above 0.8 x equity, fail above 1 x equity); positions'"'"' value 5,000 on equity 10,000 at 2021-04-03T00:00:00Z (risk.max_gross_exposure)'
+    run health --format json
+    assert_success
+    run jq -c '[.status, .fail, .warn, ([.checks[] | select(.status != "pass")] | length), [.checks[].check]]' <<<"$output"
+    assert_output '["pass",0,0,0,["freshness","gaps","model_age","model_skill","drift","strategy","exposure","exposure","drawdown","halted","position","open_orders","reconnects","errors","integrity","disk","backup"]]'
+    run health --format json
+    run jq -c '.checks[] | select(.check == "backup" or .check == "model_age" or .check == "model_skill") | [.check, .value, .unit, .warn, .fail, .worse]' <<<"$output"
+    assert_line '["model_age",2,"d",7,30,"above"]'
+    assert_line '["model_skill",0.56,"AUC",0.52,0.5,"below"]'
+    assert_line --regexp '^\["backup",1\.08333[0-9]*,"h",26,72,"above"\]$'
+}
+
+# fails_on CHECK SUBJECT SQL [ARGS...]: on a copy of the healthy store changed by SQL, audit
+# health fails, and CHECK of SUBJECT is among the failing checks.
+fails_on() {
+    local check=$1 subject=$2 sql=$3
+    shift 3
+    cp "$HEALTHY" "$OKXKIT_STORE"
+    [[ -z $sql ]] || sqlite3 "$OKXKIT_STORE" "$sql"
+    run health --format json "$@"
+    [[ $status -eq 1 ]] || fail "$check: exit $status, not 1: $output"
+    jq -e --arg c "$check" --arg s "$subject" \
+        '.status == "fail" and any(.checks[]; .check == $c and .subject == $s and .status == "fail")' \
+        <<<"$output" >/dev/null || fail "$check $subject does not fail: $output"
+    run health "$@"
+    [[ $status -eq 1 ]] || fail "$check: text exit $status"
+    assert_line --partial "  FAIL  $check${subject:+ $subject}: "
+}
+
+@test "audit health: each check fails on a store built to fail it, and says why" {
+    healthy_store
+    HEALTHY=$T/healthy.db
+    cp "$OKXKIT_STORE" "$HEALTHY"
+    local now
+    now=$(ms $NOW)
+    fails_on freshness 'BTC-USDT 5m' '' --now 2021-04-03T01:00:00Z
+    assert_line '  FAIL  freshness BTC-USDT 5m: 3,600 s (warn above 600 s, fail above 1,500 s); the last candle closed at 2021-04-03T00:00:00Z (thresholds: 2 and 5 bars)'
+    fails_on gaps 'BTC-USDT 5m' "DELETE FROM candles WHERE ts BETWEEN $(ms 2021-04-02T12:00Z) AND $(ms 2021-04-02T12:55Z)"
+    assert_line --partial 'FAIL  gaps BTC-USDT 5m: 12 bars (warn above 0 bars, fail above 10 bars); 1 hole in the window, the largest 12 bars from 2021-04-02T12:00:00Z'
+    fails_on reconnects '' "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 21)
+        INSERT INTO health(ts, run_id, component, event) SELECT $now - i * 60000, 'live', 'ws', 'reconnect' FROM n"
+    assert_line --partial 'FAIL  reconnects: 21 events'
+    fails_on errors '' "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 11)
+        INSERT INTO health(ts, run_id, component, event, detail) SELECT $now - i * 60000, 'live', 'okx-rest', 'error', 'HTTP 503' FROM n"
+    assert_line --partial 'the last at 2021-04-03T00:04:00Z from okx-rest: HTTP 503'
+    fails_on model_age 'BTC-USDT 5m' "UPDATE models SET created_ms = $now - 31 * 86400000"
+    fails_on model_skill 'BTC-USDT 5m' "UPDATE models SET metrics = '{\"skill\": {\"auc_low\": 0.49}}'"
+    fails_on drift 'BTC-USDT 5m' "INSERT INTO health(ts, run_id, component, event, inst, value, detail)
+        VALUES ($now - 600000, 'predict', 'predict', 'drift', 'BTC-USDT', 0.4,
+            'model 1 of BTC-USDT 5m: input drifted: 3 of the 40 features are past their training range')"
+    assert_line --partial 'FAIL  drift BTC-USDT 5m: 0.4 importance share; raised at 2021-04-02T23:55:00Z: model 1 of BTC-USDT 5m: input drifted'
+    fails_on strategy BTC-USDT "UPDATE strategy_assignments SET inst = 'ETH-USDT'"
+    fails_on exposure 'run paper gross' "UPDATE pnl_snapshots SET gross_exposure = 15000"
+    fails_on exposure 'run paper net' "UPDATE pnl_snapshots SET net_exposure = -12000"
+    fails_on drawdown 'run paper' "UPDATE pnl_snapshots SET drawdown = 0.25"
+    fails_on halted 'run paper' "UPDATE pnl_snapshots SET halted = 1;
+        INSERT INTO risk_events VALUES ('paper', $now - 600000, NULL, 'execute', 'halt', 'max_drawdown',
+            'max_drawdown', 0.21, 0.2, NULL, NULL, 'drawdown 21% past 20%')"
+    assert_line --partial 'since 2021-04-02T23:55:00Z (max_drawdown: drawdown 21% past 20%); nothing is traded until risk-guard --reset-halt --run paper'
+    # Lifted by hand: the halt no longer holds, whatever the last snapshot says.
+    run risk-guard --reset-halt --store "$OKXKIT_STORE" --run paper
+    assert_success
+    run health --format json
+    run jq -r '.checks[] | select(.check == "halted") | [.status, .detail] | join(" ")' <<<"$output"
+    assert_output 'pass resumed at 2021-04-02T23:55:00Z: reset by hand (risk-guard --reset-halt)'
+    # A daily-loss halt lifts itself at the next UTC day (risk.resume = next_day), not before.
+    cp "$HEALTHY" "$OKXKIT_STORE"
+    sqlite3 "$OKXKIT_STORE" "UPDATE pnl_snapshots SET halted = 1; INSERT INTO risk_events VALUES ('paper',
+        $(ms 2021-04-02T20:00Z), NULL, 'execute', 'halt', 'daily_loss', 'max_daily_loss', 0.06, 0.05, NULL, NULL, 'day loss 6%')"
+    run health --format json
+    [[ $(jq -r '.checks[] | select(.check == "halted") | .status' <<<"$output") == pass ]] || fail "$output"
+    run health --format json --now 2021-04-02T23:00:00Z
+    [[ $(jq -r '.checks[] | select(.check == "halted") | .status' <<<"$output") == fail ]] || fail "$output"
+    printf '[risk]\nmax_position_notional = 1000\n' >"$T/position.toml"
+    fails_on position 'BTC-USDT (run paper)' '' --config "$T/position.toml"
+    printf '[risk]\nmax_open_orders = 2\n' >"$T/orders.toml"
+    fails_on open_orders 'BTC-USDT (run paper)' "INSERT INTO orders SELECT run_id, 'o2', ts, inst, strategy, leg, side, ord_type, px, sz, state,
+        filled_sz, avg_px, reason, mode FROM orders; INSERT INTO orders SELECT run_id, 'o3', ts, inst, strategy, leg, side, ord_type, px, sz,
+        state, filled_sz, avg_px, reason, mode FROM orders WHERE cl_ord_id = 'o1'" --config "$T/orders.toml"
+    # An index whose definition no longer matches its entries: the file opens and reads, and
+    # only the integrity check sees it.
+    fails_on integrity '' "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX health_by_time ON health(run_id)'
+        WHERE name = 'health_by_time'"
+    assert_line --partial 'FAIL  integrity: PRAGMA integrity_check: row 1 missing from index health_by_time'
+    printf '[audit.health]\ndisk_warn_mb = 2e12\ndisk_fail_mb = 1e12\n' >"$T/disk.toml"
+    fails_on disk "$T" '' --config "$T/disk.toml"
+    mv "$T/backups/okxkit-20210402T230000Z.db" "$T/backups/okxkit-20210330T000000Z.db"
+    fails_on backup "$T/backups" ''
+    assert_line --partial 'FAIL  backup '"$T"'/backups: 96.08 h (warn above 26 h, fail above 72 h); the newest copy is okxkit-20210330T000000Z.db'
+    rm "$T/backups/okxkit-20210330T000000Z.db"
+    fails_on backup "$T/backups" ''
+    assert_line --partial "no backup in the folder (audit backup $T/backups)"
+}
+
+@test "audit health: a warning passes, unless --warnings-fail (or audit.health.warnings_fail) says it fails" {
+    healthy_store
+    sqlite3 "$OKXKIT_STORE" "UPDATE models SET created_ms = $(ms $NOW) - 10 * 86400000"
+    run health
+    assert_success
+    assert_line --index 0 --regexp '^audit health at .*: pass with warnings \(0 fail, 1 warn, [0-9]+ pass\)$'
+    assert_line --partial '  WARN  model_age BTC-USDT 5m: 10 d (warn above 7 d, fail above 30 d)'
+    run health --warnings-fail
+    assert_failure 1
+    printf '[audit.health]\nwarnings_fail = true\nmodel_age_warn_days = 14\n' >"$T/c.toml"
+    run health --config "$T/c.toml"
+    assert_success # 10 days is within 14
+    printf '[audit.health]\nwarnings_fail = true\n' >"$T/c.toml"
+    run health --config "$T/c.toml"
+    assert_failure 1
+    # No backup folder, no portfolio of the run: warnings that say what to set.
+    run audit health --run other --now $NOW
+    assert_line --partial 'WARN  backup: no backup folder set (audit.backup_dir in the config, or --backup-dir)'
+    assert_line --partial 'WARN  exposure run other: no portfolio of run other in the store'
+    assert_line --partial 'WARN  strategy run other: no strategy assigned in run other'
+}
+
+@test "audit health --notify-cmd: the failing checks go to the command as JSON; a failing notifier is reported" {
+    healthy_store
+    run health --notify-cmd "touch $T/called"
+    assert_success
+    [[ ! -e $T/called ]] || fail "the notifier ran on a healthy store"
+    sqlite3 "$OKXKIT_STORE" "UPDATE pnl_snapshots SET drawdown = 0.25"
+    run --separate-stderr health --format json --notify-cmd "cat > $T/alert.json; echo sent"
+    assert_failure 1
+    # The notifier's own output goes to stderr: stdout stays one JSON object.
+    [[ $stderr == *sent* ]] || fail "stderr: $stderr"
+    jq -e '.checks[-1] | .check == "notify" and .status == "pass"' <<<"$output" >/dev/null || fail "$output"
+    run jq -c '[.tool, .run, .now_iso, .status, [.failing[] | [.check, .subject, .status, .value, .fail]]]' "$T/alert.json"
+    assert_output '["audit health","paper","2021-04-03T00:05:00Z","fail",[["drawdown","run paper","fail",0.25,0.2]]]'
+    # A notifier that fails, or is not found: a failing check of its own, and an error.
+    run --separate-stderr health --notify-cmd 'cat >/dev/null; exit 3'
+    assert_failure 1
+    assert_line '  FAIL  notify: the notify command exited with status 3: nobody was told of the failures'
+    [[ $stderr == *"audit health: error: --notify-cmd exited with status 3: the failing checks were not sent"* ]] || fail "stderr: $stderr"
+    run --separate-stderr health --notify-cmd "$T/no-such-notifier"
+    assert_failure 1
+    assert_line --partial 'FAIL  notify: the notify command exited with status 127 (command not found?)'
+    # One that does not read its input at all still counts by its exit status.
+    run health --notify-cmd 'true'
+    assert_failure 1
+    assert_line '  pass  notify: the notify command took the failing checks'
+}
+
+@test "audit report --from/--to: a part of the run, its figures recomputed here from the rows inside" {
+    paper_run
+    local from to
+    from=$(ms 2021-04-03T00:00Z)
+    to=$(ms 2021-04-05T12:00Z)
+    run audit report --run paper --from 2021-04-03 --to 2021-04-05T12:00Z --format json
+    assert_success
+    local r=$output
+    sqlite3 -separator ' ' "$OKXKIT_STORE" "SELECT ts, equity FROM pnl_snapshots WHERE run_id = 'paper'
+        AND ts BETWEEN $from AND $to ORDER BY ts" >"$T/curve"
+    read -r t0 first t1 last < <(awk 'NR == 1 { t0 = $1; first = $2 } { t1 = $1; last = $2 } END { print t0, first, t1, last }' "$T/curve")
+    [[ $(jq -c '[.from, .to]' <<<"$r") == "[$t0,$t1]" ]] || fail "$(jq -c '[.from, .to]' <<<"$r") against [$t0,$t1]"
+    [[ $t0 -ge $from && $t1 -le $to ]]
+    close() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-6 * (1 + (b < 0 ? -b : b))) }'; }
+    close "$(jq .start_equity <<<"$r")" "$first" || fail "start equity"
+    close "$(jq .end_equity <<<"$r")" "$last" || fail "end equity"
+    # The fills inside; a sell of what was bought before the range is left out of the trades
+    # (cut to what was bought inside when it sells more).
+    sqlite3 -separator ' ' "$OKXKIT_STORE" "SELECT inst, side, sz, fee FROM fills WHERE run_id = 'paper'
+        AND ts BETWEEN $from AND $to ORDER BY rowid" |
+        awk '{ if ($2 == "buy") { h[$1] += $3; n++; fee += $4 }
+               else if ($3 > h[$1] * (1 + 1e-9)) { out++; if (h[$1] > 0) { n++; fee += $4 * h[$1] / $3; h[$1] = 0 } }
+               else { h[$1] -= $3; n++; fee += $4 } }
+             END { printf "%d %d %.10f\n", n, out, fee }' >"$T/fills"
+    read -r kept left fees <"$T/fills"
+    [[ $(jq .fills <<<"$r") -eq $kept ]] || fail "fills $(jq .fills <<<"$r"), recomputed $kept"
+    [[ $(jq .fills_before_range <<<"$r") -eq $left && $left -gt 0 ]] || fail "left out $(jq .fills_before_range <<<"$r"), recomputed $left"
+    close "$(jq .fees <<<"$r")" "$fees" || fail "fees $(jq .fees <<<"$r"), recomputed $fees"
+    run audit report --run paper --from 2021-04-03 --to 2021-04-05T12:00Z --format text
+    assert_line --index 0 --regexp "^okxkit report: run paper, 2021-04-03T00:00:00Z to 2021-04-05T12:00:00Z, .*; [0-9]+ sells of positions bought before the range left out of the trades$"
+    # A range the run does not reach, and one backwards.
+    run audit report --run paper --from 2022-01-01
+    assert_failure 2
+    assert_output --partial 'run "paper" has no portfolio snapshot from 2022-01-01T00:00:00Z on (it runs from 2021-04-01T00:00:00Z to 2021-04-07T23:55:00Z; see --from and --to)'
+    run audit report --run paper --from 2021-04-05 --to 2021-04-03
+    assert_failure 2
+    assert_output --partial '--from is after --to'
+}
+
+@test "audit metrics --listen: /metrics over HTTP on loopback, the same text, until SIGTERM" {
+    paper_run
+    audit metrics --listen 0 --now 2021-04-09T00:00:00Z 2>"$T/err" &
+    local pid=$! addr=
+    # Until it says where it listens (a readiness wait, bounded; no timing is asserted).
+    for _ in $(seq 300); do
+        addr=$(sed -n 's|.*serving http://\([^/]*\)/metrics.*|\1|p' "$T/err")
+        [[ -n $addr ]] && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+    done
+    [[ $addr == 127.0.0.1:* ]] || fail "not on loopback: $(cat "$T/err")"
+    curl -sS -D "$T/head" "http://$addr/metrics" >"$T/scraped"
+    grep -q '^HTTP/1.1 200' "$T/head" || fail "$(cat "$T/head")"
+    grep -qi '^Content-Type: text/plain; version=0.0.4' "$T/head" || fail "$(cat "$T/head")"
+    [[ $(cat "$T/scraped") == "$(audit metrics --now 2021-04-09T00:00:00Z)" ]] || fail "scraped text differs"
+    grep -q '^okxkit_halted{run="paper"} 0$' "$T/scraped"
+    # Each scrape reads the store afresh.
+    sqlite3 "$OKXKIT_STORE" "UPDATE pnl_snapshots SET halted = 1 WHERE run_id = 'paper'"
+    curl -sS "http://$addr/metrics" | grep -q '^okxkit_halted{run="paper"} 1$' || fail "not read afresh"
+    run curl -s -o /dev/null -w '%{http_code}' "http://$addr/nothing"
+    assert_output 404
+    run curl -s -o /dev/null -w '%{http_code}' -X POST "http://$addr/metrics"
+    assert_output 405
+    kill -TERM $pid
+    wait $pid || fail "exit $? after SIGTERM"
+    if command -v promtool >/dev/null; then
+        promtool check metrics <"$T/scraped" || fail "promtool"
+    fi
+    # Addresses: a bad one is a usage error; --listen and --prometheus are one or the other.
+    run audit metrics --listen 127.0.0.1:http
+    assert_failure 2
+    assert_output --partial 'the port must be a number from 0 to 65535'
+    run audit metrics --listen 0 --prometheus "$T/x.prom"
+    assert_failure 2
+    assert_output --partial 'choose one'
 }

@@ -820,7 +820,7 @@ audit_command() { # COMMAND -> prints the path of an executable
     COMP_WORDS=(audit "")
     COMP_CWORD=1
     _okxkit_complete
-    [[ ${COMPREPLY[*]} == "report backup restore reconcile gaps metrics" ]] || fail "audit: (${COMPREPLY[*]})"
+    [[ ${COMPREPLY[*]} == "health report backup restore reconcile gaps metrics" ]] || fail "audit: (${COMPREPLY[*]})"
     COMP_WORDS=(audit backup --ke)
     COMP_CWORD=2
     _okxkit_complete
