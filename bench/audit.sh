@@ -2,7 +2,8 @@
 # audit report over a store with one million fills: a store is made with execute's schema and
 # filled by SQL (100,000 portfolio snapshots of 5m bars, a year; one million fills: pairs of a
 # buy and a sell on eight instruments, two strategies), then `audit report --format json` runs 5
-# times: wall time p10/median/p90 (target < 2 s). Then `audit backup` of that store, once.
+# times: wall time p10/median/p90 (target < 2 s). Then `audit report --from/--to` of a month,
+# `audit health` (its integrity_check reads the whole store) and `audit backup`, once each.
 # Usage: bench/audit.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +36,12 @@ for _ in 1 2 3 4 5; do
 done
 read -r -a s <<<"$(printf '%s\n' "${times[@]}" | sort -n | tr '\n' ' ')"
 echo "audit report: $fills fills, $(jq .bars "$work/report.json") bars, $(jq .trades "$work/report.json") trades: p10 ${s[0]} ms  median ${s[2]} ms  p90 ${s[4]} ms (target < 2000 ms)"
+start=$(date +%s%N)
+"$bin/audit" report --store "$store" --run bench --from 2021-06-01 --to 2021-06-30T23:59:59Z --format json >"$work/month.json"
+echo "audit report --from/--to (a month): $(jq .fills "$work/month.json") fills in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+start=$(date +%s%N)
+"$bin/audit" health --store "$store" --run bench --format json >"$work/health.json" || true
+echo "audit health: $(jq '.checks | length' "$work/health.json") checks in $(( ($(date +%s%N) - start) / 1000000 )) ms (integrity_check of the whole store included)"
 start=$(date +%s%N)
 "$bin/audit" backup "$work/backups" --store "$store" >/dev/null
 echo "audit backup: $(stat -c %s "$store") bytes in $(( ($(date +%s%N) - start) / 1000000 )) ms (copy, integrity check, test restore)"
