@@ -21,6 +21,7 @@ okxkit::core::ToolSpec fake_okx_spec() {
         "fake-okx [--port N] [--port-file FILE] [--data DIR] [--now MS] [OPTIONS]",
         "Endpoints: GET /api/v5/public/time, /api/v5/public/instruments,\n"
         "/api/v5/market/candles, /api/v5/market/history-candles, /api/v5/market/books;\n"
+        "private, signed as OKX signs them: GET /api/v5/account/balance;\n"
         "WebSocket /ws/v5/public (tickers, trades, books) and /ws/v5/business (candle{bar})\n"
         "on the same port. The first WebSocket connection starts the market clock: from\n"
         "then on it advances 60000 ms every --ws-interval-ms, for the pushes and for REST\n"
@@ -86,6 +87,18 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "0"},
             {"ws-checksum-zero", 0, OptType::kFlag, "",
              "books checksums are always 0, as after OKX's 2026 retirement"},
+            {"api-key", 0, OptType::kString, "KEY",
+             "the one API key the private endpoints accept (default: the key of the signature "
+             "test vectors in the protocol notes)",
+             "985d5b66-57ce-40fb-b714-afc0b9787083"},
+            {"api-secret", 0, OptType::kString, "SECRET", "its secret",
+             "chNOOS4KvNXR_Xq4k4c9qsfoKWvnDecLATCRlcBwyKDYnWgO"},
+            {"api-passphrase", 0, OptType::kString, "PASSPHRASE", "its passphrase", "1234567890"},
+            {"live-key", 0, OptType::kFlag, "",
+             "the key is a live one: a request with x-simulated-trading: 1 gets 50101 (default: "
+             "a demo key, and a request without that header gets 50101)"},
+            {"balance", 0, OptType::kStrings, "CCY=AMOUNT",
+             "the account's balance of a currency (repeatable; default USDT=10000)"},
         },
     };
     for (const OptionSpec& o : okxkit::core::common_options()) {
@@ -123,6 +136,21 @@ int fake_okx_main(const okxkit::core::Options& opts) {
         static_cast<std::uint64_t>(int_option(opts, "fault-500-every", 0, kBig));
     rest_options.confirm_lag_ms = int_option(opts, "rest-confirm-lag-ms", 0, kBig);
     rest_options.rate_limit = !opts.flag("no-rate-limit");
+    rest_options.auth.key = opts.str("api-key");
+    rest_options.auth.secret = opts.str("api-secret");
+    rest_options.auth.passphrase = opts.str("api-passphrase");
+    rest_options.auth.demo = !opts.flag("live-key");
+    if (opts.has("balance")) {
+        rest_options.balances.clear();
+        for (const std::string& b : opts.strs("balance")) {
+            const std::size_t eq = b.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == b.size()) {
+                throw okxkit::core::UsageError("--balance wants CCY=AMOUNT, as USDT=10000; got " +
+                                               b);
+            }
+            rest_options.balances.emplace_back(b.substr(0, eq), b.substr(eq + 1));
+        }
+    }
     okxkit::fake::Rest rest(data, rest_options);
 
     okxkit::fake::WsOptions ws_options;

@@ -3,6 +3,7 @@
 
 #include "book.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@ constexpr std::string_view kInstruments = "/api/v5/public/instruments";
 constexpr std::string_view kCandles = "/api/v5/market/candles";
 constexpr std::string_view kHistoryCandles = "/api/v5/market/history-candles";
 constexpr std::string_view kBooks = "/api/v5/market/books";
+constexpr std::string_view kBalance = "/api/v5/account/balance"; // private
 
 Response ok(Json data) {
     Json body;
@@ -141,8 +143,9 @@ Response Rest::handle(const Request& req) {
         return error(500, "50026", "System error");
     }
     const std::string_view path = req.path;
+    const bool is_private = path == kBalance;
     if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles &&
-        path != kBooks) {
+        path != kBooks && !is_private) {
         return error(404, "50000", "Not Found: " + req.path);
     }
     if (req.method != "GET") {
@@ -155,8 +158,23 @@ Response Rest::handle(const Request& req) {
             return too_many_requests();
         }
     }
+    if (is_private) {
+        // The request path as signed: with "?query" as sent (this client sends it unencoded).
+        std::string signed_path = req.path;
+        if (!req.query.empty()) {
+            signed_path += '?';
+            signed_path += req.query_text();
+        }
+        if (auto f = check_auth(options_.auth, req.method, signed_path, req.body, req.headers,
+                                now_ms())) {
+            return error(401, f->code, f->msg);
+        }
+    }
     if (path == kTime) {
         return time(req);
+    }
+    if (path == kBalance) {
+        return balance(req);
     }
     if (path == kInstruments) {
         return instruments(req);
@@ -165,6 +183,51 @@ Response Rest::handle(const Request& req) {
         return books(req);
     }
     return candles(req, path == kHistoryCandles);
+}
+
+// §4 account/balance in spot mode: one account, its currencies in details (a ccy=A,B query
+// keeps those), cash all available.
+Response Rest::balance(const Request& req) {
+    std::vector<std::string> wanted;
+    if (auto ccy = req.param("ccy")) {
+        std::size_t from = 0;
+        while (from <= ccy->size()) {
+            const std::size_t comma = ccy->find(',', from);
+            wanted.push_back(
+                ccy->substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+            if (comma == std::string::npos) {
+                break;
+            }
+            from = comma + 1;
+        }
+    }
+    const std::string u_time = std::to_string(now_ms());
+    Json details = Json::array();
+    for (const auto& [ccy, amount] : options_.balances) {
+        if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), ccy) == wanted.end()) {
+            continue;
+        }
+        Json d;
+        d["availBal"] = amount;
+        d["availEq"] = amount;
+        d["cashBal"] = amount;
+        d["ccy"] = ccy;
+        d["eq"] = amount;
+        d["frozenBal"] = "0";
+        d["ordFrozen"] = "0";
+        d["uTime"] = u_time;
+        d["upl"] = "0";
+        details.push_back(std::move(d));
+    }
+    Json account;
+    account["adjEq"] = "";
+    account["details"] = std::move(details);
+    account["imr"] = "";
+    account["isoEq"] = "0";
+    account["mgnRatio"] = "";
+    account["totalEq"] = "";
+    account["uTime"] = u_time;
+    return ok(Json::array({account}));
 }
 
 Response Rest::time(const Request& /*req*/) {

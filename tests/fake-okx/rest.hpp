@@ -1,6 +1,7 @@
 // The fake server's REST API: routing, faults, rate limits and the OKX v5 market endpoints.
 #pragma once
 
+#include "auth.hpp"
 #include "market.hpp"
 #include "rate_limit.hpp"
 
@@ -19,6 +20,8 @@ struct Request {
     std::vector<std::pair<std::string, std::string>> query; // decoded, in order
     std::string body;
     std::int64_t t_ms = 0; // arrival, monotonic ms since the server started
+    // The OK-ACCESS-* and x-simulated-trading headers, names lowercase (never logged).
+    Headers headers;
 
     // The value of the first query parameter called name, or nullopt.
     [[nodiscard]] std::optional<std::string> param(std::string_view name) const;
@@ -41,6 +44,9 @@ struct RestOptions {
     std::uint64_t fault_500_every = 0;
     bool rate_limit = true;
     std::int64_t confirm_lag_ms = 0; // a closed bar stays confirm "0" this long (market ms)
+    AuthConfig auth;                 // the one API key the private endpoints accept
+    // The account's balances, by currency, as decimal text: "USDT" -> "10000".
+    std::vector<std::pair<std::string, std::string>> balances{{"USDT", "10000"}};
 };
 
 // Answers REST requests from the market data. Not thread-safe; one per server.
@@ -63,6 +69,7 @@ private:
     Response instruments(const Request& req);
     Response candles(const Request& req, bool history);
     Response books(const Request& req);
+    Response balance(const Request& req);
 
     const MarketData& data_;
     RestOptions options_;

@@ -7,6 +7,7 @@
 #include "core/signals.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
@@ -129,6 +130,34 @@ std::vector<std::pair<std::string, std::string>> query_of(lws* wsi) {
     return out;
 }
 
+// The headers of the private endpoints (lws keeps unknown headers as they came; OKX's are
+// matched without regard to case, as HTTP wants).
+Headers auth_headers_of(lws* wsi) {
+    Headers out;
+    for (const char* name : {"ok-access-key", "ok-access-sign", "ok-access-timestamp",
+                             "ok-access-passphrase", "x-simulated-trading"}) {
+        std::string wanted(name);
+        wanted += ':';
+        std::string upper = wanted;
+        for (char& c : upper) {
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        for (const std::string& form : {wanted, upper}) {
+            const int n = lws_hdr_custom_length(wsi, form.c_str(), static_cast<int>(form.size()));
+            if (n <= 0) {
+                continue;
+            }
+            std::string value(static_cast<std::size_t>(n) + 1, '\0');
+            const int got = lws_hdr_custom_copy(wsi, value.data(), static_cast<int>(value.size()),
+                                                form.c_str(), static_cast<int>(form.size()));
+            value.resize(got < 0 ? 0 : static_cast<std::size_t>(got));
+            out.emplace_back(name, std::move(value));
+            break;
+        }
+    }
+    return out;
+}
+
 // Methods whose request may carry a body: wait for it before answering.
 bool wants_body(lws* wsi, const std::string& method) {
     if (method != "POST" && method != "PUT" && method != "PATCH") {
@@ -230,6 +259,7 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, s
         s.req.path = in != nullptr ? std::string(static_cast<const char*>(in))
                                    : std::string(uri, static_cast<std::size_t>(uri_len));
         s.req.query = query_of(wsi);
+        s.req.headers = auth_headers_of(wsi);
         if (!wants_body(wsi, s.req.method)) {
             answer(wsi, s);
         }
