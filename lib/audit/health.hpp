@@ -57,11 +57,11 @@ struct Thresholds {
 struct HealthInput {
     std::int64_t now_ms = 0;
     std::int64_t window_ms = 86'400'000; // of the gap, reconnect and error checks
-    std::vector<std::string> insts;              // empty: every instrument with candles
-    std::string bar;                             // empty: every bar stored
-    std::string run = "default";                 // whose portfolio is checked against limits
-    std::string store_path;                      // for the free disk beside it
-    std::string backup_dir;                      // empty: not configured (the check warns)
+    std::vector<std::string> insts;      // empty: every instrument with candles
+    std::string bar;                     // empty: every bar stored
+    std::string run = "default";         // whose portfolio is checked against limits
+    std::string store_path;              // for the free disk beside it
+    std::string backup_dir;              // empty: not configured (the check warns)
     risk::Limits limits;
     std::map<std::string, risk::Limits, std::less<>> per_inst;
     Thresholds t;
