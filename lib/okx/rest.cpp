@@ -5,6 +5,7 @@
 #include "core/log.hpp"
 #include "core/signals.hpp"
 #include "okx/envelope.hpp"
+#include "okx/signer.hpp"
 
 #include <chrono>
 #include <curl/curl.h>
@@ -138,10 +139,75 @@ nlohmann::json RestClient::get(std::string_view path, const Query& query) {
         request += '?';
         request += encode_query(query);
     }
+    return send(path, request, nullptr, true);
+}
+
+void RestClient::sync_clock() {
+    const std::int64_t before = wall_ms();
+    const nlohmann::json data = send("/api/v5/public/time", "/api/v5/public/time", nullptr, false);
+    const std::int64_t after = wall_ms();
+    if (!data.is_array() || data.empty() || !data[0].contains("ts") || !data[0]["ts"].is_string()) {
+        throw OkxError("", "public/time answered without a ts", 200, "GET /api/v5/public/time");
+    }
+    std::int64_t server = 0;
+    try {
+        server = std::stoll(data[0]["ts"].get<std::string>());
+    } catch (const std::exception&) {
+        throw OkxError("", "public/time answered a ts that is not a number", 200,
+                       "GET /api/v5/public/time");
+    }
+    clock_offset_ms_ = server - (before + (after - before) / 2);
+    clock_synced_ = true;
+    core::Log::debug("clock offset to " + options_.base_url + ": " +
+                     std::to_string(clock_offset_ms_) + " ms");
+}
+
+nlohmann::json RestClient::get_private(std::string_view path, const Query& query) {
+    if (!options_.credentials) {
+        throw core::UsageError("a private OKX endpoint needs an API key: set OKX_API_KEY, "
+                               "OKX_API_SECRET and OKX_API_PASSPHRASE, or the secrets file");
+    }
+    if (options_.tape) {
+        throw core::UsageError("a replay has no account: private endpoints cannot be replayed");
+    }
+    std::string request(path);
+    if (!query.empty()) {
+        request += '?';
+        request += encode_query(query);
+    }
+    const Credentials& cred = *options_.credentials;
+    // Signed at each attempt: a retry after a backoff needs a fresh timestamp.
+    const auto headers = [&] {
+        const std::string ts = access_timestamp(wall_ms() + clock_offset_ms_);
+        std::vector<std::string> h;
+        h.push_back("OK-ACCESS-KEY: " + cred.key);
+        h.push_back("OK-ACCESS-SIGN: " + sign_request(cred.secret, ts, "GET", request, ""));
+        h.push_back("OK-ACCESS-TIMESTAMP: " + ts);
+        h.push_back("OK-ACCESS-PASSPHRASE: " + cred.passphrase);
+        return h;
+    };
+    if (!clock_synced_) {
+        sync_clock();
+    }
+    try {
+        return send(path, request, headers, false);
+    } catch (const OkxError& e) {
+        if (e.retry() != Retry::kResyncTime) {
+            throw;
+        }
+        core::Log::warning(std::string(e.what()) + ": measuring the clock offset again");
+        sync_clock();
+        return send(path, request, headers, false);
+    }
+}
+
+nlohmann::json RestClient::send(std::string_view path, const std::string& request,
+                                const std::function<std::vector<std::string>()>& headers,
+                                bool tape) {
     const std::string url = options_.base_url + request;
     const std::string endpoint = "GET " + std::string(path);
     for (int attempt = 0;; ++attempt) {
-        if (options_.tape) {
+        if (tape && options_.tape) {
             // Replay: the recorded answer to the same request, retries included.
             const TapeLine* answer = options_.tape->next_rest(request);
             if (!answer) {
@@ -169,8 +235,23 @@ nlohmann::json RestClient::get(std::string_view path, const Query& query) {
         impl_->body.clear();
         impl_->error[0] = '\0';
         curl_easy_setopt(impl_->curl, CURLOPT_URL, url.c_str());
+        // The signed headers of this attempt, on top of the client's own; freed after it.
+        curl_slist* extra = nullptr;
+        if (headers) {
+            for (curl_slist* h = impl_->headers; h != nullptr; h = h->next) {
+                extra = curl_slist_append(extra, h->data);
+            }
+            for (const std::string& h : headers()) {
+                extra = curl_slist_append(extra, h.c_str());
+            }
+            curl_easy_setopt(impl_->curl, CURLOPT_HTTPHEADER, extra);
+        }
         ++requests_;
         CURLcode rc = curl_easy_perform(impl_->curl);
+        if (extra != nullptr) {
+            curl_easy_setopt(impl_->curl, CURLOPT_HTTPHEADER, impl_->headers);
+            curl_slist_free_all(extra);
+        }
         if (core::interrupted()) {
             throw core::Error(core::interrupt_exit(), "interrupted");
         }
@@ -181,10 +262,10 @@ nlohmann::json RestClient::get(std::string_view path, const Query& query) {
                 std::string why = impl_->error[0] != '\0' ? impl_->error : curl_easy_strerror(rc);
                 throw OkxError("", "no answer from " + options_.base_url + ": " + why, 0, endpoint);
             }
-            if (options_.record) {
+            if (tape && options_.record) {
                 options_.record->rest(wall_ms(), request, status, impl_->body);
             }
-            if (on_response) {
+            if (tape && on_response) {
                 on_response(request, status, impl_->body);
             }
             return parse_envelope(impl_->body, status, endpoint);

@@ -1,6 +1,7 @@
 // The OKX REST client on libcurl: keep-alive, timeouts, pacing, retries with backoff.
 #pragma once
 
+#include "okx/credentials.hpp"
 #include "okx/rate_limit.hpp"
 #include "okx/tape.hpp"
 
@@ -8,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +30,8 @@ struct RestOptions {
     std::shared_ptr<TapeReader> tape;
     // Recording: every answer received is written here.
     std::shared_ptr<TapeWriter> record;
+    // The API key of the private endpoints (get_private); never printed, logged or taped.
+    std::optional<Credentials> credentials;
 };
 
 using Query = std::vector<std::pair<std::string, std::string>>;
@@ -48,6 +52,16 @@ public:
     // core::Error with the interrupt exit code when SIGINT/SIGTERM arrives while waiting.
     nlohmann::json get(std::string_view path, const Query& query);
 
+    // GETs a private endpoint ("/api/v5/account/balance"), signed with the credentials of the
+    // options (protocol §3) at the clock corrected by the offset from /public/time: learned
+    // before the first private request and again, with one more try, when OKX answers 50102
+    // (timestamp expired). Retries and errors as get(); never taped (a replay has no account).
+    // Throws core::UsageError when the options hold no credentials.
+    nlohmann::json get_private(std::string_view path, const Query& query);
+
+    // The server's clock minus this machine's, in ms, as last measured (0 before).
+    [[nodiscard]] std::int64_t clock_offset_ms() const { return clock_offset_ms_; }
+
     // Called with every response received (request path with query, HTTP status, body),
     // e.g. to record a tape. Optional.
     std::function<void(std::string_view request, long status, std::string_view body)> on_response;
@@ -64,6 +78,15 @@ private:
     RateLimiter limiter_;
     Backoff backoff_;
     std::uint64_t requests_ = 0;
+    std::int64_t clock_offset_ms_ = 0;
+    bool clock_synced_ = false;
+
+    // Measures clock_offset_ms_ from GET /api/v5/public/time (the server's time against the
+    // middle of the round trip).
+    void sync_clock();
+    // One request (GET with extra headers), paced and retried as get() does.
+    nlohmann::json send(std::string_view path, const std::string& request,
+                        const std::function<std::vector<std::string>()>& headers, bool tape);
 };
 
 // "a=1&b=x%2Fy": the query as sent on the wire (RFC 3986 unreserved characters kept).
