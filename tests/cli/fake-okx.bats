@@ -374,13 +374,13 @@ access_ts() {
 }
 
 # private METHOD PATH [BODY] [header overrides as NAME=VALUE...]: a request signed here with
-# openssl (independently of lib/okx's signer), at the server's clock; the body goes to $T/body,
-# the HTTP status to stdout.
+# openssl (independently of lib/okx's signer), at the server's clock (CLOCK once a test moved
+# it, else NOW); the body goes to $T/body, the HTTP status to stdout.
 private() {
     local method=$1 path=$2 body=${3:-}
     shift 3 || shift $#
     local ts key=$KEY pass=$PASSPHRASE secret=$SECRET sim=1 sign=
-    ts=$(access_ts "$NOW")
+    ts=$(access_ts "${CLOCK:-$NOW}")
     for kv in "$@"; do
         case $kv in
         ts=*) ts=${kv#ts=} ;;
@@ -405,15 +405,15 @@ private() {
 @test "account/balance: a request signed as OKX signs it gets the balances, ccy= keeps some" {
     kill -TERM "$PID"
     wait "$PID"
-    start_server bal --balance USDT=10000 --balance BTC=0.5
+    start_server bal --balance USDT=2500.5
     run private GET /api/v5/account/balance
     assert_output 200
     check '.code == "0" and (.data | length) == 1'
-    check '[.data[0].details[] | [.ccy, .availBal, .cashBal, .eq, .frozenBal]] == [["USDT","10000","10000","10000","0"],["BTC","0.5","0.5","0.5","0"]]'
+    check '[.data[0].details[] | [.ccy, .availBal, .cashBal, .eq, .frozenBal]] == [["USDT","2500.5","2500.5","2500.5","0"]]'
     check ".data[0].uTime == \"$NOW\""
     run private GET '/api/v5/account/balance?ccy=BTC'
     assert_output 200
-    check '[.data[0].details[].ccy] == ["BTC"]'
+    check '.data[0].details == []'
     # The protocol notes' vector V1, at its own time: the signature lib/okx and OKX agree on.
     kill -TERM "$PID"
     wait "$PID"
@@ -472,4 +472,105 @@ private() {
     check '.code == "50101"'
     ! grep -F -e "$SECRET" -e "$PASSPHRASE" -e "$KEY" "$T"/*.log "$T"/*.err || fail "a credential reached a log"
     grep -q '"path":"/api/v5/account/balance"' "$T/main.log"
+}
+
+# place BODY: a signed POST /api/v5/trade/order; the answer in $T/body.
+place() {
+    private POST /api/v5/trade/order "$1" >/dev/null
+}
+
+@test "trade: orders fill by execute's paper rules as the clock passes the bars; details, fills and balance follow" {
+    kill -TERM "$PID"
+    wait "$PID"
+    start_server trade --no-rate-limit
+    # The bar after NOW opens at LAST + 1 min: o 31500, h 31505, l 31495, volume 2.
+    place '{"instId":"BTC-USDT","tdMode":"cash","clOrdId":"b1","side":"buy","ordType":"limit","px":"31496","sz":"0.01"}'
+    check '.code == "0" and .data[0].sCode == "0" and .data[0].clOrdId == "b1" and (.data[0].ordId | test("^[0-9]{18}$"))'
+    local b1
+    b1=$(jq -r '.data[0].ordId' "$T/body")
+    place '{"instId":"BTC-USDT","tdMode":"cash","clOrdId":"m1","side":"buy","ordType":"market","tgtCcy":"base_ccy","sz":"0.002"}'
+    check '.data[0].sCode == "0"'
+    place '{"instId":"BTC-USDT","tdMode":"cash","clOrdId":"far","side":"buy","ordType":"limit","px":"20000","sz":"0.01"}'
+    # Nothing fills before the bar after the decision has closed.
+    private GET "/api/v5/trade/order?instId=BTC-USDT&ordId=$b1" >/dev/null
+    check '.data[0] | .state == "live" and .accFillSz == "0" and .avgPx == "" and .px == "31496" and .sz == "0.01"'
+    private GET /api/v5/trade/orders-pending >/dev/null
+    check '[.data[].clOrdId] == ["far","m1","b1"]' # a market order too waits for the next bar
+    # USDT held for the open buys: 0.01 x 31496, 0.002 at the last close (31499.5) and 0.01 x
+    # 20000, with the taker fee (0.1%).
+    private GET /api/v5/account/balance >/dev/null
+    check '.data[0].details[0] | .cashBal == "10000" and (.frozenBal | tonumber | . > 578.53 and . < 578.54)'
+    CLOCK=$((LAST + 120000))
+    run curl -sS -X POST "$URL/fake/clock" --data "{\"now\": $CLOCK}"
+    [[ $output == *'"code":"0"'* ]] || fail "$output"
+    # The limit traded through by more than a tick: a maker fill at its price; the market
+    # order took at the open plus the slippage (0.05%).
+    private GET "/api/v5/trade/order?instId=BTC-USDT&clOrdId=b1" >/dev/null
+    check '.data[0] | .state == "filled" and .accFillSz == "0.01" and .avgPx == "31496" and .fee == "-0.251968" and .feeCcy == "USDT"'
+    private GET '/api/v5/trade/fills?instId=BTC-USDT' >/dev/null
+    # Newest first: the market order took at the open, then the limit filled.
+    check '[.data[] | [.clOrdId, .execType, .fillPx, .fillSz, .side]] == [["b1","M","31496","0.01","buy"],["m1","T","31515.75","0.002","buy"]]'
+    private GET /api/v5/account/balance >/dev/null
+    check '[.data[0].details[] | .ccy] == ["USDT","BTC"]'
+    check '.data[0].details[1] | .cashBal == "0.012" and .availBal == "0.012"'
+    # 10000 - 314.96 - 0.251968 (maker fee) - 63.0315 - 0.0630315 (taker fee)
+    check '.data[0].details[0].cashBal | tonumber | . > 9621.69 and . < 9621.70'
+    # Cancels: the working one goes, a filled one and a canceled one are refused by their codes.
+    private POST /api/v5/trade/cancel-order '{"instId":"BTC-USDT","clOrdId":"far"}' >/dev/null
+    check '.code == "0" and .data[0].sCode == "0"'
+    private GET "/api/v5/trade/order?instId=BTC-USDT&clOrdId=far" >/dev/null
+    check '.data[0].state == "canceled"'
+    private POST /api/v5/trade/cancel-order '{"instId":"BTC-USDT","clOrdId":"far"}' >/dev/null
+    check '.code == "1" and .data[0].sCode == "51401"'
+    private POST /api/v5/trade/cancel-order "{\"instId\":\"BTC-USDT\",\"ordId\":\"$b1\"}" >/dev/null
+    check '.data[0].sCode == "51402"'
+    private POST /api/v5/trade/cancel-order '{"instId":"BTC-USDT","ordId":"1"}' >/dev/null
+    check '.data[0].sCode == "51400"'
+    private GET /api/v5/trade/orders-pending >/dev/null
+    check '.data == []'
+    private GET "/api/v5/trade/order?instId=BTC-USDT&clOrdId=nothing" >/dev/null
+    check '.code == "51603"'
+    # A sell of what was bought: held until it fills.
+    place '{"instId":"BTC-USDT","tdMode":"cash","clOrdId":"s1","side":"sell","ordType":"limit","px":"40000","sz":"0.012"}'
+    check '.data[0].sCode == "0"'
+    private GET /api/v5/account/balance >/dev/null
+    check '.data[0].details[1] | .frozenBal == "0.012" and .availBal == "0"'
+}
+
+@test "trade: OKX's rejections of bad orders, each with its code" {
+    kill -TERM "$PID"
+    wait "$PID"
+    start_server rej --no-rate-limit --balance USDT=1000
+    local base='"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"31496"'
+    rejects() { # CODE BODY
+        place "$2"
+        jq -e --arg c "$1" '.code == "1" and .data[0].sCode == $c and .data[0].ordId == ""' "$T/body" >/dev/null ||
+            fail "not $1: $2 -> $(cat "$T/body")"
+    }
+    rejects 50014 '{"tdMode":"cash","side":"buy","ordType":"market","sz":"1"}'
+    rejects 51001 '{"instId":"DOGE-USDT","tdMode":"cash","side":"buy","ordType":"market","sz":"1"}'
+    rejects 51000 "{$base,\"sz\":\"0.01\",\"tdMode\":\"cross\"}"
+    rejects 51000 "{$base,\"sz\":\"0.01\",\"clOrdId\":\"has-hyphen\"}"
+    rejects 51000 "{$base,\"sz\":\"0.01\",\"clOrdId\":\"a23456789012345678901234567890123\"}"
+    rejects 51000 "{$base,\"sz\":\"-1\"}"
+    rejects 51000 '{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","px":"31496.05","sz":"0.01"}'
+    rejects 51000 '{"instId":"BTC-USDT","tdMode":"cash","side":"buy","ordType":"limit","sz":"0.01"}'
+    rejects 51020 "{$base,\"sz\":\"0.000001\"}"
+    rejects 51121 "{$base,\"sz\":\"0.000010001\"}"
+    rejects 51008 "{$base,\"sz\":\"0.1\"}"
+    rejects 51008 '{"instId":"BTC-USDT","tdMode":"cash","side":"sell","ordType":"limit","px":"31496","sz":"0.01"}'
+    place "{$base,\"sz\":\"0.01\",\"clOrdId\":\"dup\"}"
+    check '.data[0].sCode == "0"'
+    rejects 51016 "{$base,\"sz\":\"0.01\",\"clOrdId\":\"dup\"}"
+    run private POST /api/v5/trade/order 'not json'
+    assert_output 400
+    check '.code == "50002"'
+    # A signature over another body does not pass.
+    run private POST /api/v5/trade/order "{$base,\"sz\":\"0.01\"}" "sign=$(printf '%s' "$(access_ts "$NOW")POST/api/v5/trade/order{}" |
+        openssl dgst -sha256 -hmac "$SECRET" -binary | base64)"
+    assert_output 401
+    check '.code == "50113"'
+    # The clock only moves forward.
+    run curl -sS -o /dev/null -w '%{http_code}' -X POST "$URL/fake/clock" --data "{\"now\": $((NOW - 1))}"
+    assert_output 400
 }

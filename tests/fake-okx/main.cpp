@@ -6,6 +6,7 @@
 #include "server.hpp"
 #include "ws.hpp"
 
+#include <cstdio>
 #include <libwebsockets.h>
 
 namespace {
@@ -21,7 +22,9 @@ okxkit::core::ToolSpec fake_okx_spec() {
         "fake-okx [--port N] [--port-file FILE] [--data DIR] [--now MS] [OPTIONS]",
         "Endpoints: GET /api/v5/public/time, /api/v5/public/instruments,\n"
         "/api/v5/market/candles, /api/v5/market/history-candles, /api/v5/market/books;\n"
-        "private, signed as OKX signs them: GET /api/v5/account/balance;\n"
+        "private, signed as OKX signs them: GET /api/v5/account/balance, POST and GET\n"
+        "/api/v5/trade/order, POST /api/v5/trade/cancel-order, GET /api/v5/trade/orders-pending,\n"
+        "GET /api/v5/trade/fills; POST /fake/clock {\"now\": MS} moves the market clock;\n"
         "WebSocket /ws/v5/public (tickers, trades, books) and /ws/v5/business (candle{bar})\n"
         "on the same port. The first WebSocket connection starts the market clock: from\n"
         "then on it advances 60000 ms every --ws-interval-ms, for the pushes and for REST\n"
@@ -97,8 +100,9 @@ okxkit::core::ToolSpec fake_okx_spec() {
             {"live-key", 0, OptType::kFlag, "",
              "the key is a live one: a request with x-simulated-trading: 1 gets 50101 (default: "
              "a demo key, and a request without that header gets 50101)"},
-            {"balance", 0, OptType::kStrings, "CCY=AMOUNT",
-             "the account's balance of a currency (repeatable; default USDT=10000)"},
+            {"balance", 0, OptType::kStrings, "USDT=AMOUNT",
+             "the account's USDT at the start (default USDT=10000); its orders fill from the "
+             "candles of --data by execute's paper rules as the market clock passes their bars"},
         },
     };
     for (const OptionSpec& o : okxkit::core::common_options()) {
@@ -141,14 +145,17 @@ int fake_okx_main(const okxkit::core::Options& opts) {
     rest_options.auth.passphrase = opts.str("api-passphrase");
     rest_options.auth.demo = !opts.flag("live-key");
     if (opts.has("balance")) {
-        rest_options.balances.clear();
         for (const std::string& b : opts.strs("balance")) {
             const std::size_t eq = b.find('=');
-            if (eq == std::string::npos || eq == 0 || eq + 1 == b.size()) {
-                throw okxkit::core::UsageError("--balance wants CCY=AMOUNT, as USDT=10000; got " +
-                                               b);
+            double v = 0;
+            if (eq == std::string::npos || b.substr(0, eq) != "USDT" ||
+                std::sscanf(b.c_str() + eq + 1, "%lf", &v) != 1 || !(v >= 0)) {
+                throw okxkit::core::UsageError(
+                    "--balance wants USDT=AMOUNT (the account starts in USDT; other currencies "
+                    "come from fills), got " +
+                    b);
             }
-            rest_options.balances.emplace_back(b.substr(0, eq), b.substr(eq + 1));
+            rest_options.cash = v;
         }
     }
     okxkit::fake::Rest rest(data, rest_options);

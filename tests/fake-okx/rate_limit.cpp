@@ -9,7 +9,7 @@ namespace okxkit::fake {
 namespace {
 
 // §6.1, requests per 2 s. Public limits are per IP there; here the one client is the IP.
-constexpr std::array<std::pair<std::string_view, int>, 11> kLimits{{
+constexpr std::array<std::pair<std::string_view, int>, 15> kLimits{{
     {"/api/v5/market/candles", 40},
     {"/api/v5/market/history-candles", 20},
     {"/api/v5/market/ticker", 20},
@@ -21,6 +21,10 @@ constexpr std::array<std::pair<std::string_view, int>, 11> kLimits{{
     {"/api/v5/public/instruments", 20},
     {"/api/v5/public/time", 10},
     {"/api/v5/account/balance", 10},
+    {"/api/v5/trade/order", 60}, // per instId at OKX; here per endpoint, which is stricter
+    {"/api/v5/trade/cancel-order", 60},
+    {"/api/v5/trade/orders-pending", 60},
+    {"/api/v5/trade/fills", 60},
 }};
 
 } // namespace

@@ -2,11 +2,13 @@
 #include "rest.hpp"
 
 #include "book.hpp"
+#include "trading.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace okxkit::fake {
 
@@ -23,22 +25,21 @@ constexpr std::string_view kInstruments = "/api/v5/public/instruments";
 constexpr std::string_view kCandles = "/api/v5/market/candles";
 constexpr std::string_view kHistoryCandles = "/api/v5/market/history-candles";
 constexpr std::string_view kBooks = "/api/v5/market/books";
-constexpr std::string_view kBalance = "/api/v5/account/balance"; // private
+// Private (signed), served by Trading.
+constexpr std::string_view kBalance = "/api/v5/account/balance";
+constexpr std::string_view kPlace = "/api/v5/trade/order"; // POST; GET is the order's details
+constexpr std::string_view kCancel = "/api/v5/trade/cancel-order";
+constexpr std::string_view kPending = "/api/v5/trade/orders-pending";
+constexpr std::string_view kFills = "/api/v5/trade/fills";
+// The tests' hand on the market clock: POST {"now": MS} moves it forward (never back).
+constexpr std::string_view kClock = "/fake/clock";
 
 Response ok(Json data) {
-    Json body;
-    body["code"] = "0";
-    body["msg"] = "";
-    body["data"] = std::move(data);
-    return Response{200, body.dump(), "0", {}};
+    return ok_response(std::move(data));
 }
 
 Response error(int status, std::string_view code, std::string_view msg) {
-    Json body;
-    body["code"] = code;
-    body["msg"] = msg;
-    body["data"] = Json::array();
-    return Response{status, body.dump(), std::string(code), {}};
+    return error_response(status, code, msg);
 }
 
 // §0, §6.2: the rate-limit body has no "data" key, and comes with HTTP 429.
@@ -103,6 +104,22 @@ Json instrument_json(const Instrument& inst) {
 
 } // namespace
 
+Response ok_response(nlohmann::ordered_json data) {
+    Json body;
+    body["code"] = "0";
+    body["msg"] = "";
+    body["data"] = std::move(data);
+    return Response{200, body.dump(), "0", {}};
+}
+
+Response error_response(int status, std::string_view code, std::string_view msg) {
+    Json body;
+    body["code"] = code;
+    body["msg"] = msg;
+    body["data"] = Json::array();
+    return Response{status, body.dump(), std::string(code), {}};
+}
+
 std::optional<std::string> Request::param(std::string_view name) const {
     for (const auto& [k, v] : query) {
         if (k == name) {
@@ -143,15 +160,30 @@ Response Rest::handle(const Request& req) {
         return error(500, "50026", "System error");
     }
     const std::string_view path = req.path;
-    const bool is_private = path == kBalance;
+    const bool is_private =
+        path == kBalance || path == kPlace || path == kCancel || path == kPending || path == kFills;
     if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles &&
-        path != kBooks && !is_private) {
+        path != kBooks && path != kClock && !is_private) {
         return error(404, "50000", "Not Found: " + req.path);
     }
-    if (req.method != "GET") {
+    const bool post = path == kCancel || path == kClock || (path == kPlace && req.method == "POST");
+    if (req.method != (post ? "POST" : "GET")) {
         Response r = error(405, "50000", "Method Not Allowed: " + req.method + " " + req.path);
-        r.headers.emplace_back("allow:", "GET");
+        r.headers.emplace_back("allow:", path == kPlace ? "GET, POST" : post ? "POST" : "GET");
         return r;
+    }
+    if (path == kClock) {
+        const Json body = Json::parse(req.body, nullptr, false);
+        if (!body.is_object() || !body.contains("now") || !body["now"].is_number_integer() ||
+            body["now"].get<std::int64_t>() < now_ms()) {
+            return error(400, "50000",
+                         "POST /fake/clock wants {\"now\": MS}, not before the clock");
+        }
+        set_now_ms(body["now"].get<std::int64_t>());
+        trading_->advance(now_ms());
+        Json item;
+        item["ts"] = std::to_string(now_ms());
+        return ok(Json::array({item}));
     }
     if (options_.rate_limit) {
         if (auto limit = okx_rate_limit(path); limit && !window_.admit(path, *limit, req.t_ms)) {
@@ -173,8 +205,21 @@ Response Rest::handle(const Request& req) {
     if (path == kTime) {
         return time(req);
     }
-    if (path == kBalance) {
-        return balance(req);
+    if (is_private) {
+        trading_->advance(now_ms()); // the bars that closed since the last request first
+        if (path == kBalance) {
+            return trading_->balance(req, now_ms());
+        }
+        if (path == kPlace) {
+            return req.method == "POST" ? trading_->place(req, now_ms()) : trading_->order(req);
+        }
+        if (path == kCancel) {
+            return trading_->cancel(req, now_ms());
+        }
+        if (path == kPending) {
+            return trading_->pending(req);
+        }
+        return trading_->fills(req);
     }
     if (path == kInstruments) {
         return instruments(req);
@@ -185,50 +230,11 @@ Response Rest::handle(const Request& req) {
     return candles(req, path == kHistoryCandles);
 }
 
-// §4 account/balance in spot mode: one account, its currencies in details (a ccy=A,B query
-// keeps those), cash all available.
-Response Rest::balance(const Request& req) {
-    std::vector<std::string> wanted;
-    if (auto ccy = req.param("ccy")) {
-        std::size_t from = 0;
-        while (from <= ccy->size()) {
-            const std::size_t comma = ccy->find(',', from);
-            wanted.push_back(
-                ccy->substr(from, comma == std::string::npos ? std::string::npos : comma - from));
-            if (comma == std::string::npos) {
-                break;
-            }
-            from = comma + 1;
-        }
-    }
-    const std::string u_time = std::to_string(now_ms());
-    Json details = Json::array();
-    for (const auto& [ccy, amount] : options_.balances) {
-        if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), ccy) == wanted.end()) {
-            continue;
-        }
-        Json d;
-        d["availBal"] = amount;
-        d["availEq"] = amount;
-        d["cashBal"] = amount;
-        d["ccy"] = ccy;
-        d["eq"] = amount;
-        d["frozenBal"] = "0";
-        d["ordFrozen"] = "0";
-        d["uTime"] = u_time;
-        d["upl"] = "0";
-        details.push_back(std::move(d));
-    }
-    Json account;
-    account["adjEq"] = "";
-    account["details"] = std::move(details);
-    account["imr"] = "";
-    account["isoEq"] = "0";
-    account["mgnRatio"] = "";
-    account["totalEq"] = "";
-    account["uTime"] = u_time;
-    return ok(Json::array({account}));
-}
+Rest::Rest(const MarketData& data, RestOptions options)
+    : data_(data), options_(std::move(options)),
+      trading_(std::make_unique<Trading>(data, TradingOptions{options_.cash, 0.0008, 0.0010})) {}
+
+Rest::~Rest() = default;
 
 Response Rest::time(const Request& /*req*/) {
     Json item;

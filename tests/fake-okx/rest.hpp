@@ -6,6 +6,8 @@
 #include "rate_limit.hpp"
 
 #include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,6 +39,10 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers; // extra headers
 };
 
+// OKX's envelope: {"code":"0","msg":"","data":data}, HTTP 200; and an error with "data":[].
+Response ok_response(nlohmann::ordered_json data);
+Response error_response(int status, std::string_view code, std::string_view msg);
+
 struct RestOptions {
     std::optional<std::int64_t> now_ms; // fixed market clock; wall clock when unset
     std::size_t history_limit = 300;    // max rows of history-candles
@@ -45,14 +51,18 @@ struct RestOptions {
     bool rate_limit = true;
     std::int64_t confirm_lag_ms = 0; // a closed bar stays confirm "0" this long (market ms)
     AuthConfig auth;                 // the one API key the private endpoints accept
-    // The account's balances, by currency, as decimal text: "USDT" -> "10000".
-    std::vector<std::pair<std::string, std::string>> balances{{"USDT", "10000"}};
+    double cash = 10'000;            // the account's USDT at the start
 };
+
+class Trading;
 
 // Answers REST requests from the market data. Not thread-safe; one per server.
 class Rest {
 public:
-    Rest(const MarketData& data, RestOptions options) : data_(data), options_(options) {}
+    Rest(const MarketData& data, RestOptions options);
+    ~Rest();
+    Rest(const Rest&) = delete;
+    Rest& operator=(const Rest&) = delete;
 
     // The response to req. Order of checks: the fault counters (every request counts),
     // the route (404), the method (405), the endpoint's rate limit (429, 50011), then the
@@ -69,12 +79,12 @@ private:
     Response instruments(const Request& req);
     Response candles(const Request& req, bool history);
     Response books(const Request& req);
-    Response balance(const Request& req);
 
     const MarketData& data_;
     RestOptions options_;
     std::uint64_t count_ = 0;
     SlidingWindow window_;
+    std::unique_ptr<Trading> trading_;
 };
 
 } // namespace okxkit::fake
