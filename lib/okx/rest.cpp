@@ -201,11 +201,47 @@ nlohmann::json RestClient::get_private(std::string_view path, const Query& query
     }
 }
 
+nlohmann::json RestClient::post_private(std::string_view path, const std::string& body) {
+    if (!options_.credentials) {
+        throw core::UsageError("a private OKX endpoint needs an API key: set OKX_API_KEY, "
+                               "OKX_API_SECRET and OKX_API_PASSPHRASE, or the secrets file");
+    }
+    if (options_.tape) {
+        throw core::UsageError("a replay has no account: private endpoints cannot be replayed");
+    }
+    const std::string request(path);
+    const Credentials& cred = *options_.credentials;
+    const auto headers = [&] {
+        const std::string ts = access_timestamp(wall_ms() + clock_offset_ms_);
+        std::vector<std::string> h;
+        h.emplace_back("Content-Type: application/json");
+        h.push_back("OK-ACCESS-KEY: " + cred.key);
+        h.push_back("OK-ACCESS-SIGN: " + sign_request(cred.secret, ts, "POST", request, body));
+        h.push_back("OK-ACCESS-TIMESTAMP: " + ts);
+        h.push_back("OK-ACCESS-PASSPHRASE: " + cred.passphrase);
+        return h;
+    };
+    if (!clock_synced_) {
+        sync_clock();
+    }
+    try {
+        return send(path, request, headers, false, &body);
+    } catch (const OkxError& e) {
+        // 50102 is an authentication failure: the order was not looked at.
+        if (e.retry() != Retry::kResyncTime) {
+            throw;
+        }
+        core::Log::warning(std::string(e.what()) + ": measuring the clock offset again");
+        sync_clock();
+        return send(path, request, headers, false, &body);
+    }
+}
+
 nlohmann::json RestClient::send(std::string_view path, const std::string& request,
-                                const std::function<std::vector<std::string>()>& headers,
-                                bool tape) {
+                                const std::function<std::vector<std::string>()>& headers, bool tape,
+                                const std::string* post_body) {
     const std::string url = options_.base_url + request;
-    const std::string endpoint = "GET " + std::string(path);
+    const std::string endpoint = (post_body != nullptr ? "POST " : "GET ") + std::string(path);
     for (int attempt = 0;; ++attempt) {
         if (tape && options_.tape) {
             // Replay: the recorded answer to the same request, retries included.
@@ -235,6 +271,11 @@ nlohmann::json RestClient::send(std::string_view path, const std::string& reques
         impl_->body.clear();
         impl_->error[0] = '\0';
         curl_easy_setopt(impl_->curl, CURLOPT_URL, url.c_str());
+        if (post_body != nullptr) {
+            curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDS, post_body->c_str());
+            curl_easy_setopt(impl_->curl, CURLOPT_POSTFIELDSIZE,
+                             static_cast<long>(post_body->size()));
+        }
         // The signed headers of this attempt, on top of the client's own; freed after it.
         curl_slist* extra = nullptr;
         if (headers) {
@@ -251,6 +292,9 @@ nlohmann::json RestClient::send(std::string_view path, const std::string& reques
         if (extra != nullptr) {
             curl_easy_setopt(impl_->curl, CURLOPT_HTTPHEADER, impl_->headers);
             curl_slist_free_all(extra);
+        }
+        if (post_body != nullptr) {
+            curl_easy_setopt(impl_->curl, CURLOPT_HTTPGET, 1L); // back to GET for the next
         }
         if (core::interrupted()) {
             throw core::Error(core::interrupt_exit(), "interrupted");
@@ -270,7 +314,11 @@ nlohmann::json RestClient::send(std::string_view path, const std::string& reques
             }
             return parse_envelope(impl_->body, status, endpoint);
         } catch (const OkxError& e) {
-            if (e.retry() != Retry::kBackoff || attempt >= options_.max_retries) {
+            // A POST is retried only when OKX refused it before doing anything (rate limit):
+            // after a timeout or a 5xx it may have been done, and only its state can tell.
+            const bool unprocessed = e.okx_code() == "50011" || e.http_status() == 429;
+            if (e.retry() != Retry::kBackoff || attempt >= options_.max_retries ||
+                (post_body != nullptr && !unprocessed)) {
                 throw;
             }
             std::int64_t delay = backoff_.delay_ms(attempt);

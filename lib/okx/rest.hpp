@@ -59,6 +59,13 @@ public:
     // Throws core::UsageError when the options hold no credentials.
     nlohmann::json get_private(std::string_view path, const Query& query);
 
+    // POSTs body (the exact JSON text signed and sent) to a private endpoint
+    // ("/api/v5/trade/order"), signed as get_private. Not idempotent, so retried only when OKX
+    // refused it unprocessed (50011, HTTP 429); after a timeout, a 5xx or a lost answer the
+    // error is thrown (Retry::kBackoff or kReconcile) and only the order's state tells whether
+    // it was done. An order operation's item error comes back as an OkxError with its sCode.
+    nlohmann::json post_private(std::string_view path, const std::string& body);
+
     // The server's clock minus this machine's, in ms, as last measured (0 before).
     [[nodiscard]] std::int64_t clock_offset_ms() const { return clock_offset_ms_; }
 
@@ -86,7 +93,8 @@ private:
     void sync_clock();
     // One request (GET with extra headers), paced and retried as get() does.
     nlohmann::json send(std::string_view path, const std::string& request,
-                        const std::function<std::vector<std::string>()>& headers, bool tape);
+                        const std::function<std::vector<std::string>()>& headers, bool tape,
+                        const std::string* post_body = nullptr);
 };
 
 // "a=1&b=x%2Fy": the query as sent on the wire (RFC 3986 unreserved characters kept).

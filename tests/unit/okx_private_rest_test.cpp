@@ -4,12 +4,14 @@
 #include "core/error.hpp"
 #include "okx/envelope.hpp"
 #include "okx/rest.hpp"
+#include "okx/trade.hpp"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <chrono>
 #include <csignal>
+#include <curl/curl.h>
 #include <filesystem>
 #include <fstream>
 #include <spawn.h>
@@ -34,10 +36,17 @@ Credentials vector_key() {
 // A fake-okx for one test: started with args, stopped (SIGTERM, exit 0 expected) at the end.
 class FakeOkx {
 public:
-    explicit FakeOkx(std::vector<std::string> args) {
+    // csv: a BTC-USDT 1m candle file for --data (none when empty).
+    explicit FakeOkx(std::vector<std::string> args, const std::string& csv = {}) {
         dir_ = std::filesystem::temp_directory_path() /
                ("okxkit-private-" + std::to_string(::getpid()) + "-" + std::to_string(++count_));
         std::filesystem::create_directories(dir_);
+        if (!csv.empty()) {
+            std::filesystem::create_directories(dir_ / "data");
+            std::ofstream(dir_ / "data" / "BTC-USDT_1m.csv") << csv;
+            args.push_back("--data");
+            args.push_back((dir_ / "data").string());
+        }
         const std::string port_file = (dir_ / "port").string();
         std::vector<std::string> all = {OKXKIT_FAKE_OKX,
                                         "--port",
@@ -140,6 +149,138 @@ TEST(OkxPrivateRest, AuthFailuresComeBackWithOkxsCodeAndAreNotRetried) {
     FakeOkx live_fake({"--live-key"});
     RestClient live_ok(options_for(live_fake, false, vector_key()));
     EXPECT_NO_THROW(live_ok.get_private("/api/v5/account/balance", {}));
+}
+
+// 1m bars of BTC-USDT around the server's clock: bar i opens at kBar0 + i min with o = 100 + i,
+// h = o + 1, l = o - 1, c = o + 0.5, volume 10. The bar forming at kServerNow is i = 10.
+constexpr std::int64_t kBar0 = (kServerNow / 60000 - 10) * 60000;
+std::string bars_csv() {
+    std::string csv = "ts_ms,open,high,low,close,volume\n";
+    for (int i = 0; i < 30; ++i) {
+        const int o = 100 + i;
+        csv += std::to_string(kBar0 + i * 60000LL) + "," + std::to_string(o) + ".0," +
+               std::to_string(o + 1) + ".0," + std::to_string(o - 1) + ".0," + std::to_string(o) +
+               ".5,10\n";
+    }
+    return csv;
+}
+
+// POST /fake/clock: the tests' hand on the fake's market clock.
+void move_clock(const FakeOkx& fake, std::int64_t now) {
+    CURL* c = curl_easy_init();
+    const std::string url = fake.url() + "/fake/clock";
+    const std::string body = "{\"now\": " + std::to_string(now) + "}";
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(
+        c, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t n, void*) { return size * n; });
+    ASSERT_EQ(curl_easy_perform(c), CURLE_OK);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    ASSERT_EQ(status, 200);
+}
+
+Decimal dec(const char* text) {
+    return *Decimal::parse(text);
+}
+
+TEST(OkxTrade, OrdersArePlacedQueriedFilledAndCanceledAsOkxAnswers) {
+    FakeOkx fake({}, bars_csv());
+    RestClient rest(options_for(fake, true, vector_key()));
+    // Bar 11 (the next) opens at 111 and trades down to 110: a buy at 110.5 rests, then fills.
+    const Placed p = place_order(rest, {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit,
+                                        dec("110.5"), dec("0.5"), "k1"});
+    EXPECT_EQ(p.cl_ord_id, "k1");
+    EXPECT_EQ(p.ord_id.size(), 18U);
+    EXPECT_EQ(p.ts, kServerNow);
+    place_order(rest, {"BTC-USDT", core::Side::kBuy, core::OrdType::kMarket, std::nullopt,
+                       dec("0.2"), "k2"});
+    try {
+        place_order(rest, {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("110.5"),
+                           dec("0.5"), "k1"});
+        FAIL() << "a duplicate clOrdId was accepted";
+    } catch (const OkxError& e) {
+        EXPECT_EQ(e.okx_code(), "51016");
+    }
+    auto o = get_order(rest, "BTC-USDT", "k1");
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->state, core::OrderState::kLive);
+    EXPECT_EQ(o->ord_id, p.ord_id);
+    EXPECT_FALSE(o->avg_px);
+    EXPECT_EQ(pending_orders(rest, "BTC-USDT").size(), 2U);
+    EXPECT_FALSE(get_order(rest, "BTC-USDT", "nope"));
+
+    // Bar 11 closes: the clock moves two minutes past what the client signed with, so its
+    // next request meets 50102 once, measures the offset again and goes through.
+    const std::int64_t offset = rest.clock_offset_ms();
+    move_clock(fake, kBar0 + 12 * 60000);
+    o = get_order(rest, "BTC-USDT", "k1");
+    EXPECT_GT(rest.clock_offset_ms(), offset + 60'000); // measured again after the 50102
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->state, core::OrderState::kFilled);
+    EXPECT_DOUBLE_EQ(o->acc_fill_sz, 0.5);
+    EXPECT_DOUBLE_EQ(*o->avg_px, 110.5);
+    EXPECT_NEAR(o->fee, 0.5 * 110.5 * 0.0008, 1e-9);
+    const std::vector<FillInfo> fills = recent_fills(rest, "BTC-USDT");
+    ASSERT_EQ(fills.size(), 2U);
+    EXPECT_EQ(fills[0].cl_ord_id, "k1");
+    EXPECT_EQ(fills[0].liquidity, core::Liquidity::kMaker);
+    EXPECT_EQ(fills[1].cl_ord_id, "k2");
+    EXPECT_EQ(fills[1].liquidity, core::Liquidity::kTaker);
+    EXPECT_DOUBLE_EQ(fills[1].sz, 0.2);
+    EXPECT_GT(fills[1].px, 111.0); // the open, moved against the buyer
+    EXPECT_TRUE(pending_orders(rest).empty());
+    try {
+        cancel_order(rest, "BTC-USDT", "k1");
+        FAIL() << "a filled order was canceled";
+    } catch (const OkxError& e) {
+        EXPECT_EQ(e.okx_code(), "51402");
+    }
+    place_order(
+        rest, {"BTC-USDT", core::Side::kSell, core::OrdType::kLimit, dec("500"), dec("0.7"), "k3"});
+    cancel_order(rest, "BTC-USDT", "k3");
+    o = get_order(rest, "BTC-USDT", "k3");
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->state, core::OrderState::kCanceled);
+    // More than is held: OKX's insufficient balance.
+    try {
+        place_order(rest, {"BTC-USDT", core::Side::kSell, core::OrdType::kLimit, dec("500"),
+                           dec("0.8"), "k4"});
+        FAIL() << "a sell of more than is held was accepted";
+    } catch (const OkxError& e) {
+        EXPECT_EQ(e.okx_code(), "51008");
+    }
+}
+
+TEST(OkxTrade, TheBodyIsExactAndTheIdsAreWhatOkxAccepts) {
+    EXPECT_EQ(place_body({"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("31496"),
+                          dec("0.01"), "a1"}),
+              R"({"instId":"BTC-USDT","tdMode":"cash","clOrdId":"a1","side":"buy",)"
+              R"("ordType":"limit","px":"31496","sz":"0.01"})");
+    EXPECT_EQ(place_body({"ETH-USDT", core::Side::kSell, core::OrdType::kMarket, std::nullopt,
+                          dec("1.5"), "b2"}),
+              R"({"instId":"ETH-USDT","tdMode":"cash","clOrdId":"b2","side":"sell",)"
+              R"("ordType":"market","sz":"1.5","tgtCcy":"base_ccy"})");
+    EXPECT_TRUE(valid_cl_ord_id("abcXYZ0123456789abcXYZ0123456789"));
+    EXPECT_FALSE(valid_cl_ord_id("abcXYZ0123456789abcXYZ0123456789a")); // 33
+    EXPECT_FALSE(valid_cl_ord_id("has-hyphen"));
+    EXPECT_FALSE(valid_cl_ord_id(""));
+    // Deterministic, distinct per run and sequence, always valid.
+    EXPECT_EQ(client_order_id("live", 1), client_order_id("live", 1));
+    EXPECT_NE(client_order_id("live", 1), client_order_id("live", 2));
+    EXPECT_NE(client_order_id("live", 1), client_order_id("demo", 1));
+    EXPECT_TRUE(valid_cl_ord_id(client_order_id("a run with spaces", UINT64_MAX)));
+    EXPECT_LE(client_order_id("x", UINT64_MAX).size(), 22U);
+    // Nothing is sent for an id OKX would refuse.
+    RestOptions o;
+    o.base_url = "http://127.0.0.1:1";
+    o.credentials = vector_key();
+    RestClient rest(o);
+    EXPECT_THROW(place_order(rest, {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("1"),
+                                    dec("1"), "bad-id"}),
+                 core::UsageError);
+    EXPECT_EQ(rest.requests(), 0U);
 }
 
 TEST(OkxPrivateRest, NoCredentialsNoRequest) {
