@@ -16,6 +16,7 @@ constexpr std::string_view kPlace = "/api/v5/trade/order";
 constexpr std::string_view kCancel = "/api/v5/trade/cancel-order";
 constexpr std::string_view kPending = "/api/v5/trade/orders-pending";
 constexpr std::string_view kFills = "/api/v5/trade/fills";
+constexpr std::string_view kCancelAllAfter = "/api/v5/trade/cancel-all-after";
 
 void append_field(std::string& out, std::string_view key, std::string_view value) {
     out += out.size() > 1 ? ",\"" : "\"";
@@ -156,6 +157,22 @@ void cancel_order(RestClient& rest, std::string_view inst_id, std::string_view c
     }
 }
 
+std::int64_t cancel_all_after(RestClient& rest, int timeout_s) {
+    if (timeout_s != 0 && (timeout_s < 10 || timeout_s > 120)) {
+        throw core::UsageError("the dead-man switch takes 10 to 120 s (or 0 to disarm it), not " +
+                               std::to_string(timeout_s));
+    }
+    std::string b = "{";
+    append_field(b, "timeOut", std::to_string(timeout_s));
+    b += '}';
+    const nlohmann::json data = rest.post_private(kCancelAllAfter, b);
+    if (!data.is_array() || data.empty()) {
+        bad("data", kCancelAllAfter);
+    }
+    const std::string t = text_of(data[0], "triggerTime", kCancelAllAfter);
+    return t.empty() || t == "0" ? 0 : time_of(data[0], "triggerTime", kCancelAllAfter);
+}
+
 OrderInfo order_from_json(const nlohmann::json& item) {
     const std::string_view ep = kPlace;
     OrderInfo o;
@@ -181,6 +198,9 @@ OrderInfo order_from_json(const nlohmann::json& item) {
     }
     o.fee = -number_of(item, "fee", ep).value_or(0);
     o.fee_ccy = text_of(item, "feeCcy", ep);
+    if (const auto it = item.find("cancelSource"); it != item.end() && it->is_string()) {
+        o.cancel_source = it->get<std::string>();
+    }
     o.c_time = time_of(item, "cTime", ep);
     o.u_time = time_of(item, "uTime", ep);
     return o;

@@ -55,6 +55,12 @@ Placed place_order(RestClient& rest, const PlaceOrder& o);
 // when it is canceled.
 void cancel_order(RestClient& rest, std::string_view inst_id, std::string_view cl_ord_id);
 
+// POST /api/v5/trade/cancel-all-after: arms OKX's dead-man switch, so that every working order
+// is canceled unless it is called again within timeout_s seconds (10 to 120), or disarms it
+// (0). Returns the time it fires (ms; 0 when disarmed). Throws core::UsageError for another
+// timeout (nothing sent), OkxError when OKX refuses.
+std::int64_t cancel_all_after(RestClient& rest, int timeout_s);
+
 struct OrderInfo {
     std::string ord_id, cl_ord_id, inst_id;
     core::Side side = core::Side::kBuy;
@@ -66,6 +72,7 @@ struct OrderInfo {
     std::optional<double> avg_px; // none before the first fill
     double fee = 0;               // paid, positive (OKX writes it negative)
     std::string fee_ccy;
+    std::string cancel_source; // OKX's cancelSource: "1" the user, "20" cancel-all-after...
     std::int64_t c_time = 0, u_time = 0;
 };
 

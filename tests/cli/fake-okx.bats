@@ -63,6 +63,7 @@ teardown() {
 start_server() { # NAME ARGS...
     local name=$1
     shift
+    rm -f "$T/$name.port" # a server of that name may have run before in this test
     "$FAKE_OKX" --port 0 --port-file "$T/$name.port" --data "$DATA" --now "$NOW" \
         --log "$T/$name.log" "$@" 2>"$T/$name.err" 3>&- &
     PID=$!

@@ -9,7 +9,7 @@ namespace okxkit::fake {
 namespace {
 
 // §6.1, requests per 2 s. Public limits are per IP there; here the one client is the IP.
-constexpr std::array<std::pair<std::string_view, int>, 15> kLimits{{
+constexpr std::array<std::pair<std::string_view, int>, 16> kLimits{{
     {"/api/v5/market/candles", 40},
     {"/api/v5/market/history-candles", 20},
     {"/api/v5/market/ticker", 20},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<std::string_view, int>, 15> kLimits{{
     {"/api/v5/trade/cancel-order", 60},
     {"/api/v5/trade/orders-pending", 60},
     {"/api/v5/trade/fills", 60},
+    {"/api/v5/trade/cancel-all-after", 2}, // 1 per s at OKX
 }};
 
 } // namespace

@@ -31,6 +31,7 @@ constexpr std::string_view kPlace = "/api/v5/trade/order"; // POST; GET is the o
 constexpr std::string_view kCancel = "/api/v5/trade/cancel-order";
 constexpr std::string_view kPending = "/api/v5/trade/orders-pending";
 constexpr std::string_view kFills = "/api/v5/trade/fills";
+constexpr std::string_view kCancelAllAfter = "/api/v5/trade/cancel-all-after";
 // The tests' hand on the market clock: POST {"now": MS} moves it forward (never back).
 constexpr std::string_view kClock = "/fake/clock";
 
@@ -160,13 +161,14 @@ Response Rest::handle(const Request& req) {
         return error(500, "50026", "System error");
     }
     const std::string_view path = req.path;
-    const bool is_private =
-        path == kBalance || path == kPlace || path == kCancel || path == kPending || path == kFills;
+    const bool is_private = path == kBalance || path == kPlace || path == kCancel ||
+                            path == kPending || path == kFills || path == kCancelAllAfter;
     if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles &&
         path != kBooks && path != kClock && !is_private) {
         return error(404, "50000", "Not Found: " + req.path);
     }
-    const bool post = path == kCancel || path == kClock || (path == kPlace && req.method == "POST");
+    const bool post = path == kCancel || path == kClock || path == kCancelAllAfter ||
+                      (path == kPlace && req.method == "POST");
     if (req.method != (post ? "POST" : "GET")) {
         Response r = error(405, "50000", "Method Not Allowed: " + req.method + " " + req.path);
         r.headers.emplace_back("allow:", path == kPlace ? "GET, POST" : post ? "POST" : "GET");
@@ -218,6 +220,9 @@ Response Rest::handle(const Request& req) {
         }
         if (path == kPending) {
             return trading_->pending(req);
+        }
+        if (path == kCancelAllAfter) {
+            return trading_->cancel_all_after(req, now_ms());
         }
         return trading_->fills(req);
     }

@@ -120,6 +120,49 @@ Trading::Trading(const MarketData& data, TradingOptions options)
 }
 
 void Trading::advance(std::int64_t now_ms) {
+    if (deadline_ && *deadline_ <= now_ms) {
+        // What filled before the deadline filled; then the switch cancels the rest.
+        work_bars(*deadline_);
+        std::vector<exec::Event> events;
+        for (auto& [id, r] : orders_) {
+            if (r.state == "live" || r.state == "partially_filled") {
+                paper_.cancel(r.ord_id, *deadline_, events);
+                r.cancel_source = "20";
+            }
+        }
+        apply(events);
+        deadline_.reset();
+    }
+    work_bars(now_ms);
+}
+
+Response Trading::cancel_all_after(const Request& req, std::int64_t now_ms) {
+    const Json body = Json::parse(req.body, nullptr, false);
+    if (!body.is_object()) {
+        return error_response(400, "50002", "Json data format error");
+    }
+    const std::string t = str(body, "timeOut");
+    int seconds = -1;
+    if (!t.empty() && t.size() <= 3 &&
+        std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        seconds = std::stoi(t);
+    }
+    if (seconds != 0 && (seconds < 10 || seconds > 120)) {
+        return error_response(400, "51000", "Parameter timeOut error");
+    }
+    if (seconds == 0) {
+        deadline_.reset();
+    } else {
+        deadline_ = now_ms + seconds * 1000LL;
+    }
+    Json item;
+    item["triggerTime"] = deadline_ ? std::to_string(*deadline_) : std::string("0");
+    item["tag"] = "";
+    item["ts"] = std::to_string(now_ms);
+    return ok_response(Json::array({item}));
+}
+
+void Trading::work_bars(std::int64_t now_ms) {
     // The bars that closed since the last call, of every instrument, in time order.
     std::vector<std::tuple<std::int64_t, std::string, const Candle*>> due;
     for (const Instrument* inst : data_.instruments()) {
@@ -373,6 +416,7 @@ Response Trading::cancel(const Request& req, std::int64_t now_ms) {
     }
     std::vector<exec::Event> events;
     paper_.cancel(r->ord_id, now_ms, events);
+    r->cancel_source.assign(1, '1'); // "1": by the user (assign: GCC 12 misreads a literal here)
     apply(events);
     return item_answer(r->cl_ord_id, r->ord_id, now_ms, "0", "");
 }
@@ -402,6 +446,7 @@ template <class R> Json order_json(const R& r) {
     j["tradeId"] = r.last_trade_id;
     j["fee"] = text(-r.fee);
     j["feeCcy"] = "USDT";
+    j["cancelSource"] = r.cancel_source;
     j["cTime"] = std::to_string(r.c_time);
     j["uTime"] = std::to_string(r.u_time);
     return j;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ public:
     Response pending(const Request& req) const;               // GET /api/v5/trade/orders-pending
     Response fills(const Request& req) const;                 // GET /api/v5/trade/fills
     Response balance(const Request& req, std::int64_t now_ms) const; // GET /api/v5/account/balance
+    // POST /api/v5/trade/cancel-all-after {timeOut}: "0" disarms; 10 to 120 s arms (or
+    // re-arms) the dead-man switch: when the market clock reaches the deadline, every working
+    // order is canceled (cancelSource "20").
+    Response cancel_all_after(const Request& req, std::int64_t now_ms);
 
 private:
     struct Rec {
@@ -41,6 +46,7 @@ private:
         double base_sz = 0; // the size in the base currency, as the paper exchange has it
         double px_value = 0;
         std::string state = "live";
+        std::string cancel_source; // "1" by the user, "20" by cancel-all-after
         double acc_fill_sz = 0;
         double avg_px = 0;
         double fee = 0; // paid, positive
@@ -55,6 +61,7 @@ private:
     };
 
     void apply(const std::vector<exec::Event>& events);
+    void work_bars(std::int64_t now_ms);
     [[nodiscard]] double frozen_quote() const;
     [[nodiscard]] double frozen_base(const std::string& inst) const;
     [[nodiscard]] double last_close(const std::string& inst) const;
@@ -67,6 +74,7 @@ private:
     std::map<std::string, Rec> orders_;       // by ordId (ordIds grow: newest last)
     std::vector<FillRec> fills_;
     std::uint64_t next_id_ = 0;
+    std::optional<std::int64_t> deadline_; // cancel-all-after, when armed
 };
 
 } // namespace okxkit::fake

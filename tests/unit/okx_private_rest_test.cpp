@@ -253,6 +253,32 @@ TEST(OkxTrade, OrdersArePlacedQueriedFilledAndCanceledAsOkxAnswers) {
     }
 }
 
+TEST(OkxTrade, TheDeadManSwitchCancelsWorkingOrdersUnlessRefreshed) {
+    FakeOkx fake({}, bars_csv());
+    RestClient rest(options_for(fake, true, vector_key()));
+    place_order(rest,
+                {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("50"), dec("1"), "far"});
+    EXPECT_EQ(cancel_all_after(rest, 30), kServerNow + 30'000);
+    // Refreshed 20 s later, it fires 30 s after that, not before.
+    move_clock(fake, kServerNow + 20'000);
+    EXPECT_EQ(cancel_all_after(rest, 30), kServerNow + 50'000);
+    move_clock(fake, kServerNow + 45'000);
+    EXPECT_EQ(get_order(rest, "BTC-USDT", "far")->state, core::OrderState::kLive);
+    move_clock(fake, kServerNow + 50'000);
+    const auto o = get_order(rest, "BTC-USDT", "far");
+    EXPECT_EQ(o->state, core::OrderState::kCanceled);
+    EXPECT_EQ(o->cancel_source, "20");
+    // Disarmed, it never fires.
+    place_order(rest,
+                {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("50"), dec("1"), "far2"});
+    cancel_all_after(rest, 10);
+    EXPECT_EQ(cancel_all_after(rest, 0), 0);
+    move_clock(fake, kServerNow + 200'000);
+    EXPECT_EQ(get_order(rest, "BTC-USDT", "far2")->state, core::OrderState::kLive);
+    EXPECT_THROW(cancel_all_after(rest, 5), core::UsageError);
+    EXPECT_THROW(cancel_all_after(rest, 121), core::UsageError);
+}
+
 TEST(OkxTrade, TheBodyIsExactAndTheIdsAreWhatOkxAccepts) {
     EXPECT_EQ(place_body({"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("31496"),
                           dec("0.01"), "a1"}),
