@@ -472,11 +472,18 @@ RunData load_run(store::Store& st, const std::string& run, std::int64_t from, st
         }
         // In the order execute wrote them (analyse orders them by time, stably): a sort here
         // would spill a million rows to temporary files.
-        auto q = st.prepare("SELECT ts, inst, strategy, side, px, sz, fee FROM fills WHERE run_id "
-                            "= ? AND ts >= ? AND ts <= ? ORDER BY rowid");
+        // The whole run (the common case, a million rows) without the range's tests.
+        const bool whole = from == std::numeric_limits<std::int64_t>::min() &&
+                           to == std::numeric_limits<std::int64_t>::max();
+        auto q = st.prepare(whole ? "SELECT ts, inst, strategy, side, px, sz, fee FROM fills "
+                                    "WHERE run_id = ? ORDER BY rowid"
+                                  : "SELECT ts, inst, strategy, side, px, sz, fee FROM fills "
+                                    "WHERE run_id = ? AND ts >= ? AND ts <= ? ORDER BY rowid");
         q.bind(1, std::string_view(run));
-        q.bind(2, from);
-        q.bind(3, to);
+        if (!whole) {
+            q.bind(2, from);
+            q.bind(3, to);
+        }
         const bool ranged = from != std::numeric_limits<std::int64_t>::min();
         std::map<std::string, double, std::less<>> held;
         while (q.step()) {
