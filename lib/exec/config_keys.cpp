@@ -9,7 +9,7 @@ namespace {
 
 using T = core::ConfigType;
 
-constexpr std::array<core::ConfigKey, 7> kKeys{{
+constexpr std::array<core::ConfigKey, 10> kKeys{{
     {"execute.mode", T::kString, "paper (the default), demo or live (like --mode)"},
     {"execute.bar", T::kString, "the candles that fill orders and mark positions (like --bar)"},
     {"execute.fill_model", T::kString, "penetration or touch (like --fill-model)"},
@@ -19,6 +19,12 @@ constexpr std::array<core::ConfigKey, 7> kKeys{{
      "paper: most of a bar's volume filled per instrument (like --volume-share)"},
     {"execute.breakeven_after_tp1", T::kBoolean,
      "move a bracket's stop to the entry price once its first take-profit fills"},
+    {"execute.live", T::kBoolean,
+     "true lets --mode live send real orders (only this file can set it)", true},
+    {"execute.secrets", T::kString,
+     "demo, live: the 0600 TOML file of api_key, api_secret, api_passphrase (like --secrets)"},
+    {"execute.dead_man", T::kInteger,
+     "demo, live: OKX cancel-all-after timeout in s, 10 to 120; 0 off (like --dead-man)"},
 }};
 
 constexpr std::array<core::ConfigKey, 2> kGuardKeys{{

@@ -8,7 +8,10 @@
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "exec/config_keys.hpp"
+#include "exec/live.hpp"
 #include "exec/sync.hpp"
+#include "okx/config_keys.hpp"
+#include "okx/credentials.hpp"
 #include "risk/risk.hpp"
 #include "store/store.hpp"
 
@@ -900,9 +903,9 @@ namespace {
 core::ToolSpec make_spec() {
     core::ToolSpec spec{
         "execute",
-        "orders, fills, positions and P&L for okxkit pipelines (paper exchange)",
-        "execute [--mode paper] [--fill-model penetration|touch] [--cash N] [--bar BAR]\n"
-        "               [--store FILE] [--run NAME] [OPTIONS]",
+        "orders, fills, positions and P&L for okxkit pipelines (paper, OKX demo or live)",
+        "execute [--mode paper|demo|live] [--fill-model penetration|touch] [--cash N]\n"
+        "               [--bar BAR] [--store FILE] [--run NAME] [OPTIONS]",
         "Reads NDJSON on stdin (candles, and intents approved by risk-guard), writes every line\n"
         "through and, as the candles fill the orders, order, fill, position and portfolio\n"
         "lines. An order decided on a bar fills only on later bars; limits fill only when the\n"
@@ -915,7 +918,8 @@ core::ToolSpec make_spec() {
          0,
          OptType::kString,
          "MODE",
-         "paper: simulated fills from the market data (demo and live trade on OKX)",
+         "paper: simulated fills from the market data; demo: OKX demo trading; live: real "
+         "orders (needs live = true in the config file)",
          "paper",
          "execute.mode",
          {},
@@ -946,13 +950,37 @@ core::ToolSpec make_spec() {
         {"volume-share", 0, OptType::kNumber, "RATE",
          "paper: at most this share of a bar's volume fills per instrument", "0.1",
          "execute.volume_share"},
+        {"rest-url", 0, OptType::kString, "URL", "demo, live: OKX REST base URL",
+         "https://www.okx.com", "okx.rest_url", "OKX_REST_URL"},
+        {"secrets",
+         0,
+         OptType::kPath,
+         "FILE",
+         "demo, live: API key file (mode 0600; else OKX_API_KEY, OKX_API_SECRET, "
+         "OKX_API_PASSPHRASE)",
+         {},
+         "execute.secrets"},
+        {"dead-man",
+         0,
+         OptType::kInt,
+         "SECONDS",
+         "demo, live: OKX cancels the resting orders if execute is silent this long "
+         "(cancel-all-after, 10 to 120; 0: off)",
+         "60",
+         "execute.dead_man",
+         {},
+         {},
+         {},
+         0,
+         120},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (auto set : {core::store_options(), core::run_options(), core::input_options(),
                      core::output_options(), core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
-    spec.config_keys = {{"execute", config_keys()}, {"risk", risk::config_keys()}};
+    spec.config_keys = {
+        {"execute", config_keys()}, {"risk", risk::config_keys()}, {"okx", okx::config_keys()}};
     return spec;
 }
 
@@ -972,13 +1000,50 @@ const core::ToolSpec& execute_spec() {
     return spec;
 }
 
+// The gates of --mode demo and live: credentials, and for live the config file's consent and
+// limits. Returns the options of the live stage.
+LiveOptions live_options(const core::Options& o, const std::string& mode,
+                         const risk::ConfiguredLimits& limits) {
+    LiveOptions l;
+    l.mode = mode == "live" ? core::Mode::kLive : core::Mode::kDemo;
+    l.rest.base_url = o.str("rest-url");
+    l.rest.demo = l.mode == core::Mode::kDemo;
+    const core::ConfigNode root = o.config().root();
+    if (l.mode == core::Mode::kLive) {
+        if (root.table("execute").boolean("live") != std::optional<bool>(true)) {
+            throw core::Error(core::Exit::kRefused,
+                              "--mode live sends real orders with real money, and needs "
+                              "consent that only the config file can give: add\n"
+                              "  [execute]\n  live = true\n"
+                              "to the config file (okxkit-config(5)); try --mode demo first");
+        }
+        if (!std::isfinite(limits.global.max_position_notional)) {
+            throw core::Error(core::Exit::kRefused,
+                              "--mode live needs configured limits: set [risk] "
+                              "max_position_notional (and review the other [risk] limits, "
+                              "okxkit-config(5)) in the config file");
+        }
+    }
+    const std::string secrets = o.has("secrets") ? o.str("secrets") : okx::default_secrets_path();
+    l.rest.credentials = okx::load_credentials(secrets);
+    if (!l.rest.credentials) {
+        throw core::UsageError("--mode " + mode +
+                               " needs an OKX API key: set OKX_API_KEY, OKX_API_SECRET and "
+                               "OKX_API_PASSPHRASE, or write api_key, api_secret and "
+                               "api_passphrase to " +
+                               secrets + " (chmod 600)");
+    }
+    const std::int64_t dm = o.integer("dead-man");
+    if (dm != 0 && (dm < 10 || dm > 120)) {
+        throw core::UsageError("--dead-man must be 0 (off) or from 10 to 120 seconds, as OKX's "
+                               "cancel-all-after takes it");
+    }
+    l.dead_man_s = static_cast<int>(dm);
+    return l;
+}
+
 int execute_main(const core::Options& o) {
     const std::string mode = o.str("mode");
-    if (mode != "paper") {
-        throw core::UsageError("--mode " + mode +
-                               ": trading on OKX (demo, live) is not in this build yet; --mode "
-                               "paper simulates the fills from the market data");
-    }
     ExecuteOptions e;
     e.bar = std::string(o.bar("bar")->name);
     e.paper.fill_model = *fill_model_from_text(o.str("fill-model"));
@@ -1003,15 +1068,20 @@ int execute_main(const core::Options& o) {
         throw core::Error(core::Exit::kRefused,
                           halted_message("execute", e.store_path, e.run_id, *h));
     }
+    std::optional<LiveOptions> live;
+    if (mode != "paper") {
+        live = live_options(o, mode, e.limits);
+    }
     store::RunRecord run(*st, e.run_id, "execute",
-                         "paper, fill model " + std::string(to_text(e.paper.fill_model)));
+                         live ? mode + " on " + live->rest.base_url
+                              : "paper, fill model " + std::string(to_text(e.paper.fill_model)));
     core::Output out(STDOUT_FILENO, 1 << 16);
     out.set_unbuffered(o.flag("unbuffered"));
     core::LineReader in(STDIN_FILENO, false, "-", static_cast<std::size_t>(o.integer("max-line")));
     ExecuteStats stats;
     int code = 0;
     try {
-        code = execute(e, in, out, &stats);
+        code = live ? execute_live(e, *live, in, out, &stats) : execute(e, in, out, &stats);
     } catch (const core::Error& err) {
         run.end(store::RunRecord::status_of(core::exit_status(err.code())),
                 static_cast<std::int64_t>(stats.fills));

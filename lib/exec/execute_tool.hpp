@@ -31,6 +31,7 @@ struct ExecuteStats {
     std::uint64_t fills = 0;
     std::uint64_t refused = 0; // by the hard limits
     std::uint64_t syncs = 0;
+    std::uint64_t reconciled = 0; // demo, live: differences between the journal and OKX
     double start_equity = 0;
     double end_equity = 0;
     double max_drawdown = 0;

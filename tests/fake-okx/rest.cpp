@@ -34,6 +34,7 @@ constexpr std::string_view kFills = "/api/v5/trade/fills";
 constexpr std::string_view kCancelAllAfter = "/api/v5/trade/cancel-all-after";
 // The tests' hand on the market clock: POST {"now": MS} moves it forward (never back).
 constexpr std::string_view kClock = "/fake/clock";
+constexpr std::string_view kLedger = "/fake/ledger";
 
 Response ok(Json data) {
     return ok_response(std::move(data));
@@ -164,7 +165,7 @@ Response Rest::handle(const Request& req) {
     const bool is_private = path == kBalance || path == kPlace || path == kCancel ||
                             path == kPending || path == kFills || path == kCancelAllAfter;
     if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles &&
-        path != kBooks && path != kClock && !is_private) {
+        path != kBooks && path != kClock && path != kLedger && !is_private) {
         return error(404, "50000", "Not Found: " + req.path);
     }
     const bool post = path == kCancel || path == kClock || path == kCancelAllAfter ||
@@ -173,6 +174,10 @@ Response Rest::handle(const Request& req) {
         Response r = error(405, "50000", "Method Not Allowed: " + req.method + " " + req.path);
         r.headers.emplace_back("allow:", path == kPlace ? "GET, POST" : post ? "POST" : "GET");
         return r;
+    }
+    if (path == kLedger) {
+        trading_->advance(now_ms());
+        return trading_->ledger();
     }
     if (path == kClock) {
         const Json body = Json::parse(req.body, nullptr, false);

@@ -518,6 +518,39 @@ Response Trading::fills(const Request& req) const {
     return ok_response(list);
 }
 
+Response Trading::ledger() const {
+    Json orders = Json::array();
+    for (const auto& [id, r] : orders_) {
+        Json j;
+        j["ordId"] = r.ord_id;
+        j["clOrdId"] = r.cl_ord_id;
+        j["instId"] = r.inst;
+        j["side"] = r.side;
+        j["state"] = r.state;
+        j["accFillSz"] = text(r.acc_fill_sz);
+        j["cancelSource"] = r.cancel_source;
+        orders.push_back(std::move(j));
+    }
+    Json fills = Json::array();
+    for (const FillRec& f : fills_) {
+        Json j;
+        j["tradeId"] = f.trade_id;
+        j["ordId"] = f.ord_id;
+        j["clOrdId"] = f.cl_ord_id;
+        j["instId"] = f.inst;
+        j["fillSz"] = text(f.sz);
+        j["fillPx"] = text(f.px);
+        fills.push_back(std::move(j));
+    }
+    Json body;
+    body["orders"] = std::move(orders);
+    body["fills"] = std::move(fills);
+    Response r;
+    r.status = 200;
+    r.body = body.dump();
+    return r;
+}
+
 Response Trading::balance(const Request& req, std::int64_t now_ms) const {
     std::vector<std::string> wanted;
     if (auto ccy = req.param("ccy")) {

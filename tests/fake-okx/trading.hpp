@@ -39,6 +39,11 @@ public:
     // re-arms) the dead-man switch: when the market clock reaches the deadline, every working
     // order is canceled (cancelSource "20").
     Response cancel_all_after(const Request& req, std::int64_t now_ms);
+    // GET /fake/ledger (not OKX's): every order ever placed and every fill, oldest first, as
+    // {"orders":[{ordId, clOrdId, instId, side, state, accFillSz, cancelSource}],
+    //  "fills":[{tradeId, ordId, clOrdId, instId, fillSz, fillPx}]}: what a test checks a
+    // client's own record against (no duplicate clOrdId, no fill missing).
+    Response ledger() const;
 
 private:
     struct Rec {

@@ -1,0 +1,271 @@
+// The order state machine of execute --mode demo|live: see broker.hpp.
+#include "exec/broker.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace okxkit::exec {
+
+Broker::Broker(core::Mode mode, std::string quote_ccy)
+    : mode_(mode), quote_(std::move(quote_ccy)) {}
+
+LiveOrder& Broker::journal(const OrderRequest& r, std::int64_t ts) {
+    auto [it, fresh] = orders_.try_emplace(r.cl_ord_id);
+    if (!fresh) {
+        throw std::logic_error("order " + r.cl_ord_id + " is already in the journal");
+    }
+    LiveOrder& o = it->second;
+    o.req = r;
+    o.ts = ts;
+    o.last = line(o);
+    return o;
+}
+
+void Broker::adopt(const OrderRequest& r, const core::Order& last, std::string ord_id) {
+    LiveOrder& o = orders_[r.cl_ord_id];
+    o.req = r;
+    o.ord_id = std::move(ord_id);
+    o.confirmed = !o.ord_id.empty();
+    o.ts = last.ts;
+    o.last = last;
+}
+
+void Broker::adopt_fill(const core::Fill& f) {
+    if (!trade_ids_.insert(f.trade_id).second) {
+        return;
+    }
+    fill_sz_[f.cl_ord_id] += f.sz;
+    book(f.inst, f.side, f.px, f.sz, f.fee, f.fee_ccy);
+}
+
+double Broker::filled_by_fills(std::string_view cl_ord_id) const {
+    auto it = fill_sz_.find(cl_ord_id);
+    return it == fill_sz_.end() ? 0 : it->second;
+}
+
+bool Broker::knows(std::string_view cl_ord_id) const {
+    return orders_.find(cl_ord_id) != orders_.end();
+}
+
+const LiveOrder* Broker::find(std::string_view cl_ord_id) const {
+    auto it = orders_.find(cl_ord_id);
+    return it == orders_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Broker::working() const {
+    std::vector<std::string> ids;
+    for (const auto& [id, o] : orders_) {
+        if (!is_terminal(o.last.state)) {
+            ids.push_back(id);
+        }
+    }
+    return ids;
+}
+
+core::Order Broker::line(const LiveOrder& o) const {
+    core::Order l;
+    l.ts = o.ts;
+    l.inst = o.req.inst;
+    l.cl_ord_id = o.req.cl_ord_id;
+    if (!o.ord_id.empty()) {
+        l.ord_id = o.ord_id;
+    }
+    l.strategy = o.req.strategy;
+    l.leg = o.req.leg;
+    l.side = o.req.side;
+    l.ord_type = o.req.ord_type;
+    l.px = o.req.px;
+    l.sz = o.req.sz;
+    l.state = core::OrderState::kLive;
+    l.mode = mode_;
+    return l;
+}
+
+void Broker::emit(LiveOrder& o, std::vector<Event>& events) {
+    o.last.ts = o.ts;
+    events.emplace_back(o.last);
+}
+
+void Broker::accepted(std::string_view cl_ord_id, std::string ord_id, std::int64_t ts,
+                      std::vector<Event>& events) {
+    auto it = orders_.find(cl_ord_id);
+    if (it == orders_.end()) {
+        return;
+    }
+    LiveOrder& o = it->second;
+    o.ord_id = std::move(ord_id);
+    o.last.ord_id = o.ord_id;
+    o.confirmed = true;
+    o.ts = ts;
+    emit(o, events);
+}
+
+void Broker::refused(std::string_view cl_ord_id, std::string_view code, std::string_view msg,
+                     std::int64_t ts, std::vector<Event>& events) {
+    auto it = orders_.find(cl_ord_id);
+    if (it == orders_.end() || is_terminal(it->second.last.state)) {
+        return;
+    }
+    LiveOrder& o = it->second;
+    o.ts = ts;
+    o.last.state = core::OrderState::kRejected;
+    std::string reason = "OKX ";
+    reason += code;
+    reason += ": ";
+    reason += msg;
+    o.last.reason = std::move(reason);
+    emit(o, events);
+}
+
+void Broker::observe(const okx::OrderInfo& info, std::int64_t ts, std::vector<Event>& events) {
+    auto it = orders_.find(info.cl_ord_id);
+    if (it == orders_.end()) {
+        return;
+    }
+    LiveOrder& o = it->second;
+    o.confirmed = true;
+    o.unseen = 0;
+    bool changed = false;
+    if (o.ord_id != info.ord_id && !info.ord_id.empty()) {
+        o.ord_id = info.ord_id;
+        o.last.ord_id = o.ord_id;
+        changed = true;
+    }
+    // A terminal state stays: OKX never moves an order out of one.
+    if (!is_terminal(o.last.state) && info.state != o.last.state) {
+        o.last.state = info.state;
+        if (info.state == core::OrderState::kCanceled && !info.cancel_source.empty()) {
+            o.last.reason =
+                info.cancel_source == "20"
+                    ? std::string("canceled by OKX's cancel-all-after (dead-man switch)")
+                    : "canceled (OKX cancelSource " + info.cancel_source + ")";
+        }
+        changed = true;
+    }
+    if (info.acc_fill_sz > o.last.filled_sz) {
+        o.last.filled_sz = info.acc_fill_sz;
+        changed = true;
+    }
+    if (info.avg_px && (!o.last.avg_px || *o.last.avg_px != *info.avg_px)) {
+        o.last.avg_px = info.avg_px;
+        changed = true;
+    }
+    if (changed) {
+        o.ts = std::max(ts, o.ts);
+        emit(o, events);
+    }
+}
+
+bool Broker::missing(std::string_view cl_ord_id, std::int64_t ts, int grace,
+                     std::vector<Event>& events) {
+    auto it = orders_.find(cl_ord_id);
+    if (it == orders_.end()) {
+        return false;
+    }
+    LiveOrder& o = it->second;
+    if (o.confirmed) {
+        return false;
+    }
+    if (++o.unseen < grace || is_terminal(o.last.state)) {
+        return true;
+    }
+    o.ts = std::max(ts, o.ts);
+    o.last.state = core::OrderState::kRejected;
+    o.last.reason = "never reached OKX (no order with this clOrdId there)";
+    emit(o, events);
+    return true;
+}
+
+bool Broker::fill(const okx::FillInfo& f, std::vector<Event>& events) {
+    auto it = orders_.find(f.cl_ord_id);
+    if (it == orders_.end()) {
+        return false;
+    }
+    if (!trade_ids_.insert(f.trade_id).second) {
+        return true; // already counted
+    }
+    const LiveOrder& o = it->second;
+    core::Fill l;
+    l.ts = f.ts;
+    l.inst = o.req.inst;
+    l.cl_ord_id = o.req.cl_ord_id;
+    if (!f.ord_id.empty()) {
+        l.ord_id = f.ord_id;
+    }
+    l.trade_id = f.trade_id;
+    l.strategy = o.req.strategy;
+    l.leg = o.req.leg;
+    l.side = f.side;
+    l.px = f.px;
+    l.sz = f.sz;
+    l.fee = f.fee;
+    l.fee_ccy = f.fee_ccy;
+    l.liquidity = f.liquidity;
+    l.mode = mode_;
+    fill_sz_[l.cl_ord_id] += l.sz;
+    book(l.inst, l.side, l.px, l.sz, l.fee, l.fee_ccy);
+    ++fills_;
+    events.emplace_back(std::move(l));
+    return true;
+}
+
+void Broker::book(const std::string& inst, core::Side side, double px, double sz, double fee,
+                  const std::string& fee_ccy) {
+    Holding& h = holdings_[inst];
+    const bool fee_in_base = !fee_ccy.empty() && fee_ccy != quote_;
+    if (side == core::Side::kBuy) {
+        const double total = h.sz + sz;
+        h.avg_px = total > 0 ? (h.avg_px * h.sz + px * sz) / total : 0;
+        h.sz = total;
+        cash_ -= px * sz;
+    } else {
+        h.rpl += (px - h.avg_px) * sz;
+        h.sz -= sz;
+        cash_ += px * sz;
+        if (std::abs(h.sz) < 1e-12) {
+            h.sz = 0;
+        }
+    }
+    if (fee_in_base) {
+        h.sz -= fee; // OKX takes a buy's fee in the base currency
+        h.fees += fee * px;
+    } else {
+        cash_ -= fee;
+        h.fees += fee;
+    }
+    if (h.mark == 0) {
+        h.mark = px;
+    }
+}
+
+void Broker::mark(const std::string& inst, double px) {
+    auto it = holdings_.find(inst);
+    if (it != holdings_.end()) {
+        it->second.mark = px;
+    }
+}
+
+double Broker::equity() const {
+    double e = cash_;
+    for (const auto& [inst, h] : holdings_) {
+        e += h.sz * h.mark;
+    }
+    return e;
+}
+
+PaperExchange::Open Broker::open_summary(std::string_view inst) const {
+    PaperExchange::Open open;
+    for (const auto& [id, o] : orders_) {
+        if (o.req.inst != inst || is_terminal(o.last.state)) {
+            continue;
+        }
+        const double left = o.req.sz - o.last.filled_sz;
+        (o.req.side == core::Side::kBuy ? open.buy_base : open.sell_base) += left;
+        ++open.orders;
+    }
+    return open;
+}
+
+} // namespace okxkit::exec

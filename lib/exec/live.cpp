@@ -1,0 +1,835 @@
+// execute --mode demo|live: the stage that trades on OKX. See live.hpp for the order of things.
+#include "exec/live.hpp"
+
+#include "core/bar.hpp"
+#include "core/error.hpp"
+#include "core/filter.hpp"
+#include "core/json_out.hpp"
+#include "core/log.hpp"
+#include "core/message.hpp"
+#include "exec/broker.hpp"
+#include "exec/sync.hpp"
+#include "okx/decimal.hpp"
+#include "okx/envelope.hpp"
+#include "okx/instruments.hpp"
+#include "okx/trade.hpp"
+#include "risk/risk.hpp"
+#include "store/store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace okxkit::exec {
+
+namespace {
+
+using core::Side;
+
+std::string num(double v) {
+    std::string s;
+    core::append_double(s, v);
+    return s;
+}
+
+std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+class LiveStage final : public core::FilterStage {
+public:
+    LiveStage(const ExecuteOptions& o, const LiveOptions& l, core::Output& out)
+        : o_(o), l_(l), out_(out), rest_(l.rest), broker_(l.mode, o.paper.quote_ccy),
+          guard_(o.limits.global, o.limits.per_inst), store_(o.store_path) {
+        const auto bar = core::parse_bar(o.bar);
+        bar_ms_ = bar ? bar->ms : 0;
+        mode_text_ = std::string(core::to_text(l.mode));
+    }
+
+    // Instruments, journal, OKX's view, the dead-man switch: everything before the first line.
+    void start() {
+        for (const core::InstrumentInfo& row : okx::fetch_instruments(rest_, "SPOT")) {
+            if (auto r = okx::parse_rules(row)) {
+                rules_.emplace(row.inst, *r);
+            }
+        }
+        load_journal();
+        reconcile(/*at_start=*/true);
+        stats_.start_equity = broker_.equity();
+        arm();
+    }
+
+    Fast fast(core::Filter& /*f*/, std::string_view /*text*/) override { return Fast::kGeneral; }
+
+    void message(core::Filter& f, const core::Message& m) override {
+        refresh_dead_man();
+        if (m.type == "candle") {
+            f.pass(m.text);
+            candle(f, core::candle_fields(m.json));
+        } else if (m.type == "intent") {
+            intent(f, m);
+        } else if (m.type == "sync") {
+            f.pass(m.text);
+            ++stats_.syncs;
+            write_sync(store_, o_.run_id, m.json["id"].get<std::int64_t>(), f.line_no(), account());
+        } else {
+            f.pass(m.text);
+        }
+    }
+
+    int idle(core::Filter& /*f*/) override {
+        refresh_dead_man();
+        if (l_.dead_man_s <= 0) {
+            return -1;
+        }
+        const std::int64_t due = armed_at_ + l_.dead_man_s * 1000 / 3 - steady_ms();
+        return static_cast<int>(std::max<std::int64_t>(due, 1));
+    }
+
+    void finish(core::Filter& /*f*/) override {
+        poll(cur_ts_);
+        if (have_ts_) {
+            close_step(cur_ts_);
+        }
+        stats_.end_equity = broker_.equity();
+    }
+
+    // A clean exit: the dead-man switch off, so OKX leaves the resting orders alone.
+    void disarm() {
+        if (l_.dead_man_s > 0 && armed_) {
+            okx::cancel_all_after(rest_, 0);
+            armed_ = false;
+        }
+    }
+
+    std::string hint(std::string_view /*first_bad*/, std::string_view /*reason*/) override {
+        return "execute reads candles and approved intents (okx-stream ... | select-strategy | "
+               "risk-guard | execute)";
+    }
+
+    [[nodiscard]] const ExecuteStats& stats() const { return stats_; }
+    [[nodiscard]] const Broker& broker() const { return broker_; }
+
+private:
+    // ---- start -------------------------------------------------------------------------
+
+    void load_journal() {
+        auto q = store_.prepare(
+            "SELECT cl_ord_id, ts, inst, strategy, leg, side, ord_type, px, sz, state, "
+            "filled_sz, avg_px, reason, ord_id FROM orders WHERE run_id = ? AND mode = ? "
+            "ORDER BY cl_ord_id");
+        q.bind(1, std::string_view(o_.run_id)).bind(2, std::string_view(mode_text_));
+        while (q.step()) {
+            OrderRequest r;
+            r.cl_ord_id = q.column_text(0);
+            r.inst = q.column_text(2);
+            r.strategy = q.column_text(3);
+            r.leg = q.column_text(4);
+            r.side = *core::from_text<Side>(q.column_text(5));
+            r.ord_type = *core::from_text<core::OrdType>(q.column_text(6));
+            if (!q.column_is_null(7)) {
+                r.px = q.column_double(7);
+            }
+            r.sz = q.column_double(8);
+            core::Order last;
+            last.ts = q.column_int(1);
+            last.inst = r.inst;
+            last.cl_ord_id = r.cl_ord_id;
+            last.strategy = r.strategy;
+            last.leg = r.leg;
+            last.side = r.side;
+            last.ord_type = r.ord_type;
+            last.px = r.px;
+            last.sz = r.sz;
+            last.state = *core::from_text<core::OrderState>(q.column_text(9));
+            last.filled_sz = q.column_double(10);
+            if (!q.column_is_null(11)) {
+                last.avg_px = q.column_double(11);
+            }
+            if (!q.column_is_null(12)) {
+                last.reason = q.column_text(12);
+            }
+            std::string ord_id = q.column_is_null(13) ? "" : q.column_text(13);
+            if (!ord_id.empty()) {
+                last.ord_id = ord_id;
+            }
+            last.mode = l_.mode;
+            resume_ts_ = std::max(resume_ts_, last.ts);
+            broker_.adopt(r, last, std::move(ord_id));
+            if (!is_terminal(last.state)) {
+                legs_[leg_key(r.strategy, r.inst, r.leg)] = r.cl_ord_id;
+            }
+            ++adopted_;
+        }
+        auto fq = store_.prepare("SELECT trade_id, cl_ord_id, ts, inst, side, px, sz, fee, "
+                                 "fee_ccy FROM fills WHERE run_id = ? AND mode = ? ORDER BY ts");
+        fq.bind(1, std::string_view(o_.run_id)).bind(2, std::string_view(mode_text_));
+        while (fq.step()) {
+            core::Fill fl;
+            fl.trade_id = fq.column_text(0);
+            fl.cl_ord_id = fq.column_text(1);
+            fl.ts = fq.column_int(2);
+            fl.inst = fq.column_text(3);
+            fl.side = *core::from_text<Side>(fq.column_text(4));
+            fl.px = fq.column_double(5);
+            fl.sz = fq.column_double(6);
+            fl.fee = fq.column_double(7);
+            fl.fee_ccy = fq.column_text(8);
+            broker_.adopt_fill(fl);
+        }
+    }
+
+    // The journal against OKX: every order not finished asked for, its fills fetched; at start
+    // also the balance (the cash) and the open orders the journal does not know.
+    void reconcile(bool at_start) {
+        // The orders first: a fill found now is in the balance already, so the cash is set
+        // after the fills moved it.
+        poll(cur_ts_, at_start ? 1 : l_.missing_grace);
+        if (at_start) {
+            const nlohmann::json data =
+                rest_.get_private("/api/v5/account/balance", {{"ccy", o_.paper.quote_ccy}});
+            double cash = 0;
+            if (data.is_array() && !data.empty() && data[0].contains("details")) {
+                for (const auto& d : data[0]["details"]) {
+                    if (d.value("ccy", "") == o_.paper.quote_ccy) {
+                        cash = std::stod(d.value("cashBal", "0"));
+                    }
+                }
+            }
+            broker_.set_cash(cash);
+        }
+        if (at_start) {
+            for (const okx::OrderInfo& p : okx::pending_orders(rest_)) {
+                if (broker_.knows(p.cl_ord_id)) {
+                    continue;
+                }
+                const std::string detail =
+                    "an open order on the account that run " + o_.run_id +
+                    "'s journal does not know: " + p.inst_id + " " +
+                    std::string(core::to_text(p.side)) + " " + num(p.sz) + ", ordId " + p.ord_id +
+                    (p.cl_ord_id.empty() ? "" : ", clOrdId " + p.cl_ord_id) + "; left as it is";
+                core::Log::warning(detail);
+                reconcile_row("unknown_order", p.inst_id, p.cl_ord_id, p.ord_id, detail);
+            }
+        }
+    }
+
+    void reconcile_row(std::string_view kind, std::string_view inst, std::string_view cl,
+                       std::string_view ord_id, std::string_view detail) {
+        store_
+            .prepare("INSERT INTO reconcile_events (run_id, ts, mode, kind, inst, cl_ord_id, "
+                     "ord_id, detail) VALUES (?,?,?,?,?,?,?,?)")
+            .bind(1, std::string_view(o_.run_id))
+            .bind(2, cur_ts_)
+            .bind(3, std::string_view(mode_text_))
+            .bind(4, kind)
+            .bind(5, inst)
+            .bind(6, cl)
+            .bind(7, ord_id)
+            .bind(8, detail)
+            .exec();
+        ++stats_.reconciled;
+    }
+
+    // ---- the dead-man switch -------------------------------------------------------------
+
+    void arm() {
+        if (l_.dead_man_s <= 0) {
+            return;
+        }
+        okx::cancel_all_after(rest_, l_.dead_man_s);
+        armed_ = true;
+        armed_at_ = steady_ms();
+    }
+
+    // Re-arms at a third of the timeout (wall time: it says the process is alive, it decides
+    // nothing about the market).
+    void refresh_dead_man() {
+        if (armed_ && steady_ms() - armed_at_ >= l_.dead_man_s * 1000 / 3) {
+            arm();
+        }
+    }
+
+    // ---- market data -----------------------------------------------------------------------
+
+    void candle(core::Filter& f, const core::CandleFields& k) {
+        std::int64_t ms = 0;
+        if (auto err = core::check_candle(k, &ms)) {
+            return; // passed through already; not a candle to act on
+        }
+        if (!k.confirm || k.bar != o_.bar) {
+            return;
+        }
+        f.used();
+        if (have_ts_ && k.ts > cur_ts_) {
+            // The step of cur_ts_ is over: OKX is asked once per step, from the journal's
+            // latest order on (a restart fed the same input again has reconciled the steps
+            // before it already).
+            if (cur_ts_ >= resume_ts_) {
+                poll(cur_ts_);
+            }
+            close_step(cur_ts_);
+        }
+        ++stats_.candles;
+        cur_ts_ = have_ts_ ? std::max(cur_ts_, k.ts) : k.ts;
+        have_ts_ = true;
+        const std::string inst(k.inst);
+        marks_[inst] = k.c;
+        broker_.mark(inst, k.c);
+    }
+
+    // Asks OKX about every order not finished; fetches the fills of those that filled more.
+    void poll(std::int64_t ts, int grace = -1) {
+        if (grace < 0) {
+            grace = l_.missing_grace;
+        }
+        std::map<std::string, std::int64_t> moved; // instrument -> its latest fill's time
+        for (const std::string& cl : broker_.working()) {
+            const LiveOrder* o = broker_.find(cl);
+            const std::string inst = o->req.inst;
+            std::optional<okx::OrderInfo> info = okx::get_order(rest_, inst, cl);
+            if (!info) {
+                if (!broker_.missing(cl, ts, grace, events_) && !reported_.count(cl)) {
+                    reported_.insert(cl);
+                    const std::string d = "order " + cl + " (" + inst +
+                                          ") is in the journal but OKX has no such order now";
+                    core::Log::warning(d);
+                    reconcile_row("missing_order", inst, cl, o->ord_id, d);
+                }
+                continue;
+            }
+            const double known = filled_by_fills(cl);
+            if (info->acc_fill_sz > known + 1e-12) {
+                fetch_fills(inst, info->ord_id, moved);
+            }
+            broker_.observe(*info, info->u_time > 0 ? info->u_time : ts, events_);
+            if (info->acc_fill_sz > filled_by_fills(cl) + 1e-12) {
+                const std::string d = "order " + cl + ": OKX reports " + num(info->acc_fill_sz) +
+                                      " filled, its fills list " + num(filled_by_fills(cl));
+                core::Log::warning(d);
+                reconcile_row("fills_behind", inst, cl, info->ord_id, d);
+            }
+        }
+        write_events();
+        for (const auto& [inst, fill_ts] : moved) {
+            position_line(inst, std::max(ts, fill_ts));
+        }
+    }
+
+    double filled_by_fills(const std::string& cl) const { return broker_.filled_by_fills(cl); }
+
+    void fetch_fills(const std::string& inst, const std::string& ord_id,
+                     std::map<std::string, std::int64_t>& moved) {
+        std::vector<okx::FillInfo> fills = okx::recent_fills(rest_, inst, ord_id);
+        std::reverse(fills.begin(), fills.end()); // oldest first
+        for (const okx::FillInfo& fi : fills) {
+            const std::uint64_t before = broker_.fills();
+            broker_.fill(fi, events_);
+            if (broker_.fills() != before) {
+                moved[inst] = std::max(moved[inst], fi.ts);
+            }
+        }
+    }
+
+    // ---- intents -----------------------------------------------------------------------------
+
+    static std::string leg_key(const std::string& strategy, const std::string& inst,
+                               const std::string& leg) {
+        std::string key = strategy;
+        key += '\x1f';
+        key += inst;
+        key += '\x1f';
+        key += leg;
+        return key;
+    }
+
+    void intent(core::Filter& f, const core::Message& m) {
+        std::string error;
+        auto in = core::parse_intent(m.json, &error, true);
+        if (!in) {
+            f.reject(error);
+            return;
+        }
+        if (!in->approved.value_or(false)) {
+            f.pass(m.text);
+            ++stats_.unapproved;
+            return;
+        }
+        if (in->action == core::IntentAction::kTarget) {
+            f.reject("an approved intent with action target: risk-guard turns a target into an "
+                     "order, execute takes place and cancel");
+            return;
+        }
+        if (in->action == core::IntentAction::kPlace && !(in->sz && *in->sz > 0)) {
+            f.reject("an approved intent to place needs its final \"sz\" above 0");
+            return;
+        }
+        f.pass(m.text);
+        f.used();
+        ++stats_.intents;
+        const std::string key = leg_key(in->strategy, in->inst, in->leg);
+        const std::string cl = client_order_id(o_.run_id, in->strategy, in->inst, in->ts, in->leg);
+        if (broker_.knows(cl)) {
+            return; // this intent's order is in the journal: sent once, never again
+        }
+        auto it = legs_.find(key);
+        if (it != legs_.end()) {
+            cancel(it->second, in->ts);
+            if (in->action == core::IntentAction::kCancel) {
+                legs_.erase(it);
+            }
+        }
+        if (in->action == core::IntentAction::kPlace) {
+            place(*in, key, cl);
+        }
+        write_events();
+    }
+
+    void cancel(const std::string& cl, std::int64_t ts) {
+        const LiveOrder* o = broker_.find(cl);
+        if (o == nullptr || is_terminal(o->last.state)) {
+            return;
+        }
+        const std::string inst = o->req.inst;
+        try {
+            okx::cancel_order(rest_, inst, cl);
+        } catch (const okx::OkxError& e) {
+            // 51400..51402: already gone (filled, canceled): its state says which.
+            core::Log::note("cancel of " + cl + ": OKX " + e.okx_code() + ": " + e.okx_msg());
+        }
+        if (auto info = okx::get_order(rest_, inst, cl)) {
+            std::map<std::string, std::int64_t> moved;
+            if (info->acc_fill_sz > filled_by_fills(cl) + 1e-12) {
+                fetch_fills(inst, info->ord_id, moved);
+            }
+            broker_.observe(*info, ts, events_);
+            write_events();
+            for (const auto& [i, fill_ts] : moved) {
+                position_line(i, std::max(ts, fill_ts));
+            }
+        }
+    }
+
+    void rejected_line(const OrderRequest& r, std::int64_t ts, std::string reason) {
+        core::Order o;
+        o.ts = ts;
+        o.inst = r.inst;
+        o.cl_ord_id = r.cl_ord_id;
+        o.strategy = r.strategy;
+        o.leg = r.leg;
+        o.side = r.side;
+        o.ord_type = r.ord_type;
+        o.px = r.px;
+        o.sz = r.sz;
+        o.state = core::OrderState::kRejected;
+        o.reason = std::move(reason);
+        o.mode = l_.mode;
+        events_.emplace_back(std::move(o));
+    }
+
+    void place(const core::Intent& in, const std::string& key, const std::string& cl) {
+        OrderRequest r;
+        r.cl_ord_id = cl;
+        r.strategy = in.strategy;
+        r.leg = in.leg;
+        r.inst = in.inst;
+        r.side = *in.side;
+        r.ord_type = *in.ord_type;
+        r.px = in.px;
+        r.sz = *in.sz;
+        r.decided_ts = in.ts;
+        const bool bracket = !in.tp.empty() || in.sl || in.trail;
+        if (bracket && l_.mode == core::Mode::kLive) {
+            rejected_line(r, in.ts,
+                          "take-profit and stop ladders are not sent to OKX by this build: live "
+                          "mode refuses an entry it could not protect (risk-guard: "
+                          "[risk.ladder] enabled = false, or --mode demo)");
+            return;
+        }
+        if (bracket && warned_bracket_.insert(r.inst).second) {
+            core::Log::warning(r.inst + ": the intent's take-profit/stop ladder is not sent to "
+                                        "OKX by this build; the entry is placed unprotected "
+                                        "(demo only: live mode refuses such entries)");
+        }
+        // Exact price and size by the instrument's rules.
+        auto rules = rules_.find(r.inst);
+        if (rules == rules_.end()) {
+            rejected_line(r, in.ts, "OKX lists no spot instrument " + r.inst);
+            return;
+        }
+        const okx::DecimalResult sz = okx::order_size(r.sz, rules->second);
+        if (!sz) {
+            rejected_line(r, in.ts, sz.error);
+            return;
+        }
+        std::optional<okx::Decimal> px;
+        if (r.ord_type != core::OrdType::kMarket) {
+            if (!r.px) {
+                rejected_line(r, in.ts, "a limit order needs a price");
+                return;
+            }
+            const okx::DecimalResult p = okx::order_price(*r.px, r.side, rules->second);
+            if (!p) {
+                rejected_line(r, in.ts, p.error);
+                return;
+            }
+            px = *p;
+            r.px = px->to_double();
+        }
+        r.sz = sz->to_double();
+        // The hard limits, again, with lib/risk: the same code risk-guard decided with.
+        auto mk = marks_.find(r.inst);
+        const double ref = r.px.value_or(mk == marks_.end() ? 0 : mk->second);
+        risk::AccountView a = view();
+        const risk::Decision d =
+            guard_.check({r.inst, r.side, r.sz, ref, o_.paper.taker_fee}, a, in.ts);
+        if (d.kind != risk::Decision::Kind::kApprove) {
+            // Live money: an order the limits would cut is refused, never resized here (the
+            // size was rounded to OKX's lot already; risk-guard sizes).
+            ++stats_.refused;
+            rejected_line(r, in.ts, "risk limit " + d.limit + " (" + d.code + "): " + d.detail);
+            return;
+        }
+        // 1. The journal, committed, before anything is sent.
+        LiveOrder& jo = broker_.journal(r, in.ts);
+        journal_row(jo);
+        legs_[key] = cl;
+        guard_.placed(in.ts);
+        ++stats_.orders;
+        // 2. The request.
+        okx::PlaceOrder p;
+        p.inst_id = r.inst;
+        p.side = r.side;
+        p.ord_type = r.ord_type;
+        p.px = px;
+        p.sz = *sz;
+        p.cl_ord_id = cl;
+        try {
+            const okx::Placed placed = okx::place_order(rest_, p);
+            broker_.accepted(cl, placed.ord_id, in.ts, events_);
+        } catch (const okx::OkxError& e) {
+            // Whatever the error, OKX's own record decides: an order it has is adopted (its
+            // answer was lost), one it refused is rejected with its code, one it never saw
+            // stays unconfirmed until the next polls say so.
+            std::optional<okx::OrderInfo> info;
+            try {
+                info = okx::get_order(rest_, r.inst, cl);
+            } catch (const okx::OkxError&) {
+            }
+            if (info) {
+                broker_.observe(*info, in.ts, events_);
+            } else if (e.retry() == okx::Retry::kNo) {
+                broker_.refused(cl, e.okx_code(), e.okx_msg(), in.ts, events_);
+            } else {
+                core::Log::warning("order " + cl + ": no answer from OKX (" +
+                                   std::string(e.what()) +
+                                   "); its state is asked for at the next candle");
+            }
+        }
+    }
+
+    void journal_row(const LiveOrder& o) {
+        store_.begin();
+        write_order(o.last);
+        store_.commit();
+    }
+
+    // ---- account, lines, store -----------------------------------------------------------
+
+    risk::AccountView view() const {
+        risk::AccountView a;
+        a.equity = broker_.equity();
+        std::set<std::string> insts;
+        for (const auto& [i, h] : broker_.holdings()) {
+            insts.insert(i);
+        }
+        for (const auto& [k, cl] : legs_) {
+            if (const LiveOrder* o = broker_.find(cl)) {
+                insts.insert(o->req.inst);
+            }
+        }
+        for (const std::string& i : insts) {
+            const PaperExchange::Open open = broker_.open_summary(i);
+            auto h = broker_.holdings().find(i);
+            const double sz = h == broker_.holdings().end() ? 0 : h->second.sz;
+            auto mk = marks_.find(i);
+            const double mark = mk == marks_.end() ? 0 : mk->second;
+            a.insts.emplace(i, risk::InstView{sz, mark, open.buy_base, open.sell_base,
+                                              static_cast<double>(open.orders)});
+        }
+        return a;
+    }
+
+    AccountSnapshot account() const {
+        AccountSnapshot s;
+        s.ts = have_ts_ ? cur_ts_ : 0;
+        s.cash = broker_.cash();
+        s.equity = broker_.equity();
+        s.halted = guard_.halted();
+        s.halt_code = guard_.halt_code();
+        const risk::AccountView a = view();
+        for (const auto& [i, v] : a.insts) {
+            s.insts.emplace(i, v);
+        }
+        for (const auto& [key, cl] : legs_) {
+            const LiveOrder* o = broker_.find(cl);
+            if (o == nullptr || is_terminal(o->last.state)) {
+                continue;
+            }
+            s.legs.push_back(LegOrder{o->req.strategy, o->req.inst, o->req.leg, o->req.side,
+                                      o->req.sz - o->last.filled_sz});
+        }
+        return s;
+    }
+
+    void close_step(std::int64_t ts) {
+        const double equity = broker_.equity();
+        if (auto e = guard_.mark(ts, equity)) {
+            core::Risk r;
+            r.ts = ts;
+            r.action = e->halt ? core::RiskAction::kHalt : core::RiskAction::kResume;
+            r.code = e->code;
+            r.limit = e->limit;
+            if (std::isfinite(e->value)) {
+                r.value = e->value;
+            }
+            if (std::isfinite(e->threshold)) {
+                r.threshold = e->threshold;
+            }
+            r.detail = e->detail;
+            core::append_message(out_.buffer(), r);
+            out_.end_line();
+            store_
+                .prepare("INSERT INTO risk_events (run_id, ts, inst, tool, action, code, "
+                         "limit_key, value, threshold, strategy, leg, detail) VALUES "
+                         "(?,?,NULL,'execute',?,?,?,?,?,NULL,NULL,?)")
+                .bind(1, std::string_view(o_.run_id))
+                .bind(2, ts)
+                .bind(3, core::to_text(r.action))
+                .bind(4, std::string_view(r.code))
+                .bind(5, std::string_view(r.limit))
+                .bind_opt(6, r.value)
+                .bind_opt(7, r.threshold)
+                .bind(8, std::string_view(r.detail))
+                .exec();
+            if (e->halt) {
+                for (const auto& [key, cl] : legs_) {
+                    cancel(cl, ts);
+                }
+                write_events();
+            }
+        }
+        stats_.max_drawdown = std::max(stats_.max_drawdown, guard_.drawdown());
+        core::Portfolio p;
+        p.ts = ts;
+        p.cash = broker_.cash();
+        p.equity = equity;
+        for (const auto& [inst, h] : broker_.holdings()) {
+            p.gross_exposure += std::abs(h.sz * h.mark);
+            p.net_exposure += h.sz * h.mark;
+        }
+        p.drawdown = guard_.drawdown();
+        p.day_pnl = guard_.day_pnl();
+        p.halted = guard_.halted();
+        core::append_message(out_.buffer(), p);
+        out_.end_line();
+        store_
+            .prepare("INSERT OR REPLACE INTO pnl_snapshots (run_id, ts, cash, equity, "
+                     "gross_exposure, net_exposure, drawdown, day_pnl, halted, fill_model) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?)")
+            .bind(1, std::string_view(o_.run_id))
+            .bind(2, ts)
+            .bind(3, p.cash)
+            .bind(4, p.equity)
+            .bind(5, p.gross_exposure)
+            .bind(6, p.net_exposure)
+            .bind(7, p.drawdown)
+            .bind(8, p.day_pnl)
+            .bind(9, std::int64_t{p.halted ? 1 : 0})
+            .bind(10, std::string_view(mode_text_))
+            .exec();
+    }
+
+    void position_line(const std::string& inst, std::int64_t ts) {
+        auto it = broker_.holdings().find(inst);
+        if (it == broker_.holdings().end()) {
+            return;
+        }
+        const Holding& h = it->second;
+        core::Position p;
+        p.ts = ts;
+        p.inst = inst;
+        p.sz = h.sz;
+        p.avg_px = h.avg_px;
+        p.mark_px = h.mark;
+        p.upl = (h.mark - h.avg_px) * h.sz;
+        p.rpl = h.rpl;
+        p.fees = h.fees;
+        core::append_message(out_.buffer(), p);
+        out_.end_line();
+        store_
+            .prepare("INSERT OR REPLACE INTO positions (run_id, inst, ts, sz, avg_px, mark_px, "
+                     "rpl, fees) VALUES (?,?,?,?,?,?,?,?)")
+            .bind(1, std::string_view(o_.run_id))
+            .bind(2, std::string_view(inst))
+            .bind(3, ts)
+            .bind(4, h.sz)
+            .bind(5, h.avg_px)
+            .bind(6, h.mark)
+            .bind(7, h.rpl)
+            .bind(8, h.fees)
+            .exec();
+    }
+
+    // The events to the store (one transaction), then to stdout: the store is the record a
+    // restart reads, so it goes first.
+    void write_events() {
+        if (events_.empty()) {
+            return;
+        }
+        store_.begin();
+        for (const Event& e : events_) {
+            if (const auto* o = std::get_if<core::Order>(&e)) {
+                write_order(*o);
+            } else {
+                write_fill(std::get<core::Fill>(e));
+            }
+        }
+        store_.commit();
+        for (const Event& e : events_) {
+            if (const auto* o = std::get_if<core::Order>(&e)) {
+                core::append_message(out_.buffer(), *o);
+            } else {
+                const auto& fl = std::get<core::Fill>(e);
+                core::append_message(out_.buffer(), fl);
+                ++stats_.fills;
+            }
+            out_.end_line();
+        }
+        out_.flush();
+        events_.clear();
+    }
+
+    void write_order(const core::Order& o) {
+        store_
+            .prepare("INSERT OR REPLACE INTO orders (run_id, cl_ord_id, ts, inst, strategy, "
+                     "leg, side, ord_type, px, sz, state, filled_sz, avg_px, reason, mode, "
+                     "ord_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            .bind(1, std::string_view(o_.run_id))
+            .bind(2, std::string_view(o.cl_ord_id))
+            .bind(3, o.ts)
+            .bind(4, std::string_view(o.inst))
+            .bind(5, std::string_view(o.strategy))
+            .bind(6, std::string_view(o.leg))
+            .bind(7, core::to_text(o.side))
+            .bind(8, core::to_text(o.ord_type))
+            .bind_opt(9, o.px)
+            .bind(10, o.sz)
+            .bind(11, core::to_text(o.state))
+            .bind(12, o.filled_sz)
+            .bind_opt(13, o.avg_px)
+            .bind_opt(14, o.reason)
+            .bind(15, std::string_view(mode_text_))
+            .bind_opt(16, o.ord_id)
+            .exec();
+    }
+
+    void write_fill(const core::Fill& fl) {
+        store_
+            .prepare("INSERT OR IGNORE INTO fills (run_id, trade_id, cl_ord_id, ts, inst, "
+                     "strategy, leg, side, px, sz, fee, fee_ccy, liquidity, mode) VALUES "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            .bind(1, std::string_view(o_.run_id))
+            .bind(2, std::string_view(fl.trade_id))
+            .bind(3, std::string_view(fl.cl_ord_id))
+            .bind(4, fl.ts)
+            .bind(5, std::string_view(fl.inst))
+            .bind(6, std::string_view(fl.strategy))
+            .bind(7, std::string_view(fl.leg))
+            .bind(8, core::to_text(fl.side))
+            .bind(9, fl.px)
+            .bind(10, fl.sz)
+            .bind(11, fl.fee)
+            .bind(12, std::string_view(fl.fee_ccy))
+            .bind(13, core::to_text(fl.liquidity))
+            .bind(14, std::string_view(mode_text_))
+            .exec();
+    }
+
+public:
+    // The start line: mode, endpoint, key (redacted), account, limits, journal.
+    [[nodiscard]] std::string summary() const {
+        const risk::Limits& g = o_.limits.global;
+        std::string s =
+            mode_text_ + " on " + l_.rest.base_url + ", " +
+            (l_.rest.credentials ? l_.rest.credentials->redacted() : "no key") + ": cash " +
+            num(std::round(broker_.cash() * 100) / 100) + " " + o_.paper.quote_ccy + ", equity " +
+            num(std::round(broker_.equity() * 100) / 100) + "; limits: position " +
+            (std::isfinite(g.max_position_notional) ? num(g.max_position_notional)
+                                                    : std::string("none")) +
+            ", gross " + num(g.max_gross_exposure) + ", daily loss " + num(g.max_daily_loss) +
+            ", drawdown " + num(g.max_drawdown) + ", open orders " + num(g.max_open_orders) +
+            ", orders/min " + num(g.max_orders_per_minute) + "; journal " +
+            std::to_string(adopted_) + " orders (" + std::to_string(broker_.working().size()) +
+            " working); dead-man switch " +
+            (l_.dead_man_s > 0 ? std::to_string(l_.dead_man_s) + " s" : std::string("off"));
+        return s;
+    }
+
+private:
+    const ExecuteOptions& o_;
+    const LiveOptions& l_;
+    core::Output& out_;
+    okx::RestClient rest_;
+    Broker broker_;
+    risk::Guard guard_;
+    store::Store store_;
+    std::string mode_text_;
+    std::map<std::string, okx::InstrumentRules, std::less<>> rules_;
+    std::map<std::string, double, std::less<>> marks_;
+    std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
+    std::set<std::string> reported_;
+    std::set<std::string> warned_bracket_;
+    std::vector<Event> events_;
+    std::int64_t bar_ms_ = 0;
+    bool have_ts_ = false;
+    std::int64_t cur_ts_ = 0;
+    std::int64_t resume_ts_ = 0; // the latest event time in the journal at start
+    bool armed_ = false;
+    std::int64_t armed_at_ = 0;
+    std::size_t adopted_ = 0;
+    ExecuteStats stats_;
+};
+
+} // namespace
+
+int execute_live(const ExecuteOptions& o, const LiveOptions& l, core::LineReader& in,
+                 core::Output& out, ExecuteStats* stats) {
+    LiveStage stage(o, l, out);
+    stage.start();
+    core::Log::explain(stage.summary());
+    core::Filter filter(out, core::FilterOptions{o.strict, o.max_errors});
+    const int code = filter.run(in, stage);
+    stage.disarm();
+    if (stats != nullptr) {
+        *stats = stage.stats();
+    }
+    const ExecuteStats& s = stage.stats();
+    core::Log::summary(std::to_string(s.candles) + " candles, " + std::to_string(s.intents) +
+                       " intents, " + std::to_string(s.orders) + " orders sent, " +
+                       std::to_string(s.fills) + " fills; equity " +
+                       num(std::round(s.end_equity * 100) / 100) + "; " +
+                       std::to_string(s.reconciled) + " reconciliation differences");
+    return code;
+}
+
+} // namespace okxkit::exec

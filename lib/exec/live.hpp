@@ -1,0 +1,36 @@
+// execute --mode demo|live: approved intents become orders on OKX, through the signed REST API.
+//
+// The order of things, so that a crash at any moment loses nothing and places nothing twice:
+//  1. every order is written to the store's journal (orders table, committed) before its
+//     request is sent, under a client order id that the same intent always gets;
+//  2. OKX's answer (ordId, or its refusal with code and message) goes to the store;
+//  3. order states and fills come from OKX (polled at each confirmed candle of --bar and at the
+//     end): a fill is written once per tradeId, never made up;
+//  4. at start the journal is reconciled with OKX: each order not finished is asked for by its
+//     client order id and adopted as OKX has it, its fills are fetched, an order the journal
+//     sent that OKX never got is marked rejected, and an open order on the account that the
+//     journal does not know is reported (stderr and the store's reconcile_events), never
+//     touched. An intent whose order is in the journal is never sent again;
+//  5. OKX's dead-man switch (cancel-all-after) is armed while execute runs and refreshed at a
+//     third of its timeout, so the resting orders are canceled if the pipeline dies; a clean
+//     exit disarms it.
+#pragma once
+
+#include "exec/execute_tool.hpp"
+#include "okx/rest.hpp"
+
+namespace okxkit::exec {
+
+struct LiveOptions {
+    core::Mode mode = core::Mode::kDemo; // demo or live
+    okx::RestOptions rest;               // base URL, credentials; demo sets rest.demo
+    int dead_man_s = 60;                 // cancel-all-after timeout, 10..120; 0: not armed
+    int missing_grace = 2;               // polls before an unanswered order is "never sent"
+};
+
+// The filter loop over in against OKX. Needs o.store_path (the journal). Throws core::Error
+// when OKX cannot be reached at start (nothing was sent then).
+int execute_live(const ExecuteOptions& o, const LiveOptions& l, core::LineReader& in,
+                 core::Output& out, ExecuteStats* stats = nullptr);
+
+} // namespace okxkit::exec
