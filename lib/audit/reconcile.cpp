@@ -102,7 +102,18 @@ Reconciliation reconcile(store::Store& st, const std::string& run) {
     r.fills = static_cast<std::int64_t>(fills.size());
     r.orders = static_cast<std::int64_t>(orders.size());
     r.positions = static_cast<std::int64_t>(stored.size());
-    if (fills.empty() && orders.empty() && stored.empty()) {
+    // (4) Demo and live: what execute's reconciliation with OKX found (reconcile_events).
+    ReconcileCheck exchange{"exchange", true, {}, {}, 0};
+    {
+        auto q = st.prepare("SELECT ts, mode, kind, detail FROM reconcile_events WHERE run_id = ? "
+                            "ORDER BY rowid");
+        q.bind(1, std::string_view(run));
+        while (q.step()) {
+            differ(exchange, q.column_text(1) + " " + q.column_text(2) + " at " +
+                                 std::to_string(q.column_int(0)) + ": " + q.column_text(3));
+        }
+    }
+    if (fills.empty() && orders.empty() && stored.empty() && exchange.count == 0) {
         throw core::UsageError("store " + st.path() + " holds no order, fill or position of run " +
                                core::excerpt(run, 40) + " (choose the run with --run)");
     }
@@ -193,6 +204,9 @@ Reconciliation reconcile(store::Store& st, const std::string& run) {
     filled.detail = "each order's filled size (" + std::to_string(orders.size()) +
                     " orders) is the sum of its fills, and a filled order is filled whole";
     r.checks.push_back(std::move(filled));
+
+    exchange.detail = "the differences execute found between its journal and OKX (demo, live)";
+    r.checks.push_back(std::move(exchange));
     return r;
 }
 

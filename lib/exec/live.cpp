@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,9 @@ std::string num(double v) {
     return s;
 }
 
+constexpr std::string_view kCancelAllAfterPath = "/api/v5/trade/cancel-all-after";
+constexpr std::int64_t kPollGapMs = 1000;
+
 std::int64_t steady_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -52,6 +56,7 @@ public:
           guard_(o.limits.global, o.limits.per_inst), store_(o.store_path) {
         const auto bar = core::parse_bar(o.bar);
         bar_ms_ = bar ? bar->ms : 0;
+        fifo_ = std::make_unique<SyncFifoWriter>(sync_fifo_path(o.store_path, o.run_id));
         mode_text_ = std::string(core::to_text(l.mode));
     }
 
@@ -80,7 +85,11 @@ public:
         } else if (m.type == "sync") {
             f.pass(m.text);
             ++stats_.syncs;
-            write_sync(store_, o_.run_id, m.json["id"].get<std::int64_t>(), f.line_no(), account());
+            // risk-guard's FIFO when there is one (it reads that first), and the store.
+            const std::int64_t id = m.json["id"].get<std::int64_t>();
+            const AccountSnapshot a = account();
+            fifo_->send(id, account_json(a));
+            write_sync(store_, o_.run_id, id, f.line_no(), a);
         } else {
             f.pass(m.text);
         }
@@ -106,7 +115,7 @@ public:
     // A clean exit: the dead-man switch off, so OKX leaves the resting orders alone.
     void disarm() {
         if (l_.dead_man_s > 0 && armed_) {
-            okx::cancel_all_after(rest_, 0);
+            call_cancel_all_after(0);
             armed_ = false;
         }
     }
@@ -193,7 +202,7 @@ private:
     void reconcile(bool at_start) {
         // The orders first: a fill found now is in the balance already, so the cash is set
         // after the fills moved it.
-        poll(cur_ts_, at_start ? 1 : l_.missing_grace);
+        poll(cur_ts_, at_start ? 1 : l_.missing_grace, at_start);
         if (at_start) {
             const nlohmann::json data =
                 rest_.get_private("/api/v5/account/balance", {{"ccy", o_.paper.quote_ccy}});
@@ -208,7 +217,7 @@ private:
             broker_.set_cash(cash);
         }
         if (at_start) {
-            for (const okx::OrderInfo& p : okx::pending_orders(rest_)) {
+            for (const okx::OrderInfo& p : pending_) {
                 if (broker_.knows(p.cl_ord_id)) {
                     continue;
                 }
@@ -246,9 +255,35 @@ private:
         if (l_.dead_man_s <= 0) {
             return;
         }
-        okx::cancel_all_after(rest_, l_.dead_man_s);
+        call_cancel_all_after(l_.dead_man_s);
         armed_ = true;
         armed_at_ = steady_ms();
+    }
+
+    // OKX takes one cancel-all-after per second per account, whichever process sends it: the
+    // time of the last call is kept in the store, and a call within 1.1 s of it waits (a
+    // restart right after a crash or a clean exit).
+    void call_cancel_all_after(int timeout_s) {
+        constexpr std::int64_t kGapMs = 1100;
+        const auto wall = [] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        };
+        auto q = store_.prepare("SELECT at_ms FROM okx_pacing WHERE path = ?");
+        q.bind(1, std::string_view(kCancelAllAfterPath));
+        if (q.step()) {
+            const std::int64_t wait = q.column_int(0) + kGapMs - wall();
+            if (wait > 0 && wait <= kGapMs) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(wait));
+            }
+        }
+        // Noted before the call: a process killed right after sending it still spaces the next.
+        store_.prepare("INSERT OR REPLACE INTO okx_pacing (path, at_ms) VALUES (?, ?)")
+            .bind(1, std::string_view(kCancelAllAfterPath))
+            .bind(2, wall())
+            .exec();
+        okx::cancel_all_after(rest_, timeout_s);
     }
 
     // Re-arms at a third of the timeout (wall time: it says the process is alive, it decides
@@ -273,8 +308,9 @@ private:
         if (have_ts_ && k.ts > cur_ts_) {
             // The step of cur_ts_ is over: OKX is asked once per step, from the journal's
             // latest order on (a restart fed the same input again has reconciled the steps
-            // before it already).
-            if (cur_ts_ >= resume_ts_) {
+            // before it already), and at most once a second of wall time (input that comes
+            // faster than the market, a backlog, is caught up with at the next poll).
+            if (cur_ts_ >= resume_ts_ && steady_ms() - polled_at_ >= kPollGapMs) {
                 poll(cur_ts_);
             }
             close_step(cur_ts_);
@@ -288,20 +324,44 @@ private:
     }
 
     // Asks OKX about every order not finished; fetches the fills of those that filled more.
-    void poll(std::int64_t ts, int grace = -1) {
+    // One request lists the working orders (orders-pending); an order of the journal that is
+    // not on it has finished (or never arrived) and is asked for by its client order id, once:
+    // its answer makes it terminal in the journal. So a poll costs one request, plus one per
+    // order that ended since the last, whatever the number of resting orders.
+    void poll(std::int64_t ts, int grace = -1, bool list_always = false) {
         if (grace < 0) {
             grace = l_.missing_grace;
         }
+        polled_at_ = steady_ms();
+        const std::vector<std::string> working = broker_.working();
+        pending_.clear();
+        if (!working.empty() || list_always) {
+            pending_ = okx::pending_orders(rest_);
+        }
+        std::map<std::string, const okx::OrderInfo*, std::less<>> listed;
+        for (const okx::OrderInfo& p : pending_) {
+            if (!p.cl_ord_id.empty()) {
+                listed.emplace(p.cl_ord_id, &p);
+            }
+        }
         std::map<std::string, std::int64_t> moved; // instrument -> its latest fill's time
-        for (const std::string& cl : broker_.working()) {
+        for (const std::string& cl : working) {
             const LiveOrder* o = broker_.find(cl);
             const std::string inst = o->req.inst;
-            std::optional<okx::OrderInfo> info = okx::get_order(rest_, inst, cl);
+            std::optional<okx::OrderInfo> info;
+            if (auto it = listed.find(cl); it != listed.end()) {
+                info = *it->second;
+            } else {
+                info = okx::get_order(rest_, inst, cl);
+            }
             if (!info) {
                 if (!broker_.missing(cl, ts, grace, events_) && !reported_.count(cl)) {
                     reported_.insert(cl);
-                    const std::string d = "order " + cl + " (" + inst +
-                                          ") is in the journal but OKX has no such order now";
+                    std::string d = "order ";
+                    d += cl;
+                    d += " (";
+                    d += inst;
+                    d += ") is in the journal but OKX has no such order now";
                     core::Log::warning(d);
                     reconcile_row("missing_order", inst, cl, o->ord_id, d);
                 }
@@ -353,6 +413,7 @@ private:
     }
 
     void intent(core::Filter& f, const core::Message& m) {
+        intent_at_ = std::chrono::steady_clock::now();
         std::string error;
         auto in = core::parse_intent(m.json, &error, true);
         if (!in) {
@@ -515,8 +576,10 @@ private:
         p.cl_ord_id = cl;
         try {
             const okx::Placed placed = okx::place_order(rest_, p);
+            note_wire_time(cl);
             broker_.accepted(cl, placed.ord_id, in.ts, events_);
         } catch (const okx::OkxError& e) {
+            note_wire_time(cl);
             // Whatever the error, OKX's own record decides: an order it has is adopted (its
             // answer was lost), one it refused is rejected with its code, one it never saw
             // stays unconfirmed until the next polls say so.
@@ -535,6 +598,18 @@ private:
                                    "); its state is asked for at the next candle");
             }
         }
+    }
+
+    // The time from the intent (its line parsed) to its order request going out.
+    void note_wire_time(const std::string& cl) {
+        const auto sent = rest_.last_sent_at();
+        if (sent < intent_at_) {
+            return; // nothing was sent for this intent
+        }
+        const std::int64_t us =
+            std::chrono::duration_cast<std::chrono::microseconds>(sent - intent_at_).count();
+        wire_us_.push_back(us);
+        core::Log::debug("order " + cl + ": intent to wire " + std::to_string(us) + " us");
     }
 
     void journal_row(const LiveOrder& o) {
@@ -720,10 +795,9 @@ private:
     }
 
     void write_order(const core::Order& o) {
-        store_
-            .prepare("INSERT OR REPLACE INTO orders (run_id, cl_ord_id, ts, inst, strategy, "
-                     "leg, side, ord_type, px, sz, state, filled_sz, avg_px, reason, mode, "
-                     "ord_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        stmt(st_order_, "INSERT OR REPLACE INTO orders (run_id, cl_ord_id, ts, inst, strategy, "
+                        "leg, side, ord_type, px, sz, state, filled_sz, avg_px, reason, mode, "
+                        "ord_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
             .bind(1, std::string_view(o_.run_id))
             .bind(2, std::string_view(o.cl_ord_id))
             .bind(3, o.ts)
@@ -744,10 +818,9 @@ private:
     }
 
     void write_fill(const core::Fill& fl) {
-        store_
-            .prepare("INSERT OR IGNORE INTO fills (run_id, trade_id, cl_ord_id, ts, inst, "
-                     "strategy, leg, side, px, sz, fee, fee_ccy, liquidity, mode) VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+        stmt(st_fill_, "INSERT OR IGNORE INTO fills (run_id, trade_id, cl_ord_id, ts, inst, "
+                       "strategy, leg, side, px, sz, fee, fee_ccy, liquidity, mode) VALUES "
+                       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
             .bind(1, std::string_view(o_.run_id))
             .bind(2, std::string_view(fl.trade_id))
             .bind(3, std::string_view(fl.cl_ord_id))
@@ -765,7 +838,28 @@ private:
             .exec();
     }
 
+    // A statement prepared once per run.
+    store::Statement& stmt(std::optional<store::Statement>& st, std::string_view sql) {
+        if (!st) {
+            st.emplace(store_.prepare(sql));
+        }
+        return *st;
+    }
+
 public:
+    // The intent-to-wire times: "; intent to wire p50 N us, p99 M us over K orders", or "".
+    [[nodiscard]] std::string wire_summary() {
+        if (wire_us_.empty()) {
+            return "";
+        }
+        std::sort(wire_us_.begin(), wire_us_.end());
+        const auto at = [this](double q) {
+            return wire_us_[static_cast<std::size_t>(q * static_cast<double>(wire_us_.size() - 1))];
+        };
+        return "; intent to wire p50 " + std::to_string(at(0.5)) + " us, p99 " +
+               std::to_string(at(0.99)) + " us over " + std::to_string(wire_us_.size()) + " orders";
+    }
+
     // The start line: mode, endpoint, key (redacted), account, limits, journal.
     [[nodiscard]] std::string summary() const {
         const risk::Limits& g = o_.limits.global;
@@ -793,11 +887,14 @@ private:
     Broker broker_;
     risk::Guard guard_;
     store::Store store_;
+    // After store_: finalised before it closes.
+    std::optional<store::Statement> st_order_, st_fill_;
     std::string mode_text_;
     std::map<std::string, okx::InstrumentRules, std::less<>> rules_;
     std::map<std::string, double, std::less<>> marks_;
     std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
     std::set<std::string> reported_;
+    std::vector<okx::OrderInfo> pending_; // the last poll's list of OKX's working orders
     std::set<std::string> warned_bracket_;
     std::vector<Event> events_;
     std::int64_t bar_ms_ = 0;
@@ -806,6 +903,10 @@ private:
     std::int64_t resume_ts_ = 0; // the latest event time in the journal at start
     bool armed_ = false;
     std::int64_t armed_at_ = 0;
+    std::int64_t polled_at_ = 0;                      // steady ms of the last poll
+    std::chrono::steady_clock::time_point intent_at_; // the intent being handled arrived
+    std::vector<std::int64_t> wire_us_;               // intent to wire, per order sent
+    std::unique_ptr<SyncFifoWriter> fifo_;
     std::size_t adopted_ = 0;
     ExecuteStats stats_;
 };
@@ -824,11 +925,11 @@ int execute_live(const ExecuteOptions& o, const LiveOptions& l, core::LineReader
         *stats = stage.stats();
     }
     const ExecuteStats& s = stage.stats();
-    core::Log::summary(std::to_string(s.candles) + " candles, " + std::to_string(s.intents) +
-                       " intents, " + std::to_string(s.orders) + " orders sent, " +
-                       std::to_string(s.fills) + " fills; equity " +
-                       num(std::round(s.end_equity * 100) / 100) + "; " +
-                       std::to_string(s.reconciled) + " reconciliation differences");
+    core::Log::summary(
+        std::to_string(s.candles) + " candles, " + std::to_string(s.intents) + " intents, " +
+        std::to_string(s.orders) + " orders sent, " + std::to_string(s.fills) + " fills; equity " +
+        num(std::round(s.end_equity * 100) / 100) + "; " + std::to_string(s.reconciled) +
+        " reconciliation differences" + stage.wire_summary());
     return code;
 }
 

@@ -77,10 +77,17 @@ struct CurlGlobal {
 
 struct RestClient::Impl {
     CURL* curl = nullptr;
+    std::chrono::steady_clock::time_point sent_at; // the last request, just before it went out
     curl_slist* headers = nullptr;
     std::string body;
     char error[CURL_ERROR_SIZE] = {};
 };
+
+int mark_sent(void* impl, char* /*remote_ip*/, char* /*local_ip*/, int /*remote_port*/,
+              int /*local_port*/) {
+    static_cast<RestClient::Impl*>(impl)->sent_at = std::chrono::steady_clock::now();
+    return CURL_PREREQFUNC_OK;
+}
 
 std::string encode_query(const Query& query) {
     std::string out;
@@ -125,6 +132,9 @@ RestClient::RestClient(RestOptions options)
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_interrupt);
     // OKX answers from one host; a redirect elsewhere would be a misconfiguration.
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    // Called once the connection is ready, right before the request is written to it.
+    curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, mark_sent);
+    curl_easy_setopt(c, CURLOPT_PREREQDATA, impl_);
 }
 
 RestClient::~RestClient() {
@@ -329,6 +339,10 @@ nlohmann::json RestClient::send(std::string_view path, const std::string& reques
             pause_ms(delay);
         }
     }
+}
+
+std::chrono::steady_clock::time_point RestClient::last_sent_at() const {
+    return impl_->sent_at;
 }
 
 } // namespace okxkit::okx

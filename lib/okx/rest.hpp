@@ -5,6 +5,7 @@
 #include "okx/rate_limit.hpp"
 #include "okx/tape.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -73,13 +74,18 @@ public:
     // e.g. to record a tape. Optional.
     std::function<void(std::string_view request, long status, std::string_view body)> on_response;
 
+    // When the last request was about to be written to its connection (steady clock): the
+    // moment it went on the wire, but for the kernel.
+    [[nodiscard]] std::chrono::steady_clock::time_point last_sent_at() const;
+
     // Requests sent so far (including retries).
     [[nodiscard]] std::uint64_t requests() const { return requests_; }
     // True when answers come from a tape (no request is sent, no time passes).
     [[nodiscard]] bool replaying() const { return options_.tape != nullptr; }
 
+    struct Impl; // public for libcurl's callbacks in rest.cpp
+
 private:
-    struct Impl;
     Impl* impl_;
     RestOptions options_;
     RateLimiter limiter_;

@@ -422,7 +422,7 @@ healthy_store() {
             'penetration');
         INSERT INTO positions VALUES ('paper', 'BTC-USDT', $now - 300000, 0.1, 50000, 50000, 0, 0);
         INSERT INTO orders VALUES ('paper', 'o1', $now - 300000, 'BTC-USDT', 'trend', 'l1', 'buy', 'limit',
-            49000, 0.1, 'live', 0, NULL, NULL, 'paper');
+            49000, 0.1, 'live', 0, NULL, NULL, 'paper', NULL);
         INSERT INTO health(ts, run_id, component, event) VALUES ($now - 3600000, 'live', 'ws', 'connect')"
     mkdir -p "$T/backups"
     cp "$OKXKIT_STORE" "$T/backups/okxkit-20210402T230000Z.db"
@@ -515,8 +515,8 @@ fails_on() {
     fails_on position 'BTC-USDT (run paper)' '' --config "$T/position.toml"
     printf '[risk]\nmax_open_orders = 2\n' >"$T/orders.toml"
     fails_on open_orders 'BTC-USDT (run paper)' "INSERT INTO orders SELECT run_id, 'o2', ts, inst, strategy, leg, side, ord_type, px, sz, state,
-        filled_sz, avg_px, reason, mode FROM orders; INSERT INTO orders SELECT run_id, 'o3', ts, inst, strategy, leg, side, ord_type, px, sz,
-        state, filled_sz, avg_px, reason, mode FROM orders WHERE cl_ord_id = 'o1'" --config "$T/orders.toml"
+        filled_sz, avg_px, reason, mode, ord_id FROM orders; INSERT INTO orders SELECT run_id, 'o3', ts, inst, strategy, leg, side, ord_type, px, sz,
+        state, filled_sz, avg_px, reason, mode, ord_id FROM orders WHERE cl_ord_id = 'o1'" --config "$T/orders.toml"
     # An index whose definition no longer matches its entries: the file opens and reads, and
     # only the integrity check sees it.
     fails_on integrity '' "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = 'CREATE INDEX health_by_time ON health(run_id)'

@@ -2,7 +2,7 @@
 # execute's contract: pass-through, no fill on the deciding bar, accounting that adds up at
 # every portfolio line over thousands of fills, byte-identical runs (also through a slow
 # relay), the hard limits from the config, the store, unapproved intents left alone, bad
-# input and modes not in this build.
+# input. Demo and live modes: execute-demo.bats.
 
 bats_require_minimum_version 1.5.0
 load helpers
@@ -155,13 +155,11 @@ EOF
     assert_output "default|7|4"
 }
 
-@test "bad input: a target to act on is refused as a bad line; demo and live are not in this build" {
+@test "bad input: a target to act on is refused as a bad line; bad options are usage errors" {
     printf '%s\n' '{"type":"intent","v":1,"ts":1617235500000,"inst":"BTC-USDT","strategy":"s","leg":"t","action":"target","equity_frac":0.5,"approved":true}' \
         >"$T/in"
     run -3 --separate-stderr execute --store "$T/x.db" <"$T/in"
     [[ $stderr == *"risk-guard turns a target into an order"* ]] || fail "$stderr"
-    run -2 --separate-stderr execute --mode live --store "$T/x.db" </dev/null
-    [[ $stderr == *"--mode live"*"not in this build"* ]] || fail "$stderr"
     run -2 --separate-stderr execute --fill-model optimistic </dev/null
     run -2 --separate-stderr execute --slippage 2 </dev/null
 }

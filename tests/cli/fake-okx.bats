@@ -347,14 +347,17 @@ HISTORY="/api/v5/market/history-candles?instId=BTC-USDT&bar=1m"
     [[ $(awk '{ print ($2 >= 0.4) }' <<<"$output") == 1 ]]
 }
 
-@test "--log writes one JSON line per request: t_ms, method, path, query, status, code" {
+@test "--log writes one JSON line per request: t_ms, method, path, query, status, code, mono_us" {
     run get "$CANDLES&limit=2"
     run get "/api/v5/market/candles?instId=BTC-USDT&bar=1d"
     run get /api/v5/nope
     run wc -l <"$T/main.log"
     assert_output 3
     run jq -c 'keys_unsorted' "$T/main.log"
-    assert_output "$(printf '["t_ms","method","path","query","status","code"]\n%.0s' 1 2 3)"
+    assert_output "$(printf '["t_ms","method","path","query","status","code","mono_us"]\n%.0s' 1 2 3)"
+    # mono_us: the arrival on CLOCK_MONOTONIC, which other processes read too.
+    run jq -s '.[0].mono_us > 0 and .[0].mono_us <= .[2].mono_us' "$T/main.log"
+    assert_output true
     run jq -c '[.method, .path, .query, .status, .code]' "$T/main.log"
     assert_line --index 0 '["GET","/api/v5/market/candles","instId=BTC-USDT&bar=1m&limit=2",200,"0"]'
     assert_line --index 1 '["GET","/api/v5/market/candles","instId=BTC-USDT&bar=1d",400,"51000"]'

@@ -52,6 +52,10 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "answer every Nth request with HTTP 429, code 50011 (0: never)", "0"},
             {"fault-500-every", 0, OptType::kInt, "N",
              "answer every Nth request with HTTP 500, code 50026 (0: never)", "0"},
+            {"fault-lost-answer-every", 0, OptType::kInt, "N",
+             "accept every Nth order placed but answer HTTP 500, code 50026, as if its answer "
+             "was lost (0: never)",
+             "0"},
             {"fault-delay-ms", 0, OptType::kInt, "MS", "wait this long before every answer", "0"},
             {"no-rate-limit", 0, OptType::kFlag, "", "do not enforce OKX's per-endpoint limits"},
             {"ws-interval-ms", 0, OptType::kInt, "N",
@@ -138,6 +142,8 @@ int fake_okx_main(const okxkit::core::Options& opts) {
         static_cast<std::uint64_t>(int_option(opts, "fault-50011-every", 0, kBig));
     rest_options.fault_500_every =
         static_cast<std::uint64_t>(int_option(opts, "fault-500-every", 0, kBig));
+    rest_options.fault_lost_answer_every =
+        static_cast<std::uint64_t>(int_option(opts, "fault-lost-answer-every", 0, kBig));
     rest_options.confirm_lag_ms = int_option(opts, "rest-confirm-lag-ms", 0, kBig);
     rest_options.rate_limit = !opts.flag("no-rate-limit");
     rest_options.auth.key = opts.str("api-key");

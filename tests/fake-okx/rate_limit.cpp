@@ -21,7 +21,7 @@ constexpr std::array<std::pair<std::string_view, int>, 16> kLimits{{
     {"/api/v5/public/instruments", 20},
     {"/api/v5/public/time", 10},
     {"/api/v5/account/balance", 10},
-    {"/api/v5/trade/order", 60}, // per instId at OKX; here per endpoint, which is stricter
+    {"/api/v5/trade/order", 60}, // per method and instId, as OKX counts it
     {"/api/v5/trade/cancel-order", 60},
     {"/api/v5/trade/orders-pending", 60},
     {"/api/v5/trade/fills", 60},

@@ -193,7 +193,23 @@ Response Rest::handle(const Request& req) {
         return ok(Json::array({item}));
     }
     if (options_.rate_limit) {
-        if (auto limit = okx_rate_limit(path); limit && !window_.admit(path, *limit, req.t_ms)) {
+        // OKX counts each method of an endpoint on its own, and the order endpoints per
+        // instrument too (place, query and cancel: 60 per 2 s per instId).
+        std::string key = req.method;
+        key += ' ';
+        key += path;
+        if (path == kPlace || path == kCancel) {
+            std::string inst = req.param("instId").value_or("");
+            if (req.method == "POST") {
+                const Json body = Json::parse(req.body, nullptr, false);
+                if (body.is_object() && body.contains("instId") && body["instId"].is_string()) {
+                    inst = body["instId"].get<std::string>();
+                }
+            }
+            key += ' ';
+            key += inst;
+        }
+        if (auto limit = okx_rate_limit(path); limit && !window_.admit(key, *limit, req.t_ms)) {
             return too_many_requests();
         }
     }
@@ -218,7 +234,15 @@ Response Rest::handle(const Request& req) {
             return trading_->balance(req, now_ms());
         }
         if (path == kPlace) {
-            return req.method == "POST" ? trading_->place(req, now_ms()) : trading_->order(req);
+            if (req.method != "POST") {
+                return trading_->order(req);
+            }
+            Response placed = trading_->place(req, now_ms());
+            if (options_.fault_lost_answer_every != 0 && placed.code == "0" &&
+                ++places_ % options_.fault_lost_answer_every == 0) {
+                return error(500, "50026", "System error"); // the order stands
+            }
+            return placed;
         }
         if (path == kCancel) {
             return trading_->cancel(req, now_ms());

@@ -21,7 +21,8 @@ struct Request {
     std::string path;                                       // "/api/v5/market/candles"
     std::vector<std::pair<std::string, std::string>> query; // decoded, in order
     std::string body;
-    std::int64_t t_ms = 0; // arrival, monotonic ms since the server started
+    std::int64_t t_ms = 0;    // arrival, monotonic ms since the server started
+    std::int64_t mono_us = 0; // arrival on CLOCK_MONOTONIC in µs, as other processes read it
     // The OK-ACCESS-* and x-simulated-trading headers, names lowercase (never logged).
     Headers headers;
 
@@ -48,6 +49,9 @@ struct RestOptions {
     std::size_t history_limit = 300;    // max rows of history-candles
     std::uint64_t fault_50011_every = 0;
     std::uint64_t fault_500_every = 0;
+    // Every Nth order placed is accepted, but its answer is lost: HTTP 500, code 50026, as a
+    // gateway answers when the order went through and the response did not come back.
+    std::uint64_t fault_lost_answer_every = 0;
     bool rate_limit = true;
     std::int64_t confirm_lag_ms = 0; // a closed bar stays confirm "0" this long (market ms)
     AuthConfig auth;                 // the one API key the private endpoints accept
@@ -83,6 +87,7 @@ private:
     const MarketData& data_;
     RestOptions options_;
     std::uint64_t count_ = 0;
+    std::uint64_t places_ = 0; // orders accepted (fault_lost_answer_every)
     SlidingWindow window_;
     std::unique_ptr<Trading> trading_;
 };

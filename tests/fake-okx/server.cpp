@@ -253,6 +253,9 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, s
         pss->session = new Session;
         Session& s = *pss->session;
         s.req.t_ms = server_of(wsi)->since_start_ms();
+        s.req.mono_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
         char* uri = nullptr;
         int uri_len = 0;
         s.req.method = method_name(lws_http_get_uri_and_method(wsi, &uri, &uri_len));
@@ -392,6 +395,7 @@ void Server::log_request(const Request& req, const Response& resp) {
     line["query"] = req.query_text();
     line["status"] = resp.status;
     line["code"] = resp.code;
+    line["mono_us"] = req.mono_us;
     log_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

@@ -12,3 +12,10 @@ CREATE TABLE reconcile_events (
     detail    TEXT NOT NULL
 );
 CREATE INDEX reconcile_events_by_run ON reconcile_events (run_id, ts);
+-- When a process last called an OKX endpoint whose limit is per account and tiny
+-- (cancel-all-after: 1 per s), in wall-clock ms: a restart waits out the rest of the window
+-- instead of exceeding it.
+CREATE TABLE okx_pacing (
+    path  TEXT PRIMARY KEY,
+    at_ms INTEGER NOT NULL
+);
