@@ -9,7 +9,7 @@ namespace {
 
 using T = core::ConfigType;
 
-constexpr std::array<core::ConfigKey, 10> kKeys{{
+constexpr std::array<core::ConfigKey, 11> kKeys{{
     {"execute.mode", T::kString, "paper (the default), demo or live (like --mode)"},
     {"execute.bar", T::kString, "the candles that fill orders and mark positions (like --bar)"},
     {"execute.fill_model", T::kString, "penetration or touch (like --fill-model)"},
@@ -23,6 +23,9 @@ constexpr std::array<core::ConfigKey, 10> kKeys{{
      "true lets --mode live send real orders (only this file can set it)", true},
     {"execute.secrets", T::kString,
      "demo, live: the 0600 TOML file of api_key, api_secret, api_passphrase (like --secrets)"},
+    {"execute.reconcile_every", T::kString,
+     "demo, live: how often, in event time, the account is compared with OKX's, e.g. \"5m\" "
+     "(like --reconcile-every)"},
     {"execute.dead_man", T::kInteger,
      "demo, live: OKX cancel-all-after timeout in s, 10 to 120; 0 off (like --dead-man)"},
 }};

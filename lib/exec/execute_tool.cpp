@@ -960,6 +960,10 @@ core::ToolSpec make_spec() {
          "OKX_API_PASSPHRASE)",
          {},
          "execute.secrets"},
+        {"reconcile-every", 0, OptType::kDuration, "DURATION",
+         "demo, live: compare the account with OKX's (balance, open orders) this often, in "
+         "event time",
+         "5m", "execute.reconcile_every"},
         {"dead-man",
          0,
          OptType::kInt,
@@ -1039,6 +1043,7 @@ LiveOptions live_options(const core::Options& o, const std::string& mode,
                                "cancel-all-after takes it");
     }
     l.dead_man_s = static_cast<int>(dm);
+    l.reconcile_every_ms = *o.duration_ms("reconcile-every");
     return l;
 }
 

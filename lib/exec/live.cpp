@@ -96,6 +96,7 @@ public:
     }
 
     int idle(core::Filter& /*f*/) override {
+        catch_up(); // the input paused: what is due is asked now
         refresh_dead_man();
         if (l_.dead_man_s <= 0) {
             return -1;
@@ -105,7 +106,7 @@ public:
     }
 
     void finish(core::Filter& /*f*/) override {
-        poll(cur_ts_);
+        reconcile(false);
         if (have_ts_) {
             close_step(cur_ts_);
         }
@@ -199,11 +200,22 @@ private:
 
     // The journal against OKX: every order not finished asked for, its fills fetched; at start
     // also the balance (the cash) and the open orders the journal does not know.
+    // The poll or the reconciliation that came due at a step, if any.
+    void catch_up() {
+        if (reconcile_due_) {
+            reconcile(false);
+        } else if (poll_due_) {
+            poll(cur_ts_);
+        }
+    }
+
     void reconcile(bool at_start) {
         // The orders first: a fill found now is in the balance already, so the cash is set
         // after the fills moved it.
-        poll(cur_ts_, at_start ? 1 : l_.missing_grace, at_start);
-        if (at_start) {
+        poll(cur_ts_, at_start ? 1 : l_.missing_grace, true);
+        reconcile_due_ = false;
+        reconciled_ts_ = cur_ts_;
+        {
             const nlohmann::json data =
                 rest_.get_private("/api/v5/account/balance", {{"ccy", o_.paper.quote_ccy}});
             double cash = 0;
@@ -214,12 +226,22 @@ private:
                     }
                 }
             }
+            // OKX's cash is the truth; a difference from what the fills left is reported (a
+            // deposit, a trade by hand, a fill the journal missed) and OKX's taken.
+            const double mine = broker_.cash();
+            if (!at_start && std::abs(cash - mine) > 0.01 + 1e-6 * std::abs(cash)) {
+                const std::string detail = o_.paper.quote_ccy + " cash at OKX " + num(cash) +
+                                           ", after the run's fills " + num(mine) +
+                                           ": OKX's is taken";
+                core::Log::warning(detail);
+                reconcile_row("balance", o_.paper.quote_ccy, "", "", detail);
+            }
             broker_.set_cash(cash);
         }
-        if (at_start) {
+        {
             for (const okx::OrderInfo& p : pending_) {
-                if (broker_.knows(p.cl_ord_id)) {
-                    continue;
+                if (broker_.knows(p.cl_ord_id) || !unknown_.insert(p.ord_id).second) {
+                    continue; // the run's, or reported already
                 }
                 const std::string detail =
                     "an open order on the account that run " + o_.run_id +
@@ -308,10 +330,17 @@ private:
         if (have_ts_ && k.ts > cur_ts_) {
             // The step of cur_ts_ is over: OKX is asked once per step, from the journal's
             // latest order on (a restart fed the same input again has reconciled the steps
-            // before it already), and at most once a second of wall time (input that comes
-            // faster than the market, a backlog, is caught up with at the next poll).
-            if (cur_ts_ >= resume_ts_ && steady_ms() - polled_at_ >= kPollGapMs) {
-                poll(cur_ts_);
+            // before it already), and at most once a second of wall time: input that comes
+            // faster than the market (a backlog) is caught up with when it pauses (idle) or
+            // a second later. Every --reconcile-every of event time the poll is a whole
+            // reconciliation: the balance and the open orders the journal does not know too.
+            if (cur_ts_ >= resume_ts_) {
+                poll_due_ = true;
+                reconcile_due_ =
+                    reconcile_due_ || cur_ts_ - reconciled_ts_ >= l_.reconcile_every_ms;
+                if (steady_ms() - polled_at_ >= kPollGapMs) {
+                    catch_up();
+                }
             }
             close_step(cur_ts_);
         }
@@ -333,6 +362,7 @@ private:
             grace = l_.missing_grace;
         }
         polled_at_ = steady_ms();
+        poll_due_ = false;
         const std::vector<std::string> working = broker_.working();
         pending_.clear();
         if (!working.empty() || list_always) {
@@ -903,7 +933,11 @@ private:
     std::int64_t resume_ts_ = 0; // the latest event time in the journal at start
     bool armed_ = false;
     std::int64_t armed_at_ = 0;
-    std::int64_t polled_at_ = 0;                      // steady ms of the last poll
+    std::int64_t polled_at_ = 0; // steady ms of the last poll
+    bool poll_due_ = false;      // a step closed since the last poll
+    bool reconcile_due_ = false; // --reconcile-every of event time passed since the last
+    std::int64_t reconciled_ts_ = 0;
+    std::set<std::string> unknown_; // ordIds of open orders reported as not the journal's
     std::chrono::steady_clock::time_point intent_at_; // the intent being handled arrived
     std::vector<std::int64_t> wire_us_;               // intent to wire, per order sent
     std::unique_ptr<SyncFifoWriter> fifo_;

@@ -4,8 +4,10 @@
 //  1. every order is written to the store's journal (orders table, committed) before its
 //     request is sent, under a client order id that the same intent always gets;
 //  2. OKX's answer (ordId, or its refusal with code and message) goes to the store;
-//  3. order states and fills come from OKX (polled at each confirmed candle of --bar and at the
-//     end): a fill is written once per tradeId, never made up;
+//  3. order states and fills come from OKX (polled once per step of --bar, when the input
+//     pauses if it comes faster than once a second, and at the end): a fill is written once
+//     per tradeId, never made up; every reconcile_every of event time the poll also compares
+//     the cash with OKX's balance and reports open orders the journal does not know;
 //  4. at start the journal is reconciled with OKX: each order not finished is asked for by its
 //     client order id and adopted as OKX has it, its fills are fetched, an order the journal
 //     sent that OKX never got is marked rejected, and an open order on the account that the
@@ -22,10 +24,11 @@
 namespace okxkit::exec {
 
 struct LiveOptions {
-    core::Mode mode = core::Mode::kDemo; // demo or live
-    okx::RestOptions rest;               // base URL, credentials; demo sets rest.demo
-    int dead_man_s = 60;                 // cancel-all-after timeout, 10..120; 0: not armed
-    int missing_grace = 2;               // polls before an unanswered order is "never sent"
+    core::Mode mode = core::Mode::kDemo;       // demo or live
+    okx::RestOptions rest;                     // base URL, credentials; demo sets rest.demo
+    int dead_man_s = 60;                       // cancel-all-after timeout, 10..120; 0: not armed
+    int missing_grace = 2;                     // polls before an unanswered order is "never sent"
+    std::int64_t reconcile_every_ms = 300'000; // event time between whole reconciliations
 };
 
 // The filter loop over in against OKX. Needs o.store_path (the journal). Throws core::Error

@@ -171,6 +171,33 @@ ledger() {
     assert_output live
 }
 
+@test "every --reconcile-every of event time: an open order that is not the journal's is reported while execute runs, once" {
+    mkfifo "$T/fifo"
+    execute --mode demo --rest-url "$URL" --run r1 --reconcile-every 1h <"$T/fifo" >"$T/out" 2>"$T/err" &
+    pid=$!
+    exec 4>"$T/fifo"
+    head -n 100 "$DAY" >&4 # 8 h 20 min of candles: execute reconciled, then waits for more
+    for _ in $(seq 400); do
+        [[ $(grep -c '"type":"portfolio"' "$T/out") == 99 ]] && break
+        sleep 0.05
+    done
+    # Meanwhile an order by other hands (another run, without a dead-man switch of its own:
+    # OKX's is the account's).
+    input '{"leg":"x","ord_type":"limit","px":40000}' |
+        execute --mode demo --rest-url "$URL" --run other --dead-man 0 >/dev/null 2>&1
+    tail -n +101 "$DAY" >&4 # the rest of the day: an hour of event time passes
+    for _ in $(seq 400); do
+        grep -q "does not know" "$T/err" && break
+        sleep 0.05
+    done
+    grep -q "warning: an open order on the account that run r1's journal does not know: BTC-USDT buy 0.01" "$T/err"
+    exec 4>&-
+    wait "$pid"
+    [[ $(grep -c "does not know" "$T/err") == 1 ]]
+    run sqlite3 "$T/s.db" "SELECT kind FROM reconcile_events WHERE run_id = 'r1'"
+    assert_output unknown_order
+}
+
 @test "OKX's refusal becomes a rejected order with its code; the rules refuse what OKX would" {
     # Limits loose enough that OKX, not the limits, refuses the big buy.
     printf '[risk]\nmax_gross_exposure = 5\nmax_net_exposure = 5\n' >"$T/loose.toml"

@@ -189,8 +189,12 @@ TEST(OkxTrade, OrdersArePlacedQueriedFilledAndCanceledAsOkxAnswers) {
     FakeOkx fake({}, bars_csv());
     RestClient rest(options_for(fake, true, vector_key()));
     // Bar 11 (the next) opens at 111 and trades down to 110: a buy at 110.5 rests, then fills.
+    const auto before = std::chrono::steady_clock::now();
     const Placed p = place_order(rest, {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit,
                                         dec("110.5"), dec("0.5"), "k1"});
+    // The moment the request went out (execute's intent-to-wire figure) is inside the call.
+    EXPECT_GE(rest.last_sent_at(), before);
+    EXPECT_LE(rest.last_sent_at(), std::chrono::steady_clock::now());
     EXPECT_EQ(p.cl_ord_id, "k1");
     EXPECT_EQ(p.ord_id.size(), 18U);
     EXPECT_EQ(p.ts, kServerNow);
