@@ -149,13 +149,22 @@ bool LineReader::fill() {
     for (;;) {
         if (on_idle_) {
             pollfd p{fd_, POLLIN, 0};
-            // poll() answers 0 when nothing came within wait; input, an error or a signal
-            // (EINTR) end the waiting and the read below sorts them out.
-            for (int wait = 0; ::poll(&p, 1, wait) == 0;) {
+            // poll() answers 0 when nothing came within wait; input or an error end the
+            // waiting and the read below sorts them out; a signal ends the read here.
+            int polled = 0;
+            for (int wait = 0; (polled = ::poll(&p, 1, wait)) == 0;) {
+                if (interrupted()) {
+                    break; // a signal that came between two waits
+                }
                 wait = on_idle_();
                 if (wait < 0) {
                     break;
                 }
+            }
+            // A signal that ended a wait was delivered already: the read would block on.
+            if (polled <= 0 && interrupted()) {
+                interrupted_ = true;
+                return false;
             }
         }
         ssize_t n = ::read(fd_, buf_.get() + end_, room);

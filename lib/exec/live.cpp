@@ -7,6 +7,7 @@
 #include "core/json_out.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
+#include "core/signals.hpp"
 #include "exec/broker.hpp"
 #include "exec/sync.hpp"
 #include "okx/decimal.hpp"
@@ -113,7 +114,9 @@ public:
         stats_.end_equity = broker_.equity();
     }
 
-    // A clean exit: the dead-man switch off, so OKX leaves the resting orders alone.
+    // The end of the input: the dead-man switch off, so OKX leaves the resting orders alone.
+    // (Not after SIGINT or SIGTERM: the loop returns with the interrupt's code and this is
+    // not called, so the switch stays armed.)
     void disarm() {
         if (l_.dead_man_s > 0 && armed_) {
             call_cancel_all_after(0);
@@ -954,7 +957,9 @@ int execute_live(const ExecuteOptions& o, const LiveOptions& l, core::LineReader
     core::Log::explain(stage.summary());
     core::Filter filter(out, core::FilterOptions{o.strict, o.max_errors});
     const int code = filter.run(in, stage);
-    stage.disarm();
+    if (!core::interrupted()) {
+        stage.disarm();
+    }
     if (stats != nullptr) {
         *stats = stage.stats();
     }

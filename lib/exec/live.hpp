@@ -14,8 +14,9 @@
 //     journal does not know is reported (stderr and the store's reconcile_events), never
 //     touched. An intent whose order is in the journal is never sent again;
 //  5. OKX's dead-man switch (cancel-all-after) is armed while execute runs and refreshed at a
-//     third of its timeout, so the resting orders are canceled if the pipeline dies; a clean
-//     exit disarms it.
+//     third of its timeout, so the resting orders are canceled if the pipeline dies; the end
+//     of the input disarms it (after SIGINT or SIGTERM it stays armed: a stop that is not
+//     followed by a restart within the timeout leaves no order resting unwatched).
 #pragma once
 
 #include "exec/execute_tool.hpp"

@@ -12,13 +12,17 @@
 #   - every order of the ledger is in the store's journal;
 #   - the fake's request log has no 50011 (OKX's rate limits never exceeded);
 #   - the test key's secret and passphrase appear nowhere: output, stderr, store, log.
-# Usage: tests/acceptance/execute-sigkill.sh [RUNS] [MAX_DELAY_S] (50, 1.5). Exit 0 when every
+# Usage: tests/acceptance/execute-sigkill.sh [RUNS] [MAX_DELAY_S] [MIN_DELAY_S] (50, 1.5, 0.2):
+# each kill comes after a delay drawn uniformly between the two. Restarts faster than about
+# five a second can exceed OKX's per-account limits on public/time and account/balance, which
+# every start asks once (each process paces only its own requests). Exit 0 when every
 # check holds; prints one line per check. tests/cli/execute-demo.bats runs a short version.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${OKXKIT_BUILD:-$root/build}
 runs=${1:-50}
 max_delay=${2:-1.5}
+min_delay=${3:-0.2}
 work=$(mktemp -d)
 fake=
 trap 'kill $fake 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -66,7 +70,7 @@ run_execute() { # [timeout args...]
 clock=$now
 killed=0
 for i in $(seq "$runs"); do
-    delay=$(awk -v s="$RANDOM" -v m="$max_delay" 'BEGIN { srand(s); printf "%.3f", rand() * m }')
+    delay=$(awk -v s="$RANDOM" -v lo="$min_delay" -v hi="$max_delay" 'BEGIN { srand(s); printf "%.3f", lo + rand() * (hi - lo) }')
     rc=0
     run_execute timeout -s KILL "$delay" || rc=$?
     [ $rc -eq 137 ] && killed=$((killed + 1))

@@ -214,7 +214,7 @@ ledger() {
     [[ $(grep -c '"method":"POST","path":"/api/v5/trade/order"' "$T/main.log") == 1 ]]
 }
 
-@test "the dead-man switch: armed while execute runs, so OKX cancels its orders when it dies; disarmed on a clean exit" {
+@test "the dead-man switch: armed while execute runs, so OKX cancels its orders when it dies; disarmed at the end of the input, left armed by SIGTERM" {
     input '{"leg":"l","ord_type":"limit","px":40000}' >"$T/in"
     # Killed while running: its input stays open until the order is out.
     mkfifo "$T/fifo"
@@ -237,11 +237,27 @@ ledger() {
     demo </dev/null >"$T/out2" 2>"$T/err2" || { cat "$T/err2"; false; }
     run jq -r 'select(.type == "order") | "\(.state): \(.reason)"' "$T/out2"
     assert_output "canceled: canceled by OKX's cancel-all-after (dead-man switch)"
-    # A clean exit disarms it: the next order rests on past the deadline.
+    # The end of the input disarms it: the next order rests on past the deadline.
     input '{"leg":"l2","ord_type":"limit","px":40000}' | demo --dead-man 10 >/dev/null 2>&1
     clock $((NOW + 300000))
     run bash -c "curl -s $URL/fake/ledger | jq -r '.orders[1].state'"
     assert_output live
+    # SIGTERM leaves it armed (exit 143): only the arming call, no disarming one.
+    calls=$(grep -c '"path":"/api/v5/trade/cancel-all-after"' "$T/main.log")
+    mkfifo "$T/fifo2"
+    execute --mode demo --rest-url "$URL" --run r1 --dead-man 10 <"$T/fifo2" >"$T/out3" 2>"$T/err3" &
+    pid=$!
+    exec 4>"$T/fifo2"
+    for _ in $(seq 400); do
+        grep -q 'execute: demo on' "$T/err3" && break
+        sleep 0.05
+    done
+    kill -TERM "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    exec 4>&-
+    [[ $rc == 143 ]] || { cat "$T/err3"; false; }
+    [[ $(grep -c '"path":"/api/v5/trade/cancel-all-after"' "$T/main.log") == $((calls + 1)) ]]
 }
 
 @test "live: needs live = true in the config file, configured limits and a key; the command line cannot give consent" {
@@ -284,7 +300,7 @@ ledger() {
 }
 
 @test "SIGKILL at random moments, restarted on the same input: no order twice, no fill lost, rate limits kept" {
-    run "$OKXKIT_SOURCE_DIR/tests/acceptance/execute-sigkill.sh" 12 0.4
+    run "$OKXKIT_SOURCE_DIR/tests/acceptance/execute-sigkill.sh" 12 0.9 0.5
     assert_success
     assert_output --partial "ok   no client order id placed twice"
     assert_output --partial "ok   every fill of the ledger in the store (0 lost)"

@@ -527,6 +527,46 @@ TEST(CoreIo, LineReaderOnIdleAskedAgainUntilInputComes) {
     EXPECT_EQ(idle, 3);
 }
 
+TEST(CoreIo, LineReaderOneSignalDuringAnIdleWaitEndsTheRead) {
+    // A stage that asks to be called again (execute --mode demo refreshing OKX's dead-man
+    // switch) waits in poll(); the one SIGTERM that ends that wait must end the read too,
+    // not leave it blocked on a quiet pipe.
+    install_signal_policy();
+    reset_pending_signal();
+    Pipe p;
+    LineReader reader(p.read_end(), false, "pipe", 100);
+    std::atomic<int> idle{0};
+    reader.on_idle([&] {
+        ++idle;
+        return 200;
+    });
+    std::atomic<bool> done{false};
+    const pthread_t target = pthread_self();
+    std::thread killer([&] {
+        while (idle.load() == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        pthread_kill(target, SIGTERM); // once
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!done.load() && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (!done.load()) {
+            p.close_write(); // unblock the reader so the test fails instead of hanging
+        }
+    });
+    std::string_view line;
+    const Status s = reader.next(line);
+    done = true;
+    killer.join();
+    EXPECT_EQ(s, Status::kInterrupted);
+    EXPECT_EQ(pending_signal(), SIGTERM);
+    reset_pending_signal();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
 TEST(CoreIo, LineReaderPipeInterruptedBySigint) {
     install_signal_policy();
     reset_pending_signal();
