@@ -294,13 +294,13 @@ rest() { # PATH
     assert_output 6
 }
 
-@test "a path other than /ws/v5/public or /ws/v5/business is refused" {
+@test "a path other than /ws/v5/public, /ws/v5/business or /ws/v5/private is refused" {
     start_server --ws-interval-ms 0
-    probe /ws/v5/private --seconds 2
+    probe /ws/v5/nope --seconds 2
     run cat "$T/out"
     assert_output --partial "#error"
     refute_output --partial "#open"
-    check_log '[.[] | select(.ws)] == [{"t_ms":.[0].t_ms,"ws":"/ws/v5/private","event":"refuse","connId":""}]'
+    check_log '[.[] | select(.ws)] == [{"t_ms":.[0].t_ms,"ws":"/ws/v5/nope","event":"refuse","connId":""}]'
 }
 
 @test "the log has one line per connect, received frame, accepted subscribe and close" {

@@ -3,6 +3,7 @@
 #include "core/timeutil.hpp"
 #include "okx/signer.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -92,6 +93,35 @@ std::optional<AuthFailure> check_auth(const AuthConfig& config, std::string_view
     const std::string want = okx::sign_request(config.secret, ts, method, path_and_query, body);
     if (!same(sign, want)) {
         return AuthFailure{"50113", "Invalid Sign"};
+    }
+    return std::nullopt;
+}
+
+std::optional<AuthFailure> check_ws_login(const AuthConfig& config, std::string_view key,
+                                          std::string_view passphrase, std::string_view timestamp,
+                                          std::string_view sign, std::int64_t now_ms) {
+    constexpr std::size_t kMaxDigits = 12; // seconds: 12 digits reach the year 33658
+    const bool digits = !timestamp.empty() && timestamp.size() <= kMaxDigits &&
+                        std::all_of(timestamp.begin(), timestamp.end(), [](char c) {
+                            return std::isdigit(static_cast<unsigned char>(c)) != 0;
+                        });
+    if (!digits) {
+        return AuthFailure{"60004", "Invalid timestamp"};
+    }
+    const std::int64_t ts_ms = std::stoll(std::string(timestamp)) * 1000;
+    if (std::llabs(ts_ms - now_ms) > config.window_ms) {
+        return AuthFailure{"60006", "Timestamp request expired"};
+    }
+    if (!same(key, config.key)) {
+        return AuthFailure{"60005", "Invalid apiKey"};
+    }
+    if (!same(passphrase, config.passphrase)) {
+        return AuthFailure{"60024", "Wrong passphrase"};
+    }
+    std::string prehash(timestamp);
+    prehash += "GET/users/self/verify";
+    if (!same(sign, okx::hmac_sha256_base64(config.secret, prehash))) {
+        return AuthFailure{"60007", "Invalid sign"};
     }
     return std::nullopt;
 }

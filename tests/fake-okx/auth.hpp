@@ -40,4 +40,13 @@ std::optional<AuthFailure> check_auth(const AuthConfig& config, std::string_view
                                       std::string_view path_and_query, std::string_view body,
                                       const Headers& headers, std::int64_t now_ms);
 
+// Checks a WebSocket login's arg (§5.3): timestamp in seconds since the epoch, sign =
+// base64(HMAC-SHA256(secret, timestamp + "GET" + "/users/self/verify")), against the clock
+// now_ms (the same clock and window as check_auth). nullopt when it is authentic. Order: a
+// timestamp that is not an integer 60004; further than window_ms from now 60006; an unknown
+// key 60005; a wrong passphrase 60024; a wrong sign 60007.
+std::optional<AuthFailure> check_ws_login(const AuthConfig& config, std::string_view key,
+                                          std::string_view passphrase, std::string_view timestamp,
+                                          std::string_view sign, std::int64_t now_ms);
+
 } // namespace okxkit::fake

@@ -26,9 +26,10 @@ okxkit::core::ToolSpec fake_okx_spec() {
         "/api/v5/trade/order, POST /api/v5/trade/cancel-order, GET /api/v5/trade/orders-pending,\n"
         "GET /api/v5/trade/fills; POST /fake/clock {\"now\": MS} moves the market clock;\n"
         "WebSocket /ws/v5/public (tickers, trades, books) and /ws/v5/business (candle{bar})\n"
-        "on the same port. The first WebSocket connection starts the market clock: from\n"
-        "then on it advances 60000 ms every --ws-interval-ms, for the pushes and for REST\n"
-        "alike. Binds 127.0.0.1 only.\n"
+        "on the same port, and /ws/v5/private (login, the orders channel, the order and\n"
+        "cancel-order ops). The first public or business WebSocket connection starts the\n"
+        "market clock: from then on it advances 60000 ms every --ws-interval-ms, for the\n"
+        "pushes and for REST alike. Binds 127.0.0.1 only.\n"
         "SIGINT and SIGTERM stop the server with exit 0. See tests/fake-okx/README.md.\n",
         {
             {"port", 0, OptType::kInt, "N", "TCP port on 127.0.0.1; 0 picks a free one", "0"},
@@ -53,8 +54,8 @@ okxkit::core::ToolSpec fake_okx_spec() {
             {"fault-500-every", 0, OptType::kInt, "N",
              "answer every Nth request with HTTP 500, code 50026 (0: never)", "0"},
             {"fault-lost-answer-every", 0, OptType::kInt, "N",
-             "accept every Nth order placed but answer HTTP 500, code 50026, as if its answer "
-             "was lost (0: never)",
+             "accept every Nth order placed over REST but answer HTTP 500, code 50026, as if "
+             "its answer was lost (0: never; WebSocket orders: --ws-drop-order-every)",
              "0"},
             {"fault-delay-ms", 0, OptType::kInt, "MS", "wait this long before every answer", "0"},
             {"no-rate-limit", 0, OptType::kFlag, "", "do not enforce OKX's per-endpoint limits"},
@@ -91,6 +92,10 @@ okxkit::core::ToolSpec fake_okx_spec() {
              "send every Nth books update of a connection with a wrong checksum (0: never)", "0"},
             {"ws-seq-gap-every", 0, OptType::kInt, "N",
              "never send every Nth books update of a connection, leaving a seqId gap (0: never)",
+             "0"},
+            {"ws-drop-order-every", 0, OptType::kInt, "N",
+             "accept every Nth order placed over /ws/v5/private, then drop the connection "
+             "without answering it (0: never)",
              "0"},
             {"ws-checksum-zero", 0, OptType::kFlag, "",
              "books checksums are always 0, as after OKX's 2026 retirement"},
@@ -181,6 +186,8 @@ int fake_okx_main(const okxkit::core::Options& opts) {
         static_cast<std::uint64_t>(int_option(opts, "ws-bad-checksum-every", 0, kBig));
     ws_options.seq_gap_every =
         static_cast<std::uint64_t>(int_option(opts, "ws-seq-gap-every", 0, kBig));
+    ws_options.drop_order_every =
+        static_cast<std::uint64_t>(int_option(opts, "ws-drop-order-every", 0, kBig));
     ws_options.checksum_zero = opts.flag("ws-checksum-zero");
     ws_options.no_pong = opts.flag("ws-no-pong");
     ws_options.stall_every =

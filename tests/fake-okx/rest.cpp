@@ -192,26 +192,8 @@ Response Rest::handle(const Request& req) {
         item["ts"] = std::to_string(now_ms());
         return ok(Json::array({item}));
     }
-    if (options_.rate_limit) {
-        // OKX counts each method of an endpoint on its own, and the order endpoints per
-        // instrument too (place, query and cancel: 60 per 2 s per instId).
-        std::string key = req.method;
-        key += ' ';
-        key += path;
-        if (path == kPlace || path == kCancel) {
-            std::string inst = req.param("instId").value_or("");
-            if (req.method == "POST") {
-                const Json body = Json::parse(req.body, nullptr, false);
-                if (body.is_object() && body.contains("instId") && body["instId"].is_string()) {
-                    inst = body["instId"].get<std::string>();
-                }
-            }
-            key += ' ';
-            key += inst;
-        }
-        if (auto limit = okx_rate_limit(path); limit && !window_.admit(key, *limit, req.t_ms)) {
-            return too_many_requests();
-        }
+    if (!admit(req)) {
+        return too_many_requests();
     }
     if (is_private) {
         // The request path as signed: with "?query" as sent (this client sends it unencoded).
@@ -262,6 +244,53 @@ Response Rest::handle(const Request& req) {
         return books(req);
     }
     return candles(req, path == kHistoryCandles);
+}
+
+bool Rest::admit(const Request& req) {
+    if (!options_.rate_limit) {
+        return true;
+    }
+    // OKX counts each method of an endpoint on its own, and the order endpoints per
+    // instrument too (place, query and cancel: 60 per 2 s per instId); the WebSocket's order
+    // ops share the REST buckets (§6.1).
+    const std::string_view path = req.path;
+    std::string key = req.method;
+    key += ' ';
+    key += path;
+    if (path == kPlace || path == kCancel) {
+        std::string inst = req.param("instId").value_or("");
+        if (req.method == "POST") {
+            const Json body = Json::parse(req.body, nullptr, false);
+            if (body.is_object() && body.contains("instId") && body["instId"].is_string()) {
+                inst = body["instId"].get<std::string>();
+            }
+        }
+        key += ' ';
+        key += inst;
+    }
+    const auto limit = okx_rate_limit(path);
+    return !limit || window_.admit(key, *limit, req.t_ms);
+}
+
+Response Rest::trade_op(bool place, const std::string& body, std::int64_t t_ms) {
+    Request req;
+    req.method = "POST";
+    req.path = place ? kPlace : kCancel;
+    req.body = body;
+    req.t_ms = t_ms;
+    if (!admit(req)) {
+        return too_many_requests();
+    }
+    trading_->advance(now_ms());
+    return place ? trading_->place(req, now_ms()) : trading_->cancel(req, now_ms());
+}
+
+void Rest::advance_trading() {
+    trading_->advance(now_ms());
+}
+
+std::vector<OrderPush> Rest::take_order_pushes() {
+    return trading_->take_pushes();
 }
 
 Rest::Rest(const MarketData& data, RestOptions options)

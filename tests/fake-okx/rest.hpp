@@ -58,6 +58,13 @@ struct RestOptions {
     double cash = 10'000;            // the account's USDT at the start
 };
 
+// One change of an order, for the orders channel of /ws/v5/private (§5.5): its instrument
+// and the push's data row as JSON text.
+struct OrderPush {
+    std::string inst_id;
+    std::string row;
+};
+
 class Trading;
 
 // Answers REST requests from the market data. Not thread-safe; one per server.
@@ -77,12 +84,31 @@ public:
     [[nodiscard]] std::int64_t now_ms() const;
     // Fixes the market clock at ms from now on; the WebSocket clock calls it as it advances.
     void set_now_ms(std::int64_t ms) { options_.now_ms = ms; }
+    // Whether the market clock is the wall clock (no --now, and no WebSocket clock yet).
+    [[nodiscard]] bool wall_clock() const { return !options_.now_ms.has_value(); }
+
+    // The private WebSocket's side (ws.cpp). The one API key, for the login.
+    [[nodiscard]] const AuthConfig& auth() const { return options_.auth; }
+    // A WebSocket trading op: place (POST /api/v5/trade/order) or cancel
+    // (POST /api/v5/trade/cancel-order) with body, arrived at t_ms: the same rate-limit
+    // bucket (per method, path and instId), the same bars worked first and the same Trading
+    // call as the REST request, hence the same answer. No REST fault counters, no signature
+    // (the connection logged in).
+    Response trade_op(bool place, const std::string& body, std::int64_t t_ms);
+    // Works the bars the market clock has passed (fills, the dead-man switch) now, rather
+    // than at the next private request, so that their pushes go out.
+    void advance_trading();
+    // The order changes since the last call, oldest first (every path: REST, WebSocket ops,
+    // the clock, cancel-all-after).
+    std::vector<OrderPush> take_order_pushes();
 
 private:
     Response time(const Request& req);
     Response instruments(const Request& req);
     Response candles(const Request& req, bool history);
     Response books(const Request& req);
+    // The rate limit of req's endpoint (§6.1): false when it is refused.
+    bool admit(const Request& req);
 
     const MarketData& data_;
     RestOptions options_;

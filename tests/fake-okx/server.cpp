@@ -63,6 +63,7 @@ struct Tick {
 
 void on_tick(lws_sorted_usec_list_t* sul) {
     auto* tick = lws_container_of(sul, Tick, sul);
+    static_cast<Server*>(lws_context_user(tick->context))->poll();
     lws_sul_schedule(tick->context, 0, &tick->sul, on_tick, kTickUs);
 }
 
@@ -381,7 +382,30 @@ std::int64_t Server::since_start_ms() const {
 Response Server::answer(const Request& req) {
     Response resp = rest_.handle(req);
     log_request(req, resp);
+    send_order_pushes();
     return resp;
+}
+
+// The order changes of the last request, op or clock step, to the private connections.
+void Server::send_order_pushes() {
+    std::vector<WsConn*> conns;
+    conns.reserve(links_.size());
+    for (WsLink* link : links_) {
+        conns.push_back(link->conn.get());
+    }
+    hub_.order_pushes(conns);
+    for (WsLink* link : links_) {
+        if (!link->conn->out.empty()) {
+            lws_callback_on_writable(link->wsi);
+        }
+    }
+}
+
+void Server::poll() {
+    if (rest_.wall_clock()) {
+        rest_.advance_trading();
+        send_order_pushes();
+    }
 }
 
 void Server::log_request(const Request& req, const Response& resp) {
@@ -433,6 +457,23 @@ void Server::log_op(const WsLink& link, const WsOpEvent& op) {
     log_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+// A WebSocket trading op, in the format of a request's line: method "WS", path the op.
+void Server::log_trade(const WsLink& link, const WsTradeOp& op, std::int64_t t_ms,
+                       std::int64_t mono_us) {
+    if (log_ == nullptr) {
+        return;
+    }
+    nlohmann::ordered_json line;
+    line["t_ms"] = t_ms;
+    line["method"] = "WS";
+    line["path"] = op.op;
+    line["query"] = "id=" + op.id + "&connId=" + link.conn->conn_id;
+    line["status"] = op.status;
+    line["code"] = op.code;
+    line["mono_us"] = mono_us;
+    log_line(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 void Server::log_line(const std::string& text) {
     std::fputs(text.c_str(), log_);
     std::fputc('\n', log_);
@@ -459,7 +500,7 @@ WsLink* Server::ws_open(lws* wsi, const std::string& path) {
     log_ws(*link, "connect", "", 0);
     arm_timer(*link);
     links_.push_back(link.get());
-    if (first && hub_.options().start_subs == 0) {
+    if (first && *endpoint != WsEndpoint::kPrivate && hub_.options().start_subs == 0) {
         start_clock();
     }
     return link.release();
@@ -467,16 +508,26 @@ WsLink* Server::ws_open(lws* wsi, const std::string& path) {
 
 void Server::ws_receive(WsLink& link, std::string_view text) {
     link.last_recv_ms = since_start_ms();
-    log_ws(link, "recv", text, 0);
-    hub_.receive(*link.conn, text);
+    const std::int64_t mono_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count();
+    log_ws(link, "recv", WsHub::loggable(text), 0);
+    hub_.receive(*link.conn, text, link.last_recv_ms);
     for (const WsOpEvent& op : link.conn->ops) {
         log_op(link, op);
     }
     link.conn->ops.clear();
+    for (const WsTradeOp& op : link.conn->trades) {
+        log_trade(link, op, link.last_recv_ms, mono_us);
+    }
+    link.conn->trades.clear();
+    send_order_pushes();
     if (!clock_running_ && hub_.options().start_subs > 0) {
         std::uint64_t live = 0;
         for (const WsLink* l : links_) {
-            live += l->conn->subs.size();
+            if (l->conn->endpoint != WsEndpoint::kPrivate) {
+                live += l->conn->subs.size();
+            }
         }
         if (live >= hub_.options().start_subs) {
             start_clock();
@@ -587,11 +638,8 @@ void Server::clock_tick() {
         conns.push_back(link->conn.get());
     }
     hub_.tick(conns);
-    for (WsLink* link : links_) {
-        if (!link->conn->out.empty()) {
-            lws_callback_on_writable(link->wsi);
-        }
-    }
+    rest_.advance_trading(); // the fills of the bars the step passed, pushed now
+    send_order_pushes();     // also wakes every connection that has something queued
     schedule_clock();
 }
 

@@ -62,11 +62,17 @@ public:
     void ws_timer(WsLink& link);
     void ws_closed(WsLink* link);
     void clock_tick();
+    // Every 100 ms: while the market clock is the wall clock, works the bars it passed
+    // (fills, the dead-man switch) and sends their orders pushes.
+    void poll();
 
 private:
     void log_request(const Request& req, const Response& resp);
     void log_ws(const WsLink& link, std::string_view event, std::string_view frame, int code);
     void log_op(const WsLink& link, const WsOpEvent& op);
+    void log_trade(const WsLink& link, const WsTradeOp& op, std::int64_t t_ms,
+                   std::int64_t mono_us);
+    void send_order_pushes();
     void log_line(const std::string& text);
     void write_port_file(int port) const;
     void arm_timer(WsLink& link) const;

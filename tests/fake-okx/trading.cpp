@@ -203,6 +203,11 @@ void Trading::work_bars(std::int64_t now_ms) {
 }
 
 void Trading::apply(const std::vector<exec::Event>& events) {
+    // The paper exchange reports a fill, then the order's new state: the two make one row.
+    // The index in fills_ of the fill the next order event follows, or kNone (not an optional:
+    // GCC 12 misreads one here as maybe uninitialized).
+    constexpr auto kNone = static_cast<std::size_t>(-1);
+    std::size_t fill = kNone;
     for (const exec::Event& e : events) {
         if (const auto* o = std::get_if<core::Order>(&e)) {
             auto it = orders_.find(o->cl_ord_id); // the paper's id is the ordId
@@ -215,6 +220,10 @@ void Trading::apply(const std::vector<exec::Event>& events) {
             r.acc_fill_sz = o->filled_sz;
             r.avg_px = o->avg_px.value_or(0);
             r.u_time = o->ts;
+            const FillRec* f =
+                fill != kNone && fills_[fill].ord_id == r.ord_id ? &fills_[fill] : nullptr;
+            push_change(r, f);
+            fill = kNone;
         } else if (const auto* f = std::get_if<core::Fill>(&e)) {
             auto it = orders_.find(f->cl_ord_id);
             if (it == orders_.end()) {
@@ -230,6 +239,7 @@ void Trading::apply(const std::vector<exec::Event>& events) {
             fills_.push_back({r.inst, id, id, r.ord_id, r.cl_ord_id, r.side,
                               f->liquidity == core::Liquidity::kMaker ? "M" : "T", f->px, f->sz,
                               f->fee, f->ts});
+            fill = fills_.size() - 1;
         }
     }
 }
@@ -453,6 +463,26 @@ template <class R> Json order_json(const R& r) {
 }
 
 } // namespace
+
+void Trading::push_change(const Rec& r, const FillRec* fill) {
+    Json j = order_json(r);
+    j["posSide"] = ""; // as the docs' spot push (ws_orders_push_spot_docs.json)
+    // The fill fields describe this change only; fee is the order's, cumulative.
+    j["fillPx"] = fill != nullptr ? text(fill->px) : std::string();
+    j["fillSz"] = fill != nullptr ? text(fill->sz) : std::string("0");
+    j["fillTime"] = fill != nullptr ? std::to_string(fill->ts) : std::string();
+    j["tradeId"] = fill != nullptr ? fill->trade_id : std::string();
+    j["fillFee"] = fill != nullptr ? text(-fill->fee) : std::string("0");
+    j["fillFeeCcy"] = fill != nullptr ? "USDT" : "";
+    j["execType"] = fill != nullptr ? fill->exec_type : std::string();
+    pushes_.push_back(OrderPush{r.inst, j.dump()});
+}
+
+std::vector<OrderPush> Trading::take_pushes() {
+    std::vector<OrderPush> out;
+    out.swap(pushes_);
+    return out;
+}
 
 Response Trading::order(const Request& req) const {
     const std::string inst_id = req.param("instId").value_or("");

@@ -45,6 +45,12 @@ public:
     // client's own record against (no duplicate clOrdId, no fill missing).
     Response ledger() const;
 
+    // The order changes since the last call, oldest first: one row per change of an order
+    // (placed, each fill, canceled), as the orders channel pushes it (§5.5). A fill's row
+    // carries fillPx, fillSz, fillTime, tradeId (the one /trade/fills and /fake/ledger show),
+    // fillFee, fillFeeCcy and execType; another row has fillSz "0" and tradeId "".
+    std::vector<OrderPush> take_pushes();
+
 private:
     struct Rec {
         std::string ord_id, cl_ord_id, inst, side, ord_type, px, sz, tgt_ccy;
@@ -66,6 +72,7 @@ private:
     };
 
     void apply(const std::vector<exec::Event>& events);
+    void push_change(const Rec& r, const FillRec* fill);
     void work_bars(std::int64_t now_ms);
     [[nodiscard]] double frozen_quote() const;
     [[nodiscard]] double frozen_base(const std::string& inst) const;
@@ -80,6 +87,7 @@ private:
     std::vector<FillRec> fills_;
     std::uint64_t next_id_ = 0;
     std::optional<std::int64_t> deadline_; // cancel-all-after, when armed
+    std::vector<OrderPush> pushes_;        // order changes not taken yet
 };
 
 } // namespace okxkit::fake

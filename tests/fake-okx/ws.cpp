@@ -2,6 +2,8 @@
 #include "ws.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -77,8 +79,23 @@ std::string truncated_rows(const std::string& text) {
 // The arg's validated subscription, or nullopt when the channel is not served on endpoint
 // or the instrument does not exist (60018).
 std::optional<WsSub> parse_sub(const MarketData& data, WsEndpoint endpoint,
-                               const std::string& channel, const std::string& inst_id) {
-    WsSub sub{channel, inst_id, std::nullopt};
+                               const std::string& channel, const std::string& inst_id,
+                               const std::string& inst_type) {
+    WsSub sub{channel, inst_id, inst_type, std::nullopt};
+    if (endpoint == WsEndpoint::kPrivate) {
+        // orders only (§5.5); its instType is required, an instId narrows it.
+        static constexpr std::array<std::string_view, 6> kTypes{"SPOT",    "MARGIN", "SWAP",
+                                                                "FUTURES", "OPTION", "ANY"};
+        if (channel != "orders" ||
+            std::find(kTypes.begin(), kTypes.end(), inst_type) == kTypes.end()) {
+            return std::nullopt;
+        }
+        if (!inst_id.empty() && data.instrument(inst_id) == nullptr) {
+            return std::nullopt;
+        }
+        return sub;
+    }
+    sub.inst_type.clear();
     if (endpoint == WsEndpoint::kBusiness) {
         if (std::string_view(channel).substr(0, kCandlePrefix.size()) != kCandlePrefix) {
             return std::nullopt;
@@ -96,6 +113,18 @@ std::optional<WsSub> parse_sub(const MarketData& data, WsEndpoint endpoint,
     return sub;
 }
 
+std::string string_field(const Json& obj, const char* key) {
+    const auto it = obj.find(key);
+    return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// OKX's op id: 1 to 32 letters and digits (§5.3).
+bool op_id_ok(const std::string& id) {
+    return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0;
+    });
+}
+
 } // namespace
 
 std::optional<WsEndpoint> ws_endpoint(std::string_view path) {
@@ -105,6 +134,9 @@ std::optional<WsEndpoint> ws_endpoint(std::string_view path) {
     if (path == "/ws/v5/business") {
         return WsEndpoint::kBusiness;
     }
+    if (path == "/ws/v5/private") {
+        return WsEndpoint::kPrivate;
+    }
     return std::nullopt;
 }
 
@@ -112,7 +144,8 @@ WsHub::WsHub(const MarketData& data, Rest& rest, WsOptions options)
     : data_(data), rest_(rest), options_(options) {}
 
 std::unique_ptr<WsConn> WsHub::open(WsEndpoint endpoint) {
-    if (!started_) {
+    // The market clock is market data's: a private connection does not start it.
+    if (!started_ && endpoint != WsEndpoint::kPrivate) {
         started_ = true;
         clock_ = rest_.now_ms();
         rest_.set_now_ms(clock_);
@@ -127,7 +160,7 @@ std::unique_ptr<WsConn> WsHub::open(WsEndpoint endpoint) {
     return conn;
 }
 
-void WsHub::receive(WsConn& conn, std::string_view text) {
+void WsHub::receive(WsConn& conn, std::string_view text, std::int64_t t_ms) {
     if (conn.ended || conn.stalled) {
         return;
     }
@@ -143,6 +176,15 @@ void WsHub::receive(WsConn& conn, std::string_view text) {
     if (!req.is_discarded() && req.is_object() && req.contains("id") && req["id"].is_string()) {
         id = req["id"].get<std::string>();
     }
+    if (conn.endpoint == WsEndpoint::kPrivate && !req.is_discarded() && req.is_object() &&
+        req.contains("op") && req["op"].is_string()) {
+        const std::string op = req["op"].get<std::string>();
+        if (op == "login" || op == "order" || op == "cancel-order" ||
+            ((op == "subscribe" || op == "unsubscribe") && !conn.logged_in)) {
+            receive_private(conn, id, op, req, t_ms);
+            return;
+        }
+    }
     const bool valid =
         !req.is_discarded() && req.is_object() && req.contains("op") && req["op"].is_string() &&
         req.contains("args") && req["args"].is_array() && !req["args"].empty() &&
@@ -157,13 +199,16 @@ void WsHub::receive(WsConn& conn, std::string_view text) {
     }
     for (const Json& arg : req["args"]) {
         const std::string channel = arg["channel"].get<std::string>();
-        const std::string inst_id = arg.contains("instId") && arg["instId"].is_string()
-                                        ? arg["instId"].get<std::string>()
-                                        : std::string();
-        const auto sub = parse_sub(data_, conn.endpoint, channel, inst_id);
+        const std::string inst_id = string_field(arg, "instId");
+        const std::string inst_type = string_field(arg, "instType");
+        const auto sub = parse_sub(data_, conn.endpoint, channel, inst_id, inst_type);
         if (!sub) {
             std::string msg = "Wrong URL or channel:";
             msg += channel;
+            if (conn.endpoint == WsEndpoint::kPrivate) {
+                msg += ",instType:";
+                msg += inst_type;
+            }
             msg += ",instId:";
             msg += inst_id;
             msg += " doesn't exist. Please use the correct URL, channel and parameters "
@@ -184,7 +229,8 @@ void WsHub::receive(WsConn& conn, std::string_view text) {
         const std::uint64_t n = ++op_counts_[key];
         conn.ops.push_back(WsOpEvent{op, channel, inst_id, n});
         auto same = [&](const WsSub& s) {
-            return s.channel == sub->channel && s.inst_id == sub->inst_id;
+            return s.channel == sub->channel && s.inst_id == sub->inst_id &&
+                   s.inst_type == sub->inst_type;
         };
         if (op == "unsubscribe") {
             std::erase_if(conn.subs, same);
@@ -193,6 +239,163 @@ void WsHub::receive(WsConn& conn, std::string_view text) {
             subscribe(conn, id, conn.subs.back());
         }
     }
+}
+
+// login, and the ops that need one, on /ws/v5/private (§5.3, §5.5).
+void WsHub::receive_private(WsConn& conn, const std::string& id, const std::string& op,
+                            const Json& req, std::int64_t t_ms) {
+    if (op == "login") {
+        login(conn, id, req);
+    } else if (op == "order" || op == "cancel-order") {
+        trade(conn, op, req, t_ms);
+    } else {
+        conn.out.push_back(
+            WsOut{WsOut::Kind::kText, error_frame(conn, id, "60011", "Please log in"), 0, false});
+    }
+}
+
+void WsHub::login(WsConn& conn, const std::string& id, const Json& req) {
+    if (conn.logged_in) {
+        conn.out.push_back(WsOut{WsOut::Kind::kText,
+                                 error_frame(conn, id, "60031", "Repeated login is not allowed"), 0,
+                                 false});
+        return;
+    }
+    const bool one_arg = req.contains("args") && req["args"].is_array() &&
+                         req["args"].size() == 1 && req["args"][0].is_object();
+    std::optional<AuthFailure> failure;
+    if (!one_arg) {
+        failure = AuthFailure{"60009", "Login failed."};
+    } else {
+        const Json& arg = req["args"][0];
+        failure = check_ws_login(rest_.auth(), string_field(arg, "apiKey"),
+                                 string_field(arg, "passphrase"), string_field(arg, "timestamp"),
+                                 string_field(arg, "sign"), rest_.now_ms());
+    }
+    if (failure) {
+        // A failed login is fatal: the error, then close 4001 (§5.2).
+        conn.out.push_back(WsOut{WsOut::Kind::kText,
+                                 error_frame(conn, id, failure->code, failure->msg), 0, false});
+        conn.out.push_back(WsOut{WsOut::Kind::kClose, "Login failed.", 4001, false});
+        conn.ended = true;
+        return;
+    }
+    conn.logged_in = true;
+    Json ack = event_frame(id, "login");
+    ack["code"] = "0";
+    ack["msg"] = "";
+    ack["connId"] = conn.conn_id;
+    conn.out.push_back(WsOut{WsOut::Kind::kText, dump(ack), 0, false});
+}
+
+// An order op, answered as OKX answers it (§5.5 "WS trading ops"): through Rest::trade_op,
+// the REST endpoint's own code, so the checks, codes and rate limit are the same.
+void WsHub::trade(WsConn& conn, const std::string& op, const Json& req, std::int64_t t_ms) {
+    const std::string id =
+        req.contains("id") && req["id"].is_string() ? req["id"].get<std::string>() : std::string();
+    const std::string now_us = std::to_string(rest_.now_ms() * 1000);
+    const auto answer = [&](Json data, const std::string& code, const std::string& msg) {
+        Json j;
+        j["id"] = id;
+        j["op"] = op;
+        j["data"] = std::move(data);
+        j["code"] = code;
+        j["msg"] = msg;
+        j["inTime"] = now_us;
+        j["outTime"] = now_us;
+        conn.out.push_back(WsOut{WsOut::Kind::kText, dump(j), 0, false});
+    };
+    if (!conn.logged_in) {
+        conn.trades.push_back(WsTradeOp{op, id, 200, "60011"});
+        answer(Json::array(), "60011", "Please log in");
+        return;
+    }
+    const bool one_arg = req.contains("args") && req["args"].is_array() &&
+                         req["args"].size() == 1 && req["args"][0].is_object();
+    if (!op_id_ok(id) || !one_arg) {
+        conn.trades.push_back(WsTradeOp{op, id, 200, "60013"});
+        answer(Json::array(), "60013", "Invalid args");
+        return;
+    }
+    const Json& arg = req["args"][0];
+    const Response r = rest_.trade_op(op == "order", dump(arg), t_ms);
+    conn.trades.push_back(WsTradeOp{op, id, r.status, r.code});
+    if (op == "order" && r.code == "0" && options_.drop_order_every != 0 &&
+        ++ws_places_ % options_.drop_order_every == 0) {
+        // Placed, and the answer never comes: the connection drops mid-order.
+        conn.out.push_back(WsOut{WsOut::Kind::kDrop, "", 0, false});
+        conn.ended = true;
+        return;
+    }
+    const Json body = Json::parse(r.body, nullptr, false);
+    const std::string msg = body.is_object() ? string_field(body, "msg") : std::string();
+    if (body.is_object() && body.contains("data") && body["data"].is_array() &&
+        !body["data"].empty()) {
+        answer(body["data"], string_field(body, "code"), msg);
+        return;
+    }
+    // An answer of the whole request (the rate limit's 50011): the item carries its code.
+    Json item;
+    item["clOrdId"] = string_field(arg, "clOrdId");
+    item["ordId"] = string_field(arg, "ordId");
+    item["tag"] = "";
+    item["ts"] = std::to_string(rest_.now_ms());
+    item["sCode"] = r.code;
+    item["sMsg"] = msg;
+    answer(Json::array({item}), "1", msg);
+}
+
+void WsHub::order_pushes(const std::vector<WsConn*>& conns) {
+    const std::vector<OrderPush> changes = rest_.take_order_pushes();
+    for (const OrderPush& change : changes) {
+        for (WsConn* conn : conns) {
+            if (conn->endpoint != WsEndpoint::kPrivate || !conn->logged_in) {
+                continue;
+            }
+            for (std::size_t i = 0; i < conn->subs.size(); ++i) {
+                const WsSub& sub = conn->subs[i];
+                if (sub.channel != "orders" ||
+                    (sub.inst_type != "SPOT" && sub.inst_type != "ANY") ||
+                    (!sub.inst_id.empty() && sub.inst_id != change.inst_id)) {
+                    continue;
+                }
+                Json arg;
+                arg["channel"] = "orders";
+                arg["instType"] = sub.inst_type;
+                if (!sub.inst_id.empty()) {
+                    arg["instId"] = sub.inst_id;
+                }
+                arg["uid"] = kFakeUid;
+                std::string text = R"({"arg":)";
+                text += dump(arg);
+                text += R"(,"data":[)";
+                text += change.row;
+                text += "]}";
+                push(*conn, text);
+            }
+        }
+    }
+}
+
+std::string WsHub::loggable(std::string_view text) {
+    if (text.find("login") == std::string_view::npos) {
+        return std::string(text);
+    }
+    Json j = Json::parse(text, nullptr, false);
+    if (!j.is_object() || !j.contains("args") || !j["args"].is_array()) {
+        return std::string(text);
+    }
+    for (Json& arg : j["args"]) {
+        if (!arg.is_object()) {
+            continue;
+        }
+        for (const char* key : {"apiKey", "passphrase", "sign"}) {
+            if (arg.contains(key)) {
+                arg[key] = "***";
+            }
+        }
+    }
+    return dump(j);
 }
 
 // The first push after a subscribe: the forming candle, the current ticker, or the book's
@@ -253,6 +456,9 @@ void WsHub::notice_close(WsConn& conn) {
 
 // The pushes of one subscription for the clock step (prev, clock_].
 void WsHub::push_tick(WsConn& conn, WsSub& sub, std::int64_t prev) {
+    if (sub.channel == "orders") {
+        return; // pushed on order changes (order_pushes), not on the clock
+    }
     if (sub.channel == "books") {
         push_book(conn, sub, prev);
         return;

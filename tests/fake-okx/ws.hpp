@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,11 +37,16 @@ struct WsOptions {
     std::uint64_t seq_gap_every = 0;      // never send every Nth books update (a seqId gap)
     bool checksum_zero = false;           // books checksums are 0 (OKX's 2026 retirement)
     bool no_pong = false;                 // never answer "ping"
+    std::uint64_t drop_order_every = 0;   // drop the connection instead of answering every
+                                          // Nth order the WebSocket placed (accepted)
 };
 
-enum class WsEndpoint { kPublic, kBusiness };
+enum class WsEndpoint { kPublic, kBusiness, kPrivate };
 
-// /ws/v5/public and /ws/v5/business; nullopt for any other path.
+// The uid of the account, in the arg of every private push.
+constexpr std::string_view kFakeUid = "614488474791936";
+
+// /ws/v5/public, /ws/v5/business and /ws/v5/private; nullopt for any other path.
 std::optional<WsEndpoint> ws_endpoint(std::string_view path);
 
 // What a connection does next: send a text frame, drop the TCP connection without a close
@@ -54,8 +60,9 @@ struct WsOut {
 };
 
 struct WsSub {
-    std::string channel; // "candle1m", "tickers", "trades", "books"
-    std::string inst_id;
+    std::string channel;        // "candle1m", "tickers", "trades", "books", "orders"
+    std::string inst_id;        // "" for an orders subscription without instId
+    std::string inst_type;      // orders: "SPOT", "ANY", ... as subscribed
     std::optional<OkxBar> bar;  // candle channels only
     bool snapshot_sent = false; // books: the snapshot went out, updates follow
 };
@@ -67,6 +74,15 @@ struct WsOpEvent {
     std::string channel;
     std::string inst_id;
     std::uint64_t n = 0;
+};
+
+// A trading op of /ws/v5/private ("order", "cancel-order"), for the server's request log:
+// the op's id, the HTTP status and OKX code the REST request would have had.
+struct WsTradeOp {
+    std::string op;
+    std::string id;
+    int status = 200;
+    std::string code;
 };
 
 // The protocol state of one WebSocket connection.
@@ -83,6 +99,8 @@ struct WsConn {
     bool ended = false;             // a drop or close is queued: nothing more is queued
     bool stalled = false;           // silent for good, yet open (--ws-stall-every)
     std::vector<WsOpEvent> ops;     // accepted ops not yet logged (the server drains it)
+    bool logged_in = false;         // /ws/v5/private: the login was accepted
+    std::vector<WsTradeOp> trades;  // trading ops not yet logged (the server drains it)
 };
 
 // All WebSocket connections share one hub: the market clock, trade ids and the faults.
@@ -96,8 +114,17 @@ public:
     std::unique_ptr<WsConn> open(WsEndpoint endpoint);
     [[nodiscard]] bool started() const { return started_; }
 
-    // One text frame from the client: queues the answers (pong, acks, errors, first pushes).
-    void receive(WsConn& conn, std::string_view text);
+    // One text frame from the client, arrived at t_ms (steady ms since the server started,
+    // for the rate limits): queues the answers (pong, acks, errors, first pushes, op answers).
+    void receive(WsConn& conn, std::string_view text, std::int64_t t_ms = 0);
+
+    // Queues the orders pushes of the order changes Rest has collected since the last call
+    // on every connection of conns that logged in and subscribed to orders matching the
+    // change (instType SPOT or ANY, and the instId if the subscription named one).
+    void order_pushes(const std::vector<WsConn*>& conns);
+
+    // The frame as the log may show it: a login's apiKey, passphrase and sign are masked.
+    static std::string loggable(std::string_view text);
 
     // Advances the clock one step and queues the pushes of every connection in conns.
     void tick(const std::vector<WsConn*>& conns);
@@ -109,6 +136,11 @@ public:
     static void notice_close(WsConn& conn);
 
 private:
+    void receive_private(WsConn& conn, const std::string& id, const std::string& op,
+                         const nlohmann::ordered_json& req, std::int64_t t_ms);
+    void login(WsConn& conn, const std::string& id, const nlohmann::ordered_json& req);
+    void trade(WsConn& conn, const std::string& op, const nlohmann::ordered_json& req,
+               std::int64_t t_ms);
     void subscribe(WsConn& conn, const std::string& id, WsSub& sub);
     void push(WsConn& conn, const std::string& text);
     void push_candle(WsConn& conn, const WsSub& sub, const Candle& c, bool confirmed);
@@ -125,6 +157,7 @@ private:
     bool started_ = false;
     std::int64_t clock_ = 0;
     std::uint64_t connections_ = 0;
+    std::uint64_t ws_places_ = 0; // orders placed over the WebSocket (drop_order_every)
     std::map<std::string, std::uint64_t, std::less<>> trade_ids_;
     std::map<std::string, std::uint64_t, std::less<>> op_counts_; // "op channel inst" → n
     // The books of each instrument at the last two clocks asked for (a pure function of the

@@ -1,6 +1,12 @@
 // ws-probe: a small WebSocket client for fake-okx's tests (see README.md here).
 //
-//   ws-probe [--send TEXT]... [--gap-ms N] [--frames N] [--seconds S] ws://127.0.0.1:PORT/PATH
+//   ws-probe [--login [--login-ts S | --login-ts-offset S] [--login-sign SIGN]]
+//            [--send TEXT]... [--gap-ms N] [--frames N] [--seconds S] ws://127.0.0.1:PORT/PATH
+//
+// With --login, the first frame is OKX's login (§5.3) with the key, secret and passphrase of
+// OKX_API_KEY, OKX_API_SECRET and OKX_API_PASSPHRASE, timestamped --login-ts (seconds, sent
+// as given) or the wall clock plus --login-ts-offset seconds, signed (or --login-sign as
+// given); the other frames wait until the login's ack arrives (for good when it fails).
 //
 // Connects without a subprotocol, sends each --send TEXT (or, without --send, each line of
 // stdin as it arrives) as one text frame, --gap-ms apart, and prints each received text
@@ -21,6 +27,8 @@
 #include <string_view>
 #include <unistd.h>
 
+#include "okx/signer.hpp"
+
 namespace {
 
 constexpr lws_usec_t kWakeUs = 5 * LWS_US_PER_MS;
@@ -35,6 +43,9 @@ struct Probe {
     long long frames = 0;
     double seconds = 10;
     std::string rx;
+    std::string login_frame; // sent first; "" without --login
+    bool login_sent = false;
+    bool login_done = true; // the login's ack arrived (true without --login)
     lws* wsi = nullptr;
     bool open = false;
     bool done = false;
@@ -58,9 +69,45 @@ void print_line(std::string_view text) {
 }
 
 void want_write() {
-    if (g_probe.open && !g_probe.to_send.empty()) {
-        lws_callback_on_writable(g_probe.wsi);
+    const Probe& p = g_probe;
+    const bool login_due = !p.login_frame.empty() && !p.login_sent;
+    if (p.open && (login_due || (p.login_done && !p.to_send.empty()))) {
+        lws_callback_on_writable(p.wsi);
     }
+}
+
+int write_text(lws* wsi, const std::string& text) {
+    std::string wire(LWS_PRE, '\0');
+    wire += text;
+    const std::size_t n = text.size();
+    return lws_write(wsi, reinterpret_cast<unsigned char*>(wire.data() + LWS_PRE), n,
+                     LWS_WRITE_TEXT) < static_cast<int>(n)
+               ? -1
+               : 0;
+}
+
+// The login op of §5.3; "" (and a message on stderr) when the environment lacks the key.
+std::string login_op(const std::string& ts_arg, long long ts_offset, const std::string& sign_arg) {
+    const char* key = std::getenv("OKX_API_KEY");
+    const char* secret = std::getenv("OKX_API_SECRET");
+    const char* pass = std::getenv("OKX_API_PASSPHRASE");
+    if (key == nullptr || secret == nullptr || pass == nullptr) {
+        std::fprintf(stderr, "ws-probe: --login wants OKX_API_KEY, OKX_API_SECRET and "
+                             "OKX_API_PASSPHRASE in the environment\n");
+        return {};
+    }
+    std::string ts = ts_arg;
+    if (ts.empty()) {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+        ts = std::to_string(static_cast<long long>(now) + ts_offset);
+    }
+    const std::string sign =
+        sign_arg.empty() ? okxkit::okx::hmac_sha256_base64(secret, ts + "GET/users/self/verify")
+                         : sign_arg;
+    return std::string(R"({"op":"login","args":[{"apiKey":")") + key + R"(","passphrase":")" +
+           pass + R"(","timestamp":")" + ts + R"(","sign":")" + sign + R"("}]})";
 }
 
 int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, std::size_t len) {
@@ -76,6 +123,10 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, s
         p.rx.append(static_cast<const char*>(in), len);
         if (lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0) {
             print_line(p.rx);
+            if (!p.login_done && p.rx.find(R"("event":"login")") != std::string::npos) {
+                p.login_done = true;
+                want_write();
+            }
             p.rx.clear();
             ++p.frames;
             if (p.frames_wanted >= 0 && p.frames >= p.frames_wanted) {
@@ -84,15 +135,16 @@ int callback(lws* wsi, enum lws_callback_reasons reason, void* user, void* in, s
         }
         return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
-        if (p.to_send.empty() || ms_since(p.start) < p.next_send_ms) {
+        if (!p.login_frame.empty() && !p.login_sent) {
+            p.login_sent = true;
+            return write_text(wsi, p.login_frame);
+        }
+        if (!p.login_done || p.to_send.empty() || ms_since(p.start) < p.next_send_ms) {
             return 0;
         }
-        std::string wire(LWS_PRE, '\0');
-        wire += p.to_send.front();
-        const std::size_t n = wire.size() - LWS_PRE;
+        const std::string text = std::move(p.to_send.front());
         p.to_send.pop_front();
-        if (lws_write(wsi, reinterpret_cast<unsigned char*>(wire.data() + LWS_PRE), n,
-                      LWS_WRITE_TEXT) < static_cast<int>(n)) {
+        if (write_text(wsi, text) != 0) {
             return -1;
         }
         p.next_send_ms = ms_since(p.start) + p.gap_ms;
@@ -171,7 +223,8 @@ void poll_stdin() {
 
 int usage(const char* what) {
     std::fprintf(stderr,
-                 "ws-probe: %s\nusage: ws-probe [--send TEXT]... [--gap-ms N] [--frames N] "
+                 "ws-probe: %s\nusage: ws-probe [--login [--login-ts S | --login-ts-offset S] "
+                 "[--login-sign SIGN]] [--send TEXT]... [--gap-ms N] [--frames N] "
                  "[--seconds S] ws://HOST:PORT/PATH\n",
                  what);
     return 2;
@@ -182,12 +235,24 @@ int usage(const char* what) {
 int main(int argc, char** argv) {
     Probe& p = g_probe;
     std::string url;
+    bool login = false;
+    std::string login_ts;
+    long long login_ts_offset = 0;
+    std::string login_sign;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         const bool has_value = i + 1 < argc;
         if (arg == "--send" && has_value) {
             p.to_send.emplace_back(argv[++i]);
             p.read_stdin = false;
+        } else if (arg == "--login") {
+            login = true;
+        } else if (arg == "--login-ts" && has_value) {
+            login_ts = argv[++i];
+        } else if (arg == "--login-ts-offset" && has_value) {
+            login_ts_offset = std::atoll(argv[++i]);
+        } else if (arg == "--login-sign" && has_value) {
+            login_sign = argv[++i];
         } else if (arg == "--gap-ms" && has_value) {
             p.gap_ms = std::atoll(argv[++i]);
         } else if (arg == "--frames" && has_value) {
@@ -202,6 +267,13 @@ int main(int argc, char** argv) {
         } else {
             return usage(("unknown or incomplete option: " + std::string(arg)).c_str());
         }
+    }
+    if (login) {
+        p.login_frame = login_op(login_ts, login_ts_offset, login_sign);
+        if (p.login_frame.empty()) {
+            return 2;
+        }
+        p.login_done = false;
     }
     // ws://HOST:PORT/PATH
     constexpr std::string_view kScheme = "ws://";
