@@ -4,17 +4,21 @@ the moment its order request arrives at the server (CLOCK_MONOTONIC on both side
 logs each request's arrival as mono_us). Loopback networking and the server's HTTP parsing are
 inside the figure, so it is an upper bound of the time to the wire.
 
-  intent:   an approved intent written to execute's stdin -> POST /api/v5/trade/order
+  intent:   an approved intent written to execute's stdin -> the order at the server
   pipeline: an intent written to risk-guard's stdin, decided against execute's account at a
-            sync barrier, approved, then sent by execute -> POST /api/v5/trade/order
+            sync barrier, approved, then sent by execute -> the order at the server
+
+PATH is ws (the default: the order op over the private WebSocket, logged by the fake as method
+WS, path order) or rest (POST /api/v5/trade/order, execute --ws-private-url off).
 
 execute's -v summary adds its own measure, without the network: from the intent's line parsed
-to its request written to the connection (libcurl's pre-request callback).
+to its request written to the socket (libcurl's pre-request callback; the WebSocket thread's
+write).
 
 Each sample is one limit buy far below the market (it rests, nothing fills), written when the
 one before has arrived and 50 ms have passed (under OKX's 60 orders per 2 s, so no sample
 waits for the client's rate limiter). Prints p50, p90, p99 and max in microseconds.
-Usage: bench/execute_live.py BUILD_DIR [intent|pipeline] [SAMPLES]
+Usage: bench/execute_live.py BUILD_DIR [intent|pipeline] [SAMPLES] [ws|rest]
 """
 import json
 import os
@@ -26,6 +30,7 @@ import time
 build = sys.argv[1]
 mode = sys.argv[2] if len(sys.argv) > 2 else "intent"
 samples = int(sys.argv[3]) if len(sys.argv) > 3 else 300
+path = sys.argv[4] if len(sys.argv) > 4 else "ws"
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 data = os.path.join(root, "share", "okxkit", "samples")
 work = tempfile.mkdtemp()
@@ -49,7 +54,8 @@ log = os.path.join(work, "fake.log")
 port_file = os.path.join(work, "port")
 fake = subprocess.Popen(
     [os.path.join(build, "tests", "fake-okx", "fake-okx"), "--port", "0", "--port-file",
-     port_file, "--data", data, "--now", str(now), "--log", log, "--balance",
+     port_file, "--data", data, "--now", str(now), "--ws-interval-ms", "0", "--log", log,
+     "--balance",
      "USDT=100000000"], stderr=subprocess.DEVNULL)
 for _ in range(200):
     if os.path.exists(port_file) and os.path.getsize(port_file) > 0:
@@ -61,6 +67,8 @@ tools = os.path.join(build, "tools")
 store = os.path.join(work, "s.db")
 execute = [os.path.join(tools, "execute"), "--mode", "demo", "--rest-url", url, "--store", store,
            "--run", "bench", "--dead-man", "0", "--config", config, "-v"]
+if path == "rest":
+    execute += ["--ws-private-url", "off"]
 out = open(os.path.join(work, "out"), "w")
 err_path = os.path.join(work, "err")
 err = open(err_path, "w")
@@ -87,7 +95,7 @@ posts_seen = 0
 
 
 def wait_post():
-    """The arrival (ns) of the next POST /api/v5/trade/order in the fake's log."""
+    """The arrival (ns) of the next order (REST POST or WebSocket op) in the fake's log."""
     global logf, posts_seen
     deadline = time.monotonic() + 30
     buf = ""
@@ -102,7 +110,8 @@ def wait_post():
                     continue
                 rec = json.loads(buf)
                 buf = ""
-                if rec.get("method") == "POST" and rec.get("path") == "/api/v5/trade/order":
+                if (rec.get("method") == "POST" and rec.get("path") == "/api/v5/trade/order") or \
+                        (rec.get("method") == "WS" and rec.get("path") == "order"):
                     posts_seen += 1
                     return rec["mono_us"] * 1000
                 continue
@@ -136,8 +145,8 @@ def pct(p):
     return lat[min(len(lat) - 1, int(round(p / 100.0 * (len(lat) - 1))))]
 
 
-print("%s: %d orders, latency to the server in us: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f"
-      % (mode, len(lat), pct(50), pct(90), pct(99), lat[-1]))
+print("%s over %s: %d orders, latency to the server in us: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f"
+      % (mode, path, len(lat), pct(50), pct(90), pct(99), lat[-1]))
 # execute's own measure (-v summary): from the intent's line parsed to its request written to
 # the connection, the warm-up orders included.
 err.close()

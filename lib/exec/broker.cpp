@@ -95,6 +95,9 @@ void Broker::accepted(std::string_view cl_ord_id, std::string ord_id, std::int64
         return;
     }
     LiveOrder& o = it->second;
+    if (o.confirmed && o.ord_id == ord_id) {
+        return; // known already (a push of the order came before the answer to its request)
+    }
     o.ord_id = std::move(ord_id);
     o.last.ord_id = o.ord_id;
     o.confirmed = true;
@@ -133,8 +136,11 @@ void Broker::observe(const okx::OrderInfo& info, std::int64_t ts, std::vector<Ev
         o.last.ord_id = o.ord_id;
         changed = true;
     }
-    // A terminal state stays: OKX never moves an order out of one.
-    if (!is_terminal(o.last.state) && info.state != o.last.state) {
+    // A terminal state stays: OKX never moves an order out of one. Nor does a partly filled
+    // order become live again (an older update arriving late, as pushes can).
+    const bool back =
+        info.state == core::OrderState::kLive && o.last.state == core::OrderState::kPartiallyFilled;
+    if (!is_terminal(o.last.state) && info.state != o.last.state && !back) {
         o.last.state = info.state;
         if (info.state == core::OrderState::kCanceled && !info.cancel_source.empty()) {
             o.last.reason =

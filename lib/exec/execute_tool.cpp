@@ -12,6 +12,8 @@
 #include "exec/sync.hpp"
 #include "okx/config_keys.hpp"
 #include "okx/credentials.hpp"
+#include "okx/rest.hpp"
+#include "okx/ws_frames.hpp"
 #include "risk/risk.hpp"
 #include "store/store.hpp"
 
@@ -952,6 +954,10 @@ core::ToolSpec make_spec() {
          "execute.volume_share"},
         {"rest-url", 0, OptType::kString, "URL", "demo, live: OKX REST base URL",
          "https://www.okx.com", "okx.rest_url", "OKX_REST_URL"},
+        {"ws-private-url", 0, OptType::kString, "URL",
+         "demo, live: OKX private WebSocket, which places the orders and pushes their news "
+         "(auto: OKX's for the mode, or --rest-url's host; off: REST only)",
+         "auto", "okx.ws_private_url", "OKX_WS_PRIVATE_URL"},
         {"secrets",
          0,
          OptType::kPath,
@@ -997,6 +1003,34 @@ double rate(const core::Options& o, std::string_view name, double lo, double hi)
     return v;
 }
 
+// --ws-private-url: "off" for none; "auto" for OKX's own (wspap for demo) when the REST URL
+// is OKX's, else the REST URL's host and port with ws:// for http:// (wss:// for https://).
+std::string private_ws_url(const std::string& opt, const std::string& rest, core::Mode mode) {
+    if (opt == "off") {
+        return "";
+    }
+    if (opt != "auto") {
+        okx::parse_ws_url(opt); // UsageError naming it when it is not a WebSocket URL
+        return opt;
+    }
+    if (rest == okx::kProductionRestUrl) {
+        return std::string(mode == core::Mode::kDemo ? okx::kDemoWsPrivateUrl
+                                                     : okx::kProductionWsPrivateUrl);
+    }
+    std::string url = rest;
+    if (url.starts_with("https://")) {
+        url.replace(0, 5, "wss");
+    } else if (url.starts_with("http://")) {
+        url.replace(0, 4, "ws");
+    } else {
+        throw core::UsageError("--rest-url " + rest + " is not an http:// or https:// URL");
+    }
+    while (!url.empty() && url.back() == '/') {
+        url.pop_back();
+    }
+    return url + "/ws/v5/private";
+}
+
 } // namespace
 
 const core::ToolSpec& execute_spec() {
@@ -1012,6 +1046,7 @@ LiveOptions live_options(const core::Options& o, const std::string& mode,
     l.mode = mode == "live" ? core::Mode::kLive : core::Mode::kDemo;
     l.rest.base_url = o.str("rest-url");
     l.rest.demo = l.mode == core::Mode::kDemo;
+    l.ws_url = private_ws_url(o.str("ws-private-url"), l.rest.base_url, l.mode);
     const core::ConfigNode root = o.config().root();
     if (l.mode == core::Mode::kLive) {
         if (root.table("execute").boolean("live") != std::optional<bool>(true)) {

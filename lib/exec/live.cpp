@@ -9,19 +9,24 @@
 #include "core/message.hpp"
 #include "core/signals.hpp"
 #include "exec/broker.hpp"
+#include "exec/order_log.hpp"
 #include "exec/sync.hpp"
 #include "okx/decimal.hpp"
 #include "okx/envelope.hpp"
 #include "okx/instruments.hpp"
 #include "okx/trade.hpp"
+#include "okx/ws.hpp"
 #include "risk/risk.hpp"
 #include "store/store.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
+#include <exception>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -54,12 +59,17 @@ class LiveStage final : public core::FilterStage {
 public:
     LiveStage(const ExecuteOptions& o, const LiveOptions& l, core::Output& out)
         : o_(o), l_(l), out_(out), rest_(l.rest), broker_(l.mode, o.paper.quote_ccy),
-          guard_(o.limits.global, o.limits.per_inst), store_(o.store_path) {
+          guard_(o.limits.global, o.limits.per_inst), store_(o.store_path),
+          order_log_(order_log_path(o.store_path, o.run_id)) {
         const auto bar = core::parse_bar(o.bar);
         bar_ms_ = bar ? bar->ms : 0;
         fifo_ = std::make_unique<SyncFifoWriter>(sync_fifo_path(o.store_path, o.run_id));
         mode_text_ = std::string(core::to_text(l.mode));
     }
+
+    ~LiveStage() override { stop_ws(); }
+    LiveStage(const LiveStage&) = delete;
+    LiveStage& operator=(const LiveStage&) = delete;
 
     // Instruments, journal, OKX's view, the dead-man switch: everything before the first line.
     void start() {
@@ -72,11 +82,13 @@ public:
         reconcile(/*at_start=*/true);
         stats_.start_equity = broker_.equity();
         arm();
+        start_ws();
     }
 
     Fast fast(core::Filter& /*f*/, std::string_view /*text*/) override { return Fast::kGeneral; }
 
     void message(core::Filter& f, const core::Message& m) override {
+        drain();
         refresh_dead_man();
         if (m.type == "candle") {
             f.pass(m.text);
@@ -97,17 +109,25 @@ public:
     }
 
     int idle(core::Filter& /*f*/) override {
+        drain();
         catch_up(); // the input paused: what is due is asked now
         refresh_dead_man();
+        // While the WebSocket may bring news of the orders, it is looked at every 50 ms.
+        const bool listen = ws_ && !ws_dead_ && (!ops_.empty() || !broker_.working().empty());
         if (l_.dead_man_s <= 0) {
-            return -1;
+            return listen ? 50 : -1;
         }
         const std::int64_t due = armed_at_ + l_.dead_man_s * 1000 / 3 - steady_ms();
-        return static_cast<int>(std::max<std::int64_t>(due, 1));
+        return static_cast<int>(std::clamp<std::int64_t>(due, 1, listen ? 50 : due));
     }
 
     void finish(core::Filter& /*f*/) override {
+        // What the WebSocket brought, then REST for the rest (the pushes after it stopped).
+        drain();
+        stop_ws();
+        drain();
         reconcile(false);
+        order_log_.clear(); // every order sent is in the store now
         if (have_ts_) {
             close_step(cur_ts_);
         }
@@ -135,7 +155,57 @@ public:
 private:
     // ---- start -------------------------------------------------------------------------
 
+    // The orders an earlier process logged but did not get into the store (killed between
+    // sending and writing the row) go in now, as sent and unanswered: the reconciliation
+    // asks OKX about them like any other.
+    void recover_order_log() {
+        const std::vector<std::string> lines = order_log_.lines();
+        std::size_t recovered = 0;
+        store_.begin();
+        for (const std::string& line : lines) {
+            const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+            if (!j.is_object() || j.value("mode", "") != mode_text_) {
+                continue;
+            }
+            const std::string cl = j.value("cl_ord_id", "");
+            auto have = store_.prepare("SELECT 1 FROM orders WHERE run_id = ? AND cl_ord_id = ?");
+            have.bind(1, std::string_view(o_.run_id)).bind(2, std::string_view(cl));
+            if (cl.empty() || have.step()) {
+                continue; // in the store already (or not an order line)
+            }
+            auto q = store_.prepare(
+                "INSERT INTO orders (run_id, cl_ord_id, ts, inst, strategy, leg, side, "
+                "ord_type, px, sz, state, filled_sz, avg_px, reason, mode, ord_id) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,'live',0,NULL,NULL,?,NULL)");
+            std::optional<double> px;
+            if (j.contains("px") && j["px"].is_number()) {
+                px = j["px"].get<double>();
+            }
+            q.bind(1, std::string_view(o_.run_id))
+                .bind(2, std::string_view(cl))
+                .bind(3, j.value("ts", std::int64_t{0}))
+                .bind(4, j.value("inst", ""))
+                .bind(5, j.value("strategy", ""))
+                .bind(6, j.value("leg", ""))
+                .bind(7, j.value("side", ""))
+                .bind(8, j.value("ord_type", ""))
+                .bind_opt(9, px)
+                .bind(10, j.value("sz", 0.0))
+                .bind(11, std::string_view(mode_text_));
+            q.exec();
+            ++recovered;
+        }
+        store_.commit();
+        order_log_.clear();
+        if (recovered > 0) {
+            core::Log::warning(std::to_string(recovered) +
+                               " order(s) of the order log were not in the store yet: added, and "
+                               "asked of OKX");
+        }
+    }
+
     void load_journal() {
+        recover_order_log();
         auto q = store_.prepare(
             "SELECT cl_ord_id, ts, inst, strategy, leg, side, ord_type, px, sz, state, "
             "filled_sz, avg_px, reason, ord_id FROM orders WHERE run_id = ? AND mode = ? "
@@ -274,6 +344,210 @@ private:
         ++stats_.reconciled;
     }
 
+    // ---- the private WebSocket ---------------------------------------------------------------
+
+    [[nodiscard]] bool ws_healthy() const { return ws_ && !ws_dead_ && ws_->ready(ws_ep_); }
+
+    // Logs in and subscribes to the orders channel on its own thread; waits (at most
+    // ws_connect_wait_ms) until it is ready. A refused login ends execute (the key, the
+    // passphrase or the clock is wrong: nothing else would work either); a connection that is
+    // not up in time leaves REST to do the work until it is.
+    void start_ws() {
+        if (l_.ws_url.empty()) {
+            return;
+        }
+        okx::WsOptions wo;
+        wo.max_failures = 2; // before the first connection: then REST, with a warning
+        wo.backoff_base_ms = 200;
+        ws_ = std::make_unique<okx::WsClient>(wo);
+        ws_ep_ = ws_->add_endpoint(l_.ws_url, {okx::WsArg{"orders", "", "SPOT"}},
+                                   l_.rest.credentials, rest_.clock_offset_ms());
+        ws_->on_frame = [this](std::size_t /*ep*/, std::string_view frame, std::int64_t /*ts*/) {
+            const std::lock_guard<std::mutex> lock(rx_mu_);
+            rx_.emplace_back(frame);
+        };
+        ws_->on_event = [this](const okx::WsEvent& e) {
+            if (e.kind == okx::WsEvent::Kind::kDisconnect) {
+                const std::lock_guard<std::mutex> lock(rx_mu_);
+                ws_gap_ = true; // pushes were missed: REST asks once it is back
+            }
+        };
+        ws_thread_ = std::thread([this] {
+            try {
+                ws_->run();
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(rx_mu_);
+                ws_error_ = std::current_exception();
+            }
+        });
+        const std::int64_t deadline = steady_ms() + l_.ws_connect_wait_ms;
+        while (!ws_->ready(ws_ep_) && steady_ms() < deadline && !core::interrupted()) {
+            std::exception_ptr err;
+            {
+                const std::lock_guard<std::mutex> lock(rx_mu_);
+                err = ws_error_;
+            }
+            if (err) {
+                stop_ws();
+                try {
+                    std::rethrow_exception(err);
+                } catch (const core::UsageError&) {
+                    throw; // the login refused: the key, passphrase or clock is wrong
+                } catch (const std::exception& e) {
+                    core::Log::warning("the private WebSocket " + l_.ws_url + " cannot be used (" +
+                                       e.what() + "): orders go by REST");
+                    return;
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        if (!ws_->ready(ws_ep_)) {
+            core::Log::warning("the private WebSocket " + l_.ws_url + " is not up after " +
+                               std::to_string(l_.ws_connect_wait_ms / 1000) +
+                               " s: orders go by REST until it is");
+            return;
+        }
+        {
+            const std::lock_guard<std::mutex> lock(rx_mu_);
+            ws_gap_ = false;
+        }
+        // What changed between the reconciliation and the subscription.
+        if (!broker_.working().empty()) {
+            poll(cur_ts_);
+        }
+    }
+
+    void stop_ws() {
+        if (ws_ && ws_thread_.joinable()) {
+            ws_->stop();
+            ws_thread_.join();
+            ws_dead_ = true;
+        }
+    }
+
+    // Handles what the WebSocket brought since the last look: answers to order ops, pushes of
+    // the orders channel; then the ops whose answer is overdue (or lost with a connection)
+    // are asked for by REST, and after a disconnect the next step polls.
+    void drain() {
+        if (!ws_) {
+            return;
+        }
+        std::deque<std::string> frames;
+        bool gap = false;
+        std::exception_ptr err;
+        {
+            const std::lock_guard<std::mutex> lock(rx_mu_);
+            frames.swap(rx_);
+            gap = std::exchange(ws_gap_, false);
+            err = ws_error_;
+        }
+        std::map<std::string, std::int64_t> moved;
+        for (const std::string& text : frames) {
+            ws_frame(text, moved);
+        }
+        if (err && !ws_dead_ && ws_thread_.joinable()) {
+            std::string what = "stopped";
+            try {
+                std::rethrow_exception(err);
+            } catch (const std::exception& e) {
+                what = e.what();
+            }
+            core::Log::warning("the private WebSocket is gone (" + what +
+                               "): orders and their states go by REST from now on");
+            stop_ws();
+            gap = true;
+        }
+        for (const auto& [tag, at] : ws_->take_written()) {
+            if (auto it = tags_.find(tag); it != tags_.end()) {
+                wire_us_.push_back(
+                    std::chrono::duration_cast<std::chrono::microseconds>(at - it->second).count());
+                tags_.erase(it);
+            }
+        }
+        if (gap) {
+            poll_due_ = true;
+        }
+        const std::int64_t now = steady_ms();
+        for (auto it = ops_.begin(); it != ops_.end();) {
+            if (!gap && now - it->second.sent_ms < l_.ws_answer_timeout_ms) {
+                ++it;
+                continue;
+            }
+            // No answer (the connection dropped, or OKX is slow): OKX's record decides, as
+            // after a lost REST answer; an order it does not have stays unconfirmed until the
+            // polls' grace runs out.
+            const std::string cl = it->first;
+            const PendingOp op = it->second;
+            it = ops_.erase(it);
+            std::optional<okx::OrderInfo> info;
+            try {
+                info = okx::get_order(rest_, op.inst, cl);
+            } catch (const okx::OkxError& e) {
+                core::Log::warning("order " + cl + ": no answer over the WebSocket, and OKX " +
+                                   "could not be asked (" + e.what() + ")");
+            }
+            if (info) {
+                const double known = filled_by_fills(cl);
+                if (info->acc_fill_sz > known + 1e-12) {
+                    fetch_fills(op.inst, info->ord_id, moved);
+                }
+                broker_.observe(*info, op.ts, events_);
+            } else {
+                core::Log::warning("order " + cl +
+                                   ": no answer over the WebSocket and OKX has no such order "
+                                   "yet; its state is asked for at the next polls");
+                poll_due_ = true;
+            }
+        }
+        write_events();
+        for (const auto& [inst, fill_ts] : moved) {
+            position_line(inst, std::max(cur_ts_, fill_ts));
+        }
+    }
+
+    void ws_frame(const std::string& text, std::map<std::string, std::int64_t>& moved) {
+        try {
+            if (auto a = okx::parse_op_answer(text)) {
+                auto it = ops_.find(a->id);
+                if (a->op != "order" || it == ops_.end()) {
+                    return; // answered already (a push came first), or not ours
+                }
+                const std::int64_t ts = it->second.ts;
+                ops_.erase(it);
+                if (a->ok()) {
+                    broker_.accepted(a->id, a->ord_id, ts, events_);
+                } else {
+                    broker_.refused(a->id, a->s_code, a->s_msg, ts, events_);
+                }
+                return;
+            }
+            auto updates = okx::parse_orders_push(text);
+            if (!updates) {
+                return; // acks, pongs: the client's business
+            }
+            ++ws_pushes_;
+            for (const okx::OrderUpdate& u : *updates) {
+                const std::string& cl = u.order.cl_ord_id;
+                if (!broker_.knows(cl)) {
+                    continue; // not the run's: the reconciliation reports such orders
+                }
+                ops_.erase(cl); // OKX has it: its answer adds nothing
+                if (u.fill) {
+                    const std::uint64_t before = broker_.fills();
+                    broker_.fill(*u.fill, events_);
+                    if (broker_.fills() != before) {
+                        moved[u.fill->inst_id] = std::max(moved[u.fill->inst_id], u.fill->ts);
+                    }
+                }
+                broker_.observe(u.order, u.order.u_time > 0 ? u.order.u_time : cur_ts_, events_);
+            }
+        } catch (const okx::OkxError& e) {
+            core::Log::warning(std::string("a malformed frame on the private WebSocket (") +
+                               e.what() + "): ignored; the next poll asks OKX");
+            poll_due_ = true;
+        }
+    }
+
     // ---- the dead-man switch -------------------------------------------------------------
 
     void arm() {
@@ -338,7 +612,8 @@ private:
             // a second later. Every --reconcile-every of event time the poll is a whole
             // reconciliation: the balance and the open orders the journal does not know too.
             if (cur_ts_ >= resume_ts_) {
-                poll_due_ = true;
+                // With the WebSocket up, its pushes tell the orders' news: no poll.
+                poll_due_ = poll_due_ || !ws_healthy();
                 reconcile_due_ =
                     reconcile_due_ || cur_ts_ - reconciled_ts_ >= l_.reconcile_every_ms;
                 if (steady_ms() - polled_at_ >= kPollGapMs) {
@@ -595,7 +870,9 @@ private:
         }
         // 1. The journal, committed, before anything is sent.
         LiveOrder& jo = broker_.journal(r, in.ts);
-        journal_row(jo);
+        log_line_.clear();
+        core::append_message(log_line_, jo.last);
+        order_log_.append(log_line_);
         legs_[key] = cl;
         guard_.placed(in.ts);
         ++stats_.orders;
@@ -607,6 +884,27 @@ private:
         p.px = px;
         p.sz = *sz;
         p.cl_ord_id = cl;
+        if (ws_healthy()) {
+            const std::uint64_t tag = next_tag_++;
+            tags_.emplace(tag, intent_at_);
+            if (ws_->post(ws_ep_, okx::order_op(cl, p), tag)) {
+                ops_.emplace(cl, PendingOp{r.inst, in.ts, steady_ms()});
+                ++ws_orders_;
+                journal_row(jo); // the store's row, while the WebSocket's thread sends
+                return;          // its answer comes as a frame (drain)
+            }
+            tags_.erase(tag); // the connection went down just now: REST
+        }
+        struct Row { // the store's row once the request is out, whatever its answer
+            LiveStage& self;
+            LiveOrder& jo;
+            ~Row() {
+                try {
+                    self.journal_row(jo);
+                } catch (...) { // the order log has it: the next start adds it
+                }
+            }
+        } row{*this, jo};
         try {
             const okx::Placed placed = okx::place_order(rest_, p);
             note_wire_time(cl);
@@ -880,16 +1178,22 @@ private:
     }
 
 public:
-    // The intent-to-wire times: "; intent to wire p50 N us, p99 M us over K orders", or "".
+    // The intent-to-wire times: "; intent to wire p50 N us, p99 M us over K orders", or "";
+    // with the WebSocket, how many orders went over it.
     [[nodiscard]] std::string wire_summary() {
+        std::string ws;
+        if (ws_) {
+            ws = "; " + std::to_string(ws_orders_) + " orders over the WebSocket, " +
+                 std::to_string(ws_pushes_) + " orders pushes";
+        }
         if (wire_us_.empty()) {
-            return "";
+            return ws;
         }
         std::sort(wire_us_.begin(), wire_us_.end());
         const auto at = [this](double q) {
             return wire_us_[static_cast<std::size_t>(q * static_cast<double>(wire_us_.size() - 1))];
         };
-        return "; intent to wire p50 " + std::to_string(at(0.5)) + " us, p99 " +
+        return ws + "; intent to wire p50 " + std::to_string(at(0.5)) + " us, p99 " +
                std::to_string(at(0.99)) + " us over " + std::to_string(wire_us_.size()) + " orders";
     }
 
@@ -908,7 +1212,11 @@ public:
             ", orders/min " + num(g.max_orders_per_minute) + "; journal " +
             std::to_string(adopted_) + " orders (" + std::to_string(broker_.working().size()) +
             " working); dead-man switch " +
-            (l_.dead_man_s > 0 ? std::to_string(l_.dead_man_s) + " s" : std::string("off"));
+            (l_.dead_man_s > 0 ? std::to_string(l_.dead_man_s) + " s" : std::string("off")) +
+            "; orders by " +
+            (ws_healthy() ? "the private WebSocket"
+             : ws_        ? "REST until the private WebSocket is up"
+                          : "REST");
         return s;
     }
 
@@ -920,6 +1228,7 @@ private:
     Broker broker_;
     risk::Guard guard_;
     store::Store store_;
+    OrderLog order_log_; // each order before it is sent; its store row right after
     // After store_: finalised before it closes.
     std::optional<store::Statement> st_order_, st_fill_;
     std::string mode_text_;
@@ -943,9 +1252,29 @@ private:
     std::set<std::string> unknown_; // ordIds of open orders reported as not the journal's
     std::chrono::steady_clock::time_point intent_at_; // the intent being handled arrived
     std::vector<std::int64_t> wire_us_;               // intent to wire, per order sent
+    std::string log_line_;                            // the order log's line being written
     std::unique_ptr<SyncFifoWriter> fifo_;
     std::size_t adopted_ = 0;
     ExecuteStats stats_;
+    // The private WebSocket: run() on ws_thread_, frames handed over under rx_mu_.
+    std::unique_ptr<okx::WsClient> ws_;
+    std::size_t ws_ep_ = 0;
+    std::thread ws_thread_;
+    std::mutex rx_mu_;
+    std::deque<std::string> rx_;  // (rx_mu_) frames received, not handled yet
+    bool ws_gap_ = false;         // (rx_mu_) a disconnect since the last look
+    std::exception_ptr ws_error_; // (rx_mu_) what ended run()
+    bool ws_dead_ = false;        // run() ended: REST only from then on
+    struct PendingOp {
+        std::string inst;
+        std::int64_t ts = 0;      // the intent's event time
+        std::int64_t sent_ms = 0; // steady
+    };
+    std::map<std::string, PendingOp> ops_; // order ops awaiting their answer, by clOrdId
+    std::map<std::uint64_t, std::chrono::steady_clock::time_point> tags_; // tag -> intent time
+    std::uint64_t next_tag_ = 1;
+    std::uint64_t ws_orders_ = 0; // orders placed over the WebSocket
+    std::uint64_t ws_pushes_ = 0; // orders pushes handled
 };
 
 } // namespace

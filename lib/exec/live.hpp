@@ -16,7 +16,13 @@
 //  5. OKX's dead-man switch (cancel-all-after) is armed while execute runs and refreshed at a
 //     third of its timeout, so the resting orders are canceled if the pipeline dies; the end
 //     of the input disarms it (after SIGINT or SIGTERM it stays armed: a stop that is not
-//     followed by a restart within the timeout leaves no order resting unwatched).
+//     followed by a restart within the timeout leaves no order resting unwatched);
+//  6. with the private WebSocket (ws_url), it logs in and subscribes to the orders channel
+//     before the reconciliation at start (no change falls between the two); orders go out as
+//     WebSocket ops, still journaled first; their answers, state changes and fills arrive as
+//     pushes, handled as the REST answers are (a fill once per tradeId). While it is down,
+//     and once after every reconnect, REST does the work as without it; an op whose answer
+//     does not come within ws_answer_timeout_ms is asked for by its client order id.
 #pragma once
 
 #include "exec/execute_tool.hpp"
@@ -30,6 +36,12 @@ struct LiveOptions {
     int dead_man_s = 60;                       // cancel-all-after timeout, 10..120; 0: not armed
     int missing_grace = 2;                     // polls before an unanswered order is "never sent"
     std::int64_t reconcile_every_ms = 300'000; // event time between whole reconciliations
+    // The private WebSocket (ws:// or wss:// URL): orders are placed over it and their states
+    // and fills come from its orders channel, with REST as the fallback whenever it is down
+    // (and a REST poll after every reconnect, for what it missed). Empty: REST only.
+    std::string ws_url;
+    std::int64_t ws_answer_timeout_ms = 3000; // an order op unanswered this long is asked for
+    std::int64_t ws_connect_wait_ms = 10000;  // at start, how long to wait for it to be ready
 };
 
 // The filter loop over in against OKX. Needs o.store_path (the journal). Throws core::Error

@@ -123,7 +123,7 @@ AccountSnapshot account_from_json(std::string_view text) {
     return a;
 }
 
-std::string sync_fifo_path(const std::string& store, std::string_view run) {
+std::string store_side_path(const std::string& store, std::string_view run, std::string_view kind) {
     std::error_code ec;
     std::filesystem::path p = std::filesystem::weakly_canonical(store, ec);
     if (ec) {
@@ -136,7 +136,16 @@ std::string sync_fifo_path(const std::string& store, std::string_view run) {
     }
     char hex[17];
     std::snprintf(hex, sizeof hex, "%016" PRIx64, h);
-    return p.string() + "-sync-" + hex;
+    std::string out = p.string();
+    out += '-';
+    out += kind;
+    out += '-';
+    out += hex;
+    return out;
+}
+
+std::string sync_fifo_path(const std::string& store, std::string_view run) {
+    return store_side_path(store, run, "sync");
 }
 
 SyncFifoReader::SyncFifoReader(std::string path) : path_(std::move(path)) {

@@ -55,6 +55,10 @@ void write_sync(store::Store& s, std::string_view run, std::int64_t id, std::uin
 // The account recorded at barrier id, once execute reached it.
 std::optional<AccountSnapshot> read_sync(store::Store& s, std::string_view run, std::int64_t id);
 
+// A file beside the store that belongs to one run: STORE-KIND-HASH, HASH a hash of the run's
+// name (any name makes a valid file name), STORE made absolute.
+std::string store_side_path(const std::string& store, std::string_view run, std::string_view kind);
+
 // The barrier's fast lane: a FIFO beside the store (sync_fifo_path) through which execute
 // hands risk-guard the account at each barrier, a pipe write instead of a store commit. The
 // account is the same either way, and its row still goes to the store (with execute's next

@@ -273,4 +273,111 @@ std::vector<FillInfo> recent_fills(RestClient& rest, std::string_view inst_id,
     return out;
 }
 
+std::string order_op(std::string_view id, const PlaceOrder& o) {
+    if (!valid_cl_ord_id(id)) {
+        throw core::UsageError("a WebSocket op id must be 1 to 32 letters and digits, not \"" +
+                               std::string(id) + "\"");
+    }
+    std::string s = R"({"id":")";
+    s += id;
+    s += R"(","op":"order","args":[)";
+    s += place_body(o);
+    s += "]}";
+    return s;
+}
+
+std::optional<OpAnswer> parse_op_answer(std::string_view text) {
+    if (text.empty() || text.front() != '{') {
+        return std::nullopt;
+    }
+    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    if (!doc.is_object()) {
+        return std::nullopt;
+    }
+    const auto op = doc.find("op");
+    const auto id = doc.find("id");
+    if (op == doc.end() || !op->is_string() || id == doc.end() || !id->is_string() ||
+        doc.contains("event")) {
+        return std::nullopt;
+    }
+    const auto str = [](const nlohmann::json& obj, const char* key) {
+        const auto it = obj.find(key);
+        return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    OpAnswer a;
+    a.id = id->get<std::string>();
+    a.op = op->get<std::string>();
+    a.code = str(doc, "code");
+    a.msg = str(doc, "msg");
+    const auto data = doc.find("data");
+    if (data != doc.end() && data->is_array() && !data->empty() && (*data)[0].is_object()) {
+        const nlohmann::json& item = (*data)[0];
+        a.ord_id = str(item, "ordId");
+        a.cl_ord_id = str(item, "clOrdId");
+        a.s_code = str(item, "sCode");
+        a.s_msg = str(item, "sMsg");
+    }
+    if (a.s_code.empty()) { // the whole op failed: its code says why
+        a.s_code = a.code.empty() ? std::string("?") : a.code;
+        a.s_msg = a.msg;
+    }
+    if (a.code != "0" && a.s_code == "0") {
+        a.s_code = a.code; // never a success when the op says otherwise
+        a.s_msg = a.msg;
+    }
+    return a;
+}
+
+std::optional<std::vector<OrderUpdate>> parse_orders_push(std::string_view text) {
+    if (text.substr(0, 7) != "{\"arg\":") {
+        return std::nullopt;
+    }
+    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    if (!doc.is_object()) {
+        return std::nullopt;
+    }
+    const auto arg = doc.find("arg");
+    if (arg == doc.end() || !arg->is_object() || arg->value("channel", "") != "orders") {
+        return std::nullopt;
+    }
+    constexpr std::string_view kEp = "the orders channel";
+    const auto data = doc.find("data");
+    if (data == doc.end() || !data->is_array()) {
+        bad("data", kEp);
+    }
+    std::vector<OrderUpdate> out;
+    for (const nlohmann::json& item : *data) {
+        if (!item.is_object()) {
+            bad("data row", kEp);
+        }
+        OrderUpdate u;
+        u.order = order_from_json(item);
+        const auto sz = number_of(item, "fillSz", kEp);
+        const auto trade = item.find("tradeId");
+        if (sz && *sz > 0 && trade != item.end() && trade->is_string() &&
+            !trade->get<std::string>().empty()) {
+            FillInfo f;
+            f.trade_id = trade->get<std::string>();
+            f.ord_id = u.order.ord_id;
+            f.cl_ord_id = u.order.cl_ord_id;
+            f.inst_id = u.order.inst_id;
+            f.side = u.order.side;
+            const auto px = number_of(item, "fillPx", kEp);
+            if (!px) {
+                bad("fillPx", kEp);
+            }
+            f.px = *px;
+            f.sz = *sz;
+            f.fee = -number_of(item, "fillFee", kEp).value_or(0);
+            f.fee_ccy = text_of(item, "fillFeeCcy", kEp);
+            f.liquidity = text_of(item, "execType", kEp) == "M" ? core::Liquidity::kMaker
+                                                                : core::Liquidity::kTaker;
+            f.ts = time_of(item, "fillTime", kEp);
+            u.fill = std::move(f);
+        }
+        out.push_back(std::move(u));
+    }
+    return out;
+}
+
 } // namespace okxkit::okx

@@ -102,4 +102,34 @@ std::vector<FillInfo> recent_fills(RestClient& rest, std::string_view inst_id,
 OrderInfo order_from_json(const nlohmann::json& item);
 FillInfo fill_from_json(const nlohmann::json& item);
 
+// ---- the private WebSocket (okx-v5-protocol.md §5.5) --------------------------------------
+
+// The op that places o over the WebSocket: {"id":"<id>","op":"order","args":[<place_body>]}.
+// id: 1 to 32 alphanumerics (OKX's rule for op ids), the caller's to match the answer.
+std::string order_op(std::string_view id, const PlaceOrder& o);
+
+// OKX's answer to an op: {"id","op","code","msg","data":[{"ordId","clOrdId","sCode","sMsg"}]}.
+// code "0" and sCode "0": done; code "1": the item failed (sCode, sMsg); another code
+// (60013 invalid args, 50011...) with no item: the op failed (s_code and s_msg are then code
+// and msg).
+struct OpAnswer {
+    std::string id, op, code, msg;
+    std::string ord_id, cl_ord_id, s_code, s_msg;
+    [[nodiscard]] bool ok() const { return s_code == "0"; }
+};
+
+// Parses a frame as an op answer; nullopt when it is not one (a push, an event, "pong").
+std::optional<OpAnswer> parse_op_answer(std::string_view text);
+
+// One row of an orders push: the order as it stands after the change, and the fill the change
+// made, when it made one (fillSz above 0 with a tradeId; fee and time of that fill alone).
+struct OrderUpdate {
+    OrderInfo order;
+    std::optional<FillInfo> fill;
+};
+
+// Parses {"arg":{"channel":"orders",...},"data":[...]}: nullopt when text is not a push of
+// the orders channel; throws OkxError naming the field when a row is malformed.
+std::optional<std::vector<OrderUpdate>> parse_orders_push(std::string_view text);
+
 } // namespace okxkit::okx

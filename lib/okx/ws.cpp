@@ -7,15 +7,18 @@
 #include "core/signals.hpp"
 #include "okx/envelope.hpp"
 #include "okx/rate_limit.hpp"
+#include "okx/signer.hpp"
 
 #include <libwebsockets.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <deque>
 #include <exception>
+#include <mutex>
 
 namespace okxkit::okx {
 
@@ -70,16 +73,23 @@ Timer* timer_of(lws_sorted_usec_list_t* sul) {
     return reinterpret_cast<Timer*>(sul);
 }
 
+// A frame waiting to be written: LWS_PRE bytes of headroom, then the text; its tag (0: none).
+struct Outgoing {
+    std::string buf;
+    std::uint64_t tag = 0;
+};
+
 struct Conn {
     enum class State { kConnecting, kOpen, kClosed };
     Endpoint* ep = nullptr;
     lws* wsi = nullptr;
     State state = State::kConnecting;
     std::uint64_t id = 0;
-    std::deque<std::string> out; // LWS_PRE bytes of headroom, then the text
-    std::string rx;              // the frame being assembled
+    std::deque<Outgoing> out;
+    std::string rx; // the frame being assembled
     bool rx_too_long = false;
     std::size_t acks = 0;    // subscriptions acknowledged
+    bool logged_in = false;  // OKX acknowledged the login (endpoints that log in)
     bool got_push = false;   // received market data: a healthy connection
     bool noticed = false;    // OKX announced it will close this connection (64008)
     bool retired = false;    // replaced by a newer connection: its frames are ignored
@@ -109,6 +119,9 @@ struct Endpoint {
     bool ever_connected = false;
     bool connected_once_reported = false;
     std::string last_error;
+    std::optional<Credentials> login; // log in on every connection, then subscribe
+    std::int64_t clock_offset_ms = 0; // OKX's clock minus ours, for the login timestamp
+    std::atomic<bool> ready{false};   // active, open, logged in, subscribed (see update_ready)
     Timer reconnect{};
     void* impl = nullptr; // the WsClient::Impl that owns it
 };
@@ -127,7 +140,16 @@ struct WsClient::Impl {
     std::vector<std::unique_ptr<Conn>> conns;
     lws_context* context = nullptr;
     Timer tick{};
-    bool stop = false;
+    std::atomic<bool> stop{false};
+    // Frames posted from other threads, moved to their connections by run()'s loop.
+    struct Posted {
+        std::size_t endpoint = 0;
+        std::string text;
+        std::uint64_t tag = 0;
+    };
+    std::mutex inbox_mu;
+    std::deque<Posted> inbox;
+    std::vector<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> written;
     bool shutting_down = false;
     std::exception_ptr error;
     std::uint64_t next_id = 1;
@@ -227,12 +249,14 @@ struct WsClient::Impl {
         Endpoint& ep = *conn.ep;
         conn.wsi = wsi;
         conn.state = Conn::State::kOpen;
-        for (const std::string& op : ep.ops) {
-            queue(conn, op);
+        if (ep.login) {
+            queue(conn, login_op(*ep.login, ep.clock_offset_ms));
+        } else {
+            subscribe(conn);
         }
         conn.last_rx = conn.last_tx = steady_ms();
         conn.ops_since = conn.last_tx;
-        conn.ops = ep.ops.size();
+        conn.ops += ep.login ? 1 : 0;
         arm_ping(conn);
         core::Log::debug(ep.url + ": connected (connection " + std::to_string(conn.id) +
                          "), subscribing to " + std::to_string(ep.args.size()) + " channel(s)");
@@ -240,6 +264,37 @@ struct WsClient::Impl {
         if (ep.active == nullptr || ep.active->state == Conn::State::kClosed) {
             promote(conn);
         }
+    }
+
+    void subscribe(Conn& conn) {
+        for (const std::string& op : conn.ep->ops) {
+            queue(conn, op);
+        }
+        conn.ops += conn.ep->ops.size();
+    }
+
+    // The signed login (okx-v5-protocol.md §5.3): seconds since the epoch on OKX's clock,
+    // signed over timestamp + "GET" + "/users/self/verify".
+    static std::string login_op(const Credentials& c, std::int64_t offset_ms) {
+        const std::string ts = std::to_string((wall_ms() + offset_ms) / 1000);
+        std::string prehash = ts;
+        prehash += "GET/users/self/verify";
+        nlohmann::json arg = {{"apiKey", c.key},
+                              {"passphrase", c.passphrase},
+                              {"timestamp", ts},
+                              {"sign", hmac_sha256_base64(c.secret, prehash)}};
+        nlohmann::json op = {{"op", "login"}, {"args", nlohmann::json::array({arg})}};
+        return op.dump();
+    }
+
+    // Whether ep can take posts now: its delivering connection is open and not closing, and
+    // has logged in and subscribed as the endpoint asks.
+    static void update_ready(Endpoint& ep) {
+        const Conn* c = ep.active;
+        const bool ok = c != nullptr && c->state == Conn::State::kOpen && !c->retired &&
+                        c->close_cause.empty() && (!ep.login || c->logged_in) &&
+                        c->acks >= ep.args.size();
+        ep.ready.store(ok, std::memory_order_release);
     }
 
     // Makes conn the endpoint's delivering connection; retires the one it replaces.
@@ -264,15 +319,16 @@ struct WsClient::Impl {
         ep.connected_once_reported = true;
         ep.ever_connected = true;
         emit(WsEvent::Kind::kConnect, ep, again ? "reconnect" : "connect", ep.url);
+        update_ready(ep);
         if (conn.acks >= ep.args.size() && !ep.args.empty()) {
             emit(WsEvent::Kind::kSubscribed, ep, "", std::to_string(ep.args.size()));
         }
     }
 
-    void queue(Conn& conn, std::string_view text) {
+    void queue(Conn& conn, std::string_view text, std::uint64_t tag = 0) {
         std::string buf(LWS_PRE, '\0');
         buf.append(text);
-        conn.out.push_back(std::move(buf));
+        conn.out.push_back(Outgoing{std::move(buf), tag});
         if (conn.wsi != nullptr) {
             lws_callback_on_writable(conn.wsi);
         }
@@ -282,13 +338,17 @@ struct WsClient::Impl {
         if (conn.out.empty()) {
             return 0;
         }
-        std::string& buf = conn.out.front();
+        std::string& buf = conn.out.front().buf;
         const std::size_t len = buf.size() - LWS_PRE;
         auto* data = reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE);
         if (lws_write(wsi, data, len, LWS_WRITE_TEXT) < static_cast<int>(len)) {
             conn.close_cause = "reconnect";
             conn.close_detail = "cannot write to the connection";
             return -1;
+        }
+        if (const std::uint64_t tag = conn.out.front().tag; tag != 0) {
+            const std::lock_guard<std::mutex> lock(inbox_mu);
+            written.emplace_back(tag, std::chrono::steady_clock::now());
         }
         conn.out.pop_front();
         conn.last_tx = steady_ms();
@@ -356,6 +416,7 @@ struct WsClient::Impl {
             conn.close_cause = std::move(cause);
             conn.close_detail = std::move(detail);
         }
+        update_ready(*conn.ep);
         lws_sul_cancel(&conn.ping.sul);
         lws_sul_cancel(&conn.pong.sul);
         if (conn.wsi != nullptr && conn.state != Conn::State::kClosed) {
@@ -441,6 +502,7 @@ struct WsClient::Impl {
                 return;
             }
             ++conn.acks;
+            update_ready(ep);
             if (conn.acks == ep.args.size()) {
                 core::Log::debug(ep.url + ": " + std::to_string(conn.acks) +
                                  " subscription(s) acknowledged");
@@ -451,6 +513,24 @@ struct WsClient::Impl {
                     promote(conn);
                 }
             }
+        } else if (ev.event == "login") {
+            if (ev.code.empty() || ev.code == "0") {
+                conn.logged_in = true;
+                core::Log::debug(ep.url + ": logged in (connection " + std::to_string(conn.id) +
+                                 ")");
+                subscribe(conn);
+                update_ready(ep);
+            }
+        } else if (ev.event == "error" && ep.login && !conn.logged_in) {
+            // Before the login's ack, an error is the login's: a key, passphrase or clock that
+            // retrying would not fix.
+            const std::string what = ev.code + " " + std::string(trim_detail(ev.msg));
+            const bool clock = ev.code == "60004" || ev.code == "60006";
+            throw core::UsageError(
+                "okx " + ep.url + " refused the login: " + what +
+                (clock ? " (this machine's clock is off: set it by NTP)"
+                       : " (check the API key, secret and passphrase, and that a demo key is "
+                         "used with --mode demo and a live key with --mode live)"));
         } else if (ev.event == "error") {
             const std::string what = ev.code + " " + std::string(trim_detail(ev.msg));
             if (ws_error_action(ev.code) == WsErrorAction::kFatal) {
@@ -526,6 +606,7 @@ struct WsClient::Impl {
             return;
         }
         ep.active = nullptr;
+        update_ready(ep);
         ++stats.disconnects;
         std::string cause = conn.close_cause;
         if (cause.empty()) {
@@ -604,6 +685,23 @@ struct WsClient::Impl {
         lws_sul_schedule(self->context, 0, &self->tick.sul, on_tick, kTickUs);
     }
 
+    // Moves the frames other threads posted to their connections; a frame whose endpoint lost
+    // its connection meanwhile is dropped (post's caller times out waiting for its answer).
+    void take_inbox() {
+        std::deque<Posted> batch;
+        {
+            const std::lock_guard<std::mutex> lock(inbox_mu);
+            batch.swap(inbox);
+        }
+        for (Posted& p : batch) {
+            Endpoint& ep = *endpoints.at(p.endpoint);
+            Conn* c = ep.active;
+            if (c != nullptr && c->state == Conn::State::kOpen && c->close_cause.empty()) {
+                queue(*c, p.text, p.tag);
+            }
+        }
+    }
+
     // Frees connections libwebsockets is done with.
     void reap() {
         std::erase_if(conns, [](const std::unique_ptr<Conn>& c) {
@@ -641,7 +739,8 @@ WsClient::~WsClient() {
     }
 }
 
-std::size_t WsClient::add_endpoint(const std::string& url, std::vector<WsArg> args) {
+std::size_t WsClient::add_endpoint(const std::string& url, std::vector<WsArg> args,
+                                   std::optional<Credentials> login, std::int64_t clock_offset_ms) {
     auto ep = std::make_unique<Endpoint>();
     ep->index = impl_->endpoints.size();
     ep->url = url;
@@ -659,6 +758,8 @@ std::size_t WsClient::add_endpoint(const std::string& url, std::vector<WsArg> ar
     }
     ep->args = std::move(args);
     ep->ops = subscribe_ops("subscribe", ep->args);
+    ep->login = std::move(login);
+    ep->clock_offset_ms = clock_offset_ms;
     ep->reconnect.owner = ep.get();
     ep->impl = impl_.get();
     impl_->endpoints.push_back(std::move(ep));
@@ -678,6 +779,29 @@ void WsClient::stop() {
     if (impl_->context != nullptr) {
         lws_cancel_service(impl_->context);
     }
+}
+
+bool WsClient::ready(std::size_t endpoint) const {
+    return impl_->endpoints.at(endpoint)->ready.load(std::memory_order_acquire);
+}
+
+bool WsClient::post(std::size_t endpoint, std::string text, std::uint64_t tag) {
+    Impl& s = *impl_;
+    if (!ready(endpoint)) {
+        return false;
+    }
+    {
+        const std::lock_guard<std::mutex> lock(s.inbox_mu);
+        s.inbox.push_back(Impl::Posted{endpoint, std::move(text), tag});
+    }
+    lws_cancel_service(s.context); // wakes run()'s loop, which queues it
+    return true;
+}
+
+std::vector<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>>
+WsClient::take_written() {
+    const std::lock_guard<std::mutex> lock(impl_->inbox_mu);
+    return std::exchange(impl_->written, {});
 }
 
 void WsClient::resubscribe(std::size_t endpoint, const WsArg& arg) {
@@ -776,6 +900,7 @@ void WsClient::run() {
         if (lws_service(s.context, 0) < 0) {
             break;
         }
+        s.guard([&] { s.take_inbox(); });
         s.reap();
     }
     core::Log::debug("websocket: " + std::to_string(s.stats.frames) + " frames, " +

@@ -1,8 +1,10 @@
 // The OKX WebSocket client on libwebsockets: connections, subscriptions, keepalive, reconnects.
 #pragma once
 
+#include "okx/credentials.hpp"
 #include "okx/ws_frames.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,8 +63,14 @@ public:
     WsClient& operator=(const WsClient&) = delete;
 
     // Adds an endpoint (ws:// or wss:// URL, checked here: UsageError) with its subscriptions,
-    // before run(). Returns its index, used in on_frame and on_event.
-    std::size_t add_endpoint(const std::string& url, std::vector<WsArg> args);
+    // before run(). Returns its index, used in on_frame and on_event. With login (the private
+    // and business endpoints), every connection of the endpoint first logs in (the signed
+    // login of okx-v5-protocol.md §5.3, timestamp in seconds corrected by clock_offset_ms)
+    // and subscribes only after OKX acknowledged it; OKX refusing the login ends run() with
+    // core::UsageError naming its code (the key, passphrase or clock to check).
+    std::size_t add_endpoint(const std::string& url, std::vector<WsArg> args,
+                             std::optional<Credentials> login = std::nullopt,
+                             std::int64_t clock_offset_ms = 0);
     [[nodiscard]] const std::string& url(std::size_t endpoint) const;
 
     // Every text frame received (pushes, acks, errors, "pong"), in arrival order.
@@ -79,7 +87,7 @@ public:
     // OkxError (exit 5) when no connection could be made after max_failures attempts,
     // core::RuntimeError when libwebsockets cannot start.
     void run();
-    // Ends run() after the current callback.
+    // Ends run() after the current callback; also from another thread.
     void stop();
 
     // Starts one subscription of the endpoint afresh on its delivering connection: sends
@@ -90,6 +98,22 @@ public:
     // requests within the hour, it is replaced instead (a disconnect with cause "reconnect").
     // Call it from a callback of run().
     void resubscribe(std::size_t endpoint, const WsArg& arg);
+
+    // Whether the endpoint's delivering connection is open, logged in (when it logs in) and
+    // has every subscription acknowledged. Thread-safe.
+    [[nodiscard]] bool ready(std::size_t endpoint) const;
+
+    // Sends text (a request such as an order op) on the endpoint's delivering connection, from
+    // any thread while run() runs on another: true when the endpoint was ready and the text
+    // is queued, false (nothing queued) otherwise. A connection that drops after this call
+    // loses the text without a word: a caller that needs an answer waits for it with a
+    // timeout. With a tag (not 0), the moment the frame is written to the socket is recorded
+    // for take_written(). Thread-safe.
+    bool post(std::size_t endpoint, std::string text, std::uint64_t tag = 0);
+
+    // The frames posted with a tag that were written since the last call: tag and time
+    // (steady clock) each. Thread-safe.
+    std::vector<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> take_written();
 
     // Counters for diagnostics and tests.
     struct Stats {

@@ -94,8 +94,13 @@ std::vector<std::string> subscribe_ops(std::string_view op, const std::vector<Ws
         one.clear();
         one += "{\"channel\":";
         core::append_json_string(one, a.channel);
-        one += ",\"instId\":";
-        core::append_json_string(one, a.inst_id);
+        if (a.inst_type.empty()) {
+            one += ",\"instId\":";
+            core::append_json_string(one, a.inst_id);
+        } else {
+            one += ",\"instType\":";
+            core::append_json_string(one, a.inst_type);
+        }
         one += '}';
         // 2 bytes close the message: "]}".
         if (n > 0 && (n >= max_args || cur.size() + 1 + one.size() + 2 > max_bytes)) {

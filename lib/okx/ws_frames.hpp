@@ -15,6 +15,8 @@ inline constexpr std::string_view kProductionWsPublicUrl = "wss://ws.okx.com:844
 inline constexpr std::string_view kProductionWsBusinessUrl = "wss://ws.okx.com:8443/ws/v5/business";
 inline constexpr std::string_view kDemoWsPublicUrl = "wss://wspap.okx.com:8443/ws/v5/public";
 inline constexpr std::string_view kDemoWsBusinessUrl = "wss://wspap.okx.com:8443/ws/v5/business";
+inline constexpr std::string_view kProductionWsPrivateUrl = "wss://ws.okx.com:8443/ws/v5/private";
+inline constexpr std::string_view kDemoWsPrivateUrl = "wss://wspap.okx.com:8443/ws/v5/private";
 
 // A ws:// or wss:// URL taken apart.
 struct WsUrl {
@@ -27,10 +29,12 @@ struct WsUrl {
 // Parses ws[s]://host[:port][/path]. Throws core::UsageError naming the URL otherwise.
 WsUrl parse_ws_url(std::string_view url);
 
-// One subscription: {"channel":"candle1m","instId":"BTC-USDT"}.
+// One subscription: {"channel":"candle1m","instId":"BTC-USDT"}, or of a private channel by
+// instrument type when inst_type is set: {"channel":"orders","instType":"SPOT"}.
 struct WsArg {
     std::string channel;
     std::string inst_id;
+    std::string inst_type;
 };
 
 // OKX's limits on one subscribe message (okx-v5-protocol.md §5.2: at most 64 KB), with room.

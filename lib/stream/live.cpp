@@ -51,7 +51,7 @@ std::vector<EndpointPlan> declare(LiveSession& session, const LiveOptions& opts)
     EndpointPlan business{opts.ws_business_url, {}};
     for (const ChannelSpec& c : opts.channels) {
         for (const auto& inst : opts.insts) {
-            (c.business ? business : pub).args.push_back({c.name, inst});
+            (c.business ? business : pub).args.push_back({c.name, inst, {}});
         }
     }
     std::vector<EndpointPlan> plan;
@@ -289,7 +289,7 @@ int live(const LiveOptions& opts, core::Output& out) {
             tape->ws_event(okx::WsClient::wall_ms(), ws.url(ep), "resubscribe",
                            channel + " " + inst);
         }
-        ws.resubscribe(ep, {channel, inst});
+        ws.resubscribe(ep, {channel, inst, {}});
     };
 
     core::Log::note("streaming " + std::to_string(opts.channels.size()) + " channel(s) of " +

@@ -44,7 +44,7 @@ for inst in BTC-USDT ETH-USDT; do
         "$root/share/okxkit/samples/${inst}_5m.csv" >"$work/data/${inst}_1m.csv"
 done
 "$build/tests/fake-okx/fake-okx" --port 0 --port-file "$work/port" --data "$work/data" \
-    --now $now --log "$work/fake.log" 2>"$work/fake.err" &
+    --now $now --ws-interval-ms 0 --log "$work/fake.log" 2>"$work/fake.err" &
 fake=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
 url=http://127.0.0.1:$(cat "$work/port")

@@ -23,6 +23,9 @@ setup() {
     : >"$T/pids"
     export OKX_API_KEY=$KEY OKX_API_SECRET=$SECRET OKX_API_PASSPHRASE=$PASSPHRASE
     export OKXKIT_STORE=$T/s.db
+    # The REST path: orders placed and polled by REST (tests/cli/execute-ws.bats has the
+    # private WebSocket's; the pipeline test and the key test below use both).
+    export OKX_WS_PRIVATE_URL=off
     start_fake main
 }
 
@@ -42,7 +45,7 @@ start_fake() { # NAME ARGS...
     shift
     rm -f "$T/$name.port"
     "$FAKE_OKX" --port 0 --port-file "$T/$name.port" --data "$SAMPLES" --now "$NOW" \
-        --log "$T/$name.log" "$@" 2>"$T/$name.err" 3>&- &
+        --ws-interval-ms 0 --log "$T/$name.log" "$@" 2>"$T/$name.err" 3>&- &
     echo $! >>"$T/pids"
     for _ in $(seq 200); do
         [[ -s $T/$name.port ]] && break
@@ -94,9 +97,11 @@ ledger() {
 }
 
 @test "the demo pipeline end to end: okx-stream | select-strategy | risk-guard | execute --mode demo" {
+    unset OKX_WS_PRIVATE_URL # orders over the private WebSocket, as by default
     okx-stream --replay "$SAMPLES/BTC-USDT_5m.csv" "$SAMPLES/ETH-USDT_5m.csv" --to 2021-04-03 |
         select-strategy | risk-guard --store "$T/s.db" --run d |
         execute --mode demo --rest-url "$URL" --store "$T/s.db" --run d >"$T/out" 2>"$T/err"
+    grep -q 'orders by the private WebSocket' "$T/err"
     # risk-guard decided against the account execute holds on OKX at every barrier.
     [[ $(jq -s '[.[] | select(.type == "sync")] | length' "$T/out") -gt 0 ]]
     n=$(jq -s '[.[] | select(.type == "order" and .mode == "demo" and .ord_id != null)] | map(.cl_ord_id) | unique | length' "$T/out")
@@ -143,6 +148,23 @@ ledger() {
     assert_output '["oLOST1234567","rejected","never reached OKX (no order with this clOrdId there)"]'
     run bash -c "curl -s $URL/fake/ledger | jq '.orders | length'"
     assert_output 0
+}
+
+@test "an order logged but not in the store (killed between sending and writing its row) is added at restart and asked of OKX" {
+    input '{"leg":"m"}' >"$T/in"
+    execute --mode demo --rest-url "$URL" --run r1 </dev/null >/dev/null 2>&1 # creates the log
+    log=$(ls "$T"/s.db-orders-*)
+    [[ ! -s $log ]] # a clean end leaves it empty
+    ts=$(jq -r 'select(.type == "candle") | .ts' "$T/in" | tail -1)
+    # The line execute appends before it sends, with a crash cutting the next one short.
+    printf '{"type":"order","v":1,"ts":%s,"inst":"BTC-USDT","cl_ord_id":"oLOG1234","strategy":"s","leg":"x","side":"buy","ord_type":"limit","px":40000,"sz":0.01,"state":"live","filled_sz":0,"mode":"demo"}\n{"type":"ord' "$ts" >"$log"
+    demo <"$T/in" >"$T/out" 2>"$T/err"
+    grep -q '1 order(s) of the order log were not in the store yet' "$T/err"
+    # OKX never got it: after the grace polls it is rejected, and never sent late.
+    run sqlite3 "$T/s.db" "SELECT state, reason FROM orders WHERE cl_ord_id = 'oLOG1234'"
+    assert_output 'rejected|never reached OKX (no order with this clOrdId there)'
+    [[ $(ledger | jq '[.orders[] | select(.clOrdId == "oLOG1234")] | length') == 0 ]]
+    [[ ! -s $log ]]
 }
 
 @test "an order whose answer was lost is asked for and adopted, not sent again" {
@@ -294,6 +316,9 @@ ledger() {
     demo -vv <"$T/in" >"$T/out" 2>"$T/err"
     clock $((NOW + 900000))
     demo -vv --log-json <"$T/in" >>"$T/out" 2>>"$T/err"
+    # And over the private WebSocket, whose login carries the passphrase.
+    input '{"leg":"m3"}' | OKX_WS_PRIVATE_URL=auto demo -vv >>"$T/out" 2>>"$T/err"
+    grep -q 'orders by the private WebSocket' "$T/err"
     sqlite3 "$T/s.db" .dump >"$T/dump.sql"
     run grep -l -e "$KEY" -e "$SECRET" -e "$PASSPHRASE" "$T/out" "$T/err" "$T/dump.sql" "$T/main.log" "$T/main.err" "$T/s.db"
     assert_output ''

@@ -116,6 +116,31 @@ TEST(Broker, AFillIsCountedOncePerTradeIdAndOnlyForTheJournalsOrders) {
     EXPECT_DOUBLE_EQ(c.holdings().at("BTC-USDT").sz, 0.004);
 }
 
+// Over the WebSocket the orders channel can tell of an order before the answer to its op
+// does, and an older update can arrive after a newer one.
+TEST(Broker, PushesBeforeTheAnswerOrOutOfOrderNeverRepeatOrUndoAState) {
+    Broker b(core::Mode::kDemo);
+    b.set_cash(1000);
+    b.journal(request("a"), 1);
+    std::vector<Event> ev;
+    b.observe(info("a", OrderState::kLive, 0), 1, ev); // the push of the new order
+    b.accepted("a", "9a", 1, ev);                      // then the op's answer
+    ASSERT_EQ(ev.size(), 1U);
+    EXPECT_EQ(order_at(ev, 0).ord_id, "9a");
+    ev.clear();
+    b.fill(fill("a", "t1", 100, 0.004), ev);
+    b.observe(info("a", OrderState::kPartiallyFilled, 0.004, 100), 2, ev);
+    b.observe(info("a", OrderState::kLive, 0), 3, ev); // late: the first push again
+    ASSERT_EQ(ev.size(), 2U);
+    EXPECT_EQ(order_at(ev, 1).state, OrderState::kPartiallyFilled);
+    b.fill(fill("a", "t2", 100, 0.006), ev);
+    b.observe(info("a", OrderState::kFilled, 0.01, 100), 4, ev);
+    b.accepted("a", "9a", 4, ev); // an answer that lagged behind everything
+    ASSERT_EQ(ev.size(), 4U);
+    EXPECT_EQ(order_at(ev, 3).state, OrderState::kFilled);
+    EXPECT_TRUE(b.working().empty());
+}
+
 TEST(Broker, AnUnansweredOrderIsRejectedOnlyAfterTheGracePolls) {
     Broker b(core::Mode::kDemo);
     b.journal(request("a"), 1);

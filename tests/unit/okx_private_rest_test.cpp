@@ -5,6 +5,7 @@
 #include "okx/envelope.hpp"
 #include "okx/rest.hpp"
 #include "okx/trade.hpp"
+#include "okx/ws.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +15,7 @@
 #include <curl/curl.h>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
@@ -254,6 +256,187 @@ TEST(OkxTrade, OrdersArePlacedQueriedFilledAndCanceledAsOkxAnswers) {
         FAIL() << "a sell of more than is held was accepted";
     } catch (const OkxError& e) {
         EXPECT_EQ(e.okx_code(), "51008");
+    }
+}
+
+// ---- the private WebSocket ------------------------------------------------------------------
+
+// A WsClient running on a thread of its own, as execute runs it, keeping every frame.
+class WsRun {
+public:
+    WsRun() : client_(WsOptions{}) {
+        client_.on_frame = [this](std::size_t, std::string_view frame, std::int64_t) {
+            const std::lock_guard<std::mutex> lock(mu_);
+            frames_.emplace_back(frame);
+        };
+    }
+    ~WsRun() {
+        client_.stop();
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    WsRun(const WsRun&) = delete;
+    WsRun& operator=(const WsRun&) = delete;
+
+    WsClient& client() { return client_; }
+    void start() {
+        thread_ = std::thread([this] {
+            try {
+                client_.run();
+            } catch (...) {
+                const std::lock_guard<std::mutex> lock(mu_);
+                error_ = std::current_exception();
+            }
+        });
+    }
+    // The first frame for which pred holds, waiting for it (a readiness wait of at most 10 s:
+    // nothing is timed); "" when run() ended or it never came.
+    template <typename Pred> std::string wait_frame(Pred pred) {
+        for (int i = 0; i < 400; ++i) {
+            {
+                const std::lock_guard<std::mutex> lock(mu_);
+                for (const std::string& f : frames_) {
+                    if (pred(f)) {
+                        return f;
+                    }
+                }
+                if (error_) {
+                    return "";
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        return "";
+    }
+    bool wait_ready(std::size_t ep) {
+        for (int i = 0; i < 400 && !client_.ready(ep); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        return client_.ready(ep);
+    }
+    std::exception_ptr wait_error() {
+        for (int i = 0; i < 400; ++i) {
+            {
+                const std::lock_guard<std::mutex> lock(mu_);
+                if (error_) {
+                    return error_;
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        }
+        return nullptr;
+    }
+
+private:
+    WsClient client_;
+    std::thread thread_;
+    std::mutex mu_;
+    std::vector<std::string> frames_;
+    std::exception_ptr error_;
+};
+
+std::string private_ws_url(const FakeOkx& fake) {
+    return "ws" + fake.url().substr(4) + "/ws/v5/private";
+}
+
+// The order's pushes: the rows of the orders channel for client order id cl.
+std::vector<OrderUpdate> updates_of(const std::string& frame, const std::string& cl) {
+    std::vector<OrderUpdate> out;
+    if (auto u = parse_orders_push(frame)) {
+        for (OrderUpdate& row : *u) {
+            if (row.order.cl_ord_id == cl) {
+                out.push_back(std::move(row));
+            }
+        }
+    }
+    return out;
+}
+
+TEST(OkxPrivateWs, LogsInSubscribesPlacesAnOrderAndHearsItsAnswerAndFill) {
+    FakeOkx fake({"--ws-interval-ms", "0"}, bars_csv());
+    RestClient rest(options_for(fake, true, vector_key()));
+    rest.get_private("/api/v5/account/balance", {}); // learns the fake's clock
+    WsRun w;
+    const std::size_t ep = w.client().add_endpoint(
+        private_ws_url(fake), {WsArg{"orders", "", "SPOT"}}, vector_key(), rest.clock_offset_ms());
+    EXPECT_FALSE(w.client().post(ep, "{}")); // not running: nothing queued
+    w.start();
+    ASSERT_TRUE(w.wait_ready(ep)) << "no login and subscription";
+    const auto before = std::chrono::steady_clock::now();
+    ASSERT_TRUE(w.client().post(ep,
+                                order_op("k1", {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit,
+                                                dec("110.5"), dec("0.5"), "k1"}),
+                                7));
+    const std::string answer = w.wait_frame([](const std::string& f) {
+        auto a = parse_op_answer(f);
+        return a && a->id == "k1";
+    });
+    ASSERT_FALSE(answer.empty());
+    const OpAnswer a = *parse_op_answer(answer);
+    EXPECT_TRUE(a.ok()) << answer;
+    EXPECT_EQ(a.ord_id.size(), 18U);
+    // The order's own push, live; when its frame was written, for execute's latency figure.
+    EXPECT_FALSE(w.wait_frame([](const std::string& f) {
+                      auto u = updates_of(f, "k1");
+                      return !u.empty() && u[0].order.state == core::OrderState::kLive;
+                  }).empty());
+    const auto written = w.client().take_written();
+    ASSERT_EQ(written.size(), 1U);
+    EXPECT_EQ(written[0].first, 7U);
+    EXPECT_GE(written[0].second, before);
+    // Bar 11 trades through 110.5: the fill is pushed, with the tradeId of OKX's fills.
+    move_clock(fake, kBar0 + 12 * 60000);
+    const std::string filled = w.wait_frame([](const std::string& f) {
+        auto u = updates_of(f, "k1");
+        return !u.empty() && u[0].fill;
+    });
+    ASSERT_FALSE(filled.empty());
+    const OrderUpdate u = updates_of(filled, "k1")[0];
+    EXPECT_EQ(u.order.state, core::OrderState::kFilled);
+    EXPECT_EQ(u.order.ord_id, a.ord_id);
+    EXPECT_DOUBLE_EQ(u.fill->px, 110.5);
+    EXPECT_DOUBLE_EQ(u.fill->sz, 0.5);
+    EXPECT_NEAR(u.fill->fee, 0.5 * 110.5 * 0.0008, 1e-9);
+    EXPECT_EQ(u.fill->liquidity, core::Liquidity::kMaker);
+    const std::vector<FillInfo> fills = recent_fills(rest, "BTC-USDT");
+    ASSERT_EQ(fills.size(), 1U);
+    EXPECT_EQ(u.fill->trade_id, fills[0].trade_id);
+}
+
+TEST(OkxPrivateWs, ARefusedLoginEndsRunWithOkxsCodeAndNeverShowsTheSecrets) {
+    FakeOkx fake({"--ws-interval-ms", "0"});
+    RestClient rest(options_for(fake, true, vector_key()));
+    rest.get_private("/api/v5/account/balance", {});
+    Credentials wrong = vector_key();
+    wrong.passphrase = "not-it";
+    WsRun w;
+    const std::size_t ep = w.client().add_endpoint(
+        private_ws_url(fake), {WsArg{"orders", "", "SPOT"}}, wrong, rest.clock_offset_ms());
+    w.start();
+    const std::exception_ptr err = w.wait_error();
+    ASSERT_TRUE(err);
+    try {
+        std::rethrow_exception(err);
+    } catch (const core::UsageError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("refused the login: 60024"), std::string::npos) << what;
+        EXPECT_EQ(what.find("not-it"), std::string::npos) << what;
+        EXPECT_EQ(what.find(vector_key().secret), std::string::npos) << what;
+    }
+    EXPECT_FALSE(w.client().ready(ep));
+    // A clock that is off by a minute: 60006, and the message says what to fix.
+    WsRun late;
+    late.client().add_endpoint(private_ws_url(fake), {}, vector_key(),
+                               rest.clock_offset_ms() - 60'000);
+    late.start();
+    const std::exception_ptr err2 = late.wait_error();
+    ASSERT_TRUE(err2);
+    try {
+        std::rethrow_exception(err2);
+    } catch (const core::UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("60006"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("clock"), std::string::npos) << e.what();
     }
 }
 

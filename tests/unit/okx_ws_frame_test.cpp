@@ -77,7 +77,7 @@ TEST(OkxWsUrl, RejectsWhatIsNotAWebSocketUrl) {
 }
 
 TEST(OkxWsSubscribe, OneMessageMatchesTheDocsRequest) {
-    auto ops = subscribe_ops("subscribe", {{"tickers", "BTC-USDT"}});
+    auto ops = subscribe_ops("subscribe", {{"tickers", "BTC-USDT", {}}});
     ASSERT_EQ(ops.size(), 1U);
     nlohmann::json want = nlohmann::json::parse(fixture("ws_subscribe_request_docs.json"));
     want.erase("id"); // optional; okx-stream sends none
@@ -88,7 +88,7 @@ TEST(OkxWsSubscribe, OneMessageMatchesTheDocsRequest) {
 TEST(OkxWsSubscribe, BatchesByCountAndBySize) {
     std::vector<WsArg> args;
     for (int i = 0; i < 250; ++i) {
-        args.push_back({"candle1m", "COIN" + std::to_string(i) + "-USDT"});
+        args.push_back({"candle1m", "COIN" + std::to_string(i) + "-USDT", {}});
     }
     auto ops = subscribe_ops("subscribe", args, 100, 1 << 20);
     ASSERT_EQ(ops.size(), 3U);
@@ -117,7 +117,7 @@ TEST(OkxWsSubscribe, BatchesByCountAndBySize) {
     EXPECT_GT(ops.size(), 10U);
     EXPECT_TRUE(subscribe_ops("subscribe", {}).empty());
     // The defaults keep a realistic subscription (8 symbols x 4 channels) in one message.
-    std::vector<WsArg> some(32, {"candle1m", "BTC-USDT"});
+    std::vector<WsArg> some(32, {"candle1m", "BTC-USDT", {}});
     EXPECT_EQ(subscribe_ops("subscribe", some).size(), 1U);
 }
 
@@ -228,7 +228,7 @@ TEST(OkxWsClient, GivesUpWhenNothingAnswersBeforeTheFirstConnection) {
     o.backoff_base_ms = 10;
     o.backoff_cap_ms = 20;
     WsClient client{o};
-    client.add_endpoint("ws://127.0.0.1:1/ws/v5/public", {{"tickers", "BTC-USDT"}});
+    client.add_endpoint("ws://127.0.0.1:1/ws/v5/public", {{"tickers", "BTC-USDT", {}}});
     int frames = 0;
     client.on_frame = [&](std::size_t, std::string_view, std::int64_t) { ++frames; };
     try {
