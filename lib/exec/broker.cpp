@@ -20,6 +20,7 @@ LiveOrder& Broker::journal(const OrderRequest& r, std::int64_t ts) {
     o.req = r;
     o.ts = ts;
     o.last = line(o);
+    track(o);
     return o;
 }
 
@@ -30,6 +31,29 @@ void Broker::adopt(const OrderRequest& r, const core::Order& last, std::string o
     o.confirmed = !o.ord_id.empty();
     o.ts = last.ts;
     o.last = last;
+    track(o);
+}
+
+void Broker::track(LiveOrder& o) {
+    if (o.counted) { // its share of the instrument's open orders as it was
+        auto it = open_.find(o.req.inst);
+        PaperExchange::Open& a = it->second;
+        (o.req.side == core::Side::kBuy ? a.buy_base : a.sell_base) -= o.counted_left;
+        if (--a.orders == 0) {
+            open_.erase(it); // exact zeros again, whatever rounding the sums gathered
+        }
+        o.counted = false;
+    }
+    if (is_terminal(o.last.state)) {
+        working_.erase(o.req.cl_ord_id);
+        return;
+    }
+    working_.insert(o.req.cl_ord_id);
+    o.counted_left = o.req.sz - o.last.filled_sz;
+    PaperExchange::Open& a = open_[o.req.inst];
+    (o.req.side == core::Side::kBuy ? a.buy_base : a.sell_base) += o.counted_left;
+    ++a.orders;
+    o.counted = true;
 }
 
 void Broker::adopt_fill(const core::Fill& f) {
@@ -55,13 +79,7 @@ const LiveOrder* Broker::find(std::string_view cl_ord_id) const {
 }
 
 std::vector<std::string> Broker::working() const {
-    std::vector<std::string> ids;
-    for (const auto& [id, o] : orders_) {
-        if (!is_terminal(o.last.state)) {
-            ids.push_back(id);
-        }
-    }
-    return ids;
+    return {working_.begin(), working_.end()};
 }
 
 core::Order Broker::line(const LiveOrder& o) const {
@@ -84,6 +102,7 @@ core::Order Broker::line(const LiveOrder& o) const {
 }
 
 void Broker::emit(LiveOrder& o, std::vector<Event>& events) {
+    track(o);
     o.last.ts = o.ts;
     events.emplace_back(o.last);
 }
@@ -261,17 +280,17 @@ double Broker::equity() const {
     return e;
 }
 
-PaperExchange::Open Broker::open_summary(std::string_view inst) const {
-    PaperExchange::Open open;
-    for (const auto& [id, o] : orders_) {
-        if (o.req.inst != inst || is_terminal(o.last.state)) {
-            continue;
-        }
-        const double left = o.req.sz - o.last.filled_sz;
-        (o.req.side == core::Side::kBuy ? open.buy_base : open.sell_base) += left;
-        ++open.orders;
+std::set<std::string> Broker::working_insts() const {
+    std::set<std::string> insts;
+    for (const auto& [inst, open] : open_) {
+        insts.insert(inst);
     }
-    return open;
+    return insts;
+}
+
+PaperExchange::Open Broker::open_summary(std::string_view inst) const {
+    auto it = open_.find(inst);
+    return it == open_.end() ? PaperExchange::Open{} : it->second;
 }
 
 } // namespace okxkit::exec

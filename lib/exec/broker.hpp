@@ -27,6 +27,8 @@ struct LiveOrder {
     std::int64_t ts = 0;    // event time of its latest state
     int unseen = 0;         // times OKX was asked and had no such order (unconfirmed only)
     core::Order last;       // the latest order line written
+    bool counted = false;   // in the broker's open summary, with counted_left (base)
+    double counted_left = 0;
 };
 
 class Broker {
@@ -45,6 +47,9 @@ public:
     [[nodiscard]] const LiveOrder* find(std::string_view cl_ord_id) const;
     // The orders not yet terminal, in client id order (what a poll asks OKX about).
     [[nodiscard]] std::vector<std::string> working() const;
+    [[nodiscard]] bool has_working() const { return !working_.empty(); }
+    // The instruments of the orders not yet terminal.
+    [[nodiscard]] std::set<std::string> working_insts() const;
 
     // OKX accepted the order (ordId, at ts): an order line in state live.
     void accepted(std::string_view cl_ord_id, std::string ord_id, std::int64_t ts,
@@ -81,6 +86,8 @@ public:
 
 private:
     core::Order line(const LiveOrder& o) const;
+    // Keeps working_ up to date with the order's state: every change of state passes here.
+    void track(LiveOrder& o);
     void emit(LiveOrder& o, std::vector<Event>& events);
     void book(const std::string& inst, core::Side side, double px, double sz, double fee,
               const std::string& fee_ccy);
@@ -88,6 +95,10 @@ private:
     core::Mode mode_;
     std::string quote_;
     std::map<std::string, LiveOrder, std::less<>> orders_;
+    std::set<std::string, std::less<>> working_; // client ids of the orders not terminal
+    // Per instrument, what its working orders have left to fill (kept by track): O(1) for
+    // the risk checks of each order, however many rest.
+    std::map<std::string, PaperExchange::Open, std::less<>> open_;
     std::set<std::string, std::less<>> trade_ids_;
     std::map<std::string, Holding> holdings_;
     std::map<std::string, double, std::less<>> fill_sz_; // by client order id

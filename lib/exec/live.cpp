@@ -112,13 +112,18 @@ public:
         drain();
         catch_up(); // the input paused: what is due is asked now
         refresh_dead_man();
-        // While the WebSocket may bring news of the orders, it is looked at every 50 ms.
-        const bool listen = ws_ && !ws_dead_ && (!ops_.empty() || !broker_.working().empty());
-        if (l_.dead_man_s <= 0) {
-            return listen ? 50 : -1;
+        // While the WebSocket may bring news of the orders, it is looked at every 50 ms, and
+        // every second anyway (its keepalive and reconnects run when it is served).
+        std::int64_t wait = -1;
+        if (ws_ && !ws_dead_) {
+            wait = !ops_.empty() || broker_.has_working() ? 50 : 1000;
         }
-        const std::int64_t due = armed_at_ + l_.dead_man_s * 1000 / 3 - steady_ms();
-        return static_cast<int>(std::clamp<std::int64_t>(due, 1, listen ? 50 : due));
+        if (l_.dead_man_s > 0) {
+            const std::int64_t due = armed_at_ + l_.dead_man_s * 1000 / 3 - steady_ms();
+            wait =
+                wait < 0 ? std::max<std::int64_t>(due, 1) : std::clamp<std::int64_t>(due, 1, wait);
+        }
+        return static_cast<int>(wait);
     }
 
     void finish(core::Filter& /*f*/) override {
@@ -348,10 +353,11 @@ private:
 
     [[nodiscard]] bool ws_healthy() const { return ws_ && !ws_dead_ && ws_->ready(ws_ep_); }
 
-    // Logs in and subscribes to the orders channel on its own thread; waits (at most
-    // ws_connect_wait_ms) until it is ready. A refused login ends execute (the key, the
-    // passphrase or the clock is wrong: nothing else would work either); a connection that is
-    // not up in time leaves REST to do the work until it is.
+    // Logs in and subscribes to the orders channel; waits (at most ws_connect_wait_ms) until
+    // it is ready. The connection is served from this thread, between lines and while the
+    // input pauses (pump_ws), so an order goes out without a hand-over to another thread. A refused
+    // login ends execute (the key, the passphrase or the clock is wrong: nothing else would work
+    // either); a connection that is not up in time leaves REST to do the work until it is.
     void start_ws() {
         if (l_.ws_url.empty()) {
             return;
@@ -372,34 +378,20 @@ private:
                 ws_gap_ = true; // pushes were missed: REST asks once it is back
             }
         };
-        ws_thread_ = std::thread([this] {
-            try {
-                ws_->run();
-            } catch (...) {
-                const std::lock_guard<std::mutex> lock(rx_mu_);
-                ws_error_ = std::current_exception();
-            }
-        });
         const std::int64_t deadline = steady_ms() + l_.ws_connect_wait_ms;
-        while (!ws_->ready(ws_ep_) && steady_ms() < deadline && !core::interrupted()) {
-            std::exception_ptr err;
-            {
-                const std::lock_guard<std::mutex> lock(rx_mu_);
-                err = ws_error_;
+        try {
+            ws_->open();
+            while (!ws_->ready(ws_ep_) && steady_ms() < deadline && !core::interrupted()) {
+                ws_->pump(/*wait=*/true);
             }
-            if (err) {
-                stop_ws();
-                try {
-                    std::rethrow_exception(err);
-                } catch (const core::UsageError&) {
-                    throw; // the login refused: the key, passphrase or clock is wrong
-                } catch (const std::exception& e) {
-                    core::Log::warning("the private WebSocket " + l_.ws_url + " cannot be used (" +
-                                       e.what() + "): orders go by REST");
-                    return;
-                }
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        } catch (const core::UsageError&) {
+            stop_ws();
+            throw; // the login refused: the key, passphrase or clock is wrong
+        } catch (const std::exception& e) {
+            stop_ws();
+            core::Log::warning("the private WebSocket " + l_.ws_url + " cannot be used (" +
+                               e.what() + "): orders go by REST");
+            return;
         }
         if (!ws_->ready(ws_ep_)) {
             core::Log::warning("the private WebSocket " + l_.ws_url + " is not up after " +
@@ -418,10 +410,25 @@ private:
     }
 
     void stop_ws() {
-        if (ws_ && ws_thread_.joinable()) {
-            ws_->stop();
-            ws_thread_.join();
+        if (ws_ && !ws_dead_) {
+            ws_->close();
             ws_dead_ = true;
+        }
+    }
+
+    // Serves the WebSocket once, without waiting: frames received go to rx_, frames queued
+    // are written. What ends it (an error OKX sent that retrying cannot fix) leaves REST.
+    void pump_ws() {
+        if (!ws_ || ws_dead_) {
+            return;
+        }
+        try {
+            ws_->pump();
+        } catch (const std::exception& e) {
+            core::Log::warning(std::string("the private WebSocket is gone (") + e.what() +
+                               "): orders and their states go by REST from now on");
+            stop_ws();
+            poll_due_ = true;
         }
     }
 
@@ -432,30 +439,17 @@ private:
         if (!ws_) {
             return;
         }
+        pump_ws();
         std::deque<std::string> frames;
         bool gap = false;
-        std::exception_ptr err;
         {
             const std::lock_guard<std::mutex> lock(rx_mu_);
             frames.swap(rx_);
             gap = std::exchange(ws_gap_, false);
-            err = ws_error_;
         }
         std::map<std::string, std::int64_t> moved;
         for (const std::string& text : frames) {
             ws_frame(text, moved);
-        }
-        if (err && !ws_dead_ && ws_thread_.joinable()) {
-            std::string what = "stopped";
-            try {
-                std::rethrow_exception(err);
-            } catch (const std::exception& e) {
-                what = e.what();
-            }
-            core::Log::warning("the private WebSocket is gone (" + what +
-                               "): orders and their states go by REST from now on");
-            stop_ws();
-            gap = true;
         }
         for (const auto& [tag, at] : ws_->take_written()) {
             if (auto it = tags_.find(tag); it != tags_.end()) {
@@ -887,10 +881,10 @@ private:
         if (ws_healthy()) {
             const std::uint64_t tag = next_tag_++;
             tags_.emplace(tag, intent_at_);
-            if (ws_->post(ws_ep_, okx::order_op(cl, p), tag)) {
+            if (ws_->send(ws_ep_, okx::order_op(cl, p), tag)) {
                 ops_.emplace(cl, PendingOp{r.inst, in.ts, steady_ms()});
                 ++ws_orders_;
-                journal_row(jo); // the store's row, while the WebSocket's thread sends
+                journal_row(jo); // the store's row, after the order went out
                 return;          // its answer comes as a frame (drain)
             }
             tags_.erase(tag); // the connection went down just now: REST
@@ -954,14 +948,9 @@ private:
     risk::AccountView view() const {
         risk::AccountView a;
         a.equity = broker_.equity();
-        std::set<std::string> insts;
+        std::set<std::string> insts = broker_.working_insts(); // and the holdings'
         for (const auto& [i, h] : broker_.holdings()) {
             insts.insert(i);
-        }
-        for (const auto& [k, cl] : legs_) {
-            if (const LiveOrder* o = broker_.find(cl)) {
-                insts.insert(o->req.inst);
-            }
         }
         for (const std::string& i : insts) {
             const PaperExchange::Open open = broker_.open_summary(i);
@@ -1256,15 +1245,14 @@ private:
     std::unique_ptr<SyncFifoWriter> fifo_;
     std::size_t adopted_ = 0;
     ExecuteStats stats_;
-    // The private WebSocket: run() on ws_thread_, frames handed over under rx_mu_.
+    // The private WebSocket, pumped from this thread's loop (message, idle): its callbacks
+    // hand frames over through rx_ (a lock for good measure: one thread).
     std::unique_ptr<okx::WsClient> ws_;
     std::size_t ws_ep_ = 0;
-    std::thread ws_thread_;
     std::mutex rx_mu_;
-    std::deque<std::string> rx_;  // (rx_mu_) frames received, not handled yet
-    bool ws_gap_ = false;         // (rx_mu_) a disconnect since the last look
-    std::exception_ptr ws_error_; // (rx_mu_) what ended run()
-    bool ws_dead_ = false;        // run() ended: REST only from then on
+    std::deque<std::string> rx_; // (rx_mu_) frames received, not handled yet
+    bool ws_gap_ = false;        // (rx_mu_) a disconnect since the last look
+    bool ws_dead_ = false;       // closed or failed: REST only from then on
     struct PendingOp {
         std::string inst;
         std::int64_t ts = 0;      // the intent's event time

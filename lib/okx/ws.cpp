@@ -341,6 +341,9 @@ struct WsClient::Impl {
         std::string& buf = conn.out.front().buf;
         const std::size_t len = buf.size() - LWS_PRE;
         auto* data = reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE);
+        // The moment the frame is handed to the kernel (as libcurl's pre-request callback
+        // marks a REST request's): what follows is the network's.
+        const auto handed = std::chrono::steady_clock::now();
         if (lws_write(wsi, data, len, LWS_WRITE_TEXT) < static_cast<int>(len)) {
             conn.close_cause = "reconnect";
             conn.close_detail = "cannot write to the connection";
@@ -348,7 +351,7 @@ struct WsClient::Impl {
         }
         if (const std::uint64_t tag = conn.out.front().tag; tag != 0) {
             const std::lock_guard<std::mutex> lock(inbox_mu);
-            written.emplace_back(tag, std::chrono::steady_clock::now());
+            written.emplace_back(tag, handed);
         }
         conn.out.pop_front();
         conn.last_tx = steady_ms();
@@ -732,11 +735,7 @@ WsClient::WsClient(WsOptions options) : impl_(std::make_unique<Impl>(options)) {
 }
 
 WsClient::~WsClient() {
-    if (impl_->context != nullptr) {
-        impl_->shutting_down = true;
-        lws_context_destroy(impl_->context);
-        impl_->context = nullptr;
-    }
+    close();
 }
 
 std::size_t WsClient::add_endpoint(const std::string& url, std::vector<WsArg> args,
@@ -835,10 +834,10 @@ void WsClient::resubscribe(std::size_t endpoint, const WsArg& arg) {
     core::Log::debug(ep.url + ": resubscribing " + arg.channel + " " + arg.inst_id);
 }
 
-void WsClient::run() {
+void WsClient::open() {
     Impl& s = *impl_;
     if (s.context != nullptr) {
-        throw core::RuntimeError("WsClient::run() is already running");
+        throw core::RuntimeError("WsClient is running already");
     }
     lws_set_log_level(core::Log::enabled(core::Level::kDebug) ? (LLL_ERR | LLL_WARN) : 0,
                       lws_to_log);
@@ -868,28 +867,82 @@ void WsClient::run() {
     if (s.context == nullptr) {
         throw core::RuntimeError("cannot start libwebsockets (out of memory or no TLS support)");
     }
-    struct Reset {
-        Impl& s;
-        ~Reset() {
-            s.shutting_down = true;
-            lws_sul_cancel(&s.tick.sul);
-            for (const auto& ep : s.endpoints) {
-                lws_sul_cancel(&ep->reconnect.sul);
-            }
-            for (const auto& c : s.conns) {
-                lws_sul_cancel(&c->ping.sul);
-                lws_sul_cancel(&c->pong.sul);
-            }
-            lws_context_destroy(s.context);
-            s.context = nullptr;
-        }
-    } reset{s};
-
+    s.shutting_down = false;
     s.tick.owner = &s;
     lws_sul_schedule(s.context, 0, &s.tick.sul, Impl::on_tick, kTickUs);
     for (const auto& ep : s.endpoints) {
         s.guard([&] { s.schedule_connect(*ep); });
     }
+}
+
+bool WsClient::pump(bool wait) {
+    Impl& s = *impl_;
+    if (s.context == nullptr || s.stop) {
+        return false;
+    }
+    // lws_service waits for the next event (at most the 100 ms tick) with 0, not at all with
+    // a negative timeout (libwebsockets' unix service loop).
+    if (lws_service(s.context, wait ? 0 : -1) < 0) {
+        s.stop = true;
+    }
+    s.guard([&] { s.take_inbox(); });
+    s.reap();
+    if (s.error) {
+        std::exception_ptr e = std::exchange(s.error, nullptr);
+        s.stop = true;
+        std::rethrow_exception(e);
+    }
+    return !s.stop;
+}
+
+bool WsClient::send(std::size_t endpoint, std::string_view text, std::uint64_t tag) {
+    Impl& s = *impl_;
+    if (s.context == nullptr || !ready(endpoint)) {
+        return false;
+    }
+    Conn* c = s.endpoints.at(endpoint)->active;
+    s.queue(*c, text, tag);
+    // Written by the WRITEABLE callback of the next service pass or two (the first may only
+    // see the socket's POLLOUT armed).
+    for (int i = 0; i < 3 && !c->out.empty() && c->state == Conn::State::kOpen && !s.stop; ++i) {
+        if (lws_service(s.context, -1) < 0) {
+            s.stop = true;
+        }
+    }
+    return true;
+}
+
+void WsClient::close() {
+    Impl& s = *impl_;
+    if (s.context == nullptr) {
+        return;
+    }
+    s.shutting_down = true;
+    lws_sul_cancel(&s.tick.sul);
+    for (const auto& ep : s.endpoints) {
+        lws_sul_cancel(&ep->reconnect.sul);
+        ep->ready.store(false, std::memory_order_release);
+    }
+    for (const auto& c : s.conns) {
+        lws_sul_cancel(&c->ping.sul);
+        lws_sul_cancel(&c->pong.sul);
+    }
+    lws_context_destroy(s.context);
+    s.context = nullptr;
+    core::Log::debug("websocket: " + std::to_string(s.stats.frames) + " frames, " +
+                     std::to_string(s.stats.connects) + " connects, " +
+                     std::to_string(s.stats.disconnects) + " disconnects, " +
+                     std::to_string(s.stats.pings) + " pings, " + std::to_string(s.conns.size()) +
+                     " connection records held");
+}
+
+void WsClient::run() {
+    Impl& s = *impl_;
+    open();
+    struct Close {
+        WsClient& c;
+        ~Close() { c.close(); }
+    } close_at_end{*this};
     while (!s.stop && !core::interrupted()) {
         if (on_idle) {
             s.guard([&] { on_idle(wall_ms()); });
@@ -903,11 +956,6 @@ void WsClient::run() {
         s.guard([&] { s.take_inbox(); });
         s.reap();
     }
-    core::Log::debug("websocket: " + std::to_string(s.stats.frames) + " frames, " +
-                     std::to_string(s.stats.connects) + " connects, " +
-                     std::to_string(s.stats.disconnects) + " disconnects, " +
-                     std::to_string(s.stats.pings) + " pings, " + std::to_string(s.conns.size()) +
-                     " connection records held");
     if (s.error) {
         std::rethrow_exception(s.error);
     }

@@ -90,6 +90,18 @@ public:
     // Ends run() after the current callback; also from another thread.
     void stop();
 
+    // The same event loop driven from the caller's own loop, on one thread: open() starts the
+    // connections; each pump() serves what is due (callbacks run inside it) and returns at
+    // once, or with wait, after the next event (at most 100 ms); close() ends them. pump()
+    // rethrows what a callback threw (as run() does) and returns false once stopped.
+    void open();
+    bool pump(bool wait = false);
+    void close();
+    // Sends text on the endpoint's delivering connection now, from the thread that pumps:
+    // false (nothing sent) when it is not ready. With a tag, the moment of the write is kept
+    // for take_written().
+    bool send(std::size_t endpoint, std::string_view text, std::uint64_t tag = 0);
+
     // Starts one subscription of the endpoint afresh on its delivering connection: sends
     // "unsubscribe" then "subscribe" for arg, as OKX asks of a client whose `books` sequence
     // broke (§5.4; the subscribe brings a new snapshot). Their acks do not count as the
@@ -111,8 +123,8 @@ public:
     // for take_written(). Thread-safe.
     bool post(std::size_t endpoint, std::string text, std::uint64_t tag = 0);
 
-    // The frames posted with a tag that were written since the last call: tag and time
-    // (steady clock) each. Thread-safe.
+    // The frames posted or sent with a tag that were written since the last call: tag and the
+    // moment the frame was handed to the socket (steady clock) each. Thread-safe.
     std::vector<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> take_written();
 
     // Counters for diagnostics and tests.

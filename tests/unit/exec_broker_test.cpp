@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
 
 namespace okxkit::exec {
@@ -139,6 +140,44 @@ TEST(Broker, PushesBeforeTheAnswerOrOutOfOrderNeverRepeatOrUndoAState) {
     ASSERT_EQ(ev.size(), 4U);
     EXPECT_EQ(order_at(ev, 3).state, OrderState::kFilled);
     EXPECT_TRUE(b.working().empty());
+}
+
+// What the risk checks see of the working orders: what each has left, per instrument and
+// side, kept as states change rather than counted over every order of the run.
+TEST(Broker, TheOpenSummaryFollowsEveryChangeOfState) {
+    Broker b(core::Mode::kDemo);
+    std::vector<Event> ev;
+    b.journal(request("a", Side::kBuy, 0.01), 1);
+    b.journal(request("b", Side::kBuy, 0.02), 1);
+    b.journal(request("c", Side::kSell, 0.03), 1);
+    OrderRequest eth = request("d", Side::kBuy, 1);
+    eth.inst = "ETH-USDT";
+    b.journal(eth, 1);
+    auto s = b.open_summary("BTC-USDT");
+    EXPECT_EQ(s.orders, 3U);
+    EXPECT_DOUBLE_EQ(s.buy_base, 0.03);
+    EXPECT_DOUBLE_EQ(s.sell_base, 0.03);
+    EXPECT_EQ(b.working_insts(), (std::set<std::string>{"BTC-USDT", "ETH-USDT"}));
+    b.observe(info("a", OrderState::kPartiallyFilled, 0.004, 100), 2, ev);
+    b.refused("c", "51008", "Insufficient balance", 2, ev);
+    s = b.open_summary("BTC-USDT");
+    EXPECT_EQ(s.orders, 2U);
+    EXPECT_DOUBLE_EQ(s.buy_base, 0.006 + 0.02);
+    EXPECT_DOUBLE_EQ(s.sell_base, 0);
+    b.observe(info("a", OrderState::kFilled, 0.01, 100), 3, ev);
+    b.observe(info("b", OrderState::kCanceled, 0), 3, ev);
+    s = b.open_summary("BTC-USDT");
+    EXPECT_EQ(s.orders, 0U);
+    EXPECT_EQ(s.buy_base, 0.0); // exactly: no rounding left over
+    EXPECT_EQ(b.working(), std::vector<std::string>{"d"});
+    EXPECT_TRUE(b.has_working());
+    // Adopted from the store at start: counted as the journal has it.
+    Broker c(core::Mode::kDemo);
+    core::Order last;
+    last.state = OrderState::kPartiallyFilled;
+    last.filled_sz = 0.005;
+    c.adopt(request("a", Side::kSell, 0.01), last, "9a");
+    EXPECT_DOUBLE_EQ(c.open_summary("BTC-USDT").sell_base, 0.005);
 }
 
 TEST(Broker, AnUnansweredOrderIsRejectedOnlyAfterTheGracePolls) {
