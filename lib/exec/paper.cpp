@@ -247,6 +247,48 @@ bool PaperExchange::cancel(std::string_view cl_ord_id, std::int64_t ts, std::vec
     return true;
 }
 
+bool PaperExchange::amend(std::string_view cl_ord_id, std::optional<double> new_px,
+                          std::optional<double> new_sz, std::int64_t ts, std::vector<Event>& ev) {
+    Working* w = find(cl_ord_id);
+    const auto positive = [](std::optional<double> v) {
+        return !v || (*v > 0 && std::isfinite(*v));
+    };
+    if (w == nullptr || is_terminal(w->prog.state) || w->role != Role::kEntry ||
+        (!new_px && !new_sz) || !positive(new_px) || !positive(new_sz) ||
+        (new_px && w->req.ord_type == OrdType::kMarket)) {
+        return false;
+    }
+    if (new_sz) {
+        if (w->prog.filled_sz > 0 && *new_sz <= w->prog.filled_sz) {
+            // What filled stays filled: the order ends there (OKX: state filled).
+            w->prog.sz = w->prog.filled_sz;
+            w->prog.state = OrderState::kFilled;
+        } else {
+            resize(w->prog, *new_sz);
+        }
+    }
+    if (new_px && !is_terminal(w->prog.state) && *new_px != w->req.px) {
+        w->req.px = *new_px;
+        w->req.decided_ts = ts;
+        if (w->prog.filled_sz == 0) {
+            w->arrived = false;
+            w->rested = false;
+        }
+        // Last in the queue: the order of the instrument's list is the order of priority.
+        const std::size_t i = by_id_.find(cl_ord_id)->second;
+        std::vector<std::size_t>& list = working_[w->req.inst];
+        std::erase(list, i);
+        list.push_back(i);
+    } else if (new_px) {
+        w->req.px = *new_px;
+    }
+    ev.emplace_back(order_event(*w, ts));
+    if (is_terminal(w->prog.state)) {
+        close_bracket_if_done(*w, ts, ev);
+    }
+    return true;
+}
+
 PaperExchange::Working& PaperExchange::add(Working&& w) {
     const std::size_t i = orders_.size();
     by_id_.emplace(w.req.cl_ord_id, i);

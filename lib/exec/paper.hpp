@@ -125,6 +125,19 @@ public:
     // Cancels a working order and its children; an unknown or finished one is reported as
     // such (false), nothing changes.
     bool cancel(std::string_view cl_ord_id, std::int64_t ts, std::vector<Event>& events);
+    // Amends a working entry at ts (OKX's amend-order): new_sz is its whole size, what has
+    // filled included, and a size at or below the filled size fills it (the rest is not
+    // worked any more); new_px is a limit's new price. A new price costs the order its place
+    // in the queue: it comes last among the instrument's orders and arrives again as if
+    // decided at ts, at the open of the first bar after ts, by the rules above (it may take
+    // there, or a post_only one be canceled), or, when part of it has filled already, rests
+    // at once at the new price for the bars after ts. A size alone keeps the place. Returns
+    // false, nothing changed, for an unknown or finished order, a bracket's child, a price for
+    // a market order, neither value, or a value not above 0; else true, with one order event
+    // appended (and the bracket's children canceled when the entry ends with nothing left to
+    // protect). O(orders of the instrument) for a new price, O(1) otherwise.
+    bool amend(std::string_view cl_ord_id, std::optional<double> new_px,
+               std::optional<double> new_sz, std::int64_t ts, std::vector<Event>& events);
     // A candle of one instrument: fills by the rules above, then the mark.
     void on_candle(const Candle& k, std::vector<Event>& events);
     // A trade of one instrument (price px, size sz at ts): worked as a candle of that single

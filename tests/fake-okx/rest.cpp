@@ -1,12 +1,15 @@
-// REST endpoints of the fake OKX server: §0 envelope, §1 instruments, §2.1 candles, §6 errors.
+// REST endpoints of the fake OKX server: §0 envelope, §1 instruments, §2.1 candles, §4 the
+// private endpoints (served by Trading), §6 errors and rate limits.
 #include "rest.hpp"
 
 #include "book.hpp"
 #include "trading.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -25,16 +28,34 @@ constexpr std::string_view kInstruments = "/api/v5/public/instruments";
 constexpr std::string_view kCandles = "/api/v5/market/candles";
 constexpr std::string_view kHistoryCandles = "/api/v5/market/history-candles";
 constexpr std::string_view kBooks = "/api/v5/market/books";
+// The tests' hand on the market clock: POST {"now": MS} moves it forward (never back).
+constexpr std::string_view kClock = "/fake/clock";
+constexpr std::string_view kLedger = "/fake/ledger";
 // Private (signed), served by Trading.
 constexpr std::string_view kBalance = "/api/v5/account/balance";
 constexpr std::string_view kPlace = "/api/v5/trade/order"; // POST; GET is the order's details
 constexpr std::string_view kCancel = "/api/v5/trade/cancel-order";
 constexpr std::string_view kPending = "/api/v5/trade/orders-pending";
+constexpr std::string_view kHistory = "/api/v5/trade/orders-history";
 constexpr std::string_view kFills = "/api/v5/trade/fills";
 constexpr std::string_view kCancelAllAfter = "/api/v5/trade/cancel-all-after";
-// The tests' hand on the market clock: POST {"now": MS} moves it forward (never back).
-constexpr std::string_view kClock = "/fake/clock";
-constexpr std::string_view kLedger = "/fake/ledger";
+constexpr std::string_view kAmend = "/api/v5/trade/amend-order";
+constexpr std::string_view kBatchPlace = "/api/v5/trade/batch-orders";
+constexpr std::string_view kBatchCancel = "/api/v5/trade/cancel-batch-orders";
+constexpr std::string_view kTradeFee = "/api/v5/account/trade-fee";
+constexpr std::string_view kPositions = "/api/v5/account/positions";
+constexpr std::string_view kAlgo = "/api/v5/trade/order-algo"; // POST places; GET one algo
+constexpr std::string_view kCancelAlgos = "/api/v5/trade/cancel-algos";
+constexpr std::string_view kAmendAlgos = "/api/v5/trade/amend-algos";
+constexpr std::string_view kAlgosPending = "/api/v5/trade/orders-algo-pending";
+constexpr std::string_view kAlgosHistory = "/api/v5/trade/orders-algo-history";
+constexpr std::array kPrivate = {
+    kBalance,     kPlace,      kCancel,       kPending,      kFills,     kCancelAllAfter,
+    kAmend,       kBatchPlace, kBatchCancel,  kTradeFee,     kPositions, kAlgo,
+    kCancelAlgos, kAmendAlgos, kAlgosPending, kAlgosHistory, kHistory};
+// POST only; kPlace and kAlgo take GET too.
+constexpr std::array kPostOnly = {kCancel,      kCancelAllAfter, kAmend,      kBatchPlace,
+                                  kBatchCancel, kCancelAlgos,    kAmendAlgos, kClock};
 
 Response ok(Json data) {
     return ok_response(std::move(data));
@@ -59,6 +80,35 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
         return std::nullopt;
     }
     return v;
+}
+
+// The query k=v&k=v with every byte of k and v but the unreserved ones (RFC 3986 §2.3)
+// percent-encoded, in upper-case hex.
+std::string encoded_query(const std::vector<std::pair<std::string, std::string>>& query) {
+    static constexpr std::string_view kHex = "0123456789ABCDEF";
+    std::string out;
+    const auto append = [&](std::string_view s) {
+        for (const char ch : s) {
+            const auto c = static_cast<unsigned char>(ch);
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                c == '-' || c == '_' || c == '.' || c == '~') {
+                out += ch;
+            } else {
+                out += '%';
+                out += kHex[c >> 4];
+                out += kHex[c & 15];
+            }
+        }
+    };
+    for (const auto& [k, v] : query) {
+        if (!out.empty()) {
+            out += '&';
+        }
+        append(k);
+        out += '=';
+        append(v);
+    }
+    return out;
 }
 
 Json instrument_json(const Instrument& inst) {
@@ -162,17 +212,17 @@ Response Rest::handle(const Request& req) {
         return error(500, "50026", "System error");
     }
     const std::string_view path = req.path;
-    const bool is_private = path == kBalance || path == kPlace || path == kCancel ||
-                            path == kPending || path == kFills || path == kCancelAllAfter;
+    const bool is_private = std::find(kPrivate.begin(), kPrivate.end(), path) != kPrivate.end();
     if (path != kTime && path != kInstruments && path != kCandles && path != kHistoryCandles &&
         path != kBooks && path != kClock && path != kLedger && !is_private) {
         return error(404, "50000", "Not Found: " + req.path);
     }
-    const bool post = path == kCancel || path == kClock || path == kCancelAllAfter ||
-                      (path == kPlace && req.method == "POST");
+    const bool both = path == kPlace || path == kAlgo;
+    const bool post = std::find(kPostOnly.begin(), kPostOnly.end(), path) != kPostOnly.end() ||
+                      (both && req.method == "POST");
     if (req.method != (post ? "POST" : "GET")) {
         Response r = error(405, "50000", "Method Not Allowed: " + req.method + " " + req.path);
-        r.headers.emplace_back("allow:", path == kPlace ? "GET, POST" : post ? "POST" : "GET");
+        r.headers.emplace_back("allow:", both ? "GET, POST" : post ? "POST" : "GET");
         return r;
     }
     if (path == kLedger) {
@@ -196,14 +246,24 @@ Response Rest::handle(const Request& req) {
         return too_many_requests();
     }
     if (is_private) {
-        // The request path as signed: with "?query" as sent (this client sends it unencoded).
+        // The request path as signed: with "?query" as sent. libwebsockets hands the query
+        // over decoded, so the two spellings a client may send are tried: unencoded where
+        // OKX's parameters need no encoding ("ccy=BTC,ETH"), and every byte but the unreserved
+        // ones percent-encoded (RFC 3986: "ordType=oco%2Cconditional", lib/okx's form).
         std::string signed_path = req.path;
         if (!req.query.empty()) {
             signed_path += '?';
             signed_path += req.query_text();
         }
-        if (auto f = check_auth(options_.auth, req.method, signed_path, req.body, req.headers,
-                                now_ms())) {
+        auto f =
+            check_auth(options_.auth, req.method, signed_path, req.body, req.headers, now_ms());
+        if (f && f->code == "50113" && !req.query.empty()) {
+            const std::string encoded = req.path + '?' + encoded_query(req.query);
+            if (encoded != signed_path) {
+                f = check_auth(options_.auth, req.method, encoded, req.body, req.headers, now_ms());
+            }
+        }
+        if (f) {
             return error(401, f->code, f->msg);
         }
     }
@@ -232,8 +292,41 @@ Response Rest::handle(const Request& req) {
         if (path == kPending) {
             return trading_->pending(req);
         }
+        if (path == kHistory) {
+            return trading_->history(req);
+        }
         if (path == kCancelAllAfter) {
             return trading_->cancel_all_after(req, now_ms());
+        }
+        if (path == kAmend) {
+            return trading_->amend(req, now_ms());
+        }
+        if (path == kBatchPlace) {
+            return trading_->batch_place(req, now_ms());
+        }
+        if (path == kBatchCancel) {
+            return trading_->batch_cancel(req, now_ms());
+        }
+        if (path == kTradeFee) {
+            return trading_->trade_fee(req, now_ms());
+        }
+        if (path == kPositions) {
+            return Trading::positions(req);
+        }
+        if (path == kAlgo) {
+            return req.method == "POST" ? trading_->place_algo(req, now_ms()) : trading_->algo(req);
+        }
+        if (path == kCancelAlgos) {
+            return trading_->cancel_algos(req, now_ms());
+        }
+        if (path == kAmendAlgos) {
+            return trading_->amend_algos(req, now_ms());
+        }
+        if (path == kAlgosPending) {
+            return trading_->algos_pending(req);
+        }
+        if (path == kAlgosHistory) {
+            return trading_->algos_history(req);
         }
         return trading_->fills(req);
     }
@@ -246,20 +339,71 @@ Response Rest::handle(const Request& req) {
     return candles(req, path == kHistoryCandles);
 }
 
+namespace {
+
+// The instId of one order's body, or "".
+std::string inst_of(const Json& item) {
+    return item.is_object() && item.contains("instId") && item["instId"].is_string()
+               ? item["instId"].get<std::string>()
+               : std::string();
+}
+
+} // namespace
+
 bool Rest::admit(const Request& req) {
     if (!options_.rate_limit) {
         return true;
     }
     // OKX counts each method of an endpoint on its own, and the order endpoints per
-    // instrument too (place, query and cancel: 60 per 2 s per instId); the WebSocket's order
-    // ops share the REST buckets (§6.1).
+    // instrument too (place, query, cancel and amend: 60 per 2 s per instId; algo orders 20);
+    // the WebSocket's order ops share the REST buckets (§6.1).
     const std::string_view path = req.path;
+    const auto limit = okx_rate_limit(path);
+    if (!limit) {
+        return true;
+    }
     std::string key = req.method;
     key += ' ';
+    const bool post = req.method == "POST";
+    if (post && (path == kBatchPlace || path == kBatchCancel || path == kCancelAlgos)) {
+        const Json body = Json::parse(req.body, nullptr, false);
+        if (path != kCancelAlgos && body.is_array() && body.size() == 1) {
+            // A batch of one counts against the single-order bucket (§6.1).
+            key += path == kBatchPlace ? kPlace : kCancel;
+            key += ' ';
+            key += inst_of(body[0]);
+            return window_.admit(key, *okx_rate_limit(path == kBatchPlace ? kPlace : kCancel),
+                                 req.t_ms);
+        }
+        key += path;
+        key += ' ';
+        // The batches count orders per instId (300 per 2 s); cancel-algos counts requests per
+        // instId (20 per 2 s). All of a request's counts are admitted, or none.
+        std::map<std::string, int> per_inst;
+        if (body.is_array() && !body.empty()) {
+            for (const Json& item : body) {
+                int& n = per_inst[inst_of(item)];
+                n = path == kCancelAlgos ? 1 : n + 1;
+            }
+        } else {
+            per_inst[""] = 1; // malformed: it counts once
+        }
+        for (const auto& [inst, n] : per_inst) {
+            if (!window_.room(key + inst, n, *limit, req.t_ms)) {
+                return false;
+            }
+        }
+        for (const auto& [inst, n] : per_inst) {
+            window_.admit_n(key + inst, n, *limit, req.t_ms);
+        }
+        return true;
+    }
     key += path;
-    if (path == kPlace || path == kCancel) {
+    const bool per_inst = path == kPlace || path == kCancel || path == kAmend ||
+                          (post && path == kAlgo) || path == kAmendAlgos;
+    if (per_inst) {
         std::string inst = req.param("instId").value_or("");
-        if (req.method == "POST") {
+        if (post) {
             const Json body = Json::parse(req.body, nullptr, false);
             if (body.is_object() && body.contains("instId") && body["instId"].is_string()) {
                 inst = body["instId"].get<std::string>();
@@ -268,8 +412,7 @@ bool Rest::admit(const Request& req) {
         key += ' ';
         key += inst;
     }
-    const auto limit = okx_rate_limit(path);
-    return !limit || window_.admit(key, *limit, req.t_ms);
+    return window_.admit(key, *limit, req.t_ms);
 }
 
 Response Rest::trade_op(bool place, const std::string& body, std::int64_t t_ms) {

@@ -398,6 +398,110 @@ TEST(PaperExchange, CancelEndsAWorkingOrderAndNothingElse) {
     EXPECT_EQ(last_order(ev, "l")->state, OrderState::kRejected); // the id is taken
 }
 
+TEST(PaperExchange, AmendMovesAPriceToTheBackOfTheQueueAndASizeKeepsItsPlace) {
+    PaperConfig c = config();
+    c.volume_share = 0.1;
+    PaperExchange x(c);
+    std::vector<Event> ev;
+    // Three resting buys at 95, queued a, b, c: a bar's volume fills them in that order.
+    x.submit(request("a", Side::kBuy, OrdType::kLimit, 95.0, 1, 0), bar(0), ev);
+    x.submit(request("b", Side::kBuy, OrdType::kLimit, 95.0, 1, 0), bar(0), ev);
+    x.submit(request("c", Side::kBuy, OrdType::kLimit, 95.0, 1, 0), bar(0), ev);
+    x.on_candle(candle(1, 100, 101, 99, 100, 10), ev); // they arrive and rest
+    ev.clear();
+    // a: a new price puts it last, and it arrives again after bar 1; b: a new size keeps its
+    // place; c: the same price again keeps its place.
+    ASSERT_TRUE(x.amend("a", 96.0, {}, bar(1), ev));
+    ASSERT_TRUE(x.amend("b", {}, 2.0, bar(1), ev));
+    ASSERT_TRUE(x.amend("c", 95.0, {}, bar(1), ev));
+    ASSERT_EQ(ev.size(), 3U);
+    EXPECT_DOUBLE_EQ(*last_order(ev, "a")->px, 96);
+    EXPECT_DOUBLE_EQ(last_order(ev, "b")->sz, 2);
+    EXPECT_EQ(last_order(ev, "b")->state, OrderState::kLive);
+    EXPECT_TRUE(fills_of(ev).empty());
+    ev.clear();
+    x.on_candle(candle(2, 97, 97, 90, 94, 25), ev); // 2.5 may fill: b 2, c 0.5, a nothing
+    auto f = fills_of(ev);
+    ASSERT_EQ(f.size(), 2U);
+    EXPECT_EQ(f[0].cl_ord_id, "b");
+    EXPECT_DOUBLE_EQ(f[0].sz, 2);
+    EXPECT_EQ(f[1].cl_ord_id, "c");
+    EXPECT_DOUBLE_EQ(f[1].sz, 0.5);
+    EXPECT_EQ(last_order(ev, "b")->state, OrderState::kFilled);
+    ev.clear();
+    x.on_candle(candle(3, 97, 97, 90, 94, 100), ev); // c's last 0.5, then a at its new price
+    f = fills_of(ev);
+    ASSERT_EQ(f.size(), 2U);
+    EXPECT_EQ(f[0].cl_ord_id, "c");
+    EXPECT_DOUBLE_EQ(f[0].sz, 0.5);
+    EXPECT_EQ(f[1].cl_ord_id, "a");
+    EXPECT_DOUBLE_EQ(f[1].px, 96);
+    EXPECT_EQ(f[1].liquidity, Liquidity::kMaker);
+}
+
+TEST(PaperExchange, AmendedPriceArrivesAgainAndMayTakeAtTheNextOpen) {
+    PaperExchange x(config());
+    std::vector<Event> ev;
+    x.submit(request("l", Side::kBuy, OrdType::kLimit, 90.0, 1, 0), bar(0), ev);
+    x.on_candle(candle(1, 100, 101, 99, 100), ev); // rests at 90
+    // A price above the market, decided at bar 1: at the open of bar 2 it takes, as taker,
+    // like a new order would.
+    ASSERT_TRUE(x.amend("l", 105.0, {}, bar(1), ev));
+    EXPECT_TRUE(fills_of(ev).empty());
+    x.on_candle(candle(2, 100, 101, 99, 100), ev);
+    const auto f = fills_of(ev);
+    ASSERT_EQ(f.size(), 1U);
+    EXPECT_EQ(f[0].liquidity, Liquidity::kTaker);
+    EXPECT_DOUBLE_EQ(f[0].px, 100 * (1 + x.config().slippage));
+    EXPECT_EQ(last_order(ev, "l")->state, OrderState::kFilled);
+}
+
+TEST(PaperExchange, AmendToASizeAtOrBelowWhatFilledEndsTheOrderFilled) {
+    PaperConfig c = config();
+    c.volume_share = 0.1;
+    PaperExchange x(c);
+    std::vector<Event> ev;
+    x.submit(request("l", Side::kBuy, OrdType::kLimit, 95.0, 3, 0), bar(0), ev);
+    x.on_candle(candle(1, 100, 101, 90, 100, 10), ev); // 1 of 3 fills
+    ASSERT_DOUBLE_EQ(last_order(ev, "l")->filled_sz, 1);
+    const double cash = x.cash();
+    ev.clear();
+    ASSERT_TRUE(x.amend("l", {}, 0.5, bar(1), ev));
+    ASSERT_EQ(ev.size(), 1U);
+    const auto o = last_order(ev, "l");
+    EXPECT_EQ(o->state, OrderState::kFilled);
+    EXPECT_DOUBLE_EQ(o->filled_sz, 1); // what filled stays filled
+    EXPECT_DOUBLE_EQ(o->sz, 1);
+    EXPECT_DOUBLE_EQ(x.cash(), cash);
+    EXPECT_DOUBLE_EQ(x.holdings().at("BTC-USDT").sz, 1);
+    x.on_candle(candle(2, 100, 101, 80, 100, 10), ev);
+    EXPECT_TRUE(fills_of(ev).empty()); // nothing more is worked
+    EXPECT_EQ(x.open_orders("BTC-USDT"), 0U);
+}
+
+TEST(PaperExchange, AmendRefusesWhatCannotBeAmendedAndChangesNothing) {
+    PaperExchange x(config());
+    std::vector<Event> ev;
+    OrderRequest e = request("e", Side::kBuy, OrdType::kLimit, 100.0, 1, 0);
+    e.bracket.sl_px = 95;
+    x.submit(e, bar(0), ev);
+    x.submit(request("m", Side::kBuy, OrdType::kMarket, {}, 1, 0), bar(0), ev);
+    x.submit(request("l", Side::kBuy, OrdType::kLimit, 90.0, 1, 0), bar(0), ev);
+    ev.clear();
+    EXPECT_FALSE(x.amend("nope", 91.0, {}, bar(0), ev));
+    EXPECT_FALSE(x.amend("l", {}, {}, bar(0), ev));
+    EXPECT_FALSE(x.amend("l", 0.0, {}, bar(0), ev));
+    EXPECT_FALSE(x.amend("l", {}, -1.0, bar(0), ev));
+    EXPECT_FALSE(x.amend("m", 101.0, {}, bar(0), ev)); // a market order has no price
+    EXPECT_TRUE(ev.empty());
+    EXPECT_DOUBLE_EQ(*x.request("l")->px, 90);
+    x.on_candle(candle(1, 100, 101, 99, 100), ev);     // e and m fill; e's stop is born
+    EXPECT_FALSE(x.amend("m", {}, 2.0, bar(1), ev));   // finished
+    EXPECT_FALSE(x.amend("esl", {}, 0.5, bar(1), ev)); // a bracket's child follows its entry
+    ASSERT_TRUE(x.cancel("l", bar(1), ev));
+    EXPECT_FALSE(x.amend("l", 95.0, {}, bar(1), ev));
+}
+
 // Real 5-minute candles of BTC-USDT (the bundled sample), random orders of every kind,
 // thousands of fills; then the account is recomputed from the fill events alone.
 std::vector<Candle> sample_candles() {
