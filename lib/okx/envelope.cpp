@@ -99,7 +99,8 @@ OkxError::OkxError(std::string code, std::string msg, long http_status, std::str
     : core::Error(exit_for(code, http_status), error_text(code, msg, http_status, endpoint)),
       code_(std::move(code)), msg_(std::move(msg)), http_status_(http_status) {}
 
-nlohmann::json parse_envelope(std::string_view body, long http_status, std::string_view endpoint) {
+nlohmann::json parse_envelope(std::string_view body, long http_status, std::string_view endpoint,
+                              bool keep_items) {
     const std::string where(endpoint);
     nlohmann::json doc = core::parse_json(body);
     if (doc.is_discarded()) {
@@ -119,6 +120,12 @@ nlohmann::json parse_envelope(std::string_view body, long http_status, std::stri
         // Order operations answer "1" (all failed) or "2" (some failed) with an empty msg;
         // the reason is in the items' sCode/sMsg (§0, result rules), so report the first one.
         if (has_data && (code == "1" || code == "2")) {
+            if (keep_items && !data_it->empty() &&
+                std::all_of(data_it->begin(), data_it->end(), [](const nlohmann::json& item) {
+                    return item_code(item).has_value();
+                })) {
+                return std::move(*data_it);
+            }
             for (const auto& item : *data_it) {
                 const auto item_c = item_code(item);
                 if (item_c && *item_c != "0") {

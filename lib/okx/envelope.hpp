@@ -40,7 +40,10 @@ private:
 // Parses a REST body and returns its "data" array. Throws OkxError when the body is not a
 // JSON object, when code != "0", or when data is missing where it must be; the error names
 // endpoint, code and msg. Per-item sCode/sMsg are left for the caller (see item_error).
-nlohmann::json parse_envelope(std::string_view body, long http_status, std::string_view endpoint);
+// With keep_items, an order operation's "1" (all failed) or "2" (some failed) that carries
+// its items returns them too, for a batch whose items each have their own outcome.
+nlohmann::json parse_envelope(std::string_view body, long http_status, std::string_view endpoint,
+                              bool keep_items = false);
 
 // For endpoints whose items carry sCode/sMsg: the error of one item, or nullopt when "0".
 std::optional<OkxError> item_error(const nlohmann::json& item, std::string_view endpoint);

@@ -17,7 +17,7 @@ struct PathLimit {
 
 // okx-v5-protocol.md §6.1. The batch endpoints allow 300 *orders* per 2 s and a batch holds up
 // to 20 orders (§4.2), so counting requests, 15 per 2 s is what is safe for full batches.
-constexpr std::array<PathLimit, 33> kLimits = {{
+constexpr std::array<PathLimit, 34> kLimits = {{
     {"/api/v5/market/candles", {40, kTwoSeconds}},
     {"/api/v5/market/history-candles", {20, kTwoSeconds}},
     {"/api/v5/market/ticker", {20, kTwoSeconds}},
@@ -49,6 +49,7 @@ constexpr std::array<PathLimit, 33> kLimits = {{
     {"/api/v5/trade/cancel-all-after", {1, 1000}},
     {"/api/v5/account/balance", {10, kTwoSeconds}},
     {"/api/v5/account/positions", {10, kTwoSeconds}},
+    {"/api/v5/account/trade-fee", {5, kTwoSeconds}},
     {"/api/v5/account/config", {5, kTwoSeconds}},
     {"/api/v5/account/set-position-mode", {5, kTwoSeconds}},
 }};

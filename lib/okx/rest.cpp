@@ -211,7 +211,8 @@ nlohmann::json RestClient::get_private(std::string_view path, const Query& query
     }
 }
 
-nlohmann::json RestClient::post_private(std::string_view path, const std::string& body) {
+nlohmann::json RestClient::post_private(std::string_view path, const std::string& body,
+                                        bool keep_items) {
     if (!options_.credentials) {
         throw core::UsageError("a private OKX endpoint needs an API key: set OKX_API_KEY, "
                                "OKX_API_SECRET and OKX_API_PASSPHRASE, or the secrets file");
@@ -235,7 +236,7 @@ nlohmann::json RestClient::post_private(std::string_view path, const std::string
         sync_clock();
     }
     try {
-        return send(path, request, headers, false, &body);
+        return send(path, request, headers, false, &body, keep_items);
     } catch (const OkxError& e) {
         // 50102 is an authentication failure: the order was not looked at.
         if (e.retry() != Retry::kResyncTime) {
@@ -243,13 +244,13 @@ nlohmann::json RestClient::post_private(std::string_view path, const std::string
         }
         core::Log::warning(std::string(e.what()) + ": measuring the clock offset again");
         sync_clock();
-        return send(path, request, headers, false, &body);
+        return send(path, request, headers, false, &body, keep_items);
     }
 }
 
 nlohmann::json RestClient::send(std::string_view path, const std::string& request,
                                 const std::function<std::vector<std::string>()>& headers, bool tape,
-                                const std::string* post_body) {
+                                const std::string* post_body, bool keep_items) {
     const std::string url = options_.base_url + request;
     const std::string endpoint = (post_body != nullptr ? "POST " : "GET ") + std::string(path);
     for (int attempt = 0;; ++attempt) {
@@ -322,7 +323,7 @@ nlohmann::json RestClient::send(std::string_view path, const std::string& reques
             if (tape && on_response) {
                 on_response(request, status, impl_->body);
             }
-            return parse_envelope(impl_->body, status, endpoint);
+            return parse_envelope(impl_->body, status, endpoint, keep_items);
         } catch (const OkxError& e) {
             // A POST is retried only when OKX refused it before doing anything (rate limit):
             // after a timeout or a 5xx it may have been done, and only its state can tell.

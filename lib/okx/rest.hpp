@@ -65,7 +65,10 @@ public:
     // refused it unprocessed (50011, HTTP 429); after a timeout, a 5xx or a lost answer the
     // error is thrown (Retry::kBackoff or kReconcile) and only the order's state tells whether
     // it was done. An order operation's item error comes back as an OkxError with its sCode.
-    nlohmann::json post_private(std::string_view path, const std::string& body);
+    // With keep_items, a batch's answer of "1" or "2" returns its items (each with its sCode)
+    // instead of throwing the first failure.
+    nlohmann::json post_private(std::string_view path, const std::string& body,
+                                bool keep_items = false);
 
     // The server's clock minus this machine's, in ms, as last measured (0 before).
     [[nodiscard]] std::int64_t clock_offset_ms() const { return clock_offset_ms_; }
@@ -100,7 +103,7 @@ private:
     // One request (GET with extra headers), paced and retried as get() does.
     nlohmann::json send(std::string_view path, const std::string& request,
                         const std::function<std::vector<std::string>()>& headers, bool tape,
-                        const std::string* post_body = nullptr);
+                        const std::string* post_body = nullptr, bool keep_items = false);
 };
 
 // "a=1&b=x%2Fy": the query as sent on the wire (RFC 3986 unreserved characters kept).

@@ -5,6 +5,7 @@
 
 #include "core/trading.hpp"
 #include "okx/decimal.hpp"
+#include "okx/envelope.hpp"
 #include "okx/rest.hpp"
 
 #include <cstdint>
@@ -73,12 +74,22 @@ struct OrderInfo {
     double fee = 0;               // paid, positive (OKX writes it negative)
     std::string fee_ccy;
     std::string cancel_source; // OKX's cancelSource: "1" the user, "20" cancel-all-after...
+    std::string algo_id, algo_cl_ord_id; // the algo order that spawned it, if one did
     std::int64_t c_time = 0, u_time = 0;
 };
 
 // GET /api/v5/trade/order by clOrdId (its latest order): nullopt when OKX has none (51603).
 std::optional<OrderInfo> get_order(RestClient& rest, std::string_view inst_id,
                                    std::string_view cl_ord_id);
+
+// GET /api/v5/trade/order by OKX's ordId: for an order with no clOrdId, such as the one an
+// algo order spawns when it triggers. nullopt when OKX has none (51603).
+std::optional<OrderInfo> get_order_by_id(RestClient& rest, std::string_view inst_id,
+                                         std::string_view ord_id);
+
+// GET /api/v5/trade/orders-history?instType=SPOT: the newest orders that ended (filled,
+// canceled) in the last 7 days, 100 at most.
+std::vector<OrderInfo> finished_orders(RestClient& rest);
 
 // GET /api/v5/trade/orders-pending (of inst_id, or all when empty): the working orders.
 std::vector<OrderInfo> pending_orders(RestClient& rest, std::string_view inst_id = {});
@@ -93,7 +104,8 @@ struct FillInfo {
     std::int64_t ts = 0;
 };
 
-// GET /api/v5/trade/fills (of inst_id; of one order when ord_id is given): newest first.
+// GET /api/v5/trade/fills (of inst_id, or of every spot instrument when it is empty; of one
+// order when ord_id is given): newest first, the last 100 at most.
 std::vector<FillInfo> recent_fills(RestClient& rest, std::string_view inst_id,
                                    std::string_view ord_id = {});
 
@@ -101,6 +113,138 @@ std::vector<FillInfo> recent_fills(RestClient& rest, std::string_view inst_id,
 // (same fields). Throw OkxError naming the field when one is missing or malformed.
 OrderInfo order_from_json(const nlohmann::json& item);
 FillInfo fill_from_json(const nlohmann::json& item);
+
+// ---- amend and batches (protocol §4.2) ----------------------------------------------------
+
+// A change to a working order, named by clOrdId: a new price, a new size (the whole size,
+// what has filled included: a size at or below the filled size ends the order), or both.
+struct AmendOrder {
+    std::string inst_id;
+    std::string cl_ord_id;
+    std::optional<Decimal> new_px;
+    std::optional<Decimal> new_sz;
+    std::string req_id; // optional, [A-Za-z0-9]{1,32}: echoed in the answer and the push
+};
+
+// {"instId":"BTC-USDT","clOrdId":"a1","reqId":"r1","newSz":"0.02","newPx":"31400"}
+std::string amend_body(const AmendOrder& a);
+
+// POST /api/v5/trade/amend-order. Success means OKX took the request: the orders channel
+// (amendResult) or the order's details say whether the order changed. Throws
+// core::UsageError when there is nothing to change or an id is invalid (nothing sent),
+// OkxError for a refusal (51503: the order is done; 51000-range: a bad value).
+void amend_order(RestClient& rest, const AmendOrder& a);
+
+// The outcome of one item of a batch, in the batch's order: ids, and the error when that
+// item failed (the others stand).
+struct BatchResult {
+    std::string ord_id;
+    std::string cl_ord_id;
+    std::optional<OkxError> error;
+};
+
+// POST /api/v5/trade/batch-orders: 1 to 20 orders in one request (UsageError otherwise, or for
+// an invalid clOrdId: nothing sent). Each item succeeds or fails on its own. Throws OkxError
+// when the whole request fails (rate limit, auth, a lost answer).
+std::vector<BatchResult> place_orders(RestClient& rest, const std::vector<PlaceOrder>& orders);
+
+// POST /api/v5/trade/cancel-batch-orders by clOrdId: 1 to 20 {instId, clOrdId}.
+struct CancelItem {
+    std::string inst_id;
+    std::string cl_ord_id;
+};
+std::vector<BatchResult> cancel_orders(RestClient& rest, const std::vector<CancelItem>& items);
+
+// ---- account (protocol §4.5) --------------------------------------------------------------
+
+// The account's spot fee rates: fractions charged (0.001 = 0.1%); a rebate is negative.
+// OKX writes a charge negative; here it is turned round.
+struct TradeFee {
+    std::string level; // "Lv1"...
+    double maker = 0;
+    double taker = 0;
+};
+
+// GET /api/v5/account/trade-fee?instType=SPOT[&instId=]: the fee rates that apply (to
+// inst_id when given).
+TradeFee trade_fee(RestClient& rest, std::string_view inst_id = {});
+TradeFee trade_fee_from_json(const nlohmann::json& item);
+
+// One position (margin and derivatives; a spot cash account has none).
+struct PositionInfo {
+    std::string inst_id, inst_type, mgn_mode, pos_side, ccy;
+    double pos = 0; // signed in net mode
+    std::optional<double> avg_px;
+    double upl = 0;
+    std::int64_t u_time = 0;
+};
+
+// GET /api/v5/account/positions[?instType=]: the open positions.
+std::vector<PositionInfo> positions(RestClient& rest, std::string_view inst_type = {});
+PositionInfo position_from_json(const nlohmann::json& item);
+
+// ---- algo orders: take-profit and stop (protocol §4.4) ------------------------------------
+
+// A spot take-profit/stop order, tdMode cash: "oco" (both legs, one cancels the other) or
+// "conditional" (one leg). A leg's order price nullopt means market ("-1").
+struct AlgoOrder {
+    std::string inst_id;
+    core::Side side = core::Side::kSell;
+    std::string ord_type = "oco"; // oco | conditional
+    Decimal sz;
+    std::string algo_cl_ord_id; // [A-Za-z0-9]{1,32}
+    std::optional<Decimal> tp_trigger_px;
+    std::optional<Decimal> tp_ord_px;
+    std::optional<Decimal> sl_trigger_px;
+    std::optional<Decimal> sl_ord_px;
+};
+
+// The exact body: {"instId","tdMode":"cash","side","ordType","sz","algoClOrdId",
+// "tpTriggerPx","tpOrdPx","slTriggerPx","slOrdPx"} (the legs present), triggers on the last
+// price (OKX's default).
+std::string algo_body(const AlgoOrder& a);
+
+// POST /api/v5/trade/order-algo: returns OKX's algoId. Throws core::UsageError for an
+// order OKX would refuse outright (no leg, an oco without both, a bad id: nothing sent),
+// OkxError for a refusal (its sCode: 51008 not enough to hold, 51000-range...).
+std::string place_algo(RestClient& rest, const AlgoOrder& a);
+
+// POST /api/v5/trade/cancel-algos: up to 10 {instId, algoClOrdId}; one result per item.
+std::vector<BatchResult> cancel_algos(RestClient& rest, const std::vector<CancelItem>& items);
+
+// POST /api/v5/trade/amend-algos by algoClOrdId: new stop trigger (and order) price, new
+// take-profit ones, new size; at least one. Throws as amend_order.
+struct AmendAlgo {
+    std::string inst_id;
+    std::string algo_cl_ord_id;
+    std::optional<Decimal> new_sz;
+    std::optional<Decimal> new_tp_trigger_px;
+    std::optional<Decimal> new_sl_trigger_px;
+};
+void amend_algo(RestClient& rest, const AmendAlgo& a);
+
+struct AlgoInfo {
+    std::string algo_id, algo_cl_ord_id, inst_id, ord_type;
+    core::Side side = core::Side::kSell;
+    std::string state; // live, effective, canceled, order_failed, partially_effective...
+    double sz = 0;
+    std::optional<double> tp_trigger_px, tp_ord_px, sl_trigger_px, sl_ord_px; // -1: market
+    std::string actual_side; // "tp" or "sl" once triggered
+    double actual_sz = 0;
+    std::string ord_id;    // the order it spawned, once triggered
+    std::string fail_code; // why it failed (order_failed): 51008...
+    std::int64_t trigger_time = 0, c_time = 0, u_time = 0;
+};
+
+// GET /api/v5/trade/order-algo by algoClOrdId: nullopt when OKX has none (51603).
+std::optional<AlgoInfo> get_algo(RestClient& rest, std::string_view algo_cl_ord_id);
+// GET /api/v5/trade/orders-algo-pending?ordType=oco,conditional[&instId=]: the live ones.
+std::vector<AlgoInfo> pending_algos(RestClient& rest, std::string_view inst_id = {});
+// GET /api/v5/trade/orders-algo-history?ordType=oco,conditional&state=STATE[&instId=]: the
+// newest (at most 100) that ended in state (effective, canceled, order_failed).
+std::vector<AlgoInfo> algo_history(RestClient& rest, std::string_view state,
+                                   std::string_view inst_id = {});
+AlgoInfo algo_from_json(const nlohmann::json& item);
 
 // ---- the private WebSocket (okx-v5-protocol.md §5.5) --------------------------------------
 

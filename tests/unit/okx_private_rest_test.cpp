@@ -496,6 +496,113 @@ TEST(OkxTrade, TheBodyIsExactAndTheIdsAreWhatOkxAccepts) {
     EXPECT_EQ(rest.requests(), 0U);
 }
 
+TEST(OkxTrade, BatchesAmendsTheEndedOrdersFeesAndPositionsAsOkxAnswers) {
+    FakeOkx fake({}, bars_csv());
+    RestClient rest(options_for(fake, true, vector_key()));
+    // A batch: each item on its own; one OKX refuses (51008: 1000 BTC at 105 is more than
+    // the 10000 USDT), the other stands.
+    const std::vector<BatchResult> placed = place_orders(
+        rest,
+        {{"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("105"), dec("0.5"), "b1"},
+         {"BTC-USDT", core::Side::kBuy, core::OrdType::kLimit, dec("105"), dec("1000"), "b2"}});
+    ASSERT_EQ(placed.size(), 2U);
+    EXPECT_FALSE(placed[0].error) << placed[0].error->what();
+    EXPECT_EQ(placed[0].cl_ord_id, "b1");
+    EXPECT_EQ(placed[0].ord_id.size(), 18U);
+    ASSERT_TRUE(placed[1].error);
+    EXPECT_EQ(placed[1].error->okx_code(), "51008");
+    // An amend: the new price is the order's.
+    amend_order(rest, {"BTC-USDT", "b1", dec("106"), std::nullopt, "r1"});
+    auto o = get_order(rest, "BTC-USDT", "b1");
+    ASSERT_TRUE(o);
+    EXPECT_DOUBLE_EQ(*o->px, 106);
+    try {
+        amend_order(rest, {"BTC-USDT", "b2", dec("107"), std::nullopt, ""});
+        FAIL() << "an amend of an order OKX never took was accepted";
+    } catch (const OkxError& e) {
+        EXPECT_EQ(e.okx_code(), "51503");
+    }
+    // A batch cancel: one canceled, one unknown (51400).
+    const std::vector<BatchResult> canceled =
+        cancel_orders(rest, {{"BTC-USDT", "b1"}, {"BTC-USDT", "nope"}});
+    ASSERT_EQ(canceled.size(), 2U);
+    EXPECT_FALSE(canceled[0].error);
+    ASSERT_TRUE(canceled[1].error);
+    EXPECT_EQ(canceled[1].error->okx_code(), "51400");
+    const std::vector<OrderInfo> ended = finished_orders(rest);
+    ASSERT_EQ(ended.size(), 1U);
+    EXPECT_EQ(ended[0].cl_ord_id, "b1");
+    EXPECT_EQ(ended[0].state, core::OrderState::kCanceled);
+    // The account's fees (as the fake charges them) and no positions on a spot account.
+    const TradeFee fee = trade_fee(rest, "BTC-USDT");
+    EXPECT_EQ(fee.level, "Lv1");
+    EXPECT_DOUBLE_EQ(fee.maker, 0.0008);
+    EXPECT_DOUBLE_EQ(fee.taker, 0.001);
+    EXPECT_TRUE(positions(rest).empty());
+}
+
+TEST(OkxTrade, AnOcoAlgoOrderHoldsTheBaseTriggersAndSpawnsAnOrderThatFills) {
+    FakeOkx fake({}, bars_csv());
+    RestClient rest(options_for(fake, true, vector_key()));
+    place_order(rest, {"BTC-USDT", core::Side::kBuy, core::OrdType::kMarket, std::nullopt,
+                       dec("0.4"), "e1"});
+    move_clock(fake, kBar0 + 12 * 60000); // bar 11 closed: the buy filled at its open
+    ASSERT_EQ(get_order(rest, "BTC-USDT", "e1")->state, core::OrderState::kFilled);
+    // Half of it protected by an oco: a take-profit at 114 (bar 13's high), a stop at 100.
+    const std::string id =
+        place_algo(rest, {"BTC-USDT", core::Side::kSell, "oco", dec("0.2"), "e1tp1", dec("114"),
+                          dec("114"), dec("100"), std::nullopt});
+    EXPECT_EQ(id.size(), 18U);
+    place_algo(rest, {"BTC-USDT", core::Side::kSell, "conditional", dec("0.2"), "e1sl",
+                      std::nullopt, std::nullopt, dec("90"), std::nullopt});
+    // The base is held: a third one finds none free.
+    try {
+        place_algo(rest, {"BTC-USDT", core::Side::kSell, "conditional", dec("0.1"), "e1x",
+                          std::nullopt, std::nullopt, dec("90"), std::nullopt});
+        FAIL() << "an algo order beyond the base held was accepted";
+    } catch (const OkxError& e) {
+        EXPECT_EQ(e.okx_code(), "51008");
+    }
+    EXPECT_EQ(pending_algos(rest, "BTC-USDT").size(), 2U);
+    amend_algo(rest, {"BTC-USDT", "e1tp1", std::nullopt, std::nullopt, dec("101")});
+    auto a = get_algo(rest, "e1tp1");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->state, "live");
+    EXPECT_EQ(a->algo_id, id);
+    EXPECT_DOUBLE_EQ(*a->sl_trigger_px, 101);
+    EXPECT_DOUBLE_EQ(*a->tp_ord_px, 114);
+    const std::vector<BatchResult> gone =
+        cancel_algos(rest, {{"BTC-USDT", "e1sl"}, {"BTC-USDT", "zz"}});
+    ASSERT_EQ(gone.size(), 2U);
+    EXPECT_FALSE(gone[0].error);
+    ASSERT_TRUE(gone[1].error);
+    EXPECT_EQ(gone[1].error->okx_code(), "51400");
+    EXPECT_EQ(get_algo(rest, "e1sl")->state, "canceled");
+    EXPECT_FALSE(get_algo(rest, "never"));
+    // Bar 13 reaches the take-profit: the algo is effective, its order (a limit sell at 114,
+    // with no clOrdId, only the algo's) fills on bar 14.
+    move_clock(fake, kBar0 + 15 * 60000);
+    a = get_algo(rest, "e1tp1");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->state, "effective");
+    EXPECT_EQ(a->actual_side, "tp");
+    ASSERT_FALSE(a->ord_id.empty());
+    EXPECT_GT(a->trigger_time, 0);
+    const auto child = get_order_by_id(rest, "BTC-USDT", a->ord_id);
+    ASSERT_TRUE(child);
+    EXPECT_EQ(child->cl_ord_id, "");
+    EXPECT_EQ(child->algo_cl_ord_id, "e1tp1");
+    EXPECT_EQ(child->state, core::OrderState::kFilled);
+    EXPECT_DOUBLE_EQ(*child->avg_px, 114);
+    const std::vector<FillInfo> fills = recent_fills(rest, "", a->ord_id);
+    ASSERT_EQ(fills.size(), 1U);
+    EXPECT_DOUBLE_EQ(fills[0].sz, 0.2);
+    EXPECT_TRUE(pending_algos(rest).empty());
+    const std::vector<AlgoInfo> done = algo_history(rest, "effective");
+    ASSERT_EQ(done.size(), 1U);
+    EXPECT_EQ(done[0].algo_cl_ord_id, "e1tp1");
+}
+
 TEST(OkxPrivateRest, NoCredentialsNoRequest) {
     FakeOkx fake({});
     RestClient client(options_for(fake, true, std::nullopt));
