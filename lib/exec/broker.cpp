@@ -61,7 +61,135 @@ void Broker::adopt_fill(const core::Fill& f) {
         return;
     }
     fill_sz_[f.cl_ord_id] += f.sz;
+    counted_fill(f.cl_ord_id, f.side, f.sz, f.fee, f.fee_ccy);
     book(f.inst, f.side, f.px, f.sz, f.fee, f.fee_ccy);
+}
+
+void Broker::counted_fill(const std::string& cl, core::Side side, double sz, double fee,
+                          const std::string& fee_ccy) {
+    const bool fee_in_base = !fee_ccy.empty() && fee_ccy != quote_;
+    net_sz_[cl] += sz - (fee_in_base ? fee : 0);
+    auto it = orders_.find(cl);
+    if (side == core::Side::kBuy && it != orders_.end() && !it->second.req.bracket.empty()) {
+        grown_.insert(cl);
+    }
+}
+
+void Broker::set_exit(std::string_view cl_ord_id, ExitSpec spec) {
+    auto it = orders_.find(cl_ord_id);
+    if (it == orders_.end()) {
+        return;
+    }
+    it->second.exit = std::move(spec);
+    if (!it->second.ord_id.empty()) { // adopted with the order it spawned
+        exit_by_ord_id_[it->second.ord_id] = it->first;
+    }
+}
+
+void Broker::algo_placed(std::string_view cl_ord_id, std::string algo_id, std::int64_t ts,
+                         std::vector<Event>& events) {
+    auto it = orders_.find(cl_ord_id);
+    if (it == orders_.end() || (it->second.confirmed && it->second.algo_id == algo_id)) {
+        return;
+    }
+    LiveOrder& o = it->second;
+    o.algo_id = std::move(algo_id);
+    o.algo_state = "live";
+    o.confirmed = true;
+    o.ts = std::max(ts, o.ts);
+    emit(o, events);
+}
+
+void Broker::algo_observe(const okx::AlgoInfo& a, std::int64_t ts, std::vector<Event>& events) {
+    auto it = orders_.find(a.algo_cl_ord_id);
+    if (it == orders_.end() || !it->second.exit) {
+        return;
+    }
+    LiveOrder& o = it->second;
+    o.confirmed = true;
+    o.unseen = 0;
+    if (!a.algo_id.empty()) {
+        o.algo_id = a.algo_id;
+    }
+    bool changed = false;
+    const bool terminal = is_terminal(o.last.state);
+    if (a.state == "live" || a.state == "pause") {
+        if (!terminal && a.sz > 0 && std::abs(a.sz - o.req.sz) > 1e-12 * std::max(1.0, a.sz)) {
+            o.req.sz = a.sz;
+            o.last.sz = a.sz;
+            changed = true;
+        }
+    } else if (a.state == "effective" || a.state == "partially_effective") {
+        if (o.algo_state != "effective" && o.algo_state != "partially_effective" && !terminal) {
+            o.last.reason =
+                a.actual_side == "sl" ? "stop triggered at OKX" : "take-profit triggered at OKX";
+            changed = true;
+        }
+        if (!a.ord_id.empty() && o.ord_id != a.ord_id) {
+            o.ord_id = a.ord_id;
+            o.last.ord_id = o.ord_id;
+            exit_by_ord_id_[o.ord_id] = it->first;
+            changed = true;
+        }
+    } else if (a.state == "canceled" || a.state == "order_failed" ||
+               a.state == "partially_failed") {
+        if (!terminal) {
+            const bool failed = a.state != "canceled";
+            o.last.state = o.last.filled_sz > 0 || !failed ? core::OrderState::kCanceled
+                                                           : core::OrderState::kRejected;
+            o.last.reason = failed ? "OKX's algo order failed" +
+                                         (a.fail_code.empty() ? "" : " (" + a.fail_code + ")")
+                                   : std::string("canceled at OKX");
+            changed = true;
+        }
+    }
+    o.algo_state = a.state;
+    if (changed) {
+        o.ts = std::max(ts, o.ts);
+        emit(o, events);
+    }
+}
+
+std::string Broker::exit_of_ord_id(std::string_view ord_id) const {
+    auto it = exit_by_ord_id_.find(ord_id);
+    return it == exit_by_ord_id_.end() ? std::string() : it->second;
+}
+
+std::vector<std::string> Broker::exits_of(std::string_view entry) const {
+    std::vector<std::string> out;
+    for (auto it = orders_.lower_bound(entry); it != orders_.end(); ++it) {
+        if (it->first.compare(0, entry.size(), entry) != 0) {
+            break; // an exit's id is its entry's and a tag: they sort together
+        }
+        if (it->second.exit && it->second.exit->parent == entry) {
+            out.push_back(it->first);
+        }
+    }
+    return out;
+}
+
+double Broker::net_bought(std::string_view cl_ord_id) const {
+    auto it = net_sz_.find(cl_ord_id);
+    return it == net_sz_.end() ? 0 : it->second;
+}
+
+std::vector<std::string> Broker::take_grown() {
+    std::vector<std::string> out(grown_.begin(), grown_.end());
+    grown_.clear();
+    return out;
+}
+
+void Broker::exit_resized(std::string_view cl_ord_id, double sz, std::int64_t ts,
+                          std::vector<Event>& events) {
+    auto it = orders_.find(cl_ord_id);
+    if (it == orders_.end() || is_terminal(it->second.last.state)) {
+        return;
+    }
+    LiveOrder& o = it->second;
+    o.req.sz = sz;
+    o.last.sz = sz;
+    o.ts = std::max(ts, o.ts);
+    emit(o, events);
 }
 
 double Broker::filled_by_fills(std::string_view cl_ord_id) const {
@@ -153,6 +281,9 @@ void Broker::observe(const okx::OrderInfo& info, std::int64_t ts, std::vector<Ev
     if (o.ord_id != info.ord_id && !info.ord_id.empty()) {
         o.ord_id = info.ord_id;
         o.last.ord_id = o.ord_id;
+        if (o.exit) {
+            exit_by_ord_id_[o.ord_id] = it->first;
+        }
         changed = true;
     }
     // A terminal state stays: OKX never moves an order out of one. Nor does a partly filled
@@ -230,6 +361,7 @@ bool Broker::fill(const okx::FillInfo& f, std::vector<Event>& events) {
     l.liquidity = f.liquidity;
     l.mode = mode_;
     fill_sz_[l.cl_ord_id] += l.sz;
+    counted_fill(l.cl_ord_id, l.side, l.sz, l.fee, l.fee_ccy);
     book(l.inst, l.side, l.px, l.sz, l.fee, l.fee_ccy);
     ++fills_;
     events.emplace_back(std::move(l));

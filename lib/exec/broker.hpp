@@ -12,12 +12,26 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace okxkit::exec {
+
+// An exit order: one piece of a buy entry's take-profit and stop ladder, held at OKX as an
+// algo order, so that it stands when execute does not. Spot holds what a sell order may sell,
+// so the ladder is cut in pieces that together sell what the entry bought, never more: one
+// "oco" per take-profit rung (its share leaves at the rung's price or at the stop, whichever
+// comes first) and, for the share no rung takes, a "conditional" stop. Without a stop, each
+// rung is a "conditional" take-profit.
+struct ExitSpec {
+    std::string parent; // the entry's client order id
+    std::string kind;   // "oco" or "conditional"
+    int rung = -1;      // the take-profit rung (0: TP1), -1: the stop of the share left
+    std::optional<double> tp_px, sl_px;
+};
 
 // One order of the journal and what OKX said of it.
 struct LiveOrder {
@@ -29,6 +43,9 @@ struct LiveOrder {
     core::Order last;       // the latest order line written
     bool counted = false;   // in the broker's open summary, with counted_left (base)
     double counted_left = 0;
+    std::optional<ExitSpec> exit; // an exit order (an algo order at OKX)
+    std::string algo_id;          // OKX's algoId of an exit order, once it answered
+    std::string algo_state;       // live, effective, canceled, order_failed...
 };
 
 class Broker {
@@ -42,6 +59,8 @@ public:
     void adopt(const OrderRequest& r, const core::Order& last, std::string ord_id);
     // A fill already in the store at start: counted in the holdings, never written again.
     void adopt_fill(const core::Fill& f);
+    // Marks an order of the journal as an exit order (journal or adopt it first).
+    void set_exit(std::string_view cl_ord_id, ExitSpec spec);
 
     [[nodiscard]] bool knows(std::string_view cl_ord_id) const;
     [[nodiscard]] const LiveOrder* find(std::string_view cl_ord_id) const;
@@ -71,6 +90,29 @@ public:
     // order the journal does not know is not the run's: false, nothing changes.
     bool fill(const okx::FillInfo& f, std::vector<Event>& events);
 
+    // ---- exit orders (algo orders at OKX) ----
+    // OKX accepted the exit order (its algoId): a line in state live.
+    void algo_placed(std::string_view cl_ord_id, std::string algo_id, std::int64_t ts,
+                     std::vector<Event>& events);
+    // What OKX says of an exit order now (found by algoClOrdId): a line when it triggered
+    // (with the order it spawned, whose states and fills are then the exit's), was canceled
+    // or failed, or its size changed.
+    void algo_observe(const okx::AlgoInfo& a, std::int64_t ts, std::vector<Event>& events);
+    // The exit order whose triggered order is ord_id ("" when none): its fills and states
+    // carry no clOrdId at OKX, only this link.
+    [[nodiscard]] std::string exit_of_ord_id(std::string_view ord_id) const;
+    // The exit orders of an entry, in client id order.
+    [[nodiscard]] std::vector<std::string> exits_of(std::string_view entry) const;
+    // The base an order's fills bought, net of the fees OKX took in the base currency: what a
+    // buy entry's exits may sell.
+    [[nodiscard]] double net_bought(std::string_view cl_ord_id) const;
+    // The buy entries with a ladder whose fills grew since the last call (their exits are
+    // due), in client id order.
+    std::vector<std::string> take_grown();
+    // The exit order's size is now sz (OKX took an amend): a line.
+    void exit_resized(std::string_view cl_ord_id, double sz, std::int64_t ts,
+                      std::vector<Event>& events);
+
     // The holdings the run's fills make (sz, average entry, realised P&L, fees, mark).
     [[nodiscard]] const std::map<std::string, Holding>& holdings() const { return holdings_; }
     void mark(const std::string& inst, double px);
@@ -91,6 +133,9 @@ private:
     void emit(LiveOrder& o, std::vector<Event>& events);
     void book(const std::string& inst, core::Side side, double px, double sz, double fee,
               const std::string& fee_ccy);
+    // An order's fill counted: its net base, and its entry marked grown when it has a ladder.
+    void counted_fill(const std::string& cl, core::Side side, double sz, double fee,
+                      const std::string& fee_ccy);
 
     core::Mode mode_;
     std::string quote_;
@@ -102,6 +147,9 @@ private:
     std::set<std::string, std::less<>> trade_ids_;
     std::map<std::string, Holding> holdings_;
     std::map<std::string, double, std::less<>> fill_sz_; // by client order id
+    std::map<std::string, double, std::less<>> net_sz_;  // by client order id: net of base fees
+    std::map<std::string, std::string, std::less<>> exit_by_ord_id_; // triggered order -> exit
+    std::set<std::string> grown_; // buy entries with a ladder whose fills grew
     double cash_ = 0;
     std::uint64_t fills_ = 0;
 };

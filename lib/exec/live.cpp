@@ -47,6 +47,66 @@ std::string num(double v) {
 }
 
 constexpr std::string_view kCancelAllAfterPath = "/api/v5/trade/cancel-all-after";
+
+// The order_exits spec of an order ("" when it has none): an entry's ladder, or what an exit
+// order is.
+std::string exits_text(const OrderRequest& r, const std::optional<ExitSpec>& exit) {
+    nlohmann::json j = nlohmann::json::object();
+    if (exit) {
+        j["parent"] = exit->parent;
+        j["kind"] = exit->kind;
+        j["rung"] = exit->rung;
+        if (exit->tp_px) {
+            j["tp"] = *exit->tp_px;
+        }
+        if (exit->sl_px) {
+            j["sl"] = *exit->sl_px;
+        }
+    } else if (r.side == Side::kBuy && (!r.bracket.tp.empty() || r.bracket.sl_px)) {
+        j["tp"] = nlohmann::json::array();
+        for (const core::TakeProfit& t : r.bracket.tp) {
+            j["tp"].push_back({t.px, t.frac});
+        }
+        if (r.bracket.sl_px) {
+            j["sl"] = *r.bracket.sl_px;
+        }
+        j["be"] = r.bracket.breakeven_after_tp1;
+    } else {
+        return {};
+    }
+    return j.dump();
+}
+
+// Reads a spec back: an entry's ladder into r.bracket, or the exit order's spec.
+void read_exits(const nlohmann::json& j, OrderRequest& r, std::optional<ExitSpec>& exit) {
+    if (!j.is_object()) {
+        return;
+    }
+    const auto px = [&j](const char* key) -> std::optional<double> {
+        const auto it = j.find(key);
+        return it != j.end() && it->is_number() ? std::optional<double>(it->get<double>())
+                                                : std::nullopt;
+    };
+    if (j.contains("parent")) {
+        ExitSpec e;
+        e.parent = j.value("parent", "");
+        e.kind = j.value("kind", "");
+        e.rung = j.value("rung", -1);
+        e.tp_px = px("tp");
+        e.sl_px = px("sl");
+        exit = std::move(e);
+        return;
+    }
+    if (const auto tp = j.find("tp"); tp != j.end() && tp->is_array()) {
+        for (const auto& t : *tp) {
+            if (t.is_array() && t.size() == 2 && t[0].is_number() && t[1].is_number()) {
+                r.bracket.tp.push_back({t[0].get<double>(), t[1].get<double>()});
+            }
+        }
+    }
+    r.bracket.sl_px = px("sl");
+    r.bracket.breakeven_after_tp1 = j.value("be", false);
+}
 constexpr std::int64_t kPollGapMs = 1000;
 
 std::int64_t steady_ms() {
@@ -79,7 +139,7 @@ public:
             }
         }
         load_journal();
-        reconcile(/*at_start=*/true);
+        reconcile(/*at_start=*/true); // and the exits of what the entries bought
         stats_.start_equity = broker_.equity();
         arm();
         start_ws();
@@ -198,6 +258,9 @@ private:
                 .bind(10, j.value("sz", 0.0))
                 .bind(11, std::string_view(mode_text_));
             q.exec();
+            if (const auto ex = j.find("exits"); ex != j.end() && ex->is_object()) {
+                write_exits(cl, ex->dump());
+            }
             ++recovered;
         }
         store_.commit();
@@ -211,6 +274,14 @@ private:
 
     void load_journal() {
         recover_order_log();
+        std::map<std::string, nlohmann::json, std::less<>> specs;
+        {
+            auto sq = store_.prepare("SELECT cl_ord_id, spec FROM order_exits WHERE run_id = ?");
+            sq.bind(1, std::string_view(o_.run_id));
+            while (sq.step()) {
+                specs.emplace(sq.column_text(0), core::parse_json(sq.column_text(1)));
+            }
+        }
         auto q = store_.prepare(
             "SELECT cl_ord_id, ts, inst, strategy, leg, side, ord_type, px, sz, state, "
             "filled_sz, avg_px, reason, ord_id FROM orders WHERE run_id = ? AND mode = ? "
@@ -252,8 +323,16 @@ private:
             }
             last.mode = l_.mode;
             resume_ts_ = std::max(resume_ts_, last.ts);
+            std::optional<ExitSpec> exit;
+            if (auto sp = specs.find(r.cl_ord_id); sp != specs.end()) {
+                read_exits(sp->second, r, exit);
+            }
             broker_.adopt(r, last, std::move(ord_id));
-            if (!is_terminal(last.state)) {
+            const bool is_exit = exit.has_value();
+            if (exit) {
+                broker_.set_exit(r.cl_ord_id, std::move(*exit));
+            }
+            if (!is_terminal(last.state) && !is_exit) { // an exit is no leg of the strategy
                 legs_[leg_key(r.strategy, r.inst, r.leg)] = r.cl_ord_id;
             }
             ++adopted_;
@@ -318,7 +397,9 @@ private:
         }
         {
             for (const okx::OrderInfo& p : pending_) {
-                if (broker_.knows(p.cl_ord_id) || !unknown_.insert(p.ord_id).second) {
+                if (broker_.knows(p.cl_ord_id) ||
+                    (p.cl_ord_id.empty() && broker_.knows(p.algo_cl_ord_id)) ||
+                    !unknown_.insert(p.ord_id).second) {
                     continue; // the run's, or reported already
                 }
                 const std::string detail =
@@ -497,6 +578,7 @@ private:
         for (const auto& [inst, fill_ts] : moved) {
             position_line(inst, std::max(cur_ts_, fill_ts));
         }
+        protect_grown();
     }
 
     void ws_frame(const std::string& text, std::map<std::string, std::int64_t>& moved) {
@@ -520,7 +602,15 @@ private:
                 return; // acks, pongs: the client's business
             }
             ++ws_pushes_;
-            for (const okx::OrderUpdate& u : *updates) {
+            for (okx::OrderUpdate& u : *updates) {
+                if (u.order.cl_ord_id.empty() && broker_.knows(u.order.algo_cl_ord_id)) {
+                    // The order an exit (algo order) spawned: the exit's from now on.
+                    exit_triggered(u.order.algo_cl_ord_id, u.order.ord_id);
+                    u.order.cl_ord_id = u.order.algo_cl_ord_id;
+                    if (u.fill) {
+                        u.fill->cl_ord_id = u.order.cl_ord_id;
+                    }
+                }
                 const std::string& cl = u.order.cl_ord_id;
                 if (!broker_.knows(cl)) {
                     continue; // not the run's: the reconciliation reports such orders
@@ -539,6 +629,339 @@ private:
             core::Log::warning(std::string("a malformed frame on the private WebSocket (") +
                                e.what() + "): ignored; the next poll asks OKX");
             poll_due_ = true;
+        }
+    }
+
+    // ---- take-profit and stop: a buy entry's ladder as algo orders at OKX ---------------------
+
+    // The algo orders of the exits not triggered yet: one request lists the live ones; one
+    // that is not listed is asked for by its algoClOrdId (triggered, canceled or failed).
+    void poll_exits(std::int64_t ts, int grace) {
+        std::vector<std::string> waiting;
+        for (const std::string& cl : broker_.working()) {
+            const LiveOrder* o = broker_.find(cl);
+            if (o->exit && o->ord_id.empty()) {
+                waiting.push_back(cl);
+            }
+        }
+        if (waiting.empty()) {
+            return;
+        }
+        std::map<std::string, okx::AlgoInfo, std::less<>> live;
+        for (okx::AlgoInfo& a : okx::pending_algos(rest_)) {
+            std::string key = a.algo_cl_ord_id;
+            live.emplace(std::move(key), std::move(a));
+        }
+        // Those that left the list triggered, most likely: one request lists the newest that
+        // did, so that a poll costs the same however many triggered since the last.
+        std::size_t gone = 0;
+        for (const std::string& cl : waiting) {
+            gone += live.count(cl) == 0 ? 1 : 0;
+        }
+        if (gone > 1) {
+            for (okx::AlgoInfo& a : okx::algo_history(rest_, "effective")) {
+                std::string key = a.algo_cl_ord_id;
+                live.emplace(std::move(key), std::move(a));
+            }
+        }
+        for (const std::string& cl : waiting) {
+            std::optional<okx::AlgoInfo> a;
+            if (auto it = live.find(cl); it != live.end()) {
+                a = it->second;
+            } else {
+                a = okx::get_algo(rest_, cl);
+            }
+            if (!a) {
+                const LiveOrder* o = broker_.find(cl);
+                if (!broker_.missing(cl, ts, grace, events_) && reported_.insert(cl).second) {
+                    const std::string d = "exit order " + cl + " (" + o->req.inst +
+                                          ") is in the journal but OKX has no such algo order";
+                    core::Log::warning(d);
+                    reconcile_row("missing_order", o->req.inst, cl, o->algo_id, d);
+                }
+                continue;
+            }
+            algo_seen(*a, ts);
+        }
+    }
+
+    // What OKX said of an exit's algo order; its first take-profit moves the others' stops
+    // to the entry's price when the ladder says so.
+    void algo_seen(const okx::AlgoInfo& a, std::int64_t ts) {
+        broker_.algo_observe(a, ts, events_);
+        if ((a.state == "effective" || a.state == "partially_effective") && a.actual_side == "tp") {
+            breakeven_after(a.algo_cl_ord_id);
+        }
+    }
+
+    // A push of the order an exit spawned: OKX's algo record says which leg triggered.
+    void exit_triggered(const std::string& cl, const std::string& ord_id) {
+        const LiveOrder* o = broker_.find(cl);
+        if (o == nullptr || !o->exit || !o->ord_id.empty() || ord_id.empty()) {
+            return;
+        }
+        try {
+            if (auto a = okx::get_algo(rest_, cl)) {
+                algo_seen(*a, cur_ts_);
+            }
+        } catch (const okx::OkxError& e) {
+            core::Log::warning("exit order " + cl + " triggered; OKX could not be asked which " +
+                               "leg (" + e.what() + ")");
+        }
+    }
+
+    void breakeven_after(const std::string& tp1) {
+        const LiveOrder* p = broker_.find(tp1);
+        if (p == nullptr || !p->exit || p->exit->rung != 0) {
+            return;
+        }
+        const LiveOrder* e = broker_.find(p->exit->parent);
+        const auto rules = rules_.find(p->req.inst);
+        if (e == nullptr || !e->req.bracket.breakeven_after_tp1 || !e->last.avg_px ||
+            rules == rules_.end()) {
+            return;
+        }
+        const okx::DecimalResult be = okx::order_price(*e->last.avg_px, Side::kSell, rules->second);
+        if (!be) {
+            return;
+        }
+        for (const std::string& cl : broker_.exits_of(p->exit->parent)) {
+            const LiveOrder* x = broker_.find(cl);
+            if (cl == tp1 || !x->exit->sl_px || is_terminal(x->last.state) || !x->ord_id.empty() ||
+                *x->exit->sl_px >= be->to_double()) {
+                continue; // no stop, done, triggered, or at the entry's price already
+            }
+            try {
+                okx::amend_algo(rest_, {x->req.inst, cl, std::nullopt, std::nullopt, *be});
+                ExitSpec moved = *x->exit;
+                moved.sl_px = be->to_double();
+                write_exits(cl, exits_text(x->req, moved));
+                broker_.set_exit(cl, std::move(moved));
+                core::Log::note("exit order " + cl + ": stop moved to the entry's price " +
+                                be->to_string() + " after the first take-profit");
+            } catch (const okx::OkxError& err) {
+                core::Log::warning("exit order " + cl + ": the stop could not be moved to the " +
+                                   "entry's price (" + err.what() + ")");
+            }
+        }
+    }
+
+    // The entries whose fills grew: their exits placed or grown.
+    void protect_grown() {
+        std::set<std::string> due(unprotected_.begin(), unprotected_.end());
+        unprotected_.clear();
+        for (std::string& cl : broker_.take_grown()) {
+            due.insert(std::move(cl));
+        }
+        for (const std::string& cl : due) {
+            protect(cl);
+        }
+        write_events();
+    }
+
+    // What a buy entry bought is protected at OKX by its ladder, cut in exit orders that
+    // together sell no more than that (see ExitSpec): each one placed once its share reaches
+    // OKX's minSz, and grown (amended) as the entry fills more. A share whose exit triggered
+    // already cannot grow: the rest of it is reported, not protected.
+    void protect(const std::string& entry_cl) {
+        const LiveOrder* e = broker_.find(entry_cl);
+        if (e == nullptr || e->exit || e->req.side != Side::kBuy ||
+            (e->req.bracket.tp.empty() && !e->req.bracket.sl_px)) {
+            return;
+        }
+        const auto rules = rules_.find(e->req.inst);
+        if (rules == rules_.end()) {
+            return;
+        }
+        const Bracket b = e->req.bracket;
+        const OrderRequest entry = e->req;
+        const double held = broker_.net_bought(entry_cl);
+        const std::int64_t ts = std::max(cur_ts_, e->ts);
+        struct Piece {
+            std::string tag;
+            ExitSpec spec;
+            double want = 0;
+        };
+        std::vector<Piece> pieces;
+        double fracs = 0;
+        for (std::size_t i = 0; i < b.tp.size(); ++i) {
+            pieces.push_back({"tp" + std::to_string(i + 1),
+                              {entry_cl, b.sl_px ? "oco" : "conditional", static_cast<int>(i),
+                               b.tp[i].px, b.sl_px},
+                              b.tp[i].frac * held});
+            fracs += b.tp[i].frac;
+        }
+        const bool all_rungs = fracs >= 1 - 1e-9;
+        if (b.sl_px && !all_rungs) {
+            pieces.push_back({"sl", {entry_cl, "conditional", -1, std::nullopt, b.sl_px}, 0});
+        }
+        // Each share rounded down to lotSz; the last one (the stop's, or the last rung when
+        // the rungs take everything) takes what the others' rounding left.
+        double given = 0;
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+            Piece& pc = pieces[i];
+            const bool last = i + 1 == pieces.size() && (all_rungs || pc.spec.rung < 0);
+            const double want = last ? held - given : pc.want;
+            const okx::DecimalResult sz = okx::order_size(want, rules->second);
+            const std::string cl = entry_cl + pc.tag;
+            const LiveOrder* have = broker_.find(cl);
+            if (have != nullptr) {
+                if (sz && sz->to_double() > have->req.sz + 1e-12 && !grow_exit(*have, *sz, ts)) {
+                    unprotected_.insert(entry_cl);
+                }
+                given += have->req.sz; // as it stands now, grown or not
+                continue;
+            }
+            if (!sz) {
+                continue; // below minSz for now
+            }
+            if (place_exit(entry, pc.tag, pc.spec, *sz, ts, rules->second)) {
+                given += sz->to_double();
+            } else {
+                unprotected_.insert(entry_cl);
+            }
+        }
+        write_events();
+    }
+
+    // The risk checks of an exit order (lib/risk, as for every order sent): the order rate,
+    // the open orders, and that spot holds what it sells. Empty when it may go; else why not.
+    std::string exit_refusal(const std::string& inst, double sz, std::int64_t ts) {
+        const risk::Decision d =
+            guard_.check({inst, Side::kSell, sz, 0, o_.paper.taker_fee}, view(), ts);
+        if (d.kind == risk::Decision::Kind::kApprove) {
+            return {};
+        }
+        return "risk limit " + d.limit + " (" + d.code + "): " + d.detail;
+    }
+
+    // Places one exit order; false when it was not sent (a risk limit, a price OKX would
+    // refuse), to be tried again later.
+    bool place_exit(const OrderRequest& entry, const std::string& tag, const ExitSpec& spec,
+                    const okx::Decimal& sz, std::int64_t ts, const okx::InstrumentRules& rules) {
+        OrderRequest r;
+        r.cl_ord_id = entry.cl_ord_id + tag;
+        r.strategy = entry.strategy;
+        r.leg = entry.leg + "-" + tag;
+        r.inst = entry.inst;
+        r.side = Side::kSell;
+        r.ord_type = spec.tp_px ? core::OrdType::kLimit : core::OrdType::kMarket;
+        r.sz = sz.to_double();
+        r.decided_ts = ts;
+        okx::AlgoOrder a;
+        a.inst_id = r.inst;
+        a.side = Side::kSell;
+        a.ord_type = spec.kind;
+        a.sz = sz;
+        a.algo_cl_ord_id = r.cl_ord_id;
+        ExitSpec exact = spec;
+        if (spec.tp_px) {
+            const okx::DecimalResult tp = okx::order_price(*spec.tp_px, Side::kSell, rules);
+            if (!tp) {
+                refuse_exit(r, ts, tp.error);
+                return false;
+            }
+            a.tp_trigger_px = *tp;
+            a.tp_ord_px = *tp; // a limit sell at the rung's price once it trades there
+            r.px = tp->to_double();
+            exact.tp_px = r.px;
+        }
+        if (spec.sl_px) {
+            const okx::DecimalResult sl = okx::order_price(*spec.sl_px, Side::kSell, rules);
+            if (!sl) {
+                refuse_exit(r, ts, sl.error);
+                return false;
+            }
+            a.sl_trigger_px = *sl; // a market sell once it trades there
+            exact.sl_px = sl->to_double();
+        }
+        if (std::string why = exit_refusal(r.inst, r.sz, ts); !why.empty()) {
+            refuse_exit(r, ts, why);
+            return false;
+        }
+        // 1. The journal and the order log, before anything is sent (as for an entry).
+        LiveOrder& jo = broker_.journal(r, ts);
+        broker_.set_exit(r.cl_ord_id, exact);
+        log_order(jo);
+        guard_.placed(ts);
+        ++stats_.orders;
+        struct Row {
+            LiveStage& self;
+            LiveOrder& jo;
+            ~Row() {
+                try {
+                    self.journal_row(jo);
+                } catch (...) { // the order log has it: the next start adds it
+                }
+            }
+        } row{*this, jo};
+        // 2. The request; OKX's record decides after an error, as for an entry.
+        try {
+            broker_.algo_placed(r.cl_ord_id, okx::place_algo(rest_, a), ts, events_);
+        } catch (const okx::OkxError& e) {
+            std::optional<okx::AlgoInfo> info;
+            try {
+                info = okx::get_algo(rest_, r.cl_ord_id);
+            } catch (const okx::OkxError&) {
+            }
+            if (info) {
+                algo_seen(*info, ts);
+            } else if (e.retry() == okx::Retry::kNo) {
+                broker_.refused(r.cl_ord_id, e.okx_code(), e.okx_msg(), ts, events_);
+                core::Log::warning(r.inst + ": exit order " + r.cl_ord_id + " refused by OKX (" +
+                                   e.okx_code() + " " + e.okx_msg() + "): " + num(r.sz) +
+                                   " of what entry " + entry.cl_ord_id +
+                                   " bought is not protected");
+            } else {
+                core::Log::warning("exit order " + r.cl_ord_id + ": no answer from OKX (" +
+                                   std::string(e.what()) + "); asked for at the next polls");
+            }
+        }
+        return true;
+    }
+
+    // An exit order not sent: a rejected line and a warning, once per order and reason (it is
+    // tried again at the next look, and sent once the limits allow it).
+    void refuse_exit(const OrderRequest& r, std::int64_t ts, const std::string& why) {
+        if (!warned_unprotected_.insert(r.cl_ord_id + '\x1f' + why).second) {
+            return;
+        }
+        core::Log::warning(r.inst + ": exit order " + r.cl_ord_id + " not sent (" + why +
+                           "): what its entry bought is not protected by it yet");
+        rejected_line(r, ts, why);
+    }
+
+    // An exit order not triggered yet grows to sz (its entry filled more). True when it did,
+    // or never can (done or triggered: reported once); false to try again later.
+    bool grow_exit(const LiveOrder& x, const okx::Decimal& sz, std::int64_t ts) {
+        const std::string cl = x.req.cl_ord_id;
+        if (is_terminal(x.last.state) || !x.ord_id.empty()) {
+            if (warned_unprotected_.insert(cl).second) {
+                core::Log::warning(x.req.inst + ": exit order " + cl +
+                                   " is done or triggered: what its entry bought since is not "
+                                   "protected by it");
+            }
+            return true;
+        }
+        if (x.algo_id.empty()) {
+            return false; // OKX has not answered for it yet
+        }
+        if (std::string why = exit_refusal(x.req.inst, sz.to_double() - x.req.sz, ts);
+            !why.empty()) {
+            if (warned_unprotected_.insert(cl + '\x1f' + why).second) {
+                core::Log::warning(x.req.inst + ": exit order " + cl + " not grown to " +
+                                   sz.to_string() + " (" + why + ")");
+            }
+            return false;
+        }
+        try {
+            okx::amend_algo(rest_, {x.req.inst, cl, sz, std::nullopt, std::nullopt});
+            broker_.exit_resized(cl, sz.to_double(), ts, events_);
+            return true;
+        } catch (const okx::OkxError& e) {
+            core::Log::warning("exit order " + cl + ": could not grow to " + sz.to_string() + " (" +
+                               e.what() + "); tried again when its entry fills more");
+            return true;
         }
     }
 
@@ -635,6 +1058,7 @@ private:
         }
         polled_at_ = steady_ms();
         poll_due_ = false;
+        poll_exits(ts, grace); // the exits not triggered yet: OKX's algo orders
         const std::vector<std::string> working = broker_.working();
         pending_.clear();
         if (!working.empty() || list_always) {
@@ -644,15 +1068,41 @@ private:
         for (const okx::OrderInfo& p : pending_) {
             if (!p.cl_ord_id.empty()) {
                 listed.emplace(p.cl_ord_id, &p);
+            } else if (!p.algo_cl_ord_id.empty()) {
+                listed.emplace(p.algo_cl_ord_id, &p); // an exit's triggered order
             }
         }
         std::map<std::string, std::int64_t> moved; // instrument -> its latest fill's time
+        std::vector<okx::OrderInfo> seen;          // OKX's word on each, client id set
+        // Orders that left the list ended, most likely: when several did, one request lists
+        // the newest that ended (after a restart that found many, a handful of requests
+        // instead of one per order).
+        std::vector<okx::OrderInfo> ended;
+        std::size_t left = 0;
         for (const std::string& cl : working) {
             const LiveOrder* o = broker_.find(cl);
+            left += (!o->exit || !o->ord_id.empty()) && listed.count(cl) == 0 ? 1 : 0;
+        }
+        if (left > 1) {
+            ended = okx::finished_orders(rest_);
+            for (const okx::OrderInfo& e : ended) {
+                const std::string& key = e.cl_ord_id.empty() ? e.algo_cl_ord_id : e.cl_ord_id;
+                if (!key.empty()) {
+                    listed.emplace(key, &e);
+                }
+            }
+        }
+        for (const std::string& cl : working) {
+            const LiveOrder* o = broker_.find(cl);
+            if (o->exit && o->ord_id.empty()) {
+                continue; // not triggered: poll_exits asked
+            }
             const std::string inst = o->req.inst;
             std::optional<okx::OrderInfo> info;
             if (auto it = listed.find(cl); it != listed.end()) {
                 info = *it->second;
+            } else if (o->exit) {
+                info = okx::get_order_by_id(rest_, inst, o->ord_id);
             } else {
                 info = okx::get_order(rest_, inst, cl);
             }
@@ -669,35 +1119,58 @@ private:
                 }
                 continue;
             }
-            const double known = filled_by_fills(cl);
-            if (info->acc_fill_sz > known + 1e-12) {
-                fetch_fills(inst, info->ord_id, moved);
+            info->cl_ord_id = cl; // an exit's order has no clOrdId of its own at OKX
+            seen.push_back(std::move(*info));
+        }
+        // The fills of the orders that filled more: one request for the account's newest when
+        // several did (so a poll costs the same however many filled), then one per order for
+        // what that did not hold.
+        std::size_t behind = 0;
+        for (const okx::OrderInfo& i : seen) {
+            behind += i.acc_fill_sz > filled_by_fills(i.cl_ord_id) + 1e-12 ? 1 : 0;
+        }
+        if (behind > 1) {
+            take_fills(okx::recent_fills(rest_, ""), moved);
+        }
+        for (const okx::OrderInfo& i : seen) {
+            if (i.acc_fill_sz > filled_by_fills(i.cl_ord_id) + 1e-12) {
+                fetch_fills(i.inst_id, i.ord_id, moved);
             }
-            broker_.observe(*info, info->u_time > 0 ? info->u_time : ts, events_);
-            if (info->acc_fill_sz > filled_by_fills(cl) + 1e-12) {
-                const std::string d = "order " + cl + ": OKX reports " + num(info->acc_fill_sz) +
-                                      " filled, its fills list " + num(filled_by_fills(cl));
+            broker_.observe(i, i.u_time > 0 ? i.u_time : ts, events_);
+            if (i.acc_fill_sz > filled_by_fills(i.cl_ord_id) + 1e-12) {
+                const std::string d = "order " + i.cl_ord_id + ": OKX reports " +
+                                      num(i.acc_fill_sz) + " filled, its fills list " +
+                                      num(filled_by_fills(i.cl_ord_id));
                 core::Log::warning(d);
-                reconcile_row("fills_behind", inst, cl, info->ord_id, d);
+                reconcile_row("fills_behind", i.inst_id, i.cl_ord_id, i.ord_id, d);
             }
         }
         write_events();
         for (const auto& [inst, fill_ts] : moved) {
             position_line(inst, std::max(ts, fill_ts));
         }
+        protect_grown();
     }
 
     double filled_by_fills(const std::string& cl) const { return broker_.filled_by_fills(cl); }
 
     void fetch_fills(const std::string& inst, const std::string& ord_id,
                      std::map<std::string, std::int64_t>& moved) {
-        std::vector<okx::FillInfo> fills = okx::recent_fills(rest_, inst, ord_id);
+        take_fills(okx::recent_fills(rest_, inst, ord_id), moved);
+    }
+
+    // OKX's fills (newest first, as it lists them) to the broker, oldest first: the run's
+    // orders' (an exit's order by its ordId), each once.
+    void take_fills(std::vector<okx::FillInfo> fills, std::map<std::string, std::int64_t>& moved) {
         std::reverse(fills.begin(), fills.end()); // oldest first
-        for (const okx::FillInfo& fi : fills) {
+        for (okx::FillInfo& fi : fills) {
+            if (fi.cl_ord_id.empty()) { // an exit's triggered order: linked by its ordId
+                fi.cl_ord_id = broker_.exit_of_ord_id(fi.ord_id);
+            }
             const std::uint64_t before = broker_.fills();
             broker_.fill(fi, events_);
             if (broker_.fills() != before) {
-                moved[inst] = std::max(moved[inst], fi.ts);
+                moved[fi.inst_id] = std::max(moved[fi.inst_id], fi.ts);
             }
         }
     }
@@ -780,6 +1253,7 @@ private:
                 position_line(i, std::max(ts, fill_ts));
             }
         }
+        protect_grown();
     }
 
     void rejected_line(const OrderRequest& r, std::int64_t ts, std::string reason) {
@@ -810,18 +1284,26 @@ private:
         r.px = in.px;
         r.sz = *in.sz;
         r.decided_ts = in.ts;
-        const bool bracket = !in.tp.empty() || in.sl || in.trail;
-        if (bracket && l_.mode == core::Mode::kLive) {
-            rejected_line(r, in.ts,
-                          "take-profit and stop ladders are not sent to OKX by this build: live "
-                          "mode refuses an entry it could not protect (risk-guard: "
-                          "[risk.ladder] enabled = false, or --mode demo)");
-            return;
+        if (r.side == Side::kBuy) {
+            r.bracket.tp = in.tp;
+            if (in.sl) {
+                r.bracket.sl_px = in.sl->px;
+            }
+            r.bracket.breakeven_after_tp1 = o_.breakeven_after_tp1 && !r.bracket.tp.empty();
         }
-        if (bracket && warned_bracket_.insert(r.inst).second) {
-            core::Log::warning(r.inst + ": the intent's take-profit/stop ladder is not sent to "
-                                        "OKX by this build; the entry is placed unprotected "
-                                        "(demo only: live mode refuses such entries)");
+        if (in.trail && r.side == Side::kBuy) {
+            if (l_.mode == core::Mode::kLive) {
+                rejected_line(r, in.ts,
+                              "a trailing stop is not sent to OKX by this build: live mode "
+                              "refuses an entry it could not protect as asked (risk-guard: "
+                              "[risk.ladder] trail = 0)");
+                return;
+            }
+            if (warned_bracket_.insert(r.inst).second) {
+                core::Log::warning(r.inst + ": the intent's trailing stop is not sent to OKX by "
+                                            "this build (its take-profits and stop are); demo "
+                                            "only: live mode refuses such entries");
+            }
         }
         // Exact price and size by the instrument's rules.
         auto rules = rules_.find(r.inst);
@@ -864,9 +1346,7 @@ private:
         }
         // 1. The journal, committed, before anything is sent.
         LiveOrder& jo = broker_.journal(r, in.ts);
-        log_line_.clear();
-        core::append_message(log_line_, jo.last);
-        order_log_.append(log_line_);
+        log_order(jo);
         legs_[key] = cl;
         guard_.placed(in.ts);
         ++stats_.orders;
@@ -940,7 +1420,36 @@ private:
     void journal_row(const LiveOrder& o) {
         store_.begin();
         write_order(o.last);
+        const std::string spec = exits_text(o.req, o.exit);
+        if (!spec.empty()) {
+            write_exits(o.req.cl_ord_id, spec);
+        }
         store_.commit();
+    }
+
+    void write_exits(const std::string& cl, const std::string& spec) {
+        store_
+            .prepare("INSERT OR REPLACE INTO order_exits (run_id, cl_ord_id, spec) VALUES "
+                     "(?,?,?)")
+            .bind(1, std::string_view(o_.run_id))
+            .bind(2, std::string_view(cl))
+            .bind(3, std::string_view(spec))
+            .exec();
+    }
+
+    // The order in the order log, in one write, before it is sent: its line, with its ladder
+    // or exit spec when it has one.
+    void log_order(const LiveOrder& jo) {
+        log_line_.clear();
+        core::append_message(log_line_, jo.last);
+        const std::string spec = exits_text(jo.req, jo.exit);
+        if (!spec.empty() && !log_line_.empty() && log_line_.back() == '}') {
+            log_line_.pop_back();
+            log_line_ += ",\"exits\":";
+            log_line_ += spec;
+            log_line_ += '}';
+        }
+        order_log_.append(log_line_);
     }
 
     // ---- account, lines, store -----------------------------------------------------------
@@ -1227,6 +1736,8 @@ private:
     std::set<std::string> reported_;
     std::vector<okx::OrderInfo> pending_; // the last poll's list of OKX's working orders
     std::set<std::string> warned_bracket_;
+    std::set<std::string> warned_unprotected_;
+    std::set<std::string> unprotected_; // entries whose exits are not all out: tried again
     std::vector<Event> events_;
     std::int64_t bar_ms_ = 0;
     bool have_ts_ = false;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Acceptance of execute --mode demo against a crash at any moment (issue 16): RUNS times,
 # execute is started on the same input (a day of BTC-USDT and ETH-USDT 5m candles with an
-# approved intent every 30 minutes of each, market and limit, buys and sells) and killed by
+# approved intent every 30 minutes of each, market and limit, buys and sells, half of the buys
+# with a take-profit and stop ladder that execute holds at OKX as algo orders) and killed by
 # SIGKILL after a random delay; between runs tests/fake-okx's market clock moves on by a
 # minute, so orders fill or rest while execute is down (its dead-man switch, 120 s, cancels
 # them when a run died before it could arm it again). Two last runs
@@ -52,14 +53,19 @@ url=http://127.0.0.1:$(cat "$work/port")
 okx-stream --replay "$root/share/okxkit/samples/BTC-USDT_5m.csv" \
     "$root/share/okxkit/samples/ETH-USDT_5m.csv" --to 2021-04-02 |
     jq -c 'if .type == "candle" then
-        (.ts / 300000 | floor) as $n
+        (.ts / 300000 | floor) as $n | .c as $c
         | ., (select($n % 6 == 0)
               | {type: "intent", v: 1, ts, inst, strategy: "k", leg: ("l" + ($n | tostring)),
                  action: "place", side: (if $n % 24 < 12 then "buy" else "sell" end),
                  ord_type: (if $n % 18 == 0 then "market" else "limit" end),
                  px: (if $n % 24 < 12 then .c * 1.001 else .c * 0.999 end),
                  sz: (if .inst == "BTC-USDT" then 0.002 else 0.03 end), approved: true}
-              | if .ord_type == "market" then del(.px) else . end)
+              | if .ord_type == "market" then del(.px) else . end
+              | if .side == "buy" and $n % 12 < 6 then
+                    . + {tp: [{px: ((.px // $c) * 1.003), frac: 0.5},
+                              {px: ((.px // $c) * 1.006), frac: 0.5}],
+                         sl: {px: ((.px // $c) * 0.996)}}
+                else . end)
       else . end' >"$work/in"
 
 run_execute() { # [timeout args...]
@@ -91,20 +97,29 @@ check() { # NAME CONDITION-RESULT(0 ok)
 }
 orders=$(jq '.orders | length' "$work/ledger.json")
 fills=$(jq '.fills | length' "$work/ledger.json")
-echo "$runs runs, $killed killed by SIGKILL; the ledger: $orders orders, $fills fills"
-dups=$(jq -r '.orders[].clOrdId' "$work/ledger.json" | sort | uniq -d | wc -l)
+echo "$runs runs, $killed killed by SIGKILL; the ledger: $orders orders, $fills fills, $(jq '.algos // [] | length' "$work/ledger.json") exits"
+dups=$(jq -r '.orders[].clOrdId | select(. != "")' "$work/ledger.json" | sort | uniq -d | wc -l)
 check "no client order id placed twice ($dups duplicated)" "$dups"
+algos=$(jq '.algos // [] | length' "$work/ledger.json")
+adups=$(jq -r '(.algos // [])[].algoClOrdId' "$work/ledger.json" | sort | uniq -d | wc -l)
+check "no exit (algo order) placed twice ($adups duplicated, of $algos)" "$adups"
 jq -r '.fills[].tradeId' "$work/ledger.json" | sort >"$work/ledger-fills"
 sqlite3 "$work/s.db" "SELECT trade_id FROM fills WHERE run_id = 'sigkill'" | sort >"$work/store-fills"
 lost=$(comm -23 "$work/ledger-fills" "$work/store-fills" | wc -l)
 extra=$(comm -13 "$work/ledger-fills" "$work/store-fills" | wc -l)
 check "every fill of the ledger in the store ($lost lost)" "$lost"
 check "no fill in the store that the ledger has not ($extra invented)" "$extra"
-jq -r '.orders[].clOrdId' "$work/ledger.json" | sort >"$work/ledger-orders"
-sqlite3 "$work/s.db" "SELECT cl_ord_id FROM orders WHERE run_id = 'sigkill' AND ord_id IS NOT NULL" |
-    sort >"$work/store-orders"
+# An order the ledger has is the journal's by its client order id, or, when an exit's algo
+# order spawned it (no clOrdId), as the ordId of that exit; every algo order is an exit's.
+jq -r '.orders[] | if .clOrdId != "" then .clOrdId else "ord:" + .ordId end' "$work/ledger.json" |
+    sort >"$work/ledger-orders"
+jq -r '(.algos // [])[].algoClOrdId' "$work/ledger.json" >>"$work/ledger-orders"
+sort -o "$work/ledger-orders" "$work/ledger-orders"
+sqlite3 "$work/s.db" "SELECT cl_ord_id FROM orders WHERE run_id = 'sigkill' AND ord_id IS NOT NULL
+    UNION SELECT 'ord:' || ord_id FROM orders WHERE run_id = 'sigkill' AND ord_id IS NOT NULL
+    UNION SELECT cl_ord_id FROM order_exits WHERE run_id = 'sigkill'" | sort >"$work/store-orders"
 unjournaled=$(comm -23 "$work/ledger-orders" "$work/store-orders" | wc -l)
-check "every order of the ledger in the journal with its ordId ($unjournaled not)" "$unjournaled"
+check "every order and exit of the ledger in the journal ($unjournaled not)" "$unjournaled"
 limited=$(grep -c '"code":"50011"' "$work/fake.log" || true)
 check "the fake's rate limits never hit ($limited answers 50011)" "$limited"
 sqlite3 "$work/s.db" .dump >"$work/store.sql"

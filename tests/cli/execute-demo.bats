@@ -136,6 +136,57 @@ ledger() {
     assert_output '["BTC-USDT",0.01]'
 }
 
+@test "an entry's take-profit and stop ladder is held at OKX as algo orders: a rung triggers and sells its share, the other's stop moves to the entry's price" {
+    input '{"tp":[{"px":58800,"frac":0.5},{"px":59500,"frac":0.5}],"sl":{"px":58000}}' >"$T/in"
+    demo <"$T/in" >"$T/out1" 2>"$T/err1"
+    clock $((NOW + 900000)) # the market buy fills at the next open
+    demo <"$T/in" >"$T/out2" 2>"$T/err2"
+    # What the entry bought is protected at OKX: one oco per rung (its take-profit and the
+    # stop), half of the 0.01 each, so that together they never sell more than was bought.
+    run bash -c "curl -s $URL/fake/ledger | jq -c '[.algos[] | [.algoClOrdId[12:], .ordType, .state]]'"
+    assert_output '[["tp1","oco","live"],["tp2","oco","live"]]'
+    run jq -c 'select(.type == "order" and (.leg | startswith("b-"))) | [.leg, .side, .ord_type, .px, .sz, .state]' "$T/out2"
+    assert_output '["b-tp1","sell","limit",58800,0.005,"live"]
+["b-tp2","sell","limit",59500,0.005,"live"]'
+    # The price trades through the first rung: OKX triggers it and its order sells the share.
+    clock $((NOW + 4800000))
+    demo <"$T/in" >"$T/out3" 2>"$T/err3"
+    run jq -c 'select(.type == "fill") | [.leg, .side, .px, .sz]' "$T/out3"
+    assert_output '["b-tp1","sell",58800,0.005]'
+    jq -s -e 'any(.[]; .type == "order" and .leg == "b-tp1" and .reason == "take-profit triggered at OKX")' "$T/out3" >/dev/null
+    run jq -c 'select(.type == "order" and .leg == "b-tp1") | .state' "$T/out3"
+    assert_line '"filled"'
+    # The other rung's stop now sits at the entry's price (break-even after the first): one
+    # amend, and its spec in the store says so (below).
+    [[ $(grep -c '"method":"POST","path":"/api/v5/trade/amend-algos"' "$T/main.log") == 1 ]]
+    # Another run: nothing new, nothing sent twice; the store adds up.
+    demo <"$T/in" >"$T/out4" 2>"$T/err4"
+    run jq -c 'select(.type == "order" or .type == "fill")' "$T/out4"
+    assert_output ''
+    [[ $(grep -c '"method":"POST","path":"/api/v5/trade/order-algo"' "$T/main.log") == 2 ]]
+    [[ $(grep -c '"method":"POST","path":"/api/v5/trade/amend-algos"' "$T/main.log") == 1 ]]
+    audit reconcile --run r1 --store "$T/s.db"
+    run sqlite3 "$T/s.db" "SELECT substr(cl_ord_id, 13), json_extract(spec, '$.kind'), json_extract(spec, '$.sl') FROM order_exits WHERE run_id = 'r1' ORDER BY cl_ord_id"
+    assert_output $'||58000.0\ntp1|oco|58000.0\ntp2|oco|58649.34'
+}
+
+@test "live refuses an entry with a trailing stop (not sent to OKX by this build); demo places it with a warning" {
+    input '{"tp":[{"px":60000,"frac":1}],"trail":{"offset_frac":0.02}}' >"$T/in"
+    demo <"$T/in" >"$T/out" 2>"$T/err"
+    grep -q "trailing stop is not sent to OKX" "$T/err"
+    run jq -c 'select(.type == "order") | [.leg, .state]' "$T/out"
+    assert_output '["b","live"]'
+    # Live: refused before anything is sent, saying what to change.
+    mkdir -p "$XDG_CONFIG_HOME/okxkit"
+    printf '[execute]\nlive = true\n[risk]\nmax_position_notional = 2000\n' >"$XDG_CONFIG_HOME/okxkit/config.toml"
+    start_fake live --live-key
+    execute --mode live --rest-url "$URL" --run r2 <"$T/in" >"$T/out" 2>"$T/err"
+    run jq -c 'select(.type == "order") | [.leg, .state, .reason]' "$T/out"
+    assert_output '["b","rejected","a trailing stop is not sent to OKX by this build: live mode refuses an entry it could not protect as asked (risk-guard: [risk.ladder] trail = 0)"]'
+    run bash -c "curl -s $URL/fake/ledger | jq '.orders | length'"
+    assert_output 0
+}
+
 @test "an order journaled but never sent (a crash between the two) is marked rejected at restart, never sent late" {
     input '{"leg":"m"}' >"$T/in"
     execute --mode demo --rest-url "$URL" --run r1 </dev/null >/dev/null 2>&1 # creates the store

@@ -144,3 +144,31 @@ wait_for() { # PATTERN FILE: until FILE has a line matching PATTERN (at most 20 
     ! grep -q 'WebSocket' "$T/err2"
     [[ $(grep -c '"method":"POST","path":"/api/v5/trade/order"' "$T/fake.log") == 2 ]]
 }
+
+@test "an exit's algo order triggers while execute runs: the order OKX spawns for it is pushed as the exit's own" {
+    start_fake
+    input '{"tp":[{"px":58800,"frac":0.5},{"px":59500,"frac":0.5}],"sl":{"px":58000}}' >"$T/in"
+    mkfifo "$T/fifo"
+    execute --mode demo --rest-url "$URL" --run r1 --dead-man 0 <"$T/fifo" >"$T/out" 2>"$T/err" &
+    pid=$!
+    exec 4>"$T/fifo"
+    cat "$T/in" >&4
+    wait_for '"leg":"b".*"state":"live"' "$T/out"
+    # The entry's fill is pushed; its exits go to OKX at once.
+    clock $((NOW + 900000))
+    wait_for '"leg":"b-tp2".*"state":"live"' "$T/out"
+    [[ $(ledger | jq -c '[.algos[] | .state]') == '["live","live"]' ]]
+    # The first rung triggers; the order OKX spawns for it has no clOrdId, only its algo's.
+    clock $((NOW + 4800000))
+    wait_for '"type":"fill".*"leg":"b-tp1"' "$T/out"
+    wait_for '"leg":"b-tp1".*"state":"filled"' "$T/out"
+    wait_for '"path":"/api/v5/trade/amend-algos"' "$T/fake.log" # its stop to break-even
+    exec 4>&-
+    wait "$pid"
+    run jq -c 'select(.type == "fill") | [.leg, .side, .sz]' "$T/out"
+    assert_output '["b","buy",0.01]
+["b-tp1","sell",0.005]'
+    diff <(ledger | jq -r '.fills[].tradeId' | sort) \
+        <(sqlite3 "$T/s.db" "SELECT trade_id FROM fills WHERE run_id = 'r1'" | sort)
+    audit reconcile --run r1 --store "$T/s.db"
+}

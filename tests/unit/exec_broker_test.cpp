@@ -247,5 +247,115 @@ TEST(Broker, HoldingsFromFillsWithTheFeeInTheBaseCurrency) {
     EXPECT_EQ(open.orders, 2U); // no order line said filled yet: both still working
 }
 
+// ---- exit orders: a buy entry's ladder held at OKX as algo orders ----------------------------
+
+okx::AlgoInfo algo(const std::string& cl, const std::string& state, double sz = 0.005) {
+    okx::AlgoInfo a;
+    a.algo_id = "7" + cl;
+    a.algo_cl_ord_id = cl;
+    a.inst_id = "BTC-USDT";
+    a.ord_type = "oco";
+    a.side = Side::kSell;
+    a.state = state;
+    a.sz = sz;
+    return a;
+}
+
+LiveOrder& exit_order(Broker& b, const std::string& entry, const std::string& tag, int rung) {
+    OrderRequest r = request(entry + tag, Side::kSell, 0.005);
+    r.leg = "b-" + tag;
+    LiveOrder& o = b.journal(r, 5);
+    b.set_exit(r.cl_ord_id, ExitSpec{entry, "oco", rung, 110, 95});
+    return o;
+}
+
+TEST(Broker, AnEntrysFillsSayWhatItsExitsMaySellNetOfTheBaseFee) {
+    Broker b(core::Mode::kDemo);
+    OrderRequest e = request("e");
+    e.bracket.tp = {{110, 0.5}, {120, 0.5}};
+    e.bracket.sl_px = 95;
+    b.journal(e, 1);
+    b.journal(request("plain"), 1);
+    std::vector<Event> ev;
+    EXPECT_TRUE(b.take_grown().empty());
+    okx::FillInfo f = fill("e", "t1", 100, 0.006);
+    f.fee = 0.000006;
+    f.fee_ccy = "BTC";
+    b.fill(f, ev);
+    b.fill(fill("e", "t2", 100, 0.004), ev);    // fee in USDT: the base is whole
+    b.fill(fill("e", "t2", 100, 0.004), ev);    // the same trade again: not counted
+    b.fill(fill("plain", "t3", 100, 0.01), ev); // no ladder: no exits due
+    EXPECT_DOUBLE_EQ(b.net_bought("e"), 0.009994);
+    EXPECT_EQ(b.take_grown(), std::vector<std::string>{"e"});
+    EXPECT_TRUE(b.take_grown().empty()); // taken
+}
+
+TEST(Broker, AnExitIsLiveAtOkxThenTriggersAndItsOrdersFillsAreItsOwn) {
+    Broker b(core::Mode::kDemo);
+    b.journal(request("e"), 1);
+    exit_order(b, "e", "tp1", 0);
+    exit_order(b, "e", "tp2", 1);
+    b.journal(request("e2"), 1); // another entry whose id starts alike is not e's
+    EXPECT_EQ(b.exits_of("e"), (std::vector<std::string>{"etp1", "etp2"}));
+    std::vector<Event> ev;
+    b.algo_placed("etp1", "7etp1", 6, ev);
+    b.algo_placed("etp1", "7etp1", 7, ev); // the same answer again: no line
+    ASSERT_EQ(ev.size(), 1U);
+    EXPECT_EQ(order_at(ev, 0).state, OrderState::kLive);
+    EXPECT_FALSE(order_at(ev, 0).ord_id.has_value()); // no order at OKX until it triggers
+    // Still live at OKX: nothing new. Then it triggers (take-profit): the order it spawned is
+    // linked, and its states and fills are the exit's.
+    b.algo_observe(algo("etp1", "live"), 8, ev);
+    EXPECT_EQ(ev.size(), 1U);
+    okx::AlgoInfo t = algo("etp1", "effective");
+    t.actual_side = "tp";
+    t.ord_id = "555";
+    b.algo_observe(t, 9, ev);
+    ASSERT_EQ(ev.size(), 2U);
+    EXPECT_EQ(order_at(ev, 1).reason, "take-profit triggered at OKX");
+    EXPECT_EQ(order_at(ev, 1).ord_id, "555");
+    EXPECT_EQ(order_at(ev, 1).state, OrderState::kLive);
+    EXPECT_EQ(b.exit_of_ord_id("555"), "etp1");
+    EXPECT_EQ(b.exit_of_ord_id("556"), "");
+    b.algo_observe(t, 10, ev); // told again: nothing
+    EXPECT_EQ(ev.size(), 2U);
+    okx::OrderInfo child = info("etp1", OrderState::kFilled, 0.005, 110);
+    child.ord_id = "555";
+    b.observe(child, 11, ev);
+    okx::FillInfo f = fill("etp1", "t9", 110, 0.005, Side::kSell);
+    f.ord_id = "555";
+    EXPECT_TRUE(b.fill(f, ev));
+    EXPECT_EQ(order_at(ev, 2).state, OrderState::kFilled);
+    EXPECT_EQ(std::get<core::Fill>(ev.at(3)).leg, "b-tp1");
+    EXPECT_FALSE(b.has_working() && b.find("etp1")->last.state != OrderState::kFilled);
+}
+
+TEST(Broker, AnExitCanceledFailedOrResizedAtOkxSaysSo) {
+    Broker b(core::Mode::kDemo);
+    b.journal(request("e"), 1);
+    exit_order(b, "e", "tp1", 0);
+    exit_order(b, "e", "tp2", 1);
+    exit_order(b, "e", "sl", -1);
+    std::vector<Event> ev;
+    b.algo_observe(algo("etp1", "live", 0.007), 6, ev); // amended at OKX: the new size
+    ASSERT_EQ(ev.size(), 1U);
+    EXPECT_DOUBLE_EQ(order_at(ev, 0).sz, 0.007);
+    EXPECT_DOUBLE_EQ(b.open_summary("BTC-USDT").sell_base, 0.017);
+    b.algo_observe(algo("etp2", "canceled"), 7, ev);
+    EXPECT_EQ(order_at(ev, 1).state, OrderState::kCanceled);
+    EXPECT_EQ(order_at(ev, 1).reason, "canceled at OKX");
+    okx::AlgoInfo failed = algo("esl", "order_failed");
+    failed.fail_code = "51008";
+    b.algo_observe(failed, 8, ev);
+    EXPECT_EQ(order_at(ev, 2).state, OrderState::kRejected);
+    EXPECT_EQ(order_at(ev, 2).reason, "OKX's algo order failed (51008)");
+    b.algo_observe(algo("esl", "live"), 9, ev);        // a finished exit never moves again
+    b.algo_observe(algo("nobody", "canceled"), 9, ev); // not the journal's
+    EXPECT_EQ(ev.size(), 3U);
+    b.exit_resized("etp1", 0.009, 10, ev);
+    EXPECT_DOUBLE_EQ(order_at(ev, 3).sz, 0.009);
+    EXPECT_DOUBLE_EQ(b.open_summary("BTC-USDT").sell_base, 0.009);
+}
+
 } // namespace
 } // namespace okxkit::exec
