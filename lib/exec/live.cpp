@@ -373,13 +373,20 @@ private:
         reconcile_due_ = false;
         reconciled_ts_ = cur_ts_;
         {
-            const nlohmann::json data =
-                rest_.get_private("/api/v5/account/balance", {{"ccy", o_.paper.quote_ccy}});
             double cash = 0;
-            if (data.is_array() && !data.empty() && data[0].contains("details")) {
-                for (const auto& d : data[0]["details"]) {
-                    if (d.value("ccy", "") == o_.paper.quote_ccy) {
-                        cash = std::stod(d.value("cashBal", "0"));
+            if (!at_start && ws_healthy() && pushed_cash_ &&
+                pushed_cash_fills_ == broker_.fills()) {
+                // The account channel told the cash after the last fill handled: no request.
+                cash = *pushed_cash_;
+                ++cash_from_pushes_;
+            } else {
+                const nlohmann::json data =
+                    rest_.get_private("/api/v5/account/balance", {{"ccy", o_.paper.quote_ccy}});
+                if (data.is_array() && !data.empty() && data[0].contains("details")) {
+                    for (const auto& d : data[0]["details"]) {
+                        if (d.value("ccy", "") == o_.paper.quote_ccy) {
+                            cash = std::stod(d.value("cashBal", "0"));
+                        }
                     }
                 }
             }
@@ -447,8 +454,9 @@ private:
         wo.max_failures = 2; // before the first connection: then REST, with a warning
         wo.backoff_base_ms = 200;
         ws_ = std::make_unique<okx::WsClient>(wo);
-        ws_ep_ = ws_->add_endpoint(l_.ws_url, {okx::WsArg{"orders", "", "SPOT"}},
-                                   l_.rest.credentials, rest_.clock_offset_ms());
+        ws_ep_ = ws_->add_endpoint(
+            l_.ws_url, {okx::WsArg{"orders", "", "SPOT"}, okx::WsArg{"account", "", ""}},
+            l_.rest.credentials, rest_.clock_offset_ms());
         ws_->on_frame = [this](std::size_t /*ep*/, std::string_view frame, std::int64_t /*ts*/) {
             const std::lock_guard<std::mutex> lock(rx_mu_);
             rx_.emplace_back(frame);
@@ -594,6 +602,18 @@ private:
                     broker_.accepted(a->id, a->ord_id, ts, events_);
                 } else {
                     broker_.refused(a->id, a->s_code, a->s_msg, ts, events_);
+                }
+                return;
+            }
+            if (auto balances = okx::parse_account_push(text)) {
+                // The account after a change: OKX's cash, as of the fills handled so far (its
+                // push follows the orders push of the fill that moved it).
+                ++ws_account_pushes_;
+                for (const okx::BalanceDetail& d : *balances) {
+                    if (d.ccy == o_.paper.quote_ccy) {
+                        pushed_cash_ = d.cash_bal;
+                        pushed_cash_fills_ = broker_.fills();
+                    }
                 }
                 return;
             }
@@ -1682,7 +1702,9 @@ public:
         std::string ws;
         if (ws_) {
             ws = "; " + std::to_string(ws_orders_) + " orders over the WebSocket, " +
-                 std::to_string(ws_pushes_) + " orders pushes";
+                 std::to_string(ws_pushes_) + " orders pushes, " +
+                 std::to_string(ws_account_pushes_) + " account pushes (" +
+                 std::to_string(cash_from_pushes_) + " reconciliations took their cash)";
         }
         if (wire_us_.empty()) {
             return ws;
@@ -1774,6 +1796,10 @@ private:
     std::uint64_t next_tag_ = 1;
     std::uint64_t ws_orders_ = 0; // orders placed over the WebSocket
     std::uint64_t ws_pushes_ = 0; // orders pushes handled
+    std::uint64_t ws_account_pushes_ = 0;
+    std::optional<double> pushed_cash_;   // the quote currency's cash, from the account channel
+    std::uint64_t pushed_cash_fills_ = 0; // the fills handled when it came
+    std::uint64_t cash_from_pushes_ = 0;  // reconciliations that took it (no REST request)
 };
 
 } // namespace

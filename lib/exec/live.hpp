@@ -17,8 +17,9 @@
 //     third of its timeout, so the resting orders are canceled if the pipeline dies; the end
 //     of the input disarms it (after SIGINT or SIGTERM it stays armed: a stop that is not
 //     followed by a restart within the timeout leaves no order resting unwatched);
-//  6. with the private WebSocket (ws_url), it logs in and subscribes to the orders channel
-//     before the reconciliation at start (no change falls between the two); orders go out as
+//  6. with the private WebSocket (ws_url), it logs in and subscribes to the orders and account
+//     channels before the reconciliation at start (no change falls between the two); the
+//     account channel's cash serves the reconciliations while it is up; orders go out as
 //     WebSocket ops, still journaled first; their answers, state changes and fills arrive as
 //     pushes, handled as the REST answers are (a fill once per tradeId). While it is down,
 //     and once after every reconnect, REST does the work as without it; an op whose answer

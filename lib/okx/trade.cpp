@@ -761,4 +761,51 @@ std::optional<std::vector<OrderUpdate>> parse_orders_push(std::string_view text)
     return out;
 }
 
+std::optional<std::vector<BalanceDetail>> parse_account_push(std::string_view text) {
+    if (text.substr(0, 7) != "{\"arg\":") {
+        return std::nullopt;
+    }
+    const nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    if (!doc.is_object()) {
+        return std::nullopt;
+    }
+    const auto arg = doc.find("arg");
+    if (arg == doc.end() || !arg->is_object() || arg->value("channel", "") != "account") {
+        return std::nullopt;
+    }
+    constexpr std::string_view kEp = "the account channel";
+    const auto data = doc.find("data");
+    if (data == doc.end() || !data->is_array()) {
+        bad("data", kEp);
+    }
+    std::vector<BalanceDetail> out;
+    if (data->empty()) {
+        return out;
+    }
+    const nlohmann::json& row = (*data)[0];
+    const auto details = row.find("details");
+    if (!row.is_object() || details == row.end() || !details->is_array()) {
+        bad("details", kEp);
+    }
+    std::int64_t row_time = 0;
+    if (const auto t = row.find("uTime"); t != row.end() && t->is_string() && !t->empty()) {
+        row_time = time_of(row, "uTime", kEp);
+    }
+    for (const nlohmann::json& d : *details) {
+        if (!d.is_object()) {
+            bad("details row", kEp);
+        }
+        BalanceDetail b;
+        b.ccy = text_of(d, "ccy", kEp);
+        b.cash_bal = number_of(d, "cashBal", kEp).value_or(0);
+        b.avail_bal = number_of(d, "availBal", kEp).value_or(0);
+        b.frozen_bal = number_of(d, "frozenBal", kEp).value_or(0);
+        const auto t = d.find("uTime");
+        b.u_time =
+            t != d.end() && t->is_string() && !t->empty() ? time_of(d, "uTime", kEp) : row_time;
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
 } // namespace okxkit::okx

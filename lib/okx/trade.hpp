@@ -276,4 +276,19 @@ struct OrderUpdate {
 // the orders channel; throws OkxError naming the field when a row is malformed.
 std::optional<std::vector<OrderUpdate>> parse_orders_push(std::string_view text);
 
+// One currency of the account, as the account channel (and GET /account/balance) has it.
+struct BalanceDetail {
+    std::string ccy;
+    double cash_bal = 0;
+    double avail_bal = 0;
+    double frozen_bal = 0;
+    std::int64_t u_time = 0;
+};
+
+// The account channel's push ({"arg":{"channel":"account"},"data":[{"uTime",...,"details":
+// [{ccy, cashBal, availBal, frozenBal, uTime}]}]}): the details of its first row, u_time the
+// row's own when a detail has none; nullopt when text is not a push of that channel. Throws
+// OkxError naming the field when a detail is malformed.
+std::optional<std::vector<BalanceDetail>> parse_account_push(std::string_view text);
+
 } // namespace okxkit::okx

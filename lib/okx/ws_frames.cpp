@@ -94,13 +94,13 @@ std::vector<std::string> subscribe_ops(std::string_view op, const std::vector<Ws
         one.clear();
         one += "{\"channel\":";
         core::append_json_string(one, a.channel);
-        if (a.inst_type.empty()) {
-            one += ",\"instId\":";
-            core::append_json_string(one, a.inst_id);
-        } else {
+        if (!a.inst_type.empty()) {
             one += ",\"instType\":";
             core::append_json_string(one, a.inst_type);
-        }
+        } else if (!a.inst_id.empty()) {
+            one += ",\"instId\":";
+            core::append_json_string(one, a.inst_id);
+        } // else a channel of the whole account: {"channel":"account"}
         one += '}';
         // 2 bytes close the message: "]}".
         if (n > 0 && (n >= max_args || cur.size() + 1 + one.size() + 2 > max_bytes)) {

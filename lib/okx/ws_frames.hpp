@@ -30,7 +30,8 @@ struct WsUrl {
 WsUrl parse_ws_url(std::string_view url);
 
 // One subscription: {"channel":"candle1m","instId":"BTC-USDT"}, or of a private channel by
-// instrument type when inst_type is set: {"channel":"orders","instType":"SPOT"}.
+// instrument type when inst_type is set: {"channel":"orders","instType":"SPOT"}, or of the
+// whole account when both are empty: {"channel":"account"}.
 struct WsArg {
     std::string channel;
     std::string inst_id;

@@ -94,6 +94,10 @@ wait_for() { # PATTERN FILE: until FILE has a line matching PATTERN (at most 20 
     run jq -c 'select(.type == "fill") | [.leg, .sz, .liquidity, .mode]' "$T/out"
     assert_output '["m",0.01,"taker","demo"]'
     grep -q '2 orders over the WebSocket' "$T/err"
+    # The account channel's cash served the reconciliations while the WebSocket was up: OKX
+    # was asked for the balance only at the start and at the end (after the WebSocket closed).
+    grep -Eq ' [1-9][0-9]* account pushes \([1-9][0-9]* reconciliations took their cash\)' "$T/err" || { cat "$T/err"; false; }
+    [[ $(grep -c '"path":"/api/v5/account/balance"' "$T/fake.log") == 2 ]]
     # The store and the ledger agree, fill by fill; the store adds up.
     diff <(ledger | jq -r '.fills[].tradeId' | sort) \
         <(sqlite3 "$T/s.db" "SELECT trade_id FROM fills WHERE run_id = 'r1'" | sort)

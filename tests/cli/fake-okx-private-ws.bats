@@ -193,11 +193,22 @@ private_post() { # PATH BODY
     grep -q '"apiKey\\":\\"\*\*\*\\"' "$T/log"
 }
 
-@test "orders channel: unknown channels and instTypes get 60018; the account channel is not served" {
+@test "orders channel: unknown channels and instTypes get 60018; the account channel of one currency is not served" {
     start_server
     probe --login --login-ts "$NOW_S" --send '{"op":"subscribe","args":[{"channel":"account","ccy":"USDT"},{"channel":"orders","instType":"BOGUS"},{"channel":"orders","instType":"ANY","instId":"NOPE-USDT"},{"channel":"orders","instType":"ANY","instId":"BTC-USDT"}]}' --frames 5
     check '[.[1:4][] | .code] == ["60018","60018","60018"]' "$T/p.json"
     check '.[4] | .event == "subscribe" and .arg == {"channel":"orders","instType":"ANY","instId":"BTC-USDT"}' "$T/p.json"
+}
+
+@test "account channel: a snapshot after the subscribe, then the balance after every change of the orders, after their orders push" {
+    start_server
+    probe --login --login-ts "$NOW_S" --send "$SUB_ORDERS" --send '{"op":"subscribe","args":[{"channel":"account"}]}' \
+        --send "$(order_op o1 "$(limit_buy b1 0.01)")" --frames 7
+    check '.[2] | .event == "subscribe" and .arg == {"channel":"account"}' "$T/p.json"
+    check '.[3] | .arg.channel == "account" and .eventType == "snapshot" and (.data[0].details | map([.ccy, .cashBal, .frozenBal]) == [["USDT","10000","0"]])' "$T/p.json"
+    # The order placed: its answer, its orders push, then the account with its hold.
+    check '[.[4:7][] | .op // .arg.channel] == ["order","orders","account"]' "$T/p.json"
+    check '.[6] | .eventType == "event_update" and (.data[0].details[0] | .ccy == "USDT" and .cashBal == "10000" and (.frozenBal | tonumber) > 0)' "$T/p.json"
 }
 
 @test "order over the WebSocket: sCode 0 with an ordId, in the ledger once, and a live push" {

@@ -436,6 +436,16 @@ std::vector<OrderPush> Rest::take_order_pushes() {
     return trading_->take_pushes();
 }
 
+std::string Rest::account_row() {
+    const Response r = trading_->balance(Request{}, now_ms());
+    const auto body = nlohmann::json::parse(r.body, nullptr, false);
+    if (!body.is_object() || !body.contains("data") || !body["data"].is_array() ||
+        body["data"].empty()) {
+        return "{}";
+    }
+    return body["data"][0].dump();
+}
+
 Rest::Rest(const MarketData& data, RestOptions options)
     : data_(data), options_(std::move(options)),
       trading_(std::make_unique<Trading>(data, TradingOptions{options_.cash, 0.0008, 0.0010})) {}

@@ -101,6 +101,9 @@ public:
     // The order changes since the last call, oldest first (every path: REST, WebSocket ops,
     // the clock, cancel-all-after).
     std::vector<OrderPush> take_order_pushes();
+    // The account as GET /account/balance's data[0] has it now, one JSON object: the row of
+    // the private WebSocket's account channel.
+    std::string account_row();
 
 private:
     Response time(const Request& req);

@@ -83,7 +83,10 @@ std::optional<WsSub> parse_sub(const MarketData& data, WsEndpoint endpoint,
                                const std::string& inst_type) {
     WsSub sub{channel, inst_id, inst_type, std::nullopt};
     if (endpoint == WsEndpoint::kPrivate) {
-        // orders only (§5.5); its instType is required, an instId narrows it.
+        if (channel == "account" && inst_id.empty() && inst_type.empty()) {
+            return sub; // the whole account (a ccy would narrow it; not served)
+        }
+        // orders (§5.5): its instType is required, an instId narrows it.
         static constexpr std::array<std::string_view, 6> kTypes{"SPOT",    "MARGIN", "SWAP",
                                                                 "FUTURES", "OPTION", "ANY"};
         if (channel != "orders" ||
@@ -201,7 +204,10 @@ void WsHub::receive(WsConn& conn, std::string_view text, std::int64_t t_ms) {
         const std::string channel = arg["channel"].get<std::string>();
         const std::string inst_id = string_field(arg, "instId");
         const std::string inst_type = string_field(arg, "instType");
-        const auto sub = parse_sub(data_, conn.endpoint, channel, inst_id, inst_type);
+        auto sub = parse_sub(data_, conn.endpoint, channel, inst_id, inst_type);
+        if (sub && channel == "account" && arg.contains("ccy")) {
+            sub.reset(); // the account of one currency: not served
+        }
         if (!sub) {
             std::string msg = "Wrong URL or channel:";
             msg += channel;
@@ -375,6 +381,16 @@ void WsHub::order_pushes(const std::vector<WsConn*>& conns) {
             }
         }
     }
+    if (changes.empty()) {
+        return;
+    }
+    for (WsConn* conn : conns) {
+        if (conn->endpoint == WsEndpoint::kPrivate && conn->logged_in &&
+            std::any_of(conn->subs.begin(), conn->subs.end(),
+                        [](const WsSub& s) { return s.channel == "account"; })) {
+            push_account(*conn, "event_update");
+        }
+    }
 }
 
 std::string WsHub::loggable(std::string_view text) {
@@ -414,7 +430,22 @@ void WsHub::subscribe(WsConn& conn, const std::string& /*id*/, WsSub& sub) {
         }
     } else if (sub.channel == "books") {
         push_book(conn, sub, clock_);
+    } else if (sub.channel == "account") {
+        push_account(conn, "snapshot");
     }
+}
+
+// The account channel: the balance row as it stands, after a subscribe (snapshot) and after
+// every change of the orders (event_update), following their orders pushes.
+void WsHub::push_account(WsConn& conn, std::string_view event_type) {
+    std::string text = R"({"arg":{"channel":"account","uid":")";
+    text += kFakeUid;
+    text += R"("},"eventType":")";
+    text += event_type;
+    text += R"(","data":[)";
+    text += rest_.account_row();
+    text += "]}";
+    push(conn, text);
 }
 
 void WsHub::tick(const std::vector<WsConn*>& conns) {
@@ -456,7 +487,7 @@ void WsHub::notice_close(WsConn& conn) {
 
 // The pushes of one subscription for the clock step (prev, clock_].
 void WsHub::push_tick(WsConn& conn, WsSub& sub, std::int64_t prev) {
-    if (sub.channel == "orders") {
+    if (sub.channel == "orders" || sub.channel == "account") {
         return; // pushed on order changes (order_pushes), not on the clock
     }
     if (sub.channel == "books") {

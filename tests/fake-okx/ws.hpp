@@ -142,6 +142,7 @@ private:
     void trade(WsConn& conn, const std::string& op, const nlohmann::ordered_json& req,
                std::int64_t t_ms);
     void subscribe(WsConn& conn, const std::string& id, WsSub& sub);
+    void push_account(WsConn& conn, std::string_view event_type);
     void push(WsConn& conn, const std::string& text);
     void push_candle(WsConn& conn, const WsSub& sub, const Candle& c, bool confirmed);
     void push_tick(WsConn& conn, WsSub& sub, std::int64_t prev);

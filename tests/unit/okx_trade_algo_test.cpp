@@ -210,5 +210,34 @@ TEST(OkxTradeAlgo, TradeFeesArePositiveWhenChargedAndPositionsAreRead) {
     EXPECT_EQ(p.u_time, 1622559930237);
 }
 
+TEST(OkxTradeAlgo, TheAccountChannelsPushGivesEachCurrencysBalances) {
+    // As OKX sends it: one line (the fixture is pretty-printed).
+    const auto got =
+        parse_account_push(nlohmann::json::parse(fixture("ws_account_push.json")).dump());
+    ASSERT_TRUE(got.has_value());
+    ASSERT_EQ(got->size(), 3U);
+    EXPECT_EQ((*got)[0].ccy, "USDT");
+    EXPECT_DOUBLE_EQ((*got)[0].cash_bal, 100.52768569797846);
+    EXPECT_DOUBLE_EQ((*got)[0].avail_bal, 100.52768569797846);
+    EXPECT_DOUBLE_EQ((*got)[0].frozen_bal, 0);
+    EXPECT_EQ((*got)[0].u_time, 1751526647084);
+    EXPECT_EQ((*got)[1].ccy, "BTC");
+    EXPECT_DOUBLE_EQ((*got)[1].cash_bal, 0.0000000051);
+    // Not a push of the account channel: nullopt, whatever else it is.
+    EXPECT_FALSE(parse_account_push(R"({"arg":{"channel":"orders","instType":"SPOT"},"data":[]})"));
+    EXPECT_FALSE(parse_account_push(R"({"event":"subscribe","arg":{"channel":"account"}})"));
+    EXPECT_FALSE(parse_account_push("pong"));
+    // No detail's own time: the row's.
+    const auto row = parse_account_push(
+        R"({"arg":{"channel":"account"},"eventType":"event_update","data":[{"uTime":"7",)"
+        R"("details":[{"ccy":"USDT","cashBal":"5","availBal":"4","frozenBal":"1"}]}]})");
+    ASSERT_TRUE(row);
+    EXPECT_EQ((*row)[0].u_time, 7);
+    EXPECT_DOUBLE_EQ((*row)[0].frozen_bal, 1);
+    EXPECT_THROW((void)parse_account_push(R"({"arg":{"channel":"account"},"data":[{"details":)"
+                                          R"([{"ccy":"USDT","cashBal":"lots"}]}]})"),
+                 OkxError);
+}
+
 } // namespace
 } // namespace okxkit::okx

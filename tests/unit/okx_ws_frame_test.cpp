@@ -83,6 +83,11 @@ TEST(OkxWsSubscribe, OneMessageMatchesTheDocsRequest) {
     want.erase("id"); // optional; okx-stream sends none
     EXPECT_EQ(nlohmann::json::parse(ops[0]), want);
     EXPECT_EQ(ops[0], R"({"op":"subscribe","args":[{"channel":"tickers","instId":"BTC-USDT"}]})");
+    // Private channels: by instrument type, or of the whole account.
+    ops = subscribe_ops("subscribe", {{"orders", "", "SPOT"}, {"account", "", ""}});
+    ASSERT_EQ(ops.size(), 1U);
+    EXPECT_EQ(ops[0], R"({"op":"subscribe","args":[{"channel":"orders","instType":"SPOT"},)"
+                      R"({"channel":"account"}]})");
 }
 
 TEST(OkxWsSubscribe, BatchesByCountAndBySize) {
