@@ -133,10 +133,19 @@ public:
 
     // Instruments, journal, OKX's view, the dead-man switch: everything before the first line.
     void start() {
-        for (const core::InstrumentInfo& row : okx::fetch_instruments(rest_, "SPOT")) {
-            if (auto r = okx::parse_rules(row)) {
-                rules_.emplace(row.inst, *r);
-            }
+        load_rules();
+        // The account's own fee rates (its VIP level's), for the risk checks; the configured
+        // ones when OKX will not say.
+        taker_fee_ = o_.paper.taker_fee;
+        try {
+            const okx::TradeFee fee = okx::trade_fee(rest_);
+            taker_fee_ = std::max(fee.taker, 0.0);
+            fees_text_ =
+                "; fees " + fee.level + " maker " + num(fee.maker) + ", taker " + num(fee.taker);
+        } catch (const okx::OkxError& e) {
+            core::Log::warning(std::string("OKX's fee rates could not be had (") + e.what() +
+                               "): the configured taker fee " + num(o_.paper.taker_fee) +
+                               " is used for the risk checks");
         }
         load_journal();
         reconcile(/*at_start=*/true); // and the exits of what the entries bought
@@ -272,6 +281,18 @@ private:
         }
     }
 
+    // The instruments' tickSz, lotSz and minSz, as OKX lists them now (at start and at every
+    // reconciliation: OKX changes them now and then).
+    void load_rules() {
+        std::map<std::string, okx::InstrumentRules, std::less<>> rules;
+        for (const core::InstrumentInfo& row : okx::fetch_instruments(rest_, "SPOT")) {
+            if (auto r = okx::parse_rules(row)) {
+                rules.emplace(row.inst, *r);
+            }
+        }
+        rules_.swap(rules);
+    }
+
     void load_journal() {
         recover_order_log();
         std::map<std::string, nlohmann::json, std::less<>> specs;
@@ -372,6 +393,14 @@ private:
         poll(cur_ts_, at_start ? 1 : l_.missing_grace, true);
         reconcile_due_ = false;
         reconciled_ts_ = cur_ts_;
+        if (!at_start) {
+            try {
+                load_rules();
+            } catch (const okx::OkxError& e) {
+                core::Log::warning(std::string("OKX's instrument rules could not be refreshed (") +
+                                   e.what() + "): the last ones are kept");
+            }
+        }
         {
             double cash = 0;
             if (!at_start && ws_healthy() && pushed_cash_ &&
@@ -847,8 +876,7 @@ private:
     // The risk checks of an exit order (lib/risk, as for every order sent): the order rate,
     // the open orders, and that spot holds what it sells. Empty when it may go; else why not.
     std::string exit_refusal(const std::string& inst, double sz, std::int64_t ts) {
-        const risk::Decision d =
-            guard_.check({inst, Side::kSell, sz, 0, o_.paper.taker_fee}, view(), ts);
+        const risk::Decision d = guard_.check({inst, Side::kSell, sz, 0, taker_fee_}, view(), ts);
         if (d.kind == risk::Decision::Kind::kApprove) {
             return {};
         }
@@ -1355,8 +1383,7 @@ private:
         auto mk = marks_.find(r.inst);
         const double ref = r.px.value_or(mk == marks_.end() ? 0 : mk->second);
         risk::AccountView a = view();
-        const risk::Decision d =
-            guard_.check({r.inst, r.side, r.sz, ref, o_.paper.taker_fee}, a, in.ts);
+        const risk::Decision d = guard_.check({r.inst, r.side, r.sz, ref, taker_fee_}, a, in.ts);
         if (d.kind != risk::Decision::Kind::kApprove) {
             // Live money: an order the limits would cut is refused, never resized here (the
             // size was rounded to OKX's lot already; risk-guard sizes).
@@ -1733,7 +1760,7 @@ public:
             std::to_string(adopted_) + " orders (" + std::to_string(broker_.working().size()) +
             " working); dead-man switch " +
             (l_.dead_man_s > 0 ? std::to_string(l_.dead_man_s) + " s" : std::string("off")) +
-            "; orders by " +
+            fees_text_ + "; orders by " +
             (ws_healthy() ? "the private WebSocket"
              : ws_        ? "REST until the private WebSocket is up"
                           : "REST");
@@ -1753,6 +1780,8 @@ private:
     std::optional<store::Statement> st_order_, st_fill_;
     std::string mode_text_;
     std::map<std::string, okx::InstrumentRules, std::less<>> rules_;
+    double taker_fee_ = 0;  // the account's, from OKX (the configured one when it would not say)
+    std::string fees_text_; // for the start line
     std::map<std::string, double, std::less<>> marks_;
     std::map<std::string, std::string> legs_; // strategy, inst, leg -> the leg's order
     std::set<std::string> reported_;

@@ -84,6 +84,8 @@ ledger() {
     demo <"$T/in" >"$T/out" 2>"$T/err"
     # The start line: mode, endpoint, the key redacted, the account, the limits.
     grep -q "execute: demo on $URL, key 985d…7083: cash 10000 USDT" "$T/err"
+    # The account's fee rates as OKX states them (fake-okx: 0.08% maker, 0.1% taker).
+    grep -q "; fees Lv1 maker 0.0008, taker 0.001; orders by REST$" "$T/err"
     run jq -c 'select(.type == "order") | [.leg, .state, .mode, .px, .sz, (.ord_id | length > 0)]' "$T/out"
     assert_output '["m","live","demo",null,0.01,true]
 ["l","live","demo",50000.12,0.01234567,true]'
