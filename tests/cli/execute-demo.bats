@@ -172,6 +172,30 @@ ledger() {
     assert_output $'||58000.0\ntp1|oco|58000.0\ntp2|oco|58649.34'
 }
 
+@test "an entry that fills in parts: its exits are placed on the first part and grown (amend-algos) as the rest fills" {
+    start_fake big --balance USDT=5000000
+    # 30 BTC at most 59000: a bar fills at most a tenth of its volume (17.8, then 12.2).
+    input '{"ord_type":"limit","px":59000,"sz":30,"tp":[{"px":60000,"frac":0.5},{"px":61000,"frac":0.5}],"sl":{"px":57000}}' >"$T/in"
+    demo <"$T/in" >"$T/out1" 2>"$T/err1"
+    clock $((NOW + 600000))
+    demo <"$T/in" >"$T/out2" 2>"$T/err2"
+    run jq -c 'select(.type == "order") | [.leg, .state, .sz, .filled_sz]' "$T/out2"
+    assert_output '["b","partially_filled",30,17.8002807]
+["b-tp1","live",8.90014035,0]
+["b-tp2","live",8.90014035,0]'
+    clock $((NOW + 900000))
+    demo <"$T/in" >"$T/out3" 2>"$T/err3"
+    run jq -c 'select(.type == "order") | [.leg, .state, .sz]' "$T/out3"
+    assert_output '["b","filled",30]
+["b-tp1","live",15]
+["b-tp2","live",15]'
+    [[ $(grep -c '"method":"POST","path":"/api/v5/trade/amend-algos"' "$T/big.log") == 2 ]]
+    [[ $(grep -c '"method":"POST","path":"/api/v5/trade/order-algo"' "$T/big.log") == 2 ]]
+    # What the exits hold is what the entry bought, no more: the account's BTC is all held.
+    run bash -c "curl -s $URL/fake/ledger | jq -c '[.algos[] | .state]'"
+    assert_output '["live","live"]'
+}
+
 @test "live refuses an entry with a trailing stop (not sent to OKX by this build); demo places it with a warning" {
     input '{"tp":[{"px":60000,"frac":1}],"trail":{"offset_frac":0.02}}' >"$T/in"
     demo <"$T/in" >"$T/out" 2>"$T/err"
