@@ -3,10 +3,13 @@
 // health messages on. Each input line is one frame; a line starting with '!' is a connection
 // event instead. Receive times advance by the line's length, so the clock is the input's own.
 // Checks: every output line is a valid UTF-8 JSON object (text from the wire is escaped or
-// replaced, never copied raw).
+// replaced, never copied raw). Each frame also goes through the private WebSocket's parsers
+// (op answers, orders and account pushes), which either read it or refuse it with a
+// diagnostic.
 #include "core/error.hpp"
 #include "core/io.hpp"
 #include "fuzz_common.hpp"
+#include "okx/trade.hpp"
 #include "stream/session.hpp"
 
 #include <sstream>
@@ -65,6 +68,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                     continue;
                 }
                 session.frame(line.size() % 2 == 0 ? pub : biz, line, now);
+                try {
+                    (void)okx::parse_op_answer(line);
+                    (void)okx::parse_orders_push(line);
+                    (void)okx::parse_account_push(line);
+                } catch (const core::Error& e) {
+                    fuzz::check_diagnostic(e.what());
+                }
             }
             session.finish();
         } catch (const core::Error& e) {
