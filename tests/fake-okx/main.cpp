@@ -1,13 +1,17 @@
 // fake-okx: a local OKX v5 REST server on 127.0.0.1 for the tests (see README.md here).
 #include "core/cli.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "market.hpp"
 #include "rest.hpp"
 #include "server.hpp"
+#include "state.hpp"
 #include "ws.hpp"
 
 #include <cstdio>
 #include <libwebsockets.h>
+#include <memory>
+#include <vector>
 
 namespace {
 
@@ -30,7 +34,7 @@ okxkit::core::ToolSpec fake_okx_spec() {
         "/trade/cancel-algos,\n"
         "/trade/amend-algos, GET /trade/orders-algo-pending, /trade/orders-algo-history;\n"
         "POST /fake/clock {\"now\": MS} moves the market clock, GET /fake/ledger lists\n"
-        "every order, fill and algo;\n"
+        "every order, fill and algo; --state FILE keeps them across a restart;\n"
         "WebSocket /ws/v5/public (tickers, trades, books) and /ws/v5/business (candle{bar})\n"
         "on the same port, and /ws/v5/private (login, the orders and account channels, the order "
         "and\n"
@@ -119,6 +123,11 @@ okxkit::core::ToolSpec fake_okx_spec() {
             {"balance", 0, OptType::kStrings, "USDT=AMOUNT",
              "the account's USDT at the start (default USDT=10000); its orders fill from the "
              "candles of --data by execute's paper rules as the market clock passes their bars"},
+            {"state", 0, OptType::kPath, "FILE",
+             "keep the account across restarts: journal every private POST, WebSocket order "
+             "op and clock move to FILE (NDJSON, created when missing) and replay it at start, "
+             "so orders, fills, ids, algos, the dead-man switch and the clock are as they were; "
+             "a FILE written with other --data or --balance is refused (exit 2)"},
         },
     };
     for (const OptionSpec& o : okxkit::core::common_options()) {
@@ -176,7 +185,20 @@ int fake_okx_main(const okxkit::core::Options& opts) {
             rest_options.cash = v;
         }
     }
+    std::unique_ptr<okxkit::fake::StateFile> state; // outlives rest, which writes to it
     okxkit::fake::Rest rest(data, rest_options);
+    if (opts.has("state")) {
+        std::vector<okxkit::fake::StateEntry> entries;
+        state = okxkit::fake::StateFile::open(opts.str("state"),
+                                              okxkit::fake::state_header(data, rest_options.cash,
+                                                                         rest_options.maker_fee,
+                                                                         rest_options.taker_fee),
+                                              entries);
+        rest.restore(entries, state.get());
+        okxkit::core::Log::note("--state " + opts.str("state") + ": replayed " +
+                                std::to_string(entries.size()) + " lines; the clock at " +
+                                std::to_string(rest.now_ms()));
+    }
 
     okxkit::fake::WsOptions ws_options;
     ws_options.interval_ms = int_option(opts, "ws-interval-ms", 0, 3'600'000);

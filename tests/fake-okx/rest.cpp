@@ -3,6 +3,7 @@
 #include "rest.hpp"
 
 #include "book.hpp"
+#include "state.hpp"
 #include "trading.hpp"
 
 #include <algorithm>
@@ -53,6 +54,9 @@ constexpr std::array kPrivate = {
     kBalance,     kPlace,      kCancel,       kPending,      kFills,     kCancelAllAfter,
     kAmend,       kBatchPlace, kBatchCancel,  kTradeFee,     kPositions, kAlgo,
     kCancelAlgos, kAmendAlgos, kAlgosPending, kAlgosHistory, kHistory};
+// The private POSTs: they reach Trading, so --state journals them.
+constexpr std::array kTradePosts = {kPlace,       kCancel, kCancelAllAfter, kAmend,     kBatchPlace,
+                                    kBatchCancel, kAlgo,   kCancelAlgos,    kAmendAlgos};
 // POST only; kPlace and kAlgo take GET too.
 constexpr std::array kPostOnly = {kCancel,      kCancelAllAfter, kAmend,      kBatchPlace,
                                   kBatchCancel, kCancelAlgos,    kAmendAlgos, kClock};
@@ -172,6 +176,10 @@ Response error_response(int status, std::string_view code, std::string_view msg)
     return Response{status, body.dump(), std::string(code), {}};
 }
 
+bool trade_post_path(std::string_view path) {
+    return std::find(kTradePosts.begin(), kTradePosts.end(), path) != kTradePosts.end();
+}
+
 std::optional<std::string> Request::param(std::string_view name) const {
     for (const auto& [k, v] : query) {
         if (k == name) {
@@ -272,40 +280,28 @@ Response Rest::handle(const Request& req) {
     }
     if (is_private) {
         trading_->advance(now_ms()); // the bars that closed since the last request first
+        if (req.method == "POST") {
+            if (journal_ != nullptr) {
+                journal_->post("rest", req.path, req.body, now_ms());
+            }
+            Response r = trade_post(req);
+            if (path == kPlace && options_.fault_lost_answer_every != 0 && r.code == "0" &&
+                ++places_ % options_.fault_lost_answer_every == 0) {
+                return error(500, "50026", "System error"); // the order stands
+            }
+            return r;
+        }
         if (path == kBalance) {
             return trading_->balance(req, now_ms());
         }
         if (path == kPlace) {
-            if (req.method != "POST") {
-                return trading_->order(req);
-            }
-            Response placed = trading_->place(req, now_ms());
-            if (options_.fault_lost_answer_every != 0 && placed.code == "0" &&
-                ++places_ % options_.fault_lost_answer_every == 0) {
-                return error(500, "50026", "System error"); // the order stands
-            }
-            return placed;
-        }
-        if (path == kCancel) {
-            return trading_->cancel(req, now_ms());
+            return trading_->order(req);
         }
         if (path == kPending) {
             return trading_->pending(req);
         }
         if (path == kHistory) {
             return trading_->history(req);
-        }
-        if (path == kCancelAllAfter) {
-            return trading_->cancel_all_after(req, now_ms());
-        }
-        if (path == kAmend) {
-            return trading_->amend(req, now_ms());
-        }
-        if (path == kBatchPlace) {
-            return trading_->batch_place(req, now_ms());
-        }
-        if (path == kBatchCancel) {
-            return trading_->batch_cancel(req, now_ms());
         }
         if (path == kTradeFee) {
             return trading_->trade_fee(req, now_ms());
@@ -314,13 +310,7 @@ Response Rest::handle(const Request& req) {
             return Trading::positions(req);
         }
         if (path == kAlgo) {
-            return req.method == "POST" ? trading_->place_algo(req, now_ms()) : trading_->algo(req);
-        }
-        if (path == kCancelAlgos) {
-            return trading_->cancel_algos(req, now_ms());
-        }
-        if (path == kAmendAlgos) {
-            return trading_->amend_algos(req, now_ms());
+            return trading_->algo(req);
         }
         if (path == kAlgosPending) {
             return trading_->algos_pending(req);
@@ -425,7 +415,75 @@ Response Rest::trade_op(bool place, const std::string& body, std::int64_t t_ms) 
         return too_many_requests();
     }
     trading_->advance(now_ms());
-    return place ? trading_->place(req, now_ms()) : trading_->cancel(req, now_ms());
+    if (journal_ != nullptr) {
+        journal_->post("ws", req.path, req.body, now_ms());
+    }
+    return trade_post(req);
+}
+
+Response Rest::trade_post(const Request& req) {
+    const std::string_view path = req.path;
+    const std::int64_t now = now_ms();
+    if (path == kPlace) {
+        return trading_->place(req, now);
+    }
+    if (path == kCancel) {
+        return trading_->cancel(req, now);
+    }
+    if (path == kCancelAllAfter) {
+        return trading_->cancel_all_after(req, now);
+    }
+    if (path == kAmend) {
+        return trading_->amend(req, now);
+    }
+    if (path == kBatchPlace) {
+        return trading_->batch_place(req, now);
+    }
+    if (path == kBatchCancel) {
+        return trading_->batch_cancel(req, now);
+    }
+    if (path == kAlgo) {
+        return trading_->place_algo(req, now);
+    }
+    if (path == kCancelAlgos) {
+        return trading_->cancel_algos(req, now);
+    }
+    return trading_->amend_algos(req, now);
+}
+
+void Rest::set_now_ms(std::int64_t ms) {
+    if (journal_ != nullptr && options_.now_ms != ms) {
+        journal_->clock(ms);
+    }
+    options_.now_ms = ms;
+}
+
+void Rest::restore(const std::vector<StateEntry>& entries, StateFile* journal) {
+    const std::optional<std::int64_t> given = options_.now_ms; // --now
+    std::optional<std::int64_t> last;
+    for (const StateEntry& e : entries) {
+        // As the request was handled: the bars its clock had passed worked first.
+        options_.now_ms = e.now_ms;
+        last = e.now_ms;
+        trading_->advance(e.now_ms);
+        if (e.kind == StateEntry::Kind::kPost) {
+            Request req;
+            req.method = "POST";
+            req.path = e.path;
+            req.body = e.body;
+            trade_post(req);
+        }
+    }
+    options_.now_ms = given;
+    if (last && now_ms() < *last) {
+        options_.now_ms = *last; // never back, whatever --now says
+    }
+    // Their pushes went out (or not) when they happened.
+    trading_->take_pushes();
+    journal_ = journal;
+    if (journal_ != nullptr && options_.now_ms && options_.now_ms != last) {
+        journal_->clock(*options_.now_ms); // where this run starts, so that the next keeps it
+    }
 }
 
 void Rest::advance_trading() {
@@ -448,7 +506,8 @@ std::string Rest::account_row() {
 
 Rest::Rest(const MarketData& data, RestOptions options)
     : data_(data), options_(std::move(options)),
-      trading_(std::make_unique<Trading>(data, TradingOptions{options_.cash, 0.0008, 0.0010})) {}
+      trading_(std::make_unique<Trading>(
+          data, TradingOptions{options_.cash, options_.maker_fee, options_.taker_fee})) {}
 
 Rest::~Rest() = default;
 

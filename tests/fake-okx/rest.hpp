@@ -56,6 +56,8 @@ struct RestOptions {
     std::int64_t confirm_lag_ms = 0; // a closed bar stays confirm "0" this long (market ms)
     AuthConfig auth;                 // the one API key the private endpoints accept
     double cash = 10'000;            // the account's USDT at the start
+    double maker_fee = 0.0008;       // the fees the fills are charged (trade-fee shows them)
+    double taker_fee = 0.0010;
 };
 
 // One change of an order, for the orders channel of /ws/v5/private (§5.5): its instrument
@@ -66,6 +68,11 @@ struct OrderPush {
 };
 
 class Trading;
+class StateFile;
+struct StateEntry;
+
+// Whether path is a private POST endpoint served by Trading: what --state journals.
+bool trade_post_path(std::string_view path);
 
 // Answers REST requests from the market data. Not thread-safe; one per server.
 class Rest {
@@ -83,7 +90,8 @@ public:
     // The market clock in ms: --now, or the wall clock, until set_now_ms moves it.
     [[nodiscard]] std::int64_t now_ms() const;
     // Fixes the market clock at ms from now on; the WebSocket clock calls it as it advances.
-    void set_now_ms(std::int64_t ms) { options_.now_ms = ms; }
+    // A change is journaled (--state).
+    void set_now_ms(std::int64_t ms);
     // Whether the market clock is the wall clock (no --now, and no WebSocket clock yet).
     [[nodiscard]] bool wall_clock() const { return !options_.now_ms.has_value(); }
 
@@ -105,6 +113,14 @@ public:
     // the private WebSocket's account channel.
     std::string account_row();
 
+    // --state: replays entries (a journal an earlier run wrote on the same data and account
+    // options) into the fresh account, each at its recorded clock, with no rate limit, fault
+    // counter or push; then journals every later change (each private POST that reaches
+    // Trading, each WebSocket op, each move of the fixed clock) to journal. The market clock
+    // ends where the journal left it, or later with a later --now (or the wall clock), never
+    // earlier. O(entries × the cost of each).
+    void restore(const std::vector<StateEntry>& entries, StateFile* journal);
+
 private:
     Response time(const Request& req);
     Response instruments(const Request& req);
@@ -112,6 +128,9 @@ private:
     Response books(const Request& req);
     // The rate limit of req's endpoint (§6.1): false when it is refused.
     bool admit(const Request& req);
+    // The Trading call of a private POST (trade_post_path), the bars the clock passed already
+    // worked.
+    Response trade_post(const Request& req);
 
     const MarketData& data_;
     RestOptions options_;
@@ -119,6 +138,7 @@ private:
     std::uint64_t places_ = 0; // orders accepted (fault_lost_answer_every)
     SlidingWindow window_;
     std::unique_ptr<Trading> trading_;
+    StateFile* journal_ = nullptr; // --state, once restored
 };
 
 } // namespace okxkit::fake
