@@ -17,7 +17,7 @@ namespace {
 
 using T = ConfigType;
 
-constexpr std::array<ConfigSection, 18> kSections{{
+constexpr std::array<ConfigSection, 19> kSections{{
     {"symbols", "core"},
     {"run", "core"},
     {"store", "core"},
@@ -37,6 +37,7 @@ constexpr std::array<ConfigSection, 18> kSections{{
     {"risk_guard", "exec"},
     {"execute", "exec"},
     {"audit", "audit"},
+    {"news", "news"},
 }};
 
 constexpr std::array<ConfigKey, 10> kCoreKeys{{
