@@ -114,8 +114,9 @@ constexpr std::array kHealth{
     F{"component", S, true},
     F{"event", S, true, "connect|disconnect|reconnect|gap|backfill|latency|error|drift"},
     F{"value", X, false}, F{"detail", S, false}};
-constexpr std::array kNews{F{"headline", S, true}, F{"source", S, true}, F{"url", S, false},
-                           F{"symbols", A, true}, F{"sentiment", N, false}};
+constexpr std::array kNews{
+    F{"published", I, false}, F{"headline", S, true},   F{"source", S, true}, F{"url", S, false},
+    F{"symbols", A, true},    F{"sentiment", N, false}, F{"terms", A, false}};
 
 constexpr std::array<KindSpec, 20> kKinds{{
     {"candle", 1, true, kCandle},     {"ticker", 1, true, kTicker},

@@ -189,6 +189,7 @@ Tagger::Tagger(std::vector<std::string> insts, const std::vector<std::string>& a
     : insts_(std::move(insts)) {
     for (const std::string& inst : insts_) {
         bases_.push_back(inst.substr(0, inst.find('-')));
+        lower_bases_.push_back(lower(bases_.back()));
     }
     const auto add = [&](std::string_view base, std::string_view name) {
         std::vector<std::string> words = split_words(name);
@@ -240,7 +241,7 @@ std::vector<std::string> Tagger::symbols(std::string_view text) const {
         const TagWord& w = words[at];
         for (std::size_t k = 0; k < bases_.size(); ++k) {
             if (w.text == bases_[k] ||
-                ((w.before == '$' || w.before == '#') && w.lower == lower(bases_[k]))) {
+                ((w.before == '$' || w.before == '#') && w.lower == lower_bases_[k])) {
                 hit[k] = true;
             }
         }

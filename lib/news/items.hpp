@@ -50,7 +50,8 @@ private:
         std::size_t inst;               // index in insts_
     };
     std::vector<std::string> insts_;
-    std::vector<std::string> bases_; // per inst
+    std::vector<std::string> bases_;       // per inst
+    std::vector<std::string> lower_bases_; // per inst, lower-cased
     std::vector<Name> names_;
     std::vector<std::vector<std::string>> other_coins_; // phrases that name another coin
 };

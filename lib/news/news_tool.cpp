@@ -7,6 +7,7 @@
 #include "core/io.hpp"
 #include "core/log.hpp"
 #include "core/message.hpp"
+#include "news/config_keys.hpp"
 #include "news/items.hpp"
 #include "news/vader.hpp"
 
@@ -24,19 +25,6 @@ namespace okxkit::news {
 namespace {
 
 using core::OptType;
-using T = core::ConfigType;
-
-constexpr std::array<core::ConfigKey, 5> kKeys{{
-    {"news.assume_delay", T::kString,
-     "replay: how long after its published time a CSV item is taken as seen, e.g. \"5m\" "
-     "(like --assume-delay)"},
-    {"news.aliases", T::kStrings,
-     R"(more names of instruments, each "BASE=name" such as "SOL=solana" (like --alias))"},
-    {"news.lexicon", T::kString, "the VADER lexicon file (like --lexicon; default: built in)"},
-    {"news.overlay", T::kString,
-     R"(the overlay of crypto terms: a file, "crypto" (built in) or "none" (like --overlay))"},
-    {"news.explain", T::kBoolean, "add the terms that moved each score (like --explain)"},
-}};
 
 core::ToolSpec make_spec() {
     core::ToolSpec spec{
@@ -104,7 +92,7 @@ core::ToolSpec make_spec() {
     for (auto set : {core::input_options(), core::output_options(), core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
-    spec.config_keys = {{"news", kKeys}};
+    spec.config_keys = {{"news", config_keys()}};
     return spec;
 }
 
@@ -208,10 +196,6 @@ private:
 };
 
 } // namespace
-
-std::span<const core::ConfigKey> config_keys() {
-    return kKeys;
-}
 
 const core::ToolSpec& news_spec() {
     static const core::ToolSpec spec = make_spec();

@@ -3,14 +3,10 @@
 #pragma once
 
 #include "core/cli.hpp"
-#include "core/config.hpp"
-
-#include <span>
 
 namespace okxkit::news {
 
 const core::ToolSpec& news_spec();
 int news_main(const core::Options& options);
-std::span<const core::ConfigKey> config_keys();
 
 } // namespace okxkit::news

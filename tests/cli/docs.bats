@@ -21,9 +21,10 @@ setup() {
     SELECT=${OKXKIT_BIN:-}/select-strategy
     EXECUTE=${OKXKIT_BIN:-}/execute
     GUARD=${OKXKIT_BIN:-}/risk-guard
+    NEWS=${OKXKIT_BIN:-}/news
     AUDIT=${OKXKIT_BIN:-}/audit
     PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 risk-guard.1 execute.1
-        audit.1 okxkit-config.5
+        audit.1 news.1 okxkit-config.5
         okxkit.7)
 }
 
@@ -171,7 +172,7 @@ code_config_keys() {
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
     done
-    for page in okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 risk-guard.1 execute.1; do
+    for page in okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 risk-guard.1 execute.1 news.1; do
         for s in OPTIONS INPUT OUTPUT; do
             grep -qx "# $s" "$MAN/$page.scd" || fail "man/$page.scd has no section $s"
         done
@@ -443,6 +444,28 @@ no_extra_options() { # TOOL PAGE
 
 @test "risk-guard(1): the examples run and print what the page shows" {
     run_examples "$MAN/risk-guard.1.scd" "$(sample_dir)"
+}
+
+# --- news(1) -------------------------------------------------------------------------------
+
+@test "news(1): every option of --complete-options is documented" {
+    options_documented "$NEWS" news.1
+}
+
+@test "news(1): documents no option the tool lacks" {
+    no_extra_options "$NEWS" news.1
+}
+
+@test "news(1): NAME matches the tool's own summary" {
+    run "$NEWS" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/news.1.scd" NAME
+    assert_output --partial "$summary"
+}
+
+@test "news(1): the examples run and print what the page shows" {
+    run_examples "$MAN/news.1.scd" "$(sample_dir)"
 }
 
 # --- execute(1) ----------------------------------------------------------------------------
@@ -835,7 +858,7 @@ audit_command() { # COMMAND -> prints the path of an executable
 
 @test "bash completion: registered for every okxkit tool" {
     source "$SRC/completions/okxkit.bash"
-    for tool in okx-stream featurize train predict select-strategy risk-guard execute audit; do
+    for tool in okx-stream featurize train predict select-strategy risk-guard execute audit news; do
         run complete -p "$tool"
         assert_success
         assert_output --partial "_okxkit_complete"
