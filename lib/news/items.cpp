@@ -3,6 +3,7 @@
 
 #include "core/error.hpp"
 #include "core/json_out.hpp"
+#include "core/json_scan.hpp"
 #include "core/timeutil.hpp"
 
 #include <algorithm>
@@ -213,8 +214,8 @@ Tagger::Tagger(std::vector<std::string> insts, const std::vector<std::string>& a
             return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
         });
         if (base.empty() || !add(base, std::string_view(a).substr(eq + 1))) {
-            throw core::UsageError("--alias \"" + a +
-                                   "\": write BASE=NAME, such as SOL=solana or "
+            throw core::UsageError("--alias " + core::excerpt(a) +
+                                   ": write BASE=NAME, such as SOL=solana or "
                                    "\"BTC=digital gold\"");
         }
     }
@@ -442,8 +443,8 @@ std::vector<Recorded> read_csv(std::string_view text, std::string_view file_name
         };
         const auto ts = core::parse_time_ms(field(published));
         if (!ts) {
-            problem(row.line, "published \"" + field(published) +
-                                  "\" is not a time (ISO-8601 or ms since the epoch)");
+            problem(row.line, "published " + core::excerpt(field(published)) +
+                                  " is not a time (ISO-8601 or ms since the epoch)");
             continue;
         }
         Recorded rec;
@@ -455,6 +456,12 @@ std::vector<Recorded> read_csv(std::string_view text, std::string_view file_name
         }
         rec.item.url = field(url);
         rec.item.source = field(source);
+        if (!core::valid_utf8(rec.item.headline) || !core::valid_utf8(rec.item.url) ||
+            !core::valid_utf8(rec.item.source)) {
+            problem(row.line, "not valid UTF-8 (news reads UTF-8: convert the file, e.g. with "
+                              "iconv -f latin1 -t utf-8)");
+            continue;
+        }
         if (rec.item.source.empty()) {
             rec.item.source = fallback_source;
         }

@@ -2,6 +2,7 @@
 #include "news/vader.hpp"
 
 #include "core/error.hpp"
+#include "core/json_scan.hpp"
 
 #include <algorithm>
 #include <array>
@@ -374,7 +375,7 @@ Lexicon Lexicon::parse(std::string_view text, std::string_view name, bool commen
         double v = 0;
         const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
         if (ec != std::errc() || end != value.data() + value.size() || !std::isfinite(v)) {
-            fail("the valence \"" + std::string(value) + "\" is not a number");
+            fail("the valence " + core::excerpt(value) + " is not a number");
         }
         lex.map_.insert_or_assign(std::string(token), v);
     }

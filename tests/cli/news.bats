@@ -192,12 +192,15 @@ yesterday,Bad time
 2021-04-01T00:02:00Z,
 2021-04-01T00:03:00Z,"Unclosed quote
 EOF
+    # A row in Latin-1, before the unclosed quote.
+    sed -i '4a 2021-04-01T00:02:30Z,Caf\xe9 in Latin-1' "$T/a.csv"
     run --separate-stderr news --replay "$T/a.csv"
     assert_success
     [[ $(jq -r .headline <<<"$output") == "Good row" ]] || fail "$output"
     [[ $stderr == *"$T/a.csv:3: published \"yesterday\" is not a time"* ]] || fail "$stderr"
     [[ $stderr == *"$T/a.csv:4: the headline is empty; skipped"* ]] || fail "$stderr"
-    [[ $stderr == *"$T/a.csv:5: a quoted field is not closed"* ]] || fail "$stderr"
+    [[ $stderr == *"$T/a.csv:5: not valid UTF-8 (news reads UTF-8: convert the file"* ]] || fail "$stderr"
+    [[ $stderr == *"$T/a.csv:6: a quoted field is not closed"* ]] || fail "$stderr"
     run --separate-stderr news --replay "$T/a.csv" --strict
     assert_failure 3
     [[ $output == '' ]] || fail "wrote $output"

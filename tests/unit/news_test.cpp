@@ -179,7 +179,8 @@ TEST(Recorded, CsvWithQuotesCommasAndNewlinesInFields) {
         "2021-04-01T00:00:00Z,\"Bitcoin, \"\"digital gold\"\", rallies\",https://x/1,wire\r\n"
         "1617235500000,\"two\nlines\",,\r\n"
         "yesterday,bad time,,\r\n"
-        "2021-04-01T00:10:00Z,,,\r\n",
+        "2021-04-01T00:10:00Z,,,\r\n"
+        "2021-04-01T00:11:00Z,Caf\xe9 latin-1,,\r\n",
         "dir/h.csv", [&](std::size_t line, std::string why) {
             problems.push_back(std::to_string(line) + ": " + why);
         });
@@ -191,10 +192,11 @@ TEST(Recorded, CsvWithQuotesCommasAndNewlinesInFields) {
     EXPECT_FALSE(got[0].has_ts);
     EXPECT_EQ(got[1].item.headline, "two\nlines");
     EXPECT_EQ(got[1].item.source, "h.csv");
-    ASSERT_EQ(problems.size(), 2U);
+    ASSERT_EQ(problems.size(), 3U);
     EXPECT_EQ(problems[0].substr(0, 3), "5: ") << problems[0];
     EXPECT_NE(problems[0].find("\"yesterday\" is not a time"), std::string::npos);
     EXPECT_EQ(problems[1], "6: the headline is empty");
+    EXPECT_EQ(problems[2].substr(0, 22), "7: not valid UTF-8 (ne") << problems[2];
     EXPECT_THROW((void)read_recorded("time,title\n1,x\n", "h.csv", [](std::size_t, std::string) {}),
                  core::UsageError);
 }
