@@ -114,6 +114,11 @@ EOF
     # The default delay is 5 minutes: the pessimistic side of a backtest.
     run news --replay "$T/a.csv"
     [[ $(head -n 1 <<<"$output" | jq .ts) == $((1617235200000 + 300000)) ]] || fail "$output"
+    # Standard input is a file like any other.
+    run news --replay - --assume-delay 1m <"$T/a.csv"
+    assert_success
+    [[ $(jq -r .source <<<"$output" | sort -u) == a ]] || fail "$output"
+    [[ ${#lines[@]} -eq 3 ]] || fail "$output"
     # --from/--to select by ts, not by published.
     run news --replay "$T/a.csv" --assume-delay 1m --from 2021-04-01T00:06 --to 2021-04-01T00:11:00
     assert_output --partial '"headline":"Second"'
