@@ -1,10 +1,19 @@
 // lib/news live feeds: RSS and Atom read from strings, their dates, titles cleaned into
-// headlines, hostile documents refused or defused.
+// headlines, hostile documents refused or defused, the store's memory of seen items, the
+// --record line read back by --replay, and the polling loop on an injected clock.
+#include "core/error.hpp"
+#include "core/signals.hpp"
 #include "news/feed.hpp"
+#include "news/items.hpp"
+#include "news/live.hpp"
+#include "store/store.hpp"
 
+#include <arpa/inet.h>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace okxkit::news {
@@ -262,6 +271,201 @@ TEST(NewsFeedHostile, AHugeTitleIsCutAtACharacterBoundary) {
     EXPECT_GT(h.size(), kMaxField - 3);
     EXPECT_EQ(h.size() % 3, 0U);
     EXPECT_EQ(h.find("\xEF\xBF\xBD"), std::string::npos);
+}
+
+// --- the store's memory ------------------------------------------------------------------
+
+class NewsSeen : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = fs::temp_directory_path() /
+               ("okxkit-news-feed-test-" + std::to_string(::getpid()) + "-" + info->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    [[nodiscard]] std::string db() const { return (dir_ / "store.db").string(); }
+
+    static ParsedFeed feed(std::vector<FeedEntry> entries, std::string title = "Wire") {
+        ParsedFeed f;
+        f.title = std::move(title);
+        f.entries = std::move(entries);
+        return f;
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(NewsSeen, NewItemsOldestFirstThenNoneAfterARestart) {
+    const ParsedFeed f = feed({{"Third", "https://w.test/3", 3000},
+                               {"Undated", "https://w.test/u", std::nullopt},
+                               {"First", "https://w.test/1", 1000},
+                               {"Second", "", 2000}});
+    {
+        store::Store st(db());
+        SeenItems seen(st);
+        std::uint64_t repeats = 0;
+        const std::vector<Item> items = new_items(f, "https://w.test/rss", 42, seen, repeats);
+        ASSERT_EQ(items.size(), 4U);
+        EXPECT_EQ(items[0].headline, "First");
+        EXPECT_EQ(items[1].headline, "Second");
+        EXPECT_EQ(items[2].headline, "Third");
+        EXPECT_EQ(items[3].headline, "Undated");
+        EXPECT_EQ(items[1].url, "");
+        for (const Item& i : items) {
+            EXPECT_EQ(i.ts, 42);
+            EXPECT_EQ(i.source, "Wire");
+        }
+        EXPECT_EQ(repeats, 0U);
+    }
+    store::Store st(db()); // a new process on the same store
+    SeenItems seen(st);
+    std::uint64_t repeats = 0;
+    EXPECT_TRUE(new_items(f, "https://w.test/rss", 99, seen, repeats).empty());
+    EXPECT_EQ(repeats, 4U);
+    store::Statement q = st.prepare("SELECT first_seen, headline, url, source, feed FROM "
+                                    "news_seen WHERE key = ?1");
+    q.bind(1, headline_key("First"));
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.column_int(0), 42);
+    EXPECT_EQ(q.column_text(1), "First");
+    EXPECT_EQ(q.column_text(2), "https://w.test/1");
+    EXPECT_EQ(q.column_text(3), "Wire");
+    EXPECT_EQ(q.column_text(4), "https://w.test/rss");
+}
+
+TEST_F(NewsSeen, ARepeatByHeadlineOrByUrlAcrossFeeds) {
+    store::Store st(db());
+    SeenItems seen(st);
+    std::uint64_t repeats = 0;
+    ASSERT_EQ(new_items(feed({{"Bitcoin hits a record", "https://a.test/btc", 1}}),
+                        "https://a.test/f", 1, seen, repeats)
+                  .size(),
+              1U);
+    // The same URL (www., utm_*, trailing '/') under another title, and the same title (other
+    // case and punctuation) under another URL: both repeats. A feed without a title: its host.
+    const std::vector<Item> items =
+        new_items(feed({{"Record for bitcoin", "https://www.a.test/btc/?utm_source=x", 2},
+                        {"BITCOIN hits a record!", "https://b.test/other", 3},
+                        {"Ether too", "https://b.test/eth", 4}},
+                       ""),
+                  "https://B.test:8080/feed", 5, seen, repeats);
+    ASSERT_EQ(items.size(), 1U);
+    EXPECT_EQ(items[0].headline, "Ether too");
+    EXPECT_EQ(items[0].source, "b.test");
+    EXPECT_EQ(repeats, 2U);
+}
+
+TEST_F(NewsSeen, ValidatorsKeptAcrossRunsAndNotForgottenBy304s) {
+    {
+        store::Store st(db());
+        SeenItems seen(st);
+        EXPECT_EQ(seen.validators("https://a.test/f").etag, "");
+        seen.answered("https://a.test/f", SeenItems::Validators{"\"v1\"", "Tue, 02 Jan 2024"}, 10,
+                      3);
+        seen.answered("https://a.test/f", std::nullopt, 20, 0); // a 304
+    }
+    store::Store st(db());
+    SeenItems seen(st);
+    const SeenItems::Validators v = seen.validators("https://a.test/f");
+    EXPECT_EQ(v.etag, "\"v1\"");
+    EXPECT_EQ(v.last_modified, "Tue, 02 Jan 2024");
+    store::Statement q = st.prepare("SELECT polled, items FROM news_feeds");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.column_int(0), 20);
+    EXPECT_EQ(q.column_int(1), 3);
+}
+
+// --- --record and --replay ---------------------------------------------------------------
+
+TEST(NewsRecord, TheRecordLineReadsBackAsTheSameItem) {
+    Item a;
+    a.ts = 1'700'000'000'123;
+    a.published = 1'699'999'000'000;
+    a.headline = "Quote \" backslash \\ caf\xC3\xA9 \xE2\x82\xBF";
+    a.source = "Wire";
+    a.url = "https://w.test/a?x=1&y=2";
+    Item b;
+    b.ts = 1'700'000'000'124;
+    b.headline = "No date, no link";
+    b.source = "w.test";
+    std::string text;
+    for (const Item* i : {&a, &b}) {
+        append_record_line(text, *i);
+        text += '\n';
+    }
+    EXPECT_EQ(text.find("symbols"), std::string::npos);
+    const std::vector<Recorded> back = read_recorded(
+        text, "rec.ndjson", [](std::size_t, const std::string& why) { ADD_FAILURE() << why; });
+    ASSERT_EQ(back.size(), 2U);
+    for (std::size_t k = 0; k < 2; ++k) {
+        const Item& want = k == 0 ? a : b;
+        const Item& got = back[k].item;
+        EXPECT_TRUE(back[k].has_ts);
+        EXPECT_EQ(got.ts, want.ts);
+        EXPECT_EQ(got.published, want.published);
+        EXPECT_EQ(got.headline, want.headline);
+        EXPECT_EQ(got.source, want.source);
+        EXPECT_EQ(got.url, want.url);
+    }
+}
+
+// --- the polling loop --------------------------------------------------------------------
+
+// Each read moves time on by a minute, so that every wait is over at once.
+class LeapingClock final : public Clock {
+public:
+    std::int64_t wall_ms() override { return wall_ += 60'000; }
+    std::int64_t steady_ms() override { return steady_ += 60'000; }
+
+private:
+    std::int64_t wall_ = 1'700'000'000'000;
+    std::int64_t steady_ = 0;
+};
+
+// A port on 127.0.0.1 that nothing listens on.
+int closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+TEST_F(NewsSeen, AFeedThatNeverAnswersIsTriedEachRoundThenUnavailable) {
+    core::reset_pending_signal();
+    store::Store st(db());
+    LeapingClock clock;
+    LiveOptions o;
+    o.feeds = {"http://127.0.0.1:" + std::to_string(closed_port()) + "/rss"};
+    o.rounds = 3;
+    o.every_ms = 1000;
+    LiveStats stats;
+    int emitted = 0;
+    try {
+        poll_feeds(
+            o, st, clock, [&](Item&) { ++emitted; }, [] {}, stats);
+        ADD_FAILURE() << "no exception";
+    } catch (const core::Error& e) {
+        EXPECT_EQ(e.code(), core::Exit::kUnavailable);
+    }
+    EXPECT_EQ(stats.requests, 3U);
+    EXPECT_EQ(stats.failed, 3U);
+    EXPECT_EQ(stats.answered, 0U);
+    EXPECT_EQ(emitted, 0);
+}
+
+TEST(NewsDurations, AsTheOptionsWriteThem) {
+    EXPECT_EQ(duration_text(500), "500ms");
+    EXPECT_EQ(duration_text(1500), "1.5s");
+    EXPECT_EQ(duration_text(30'000), "30s");
+    EXPECT_EQ(duration_text(300'000), "5m");
+    EXPECT_EQ(duration_text(5'400'000), "1h30m");
 }
 
 } // namespace
