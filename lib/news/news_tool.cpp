@@ -8,13 +8,18 @@
 #include "core/log.hpp"
 #include "core/message.hpp"
 #include "news/config_keys.hpp"
+#include "news/feed.hpp"
 #include "news/items.hpp"
+#include "news/live.hpp"
 #include "news/vader.hpp"
+#include "store/store.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <unistd.h>
@@ -30,7 +35,8 @@ core::ToolSpec make_spec() {
     core::ToolSpec spec{
         "news",
         "crypto headlines tagged with the instruments they name and scored for sentiment",
-        "news --replay FILE... [--assume-delay TIME] [--merge] [OPTIONS]",
+        "news --replay FILE... [--assume-delay TIME] [--merge] [OPTIONS]\n"
+        "       news --feeds URL... [--every TIME] [--once] [--record FILE] [OPTIONS]",
         "Reads recorded headlines (CSV with published,headline[,url,source] columns, or NDJSON\n"
         "news lines) and writes one news line per new item in the order a live run would have\n"
         "seen them: ts, the time it was first seen, is published + --assume-delay for a CSV\n"
@@ -39,12 +45,66 @@ core::ToolSpec make_spec() {
         "wide); sentiment is VADER's compound score in [-1, 1] with the crypto overlay.\n"
         "With --merge, NDJSON on stdin is written through with each item placed before the\n"
         "first message it precedes (a candle at its close), for featurize and the strategies.\n"
-        "Example: okx-stream --replay btc.csv | news --replay headlines.csv --merge | jq .\n",
+        "With --feeds, polls RSS and Atom feeds instead and writes each new item as it is first\n"
+        "seen (ts: that moment); the store remembers the items, so that another feed or a\n"
+        "restart does not bring them again. --record keeps them for --replay.\n"
+        "Example: okx-stream --replay btc.csv | news --replay headlines.csv --merge | jq .\n"
+        "Example: news --feeds https://example.com/rss.xml --record news.ndjson\n",
         {},
     };
     const core::OptionSpec own[] = {
         {"replay", 0, OptType::kStrings, "FILE",
          "read recorded items from FILEs (CSV or NDJSON news lines; - is stdin)"},
+        {"feeds",
+         0,
+         OptType::kStrings,
+         "URL",
+         "poll these RSS or Atom feeds (http or https) and write each new item as it appears",
+         {},
+         "news.feeds"},
+        {"every", 0, OptType::kDuration, "TIME",
+         "live: poll each feed this often (after errors, less often: twice the wait per "
+         "error in a row, up to 1h)",
+         "5m", "news.every"},
+        {"once",
+         0,
+         OptType::kFlag,
+         {},
+         "live: poll each feed once, then exit (for cron; the store keeps what was seen)"},
+        {"rounds",
+         0,
+         OptType::kInt,
+         "N",
+         "live: poll each feed N times, then exit",
+         {},
+         {},
+         {},
+         {},
+         {},
+         1},
+        {"record", 0, OptType::kPath, "FILE",
+         "live: append each new item to FILE as it was seen (NDJSON news lines), for "
+         "--replay FILE later"},
+        {"timeout", 0, OptType::kDuration, "TIME",
+         "live: give up on a request after TIME (the feed is tried again later)", "30s",
+         "news.timeout"},
+        {"connect-timeout", 0, OptType::kDuration, "TIME",
+         "live: give up on a connection that is not up after TIME", "10s", "news.connect_timeout"},
+        {"host-gap", 0, OptType::kDuration, "TIME",
+         "live: wait this long after an answer from a host before the next request to it "
+         "(one request at a time per host)",
+         "1s", "news.host_gap"},
+        {"max-size",
+         0,
+         OptType::kInt,
+         "BYTES",
+         "live: refuse an answer bigger than this (counted after decompression)",
+         "10485760",
+         "news.max_size",
+         {},
+         {},
+         {},
+         1024},
         {"assume-delay", 0, OptType::kDuration, "TIME",
          "a CSV item counts as seen this long after its published time (feeds publish late, "
          "and a published time is often earlier than anyone could read the item)",
@@ -89,10 +149,12 @@ core::ToolSpec make_spec() {
          "first message it precedes"},
     };
     spec.options.assign(std::begin(own), std::end(own));
-    for (auto set : {core::input_options(), core::output_options(), core::common_options()}) {
+    for (auto set : {core::input_options(), core::output_options(), core::store_options(),
+                     core::common_options()}) {
         spec.options.insert(spec.options.end(), set.begin(), set.end());
     }
     spec.config_keys = {{"news", config_keys()}};
+    spec.unavailable = "--once or --rounds: no feed answered";
     return spec;
 }
 
@@ -195,6 +257,121 @@ private:
     std::string line_;
 };
 
+// --record FILE: appended to with one write(2) per line, so that a line is never half there
+// for a reader, and kept even if the tool is killed.
+class RecordFile {
+public:
+    explicit RecordFile(const std::string& path) : path_(path) {
+        fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+        if (fd_ < 0) {
+            throw core::UsageError("--record " + path + ": " + core::errno_text(errno));
+        }
+    }
+    ~RecordFile() { ::close(fd_); }
+    RecordFile(const RecordFile&) = delete;
+    RecordFile& operator=(const RecordFile&) = delete;
+    RecordFile(RecordFile&&) = delete;
+    RecordFile& operator=(RecordFile&&) = delete;
+
+    void line(const Item& item) {
+        buf_.clear();
+        append_record_line(buf_, item);
+        buf_ += '\n';
+        std::size_t done = 0;
+        while (done < buf_.size()) {
+            const ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n < 0) {
+                throw core::RuntimeError("--record " + path_ + ": " + core::errno_text(errno));
+            }
+            done += static_cast<std::size_t>(n);
+        }
+    }
+
+private:
+    std::string path_;
+    int fd_ = -1;
+    std::string buf_;
+};
+
+// Checks each --feeds value: an http(s) URL with a host, each once.
+std::vector<std::string> feed_urls(const std::vector<std::string>& given) {
+    std::vector<std::string> out;
+    for (const std::string& url : given) {
+        const bool http = url.starts_with("http://") || url.starts_with("https://");
+        if (!http || url_host(url).empty()) {
+            throw core::UsageError("--feeds " + url +
+                                   ": not an http:// or https:// URL with a host; give the "
+                                   "address of an RSS or Atom feed");
+        }
+        if (std::find(out.begin(), out.end(), url) != out.end()) {
+            core::Log::warning("--feeds " + url + " is given twice; polled once");
+            continue;
+        }
+        out.push_back(url);
+    }
+    return out;
+}
+
+// news --feeds: the live feeds polled, each new item tagged, scored, recorded and written.
+int live(const core::Options& o, const std::vector<std::string>& feeds, Vader& vader,
+         const Tagger& tagger) {
+    for (const char* replay_only : {"merge", "from", "to"}) {
+        if (std::string_view(replay_only) == "merge" ? o.flag(replay_only) : o.has(replay_only)) {
+            throw core::UsageError("--" + std::string(replay_only) +
+                                   " is for --replay: live items are written as they are seen "
+                                   "(--record FILE keeps them for a replay)");
+        }
+    }
+    if (o.flag("once") && o.has("rounds")) {
+        throw core::UsageError("--once is --rounds 1: give one of them");
+    }
+    LiveOptions lo;
+    lo.feeds = feed_urls(feeds);
+    lo.every_ms = o.duration_ms("every").value_or(lo.every_ms);
+    lo.timeout_ms = o.duration_ms("timeout").value_or(lo.timeout_ms);
+    lo.connect_timeout_ms = o.duration_ms("connect-timeout").value_or(lo.connect_timeout_ms);
+    lo.host_gap_ms = o.duration_ms("host-gap").value_or(lo.host_gap_ms);
+    lo.max_bytes = o.integer("max-size");
+    lo.rounds = o.flag("once") ? 1 : o.has("rounds") ? static_cast<int>(o.integer("rounds")) : 0;
+    const bool explain = o.flag("explain");
+
+    store::Store store(o.has("store") ? o.str("store") : store::default_store_path());
+    std::optional<RecordFile> record;
+    if (o.has("record")) {
+        record.emplace(o.str("record"));
+    }
+    core::Output out(STDOUT_FILENO, 1 << 16);
+    out.set_unbuffered(o.flag("unbuffered"));
+    std::string line;
+    const std::function<void(Item&)> emit = [&](Item& item) {
+        if (record) {
+            record->line(item);
+        }
+        item.symbols = tagger.symbols(item.headline);
+        item.sentiment = vader.score(item.headline, explain);
+        line.clear();
+        append_news_line(line, item, explain);
+        out.line(line);
+    };
+    const std::function<void()> flush = [&] { out.flush(); };
+    LiveStats stats;
+    const int code = poll_feeds(lo, store, system_clock(), emit, flush, stats);
+    out.flush();
+    std::string summary = std::to_string(stats.items) + " new items from " +
+                          std::to_string(lo.feeds.size()) + " feeds in " +
+                          std::to_string(stats.requests) + " requests (" +
+                          std::to_string(stats.not_modified) + " not modified, " +
+                          std::to_string(stats.failed) + " failed)";
+    if (stats.repeats > 0) {
+        summary += ", " + std::to_string(stats.repeats) + " seen before";
+    }
+    core::Log::summary(summary);
+    return code;
+}
+
 } // namespace
 
 const core::ToolSpec& news_spec() {
@@ -204,24 +381,29 @@ const core::ToolSpec& news_spec() {
 
 int news_main(const core::Options& o) {
     const std::vector<std::string>& files = o.strs("replay");
-    if (files.empty()) {
+    // Feeds from the config (news.feeds) give way to a --replay: a replay reads only its files.
+    const bool feeds_given =
+        o.has("feeds") && (files.empty() || o.origin("feeds") == "command line");
+    static const std::vector<std::string> no_feeds;
+    const std::vector<std::string>& feeds = feeds_given ? o.strs("feeds") : no_feeds;
+    if (!files.empty() && !feeds.empty()) {
+        throw core::UsageError("--replay and --feeds do not go together: replay recorded items, "
+                               "or poll feeds (--record keeps them for a replay)");
+    }
+    if (files.empty() && feeds.empty()) {
         throw core::UsageError("nothing to read: give --replay FILE (a CSV of headlines with "
-                               "published and headline columns, or NDJSON news lines)");
+                               "published and headline columns, or NDJSON news lines) or "
+                               "--feeds URL (RSS or Atom)");
     }
-    const bool merge = o.flag("merge");
-    if (merge && std::find(files.begin(), files.end(), "-") != files.end()) {
-        throw core::UsageError("--merge reads the message stream on stdin, so --replay cannot "
-                               "read - too: give the items as a file");
+    if (feeds.empty()) {
+        for (const char* live_only : {"once", "rounds", "record"}) {
+            if (std::string_view(live_only) == "once" ? o.flag(live_only) : o.has(live_only)) {
+                throw core::UsageError("--" + std::string(live_only) +
+                                       " is for live feeds: give --feeds URL too");
+            }
+        }
     }
-    if (std::count(files.begin(), files.end(), "-") > 1) {
-        throw core::UsageError("--replay names - (stdin) more than once");
-    }
-    const bool strict = o.flag("strict");
     const bool explain = o.flag("explain");
-    const std::int64_t delay = o.duration_ms("assume-delay").value_or(300'000);
-    const auto from = o.time_ms("from");
-    const auto to = o.time_ms("to");
-
     Lexicon lexicon = o.has("lexicon") ? load_lexicon(o.str("lexicon"), false) : Lexicon::vader();
     const std::string overlay = o.str("overlay");
     if (overlay == "crypto") {
@@ -231,6 +413,22 @@ int news_main(const core::Options& o) {
     }
     Vader vader(lexicon);
     const Tagger tagger(o.strs("symbols"), o.strs("alias"));
+    if (!feeds.empty()) {
+        return live(o, feeds, vader, tagger);
+    }
+
+    const bool merge = o.flag("merge");
+    if (merge && std::find(files.begin(), files.end(), "-") != files.end()) {
+        throw core::UsageError("--merge reads the message stream on stdin, so --replay cannot "
+                               "read - too: give the items as a file");
+    }
+    if (std::count(files.begin(), files.end(), "-") > 1) {
+        throw core::UsageError("--replay names - (stdin) more than once");
+    }
+    const bool strict = o.flag("strict");
+    const std::int64_t delay = o.duration_ms("assume-delay").value_or(300'000);
+    const auto from = o.time_ms("from");
+    const auto to = o.time_ms("to");
 
     // Every recorded item, in the order a live run would have seen them.
     std::vector<Recorded> all;
