@@ -226,6 +226,9 @@ EOF
 }
 
 @test "a reader that goes away ends news quietly (SIGPIPE, exit 141)" {
-    run bash -c 'news --replay "$1" | head -n 1 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$HEADLINES"
+    # 20,000 items (some 4 MB): far more than a pipe holds once head has gone.
+    awk 'BEGIN { print "published,headline"
+                 for (i = 0; i < 20000; i++) printf "%d,Headline number %d of a long test file about Bitcoin and Ether\n", 1617235200000 + i * 1000, i }' >"$T/big.csv"
+    run bash -c 'news --replay "$1" | head -n 1 >/dev/null; echo "${PIPESTATUS[0]}"' _ "$T/big.csv"
     assert_output 141
 }
