@@ -36,8 +36,10 @@ public:
     // (and how to write it) and duplicate names.
     static FeatureSet from_names(std::span<const std::string> names);
     // Reads a set file (TOML): `default = true|false` (start from the default set; true when
-    // `features` is absent), `features = [names]` (appended in order), `exclude = [names]`.
-    // Throws std::invalid_argument with file:line on any problem.
+    // `features` is absent), `groups = [groups]` (the default parameter sets of every family
+    // of each group not in the set yet: how the opt-in news group is asked for), `features =
+    // [names]` (appended in order), `exclude = [names]`. Throws std::invalid_argument with
+    // file:line on any problem.
     static FeatureSet from_toml_file(const std::string& path);
 
     [[nodiscard]] const std::vector<std::string>& names() const { return names_; }
@@ -64,7 +66,8 @@ enum class GapPolicy {
     kIgnore,  // compute across the hole as if the bars were adjacent
 };
 
-class Graph; // the indicators of one (instrument, bar), defined in graph.hpp
+class Graph;    // the indicators of one (instrument, bar), defined in graph.hpp
+class NewsBook; // the news items of a stream, defined in news_book.hpp
 
 // A candle as the engine takes it.
 struct Ohlcv {
@@ -131,6 +134,14 @@ public:
     // Releases every candle still waiting for BTC-USDT.
     void finish(const Sink& sink);
 
+    // True when the set has news features (news_* families): only then do news items matter.
+    [[nodiscard]] bool uses_news() const { return news_ != nullptr; }
+    // A news item first seen at ts (ms) naming the instruments `symbols`, with its sentiment in
+    // [-1, 1] or NaN when it has none. It counts for the news features of every candle given
+    // after this call whose close (ts + bar length) is at or after ts, never for an earlier
+    // one, even one still waiting for BTC-USDT. Nothing happens when !uses_news().
+    void news(std::int64_t ts, std::span<const std::string> symbols, double sentiment);
+
     // Series resets so far (gaps, missing bars), for diagnostics.
     [[nodiscard]] std::uint64_t resets() const { return resets_; }
 
@@ -139,13 +150,16 @@ private:
     struct Group;
     Group& group(std::string_view bar, std::int64_t bar_ms);
     SeriesState& series(Group& g, std::string_view inst);
-    void process(Group& g, SeriesState& s, const Ohlcv& b, bool cross_ok, const Sink& sink);
+    void process(Group& g, SeriesState& s, const Ohlcv& b, bool cross_ok, const double* news,
+                 const Sink& sink);
     void release(Group& g, std::int64_t upto, bool inclusive, const Sink& sink);
 
     FeatureSet set_;
     GapPolicy policy_;
     std::map<std::string, std::unique_ptr<Group>, std::less<>> groups_;
     std::uint64_t resets_ = 0;
+    std::unique_ptr<NewsBook> news_; // null when the set has no news features
+    std::vector<double> news_row_;   // the news values of the candle being processed
 };
 
 } // namespace okxkit::features

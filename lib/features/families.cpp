@@ -434,6 +434,56 @@ std::vector<Family> make_families() {
         "{0} candles (population moments)",
         {{20}, {50}}, [](Graph& g, const P& p) { return out(pair(g, at(p, 0))->src(1)); },
         "{0}+1 candles of both; null for BTC-USDT");
+
+    // News, from the news messages of the stream (not in the default set). An item counts for
+    // a candle from the candle whose close (ts + bar) is at or after the item's ts, and only
+    // if its line came before the candle's; per symbol: the items whose symbols hold the
+    // candle's inst; market-wide (news_mkt_*): every item, whatever it names.
+    struct NewsFamily {
+        const char* scope;
+        const char* who;
+    };
+    const NewsFamily news_scopes[] = {
+        {"news", "the items naming this instrument"},
+        {"news_mkt", "all items (market-wide)"},
+    };
+    for (const NewsFamily& nf : news_scopes) {
+        const std::string scope = nf.scope;
+        const std::string who = nf.who;
+        auto news_add = [&](const std::string& family, const std::string& params,
+                            const std::string& def, std::vector<P> defaults,
+                            const std::string& note) {
+            add(
+                family, "news", params, def, std::move(defaults),
+                [family](Graph& g, const P& p) {
+                    const std::size_t k = g.news_slot(*news_query(family, p));
+                    return out(g.get<nodes::NewsValue>("news:" + num(k), [&] {
+                                    return g.make<nodes::NewsValue>(k);
+                                })->src());
+                },
+                note);
+            f.back().opt_in = true;
+        };
+        std::string sent = "decayed sentiment of ";
+        sent += who;
+        sent += " public by the close: sum of sentiment 2^(-age / {0} h), age = close - item ts "
+                "(unscored items left out; 0 before any)";
+        news_add(scope + "_sent", "x", sent, {{1}, {24}}, {});
+        std::string mean = "decayed mean sentiment of ";
+        mean += who;
+        mean += ": ";
+        mean += scope;
+        mean += "_sent_{0} / the sum of the weights 2^(-age / {0} h) of the scored items";
+        news_add(scope + "_sent_mean", "x", mean, {{1}, {24}}, "1; null before a scored item");
+        std::string count = "count of ";
+        count += who;
+        count += " with close - {0} h < ts <= close";
+        news_add(scope + "_count", "x", count, {{1}, {24}}, {});
+        std::string age = "hours from the latest of ";
+        age += who;
+        age += " public by the close (ts <= close) to the close";
+        news_add(scope + "_age", "", age, {{}}, "1; null before an item");
+    }
     return f;
 }
 

@@ -21,6 +21,9 @@ struct Family {
     std::vector<build::P> defaults; // parameter sets in the default set, in order
     Build build;
     std::string warm_note = {}; // for --list where the warm-up is not a count of candles
+    // Not in the default set: a set asks for it by name or by its group (`groups` in a set
+    // file), which then adds the parameter sets of `defaults`.
+    bool opt_in = false;
 };
 
 // Every family, in the order of the default set and of featurize --list.

@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "core/message.hpp"
 
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,8 @@ namespace okxkit::features {
 namespace {
 
 using core::Log;
+
+constexpr double kNoSentiment = std::numeric_limits<double>::quiet_NaN();
 
 class Featurizer : public core::FilterStage {
 public:
@@ -44,6 +47,10 @@ public:
     void message(core::Filter& f, const core::Message& m) override {
         if (m.type == "candle") {
             candle(f, core::candle_fields(m.json), m.text);
+            return;
+        }
+        if (m.type == "news" && engine_.uses_news()) {
+            news(f, m);
             return;
         }
         f.pass(m.text);
@@ -79,6 +86,30 @@ private:
         engine_.candle(k.inst, k.bar, ms, Ohlcv{k.ts, k.o, k.h, k.l, k.c, k.vol}, sink_);
         ++stats_.candles;
         f.used();
+    }
+
+    // A news item for the news features: checked beyond the message schema (the symbols are
+    // instrument ids, the sentiment in [-1, 1]), written through, then given to the engine.
+    void news(core::Filter& f, const core::Message& m) {
+        const nlohmann::json& syms = m.json["symbols"];
+        symbols_.clear();
+        for (const nlohmann::json& s : syms) {
+            if (!s.is_string()) {
+                f.reject("news: \"symbols\" must hold instrument ids (strings)");
+                return;
+            }
+            symbols_.push_back(s.get<std::string>());
+        }
+        double sentiment = kNoSentiment;
+        if (auto it = m.json.find("sentiment"); it != m.json.end()) {
+            sentiment = it->get<double>();
+            if (!(sentiment >= -1 && sentiment <= 1)) {
+                f.reject("news: \"sentiment\" must be from -1 to 1");
+                return;
+            }
+        }
+        f.pass(m.text);
+        engine_.news(m.json["ts"].get<std::int64_t>(), symbols_, sentiment);
     }
 
     void emit(const Emitted& e) {
@@ -141,6 +172,7 @@ private:
     std::set<std::string, std::less<>> schema_sent_;
     Engine::Sink sink_;
     FeaturizeStats stats_;
+    std::vector<std::string> symbols_; // of the news item being read
 };
 
 } // namespace

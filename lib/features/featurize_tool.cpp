@@ -31,7 +31,7 @@ core::ToolSpec make_spec() {
          0,
          OptType::kPath,
          "FILE",
-         "feature set (TOML: default, features, exclude) instead of the default set",
+         "feature set (TOML: default, groups, features, exclude) instead of the default set",
          {},
          "featurize.set"},
         {"list", 0, OptType::kFlag, "",

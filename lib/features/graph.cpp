@@ -1,5 +1,5 @@
 // The indicator graph of one series, the single-series kernel, and the stream engine with its
-// cross-asset alignment and gap policy.
+// cross-asset alignment, gap policy and news items.
 #include "features/graph.hpp"
 
 #include <algorithm>
@@ -261,10 +261,20 @@ void Graph::clear() {
     arena_.clear();
     slabs_.clear();
     slab_used_ = 0;
+    news_.clear();
     current_ = CurrentCandle{};
 }
 
-std::span<const double> Graph::push(const Ohlcv& b, const Reference* ref) {
+std::size_t Graph::news_slot(const NewsQuery& q) {
+    auto it = std::find(news_.begin(), news_.end(), q);
+    if (it != news_.end()) {
+        return static_cast<std::size_t>(it - news_.begin());
+    }
+    news_.push_back(q);
+    return news_.size() - 1;
+}
+
+std::span<const double> Graph::push(const Ohlcv& b, const Reference* ref, const double* news) {
     CurrentCandle& t = current_;
     ++t.n;
     const double lnc = std::log(b.c);
@@ -285,6 +295,7 @@ std::span<const double> Graph::push(const Ohlcv& b, const Reference* ref) {
     t.lnhl = std::log(b.h / b.l);
     t.lnco = std::log(b.c / b.o);
     t.ref = ref;
+    t.news = news;
     Node* const* order = order_.data();
     for (const Run& r : runs_) {
         r.run(order + r.begin, r.count, t);
@@ -347,10 +358,26 @@ struct Engine::Group {
         bool compute; // false: a reset alone (a gap message)
     };
     std::deque<Pending> queue;
+    // The news values of the computing entries of queue, in order, as they were when each
+    // candle came (an item seen after a candle never counts for it).
+    std::deque<double> news_rows;
 };
 
-Engine::Engine(FeatureSet set, GapPolicy policy) : set_(std::move(set)), policy_(policy) {}
+Engine::Engine(FeatureSet set, GapPolicy policy) : set_(std::move(set)), policy_(policy) {
+    std::vector<NewsQuery> queries = news_queries(set_);
+    if (!queries.empty()) {
+        news_row_.assign(queries.size(), kNaN);
+        news_ = std::make_unique<NewsBook>(std::move(queries));
+    }
+}
+
 Engine::~Engine() = default;
+
+void Engine::news(std::int64_t ts, std::span<const std::string> symbols, double sentiment) {
+    if (news_ != nullptr) {
+        news_->add(ts, symbols, sentiment);
+    }
+}
 
 Engine::Group& Engine::group(std::string_view bar, std::int64_t bar_ms) {
     auto it = groups_.find(bar);
@@ -373,8 +400,9 @@ Engine::SeriesState& Engine::series(Group& g, std::string_view inst) {
     return *it->second;
 }
 
-void Engine::process(Group& g, SeriesState& s, const Ohlcv& b, bool cross_ok, const Sink& sink) {
-    std::span<const double> v = s.graph.push(b, cross_ok ? &g.ref : nullptr);
+void Engine::process(Group& g, SeriesState& s, const Ohlcv& b, bool cross_ok, const double* news,
+                     const Sink& sink) {
+    std::span<const double> v = s.graph.push(b, cross_ok ? &g.ref : nullptr, news);
     sink(Emitted{b.ts, s.inst, g.bar, v});
 }
 
@@ -391,7 +419,15 @@ void Engine::release(Group& g, std::int64_t upto, bool inclusive, const Sink& si
             item.s->graph.reset();
         }
         if (item.compute) {
-            process(g, *item.s, item.b, g.ref_seen && g.ref_ts == item.b.ts, sink);
+            const double* news = nullptr;
+            if (news_ != nullptr) {
+                std::copy_n(g.news_rows.begin(), news_row_.size(), news_row_.begin());
+                g.news_rows.erase(g.news_rows.begin(),
+                                  g.news_rows.begin() +
+                                      static_cast<std::ptrdiff_t>(news_row_.size()));
+                news = news_row_.data();
+            }
+            process(g, *item.s, item.b, g.ref_seen && g.ref_ts == item.b.ts, news, sink);
         }
     }
 }
@@ -411,6 +447,12 @@ bool Engine::candle(std::string_view inst, std::string_view bar, std::int64_t ba
     }
     // Whatever waits for an earlier time will not see BTC-USDT's candle of that time now.
     release(g, b.ts, false, sink);
+    // The news values of this candle: the items seen so far that are public by its close.
+    const double* news = nullptr;
+    if (news_ != nullptr) {
+        news_->values(inst, b.ts + bar_ms, news_row_.data());
+        news = news_row_.data();
+    }
     if (s.is_ref) {
         g.ref.push(b.c, !reset);
         g.ref_seen = true;
@@ -418,19 +460,22 @@ bool Engine::candle(std::string_view inst, std::string_view bar, std::int64_t ba
         if (reset) {
             s.graph.reset();
         }
-        process(g, s, b, false, sink);
+        process(g, s, b, false, news, sink);
         release(g, b.ts, true, sink);
         return true;
     }
     if ((g.ref_seen && g.ref_ts < b.ts) || s.pending > 0) {
         g.queue.push_back(Group::Pending{&s, b, reset, true});
         ++s.pending;
+        if (news != nullptr) {
+            g.news_rows.insert(g.news_rows.end(), news_row_.begin(), news_row_.end());
+        }
         return true;
     }
     if (reset) {
         s.graph.reset();
     }
-    process(g, s, b, g.ref_seen && g.ref_ts == b.ts, sink);
+    process(g, s, b, g.ref_seen && g.ref_ts == b.ts, news, sink);
     return true;
 }
 

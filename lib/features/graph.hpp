@@ -4,6 +4,7 @@
 #pragma once
 
 #include "features/engine.hpp"
+#include "features/news_book.hpp"
 #include "features/primitives.hpp"
 
 #include <array>
@@ -55,6 +56,9 @@ struct CurrentCandle {
     std::uint64_t n = 0; // candles since the start or the last reset, this one included
     // BTC-USDT at this candle's time, or null when not available (or this is BTC-USDT).
     const Reference* ref = nullptr;
+    // The values of the set's news queries at this candle's close (see Graph::news_slot), or
+    // null when the candle comes without them (the single-series kernel).
+    const double* news = nullptr;
 };
 
 // A value some node produces and the candle count from which it is valid.
@@ -166,8 +170,13 @@ public:
     [[nodiscard]] const CurrentCandle& current() const { return current_; }
     [[nodiscard]] Src close() const { return {&current_.c, 1}; }
 
-    // Adds a candle (with BTC-USDT's state, or null) and returns the values, NaN = null.
-    std::span<const double> push(const Ohlcv& b, const Reference* ref);
+    // Adds a candle (with BTC-USDT's state, or null, and the values of the news queries, or
+    // null) and returns the values, NaN = null.
+    std::span<const double> push(const Ohlcv& b, const Reference* ref,
+                                 const double* news = nullptr);
+    // The index of a news query in the row CurrentCandle::news points to: queries are numbered
+    // in the order the set's features first ask for them, which is news_queries(set).
+    std::size_t news_slot(const NewsQuery& q);
     void reset();
     [[nodiscard]] const std::vector<FeatureSlot>& outputs() const { return outputs_; }
     [[nodiscard]] std::size_t node_count() const { return nodes_.size(); }
@@ -264,11 +273,15 @@ private:
     // Features whose value is elsewhere (the candle's own values, or a node output that is
     // another feature too): copied into values_ after the nodes ran.
     std::vector<std::pair<std::size_t, const double*>> copies_;
+    std::vector<NewsQuery> news_; // by news_slot
     CurrentCandle current_;
 };
 
 // Builds the feature `name` into g and returns its output. Throws std::invalid_argument on a
 // name that is not a feature (registry.cpp).
 FeatureSlot build_feature(Graph& g, const std::string& name);
+
+// The news queries of the set's news features, in set order (registry.cpp).
+std::vector<NewsQuery> news_queries(const FeatureSet& set);
 
 } // namespace okxkit::features

@@ -608,4 +608,15 @@ private:
     std::array<PlainSum, 5> s_;
 };
 
+// News: the value of news query k at this candle's close, computed by the engine's NewsBook
+// from the items public by then: out 0. NaN when the candle comes without news values.
+class NewsValue : public Node {
+public:
+    explicit NewsValue(std::size_t k) : k_(k) {}
+    void update(const CurrentCandle& t) override { o(0) = t.news == nullptr ? kNaN : t.news[k_]; }
+
+private:
+    std::size_t k_;
+};
+
 } // namespace okxkit::features::nodes

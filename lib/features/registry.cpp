@@ -169,6 +169,9 @@ FeatureSlot build_feature(Graph& g, const std::string& name) {
 FeatureSet FeatureSet::default_set() {
     FeatureSet s;
     for (const Family& f : families()) {
+        if (f.opt_in) {
+            continue;
+        }
         for (const P& p : f.defaults) {
             s.names_.push_back(canonical(f, p));
         }
@@ -220,7 +223,8 @@ FeatureSet FeatureSet::from_toml_file(const std::string& path) {
         }
         const toml::array* arr = node->as_array();
         if (arr == nullptr) {
-            fail(*node, quoted(key) + " must be an array of feature names");
+            fail(*node, quoted(key) + " must be an array of " +
+                            (key == "groups" ? "group" : "feature") + " names");
         }
         for (const toml::node& el : *arr) {
             if (!el.is_string()) {
@@ -231,9 +235,9 @@ FeatureSet FeatureSet::from_toml_file(const std::string& path) {
         return out;
     };
     for (const auto& [k, node] : t) {
-        if (k != "default" && k != "features" && k != "exclude") {
+        if (k != "default" && k != "features" && k != "exclude" && k != "groups") {
             fail(node, "unknown key \"" + std::string(k.str()) +
-                           "\" (a feature set has default, features and exclude)");
+                           "\" (a feature set has default, groups, features and exclude)");
         }
     }
     bool use_default = t.get("features") == nullptr;
@@ -250,6 +254,37 @@ FeatureSet FeatureSet::from_toml_file(const std::string& path) {
     auto line_of = [&](std::string_view key) {
         return path + ":" + std::to_string(t.get(key)->source().begin.line) + ": ";
     };
+    // A group adds the default parameter sets of each of its families, in family order, that
+    // the set does not hold yet (so `groups = ["news"]` adds the opt-in news features).
+    for (const std::string& grp : strings("groups")) {
+        bool known = false;
+        std::string all;
+        for (const Family& f : families()) {
+            if (all.find(" " + f.group + ",") == std::string::npos) {
+                all += " " + f.group + ",";
+            }
+            if (f.group != grp) {
+                continue;
+            }
+            known = true;
+            for (const P& p : f.defaults) {
+                std::string n = canonical(f, p);
+                if (std::find(names.begin(), names.end(), n) == names.end()) {
+                    names.push_back(std::move(n));
+                }
+            }
+        }
+        if (!known) {
+            all.pop_back();
+            std::string msg = line_of("groups");
+            msg += "unknown group \"";
+            msg += grp;
+            msg += "\" (groups:";
+            msg += all;
+            msg += ")";
+            throw std::invalid_argument(msg);
+        }
+    }
     for (std::string& n : strings("features")) {
         try {
             parse_name(n);
@@ -304,6 +339,18 @@ std::vector<FeatureInfo> FeatureSet::describe() const {
         out.push_back(FeatureInfo{n, parsed.family->group,
                                   expand(parsed.family->definition, parsed.params), o.warm,
                                   o.warm_text.empty() ? std::to_string(o.warm) : o.warm_text});
+    }
+    return out;
+}
+
+std::vector<NewsQuery> news_queries(const FeatureSet& set) {
+    std::vector<NewsQuery> out;
+    for (const std::string& n : set.names()) {
+        Parsed parsed = parse_name(n);
+        std::optional<NewsQuery> q = news_query(parsed.family->name, parsed.params);
+        if (q && std::find(out.begin(), out.end(), *q) == out.end()) {
+            out.push_back(*q);
+        }
     }
     return out;
 }
