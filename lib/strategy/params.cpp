@@ -4,6 +4,8 @@
 #include "core/error.hpp"
 #include "core/json_out.hpp"
 #include "core/json_scan.hpp"
+#include "strategy/rules.hpp"
+#include "strategy/rules_toml.hpp"
 
 #include <algorithm>
 #include <array>
@@ -112,7 +114,10 @@ constexpr std::array kMl{
       "predictions over which the mean confidence (the regime fit of ml) is taken"},
 };
 
-constexpr std::array<KindSchema, 4> kKinds{{
+// rules: its graph is read by check_rules (strategy/rules.cpp), not as parameters.
+constexpr std::span<const ParamSpec> kNoParams{};
+
+constexpr std::array<KindSchema, 5> kKinds{{
     {"grid", "a ladder of limit orders between range bounds, re-derived from the price each bar",
      kGrid},
     {"trend", "moving-average crossover or channel breakout, long only, with an ATR trailing stop",
@@ -120,6 +125,10 @@ constexpr std::array<KindSchema, 4> kKinds{{
     {"mean_reversion", "buys Bollinger and RSI extremes below the mean, exits at the mean",
      kMeanReversion},
     {"ml", "acts on prediction lines of the registry's champion models above thresholds", kMl},
+    {"rules",
+     "a graph of your own in the file: indicators, conditions on them (gt, lt, cross_above, "
+     "cross_below, between, and, or, not) and actions (target, close, place)",
+     kNoParams},
 }};
 
 bool valid_name(std::string_view s) {
@@ -193,7 +202,7 @@ const KindSchema* find_kind(std::string_view kind) {
 }
 
 std::string kind_list() {
-    return "grid, trend, mean_reversion or ml";
+    return "grid, trend, mean_reversion, ml or rules";
 }
 
 double StrategyConfig::number(std::string_view key) const {
@@ -217,6 +226,9 @@ const std::string& StrategyConfig::str(std::string_view key) const {
 }
 
 std::string StrategyConfig::params_json() const {
+    if (kind == "rules") {
+        return rules ? rules->json() : "{}";
+    }
     std::string out = "{";
     const KindSchema* k = find_kind(kind);
     bool first = true;
@@ -310,8 +322,8 @@ std::vector<Problem> check_file(const std::string& path, StrategyConfig* out) {
     std::sort(keys.begin(), keys.end());
     for (const auto& [line, key] : keys) {
         const toml::node& node = *t.get(key);
-        if (key == "kind") {
-            continue;
+        if (key == "kind" || (kind->kind == "rules" && key != "name")) {
+            continue; // a rules file's graph is read below
         }
         if (key == "name") {
             auto s = node.value<std::string>();
@@ -387,6 +399,17 @@ std::vector<Problem> check_file(const std::string& path, StrategyConfig* out) {
         c.num[key] = v;
         c.text[key] = format_number(v);
     }
+    if (kind->kind == "rules") {
+        Rules rules;
+        const std::size_t before = problems.size();
+        check_rules(path, t, &rules, &problems);
+        if (problems.size() == before) {
+            c.rules = std::make_shared<const Rules>(std::move(rules));
+        }
+        // Both lists are in file order; keep the merged one so too.
+        std::stable_sort(problems.begin(), problems.end(),
+                         [](const Problem& a, const Problem& b) { return a.line < b.line; });
+    }
     if (problems.empty() && c.kind == "trend" && c.number("fast") >= c.number("slow")) {
         const toml::node* n = t.get("fast");
         problems.push_back({path, n != nullptr ? line_of(*n) : 1, "fast",
@@ -438,6 +461,10 @@ std::string schema_json() {
         o +=
             R"(},"name":{"type":"string","pattern":"^[A-Za-z0-9_-]{1,40}$",)"
             R"j("description":"name of the strategy in messages and the store (default: the kind)"})j";
+        if (k.kind == "rules") {
+            o += ',' + rules_schema_properties() + R"(},"required":["kind","actions"]})";
+            continue;
+        }
         for (const ParamSpec& p : k.params) {
             o += ',';
             core::append_json_string(o, p.key);

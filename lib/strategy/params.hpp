@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,10 +31,12 @@ struct KindSchema {
     std::span<const ParamSpec> params;
 };
 
-// The four kinds: grid, trend, mean_reversion, ml.
+struct Rules; // the graph of a rules strategy (strategy/rules.hpp)
+
+// The five kinds: grid, trend, mean_reversion, ml, rules (whose graph only a file can give).
 std::span<const KindSchema> kinds();
 const KindSchema* find_kind(std::string_view kind);
-// "grid, trend, mean_reversion or ml".
+// "grid, trend, mean_reversion, ml or rules".
 std::string kind_list();
 
 // One strategy, configured: a kind, a name (the file's `name`, else the kind), and every
@@ -44,6 +47,7 @@ struct StrategyConfig {
     std::string file;                                     // "" for a kind's built-in defaults
     std::map<std::string, std::string, std::less<>> text; // every parameter as text
     std::map<std::string, double, std::less<>> num;       // numbers, integers and booleans (0/1)
+    std::shared_ptr<const Rules> rules;                   // kind rules: its graph
 
     [[nodiscard]] double number(std::string_view key) const;
     [[nodiscard]] int integer(std::string_view key) const;
@@ -68,8 +72,9 @@ StrategyConfig defaults(std::string_view kind);
 
 // Reads and checks a strategy file: TOML syntax, `kind` (required, a known kind), `name`
 // (optional: letters, digits, '_' and '-'), every parameter's type and range, no unknown key,
-// and the rules between parameters (trend: fast < slow). Returns every problem found, in file
-// order; *out is the strategy when there are none.
+// and the rules between parameters (trend: fast < slow); for kind rules, its graph (see
+// strategy/rules.hpp), each problem's key a dotted path (conditions.golden.a). Returns every
+// problem found, in file order; *out is the strategy when there are none.
 std::vector<Problem> check_file(const std::string& path, StrategyConfig* out);
 
 // check_file, throwing core::UsageError with the first problem's text (and the count of the

@@ -54,7 +54,7 @@ core::ToolSpec make_spec() {
          OptType::kStrings,
          "KIND|FILE...",
          "candidate strategies: kinds (grid, trend, mean_reversion, ml: built-in defaults) or "
-         "strategy files (TOML)",
+         "strategy files (TOML; rules strategies only as files)",
          "trend,grid,mean_reversion,ml",
          "strategy.candidates",
          {},
@@ -135,6 +135,10 @@ std::string origin_prefix(const core::Options& o, std::string_view name) {
 // A candidate: a kind's defaults, or a strategy file.
 StrategyConfig candidate(const std::string& arg) {
     if (find_kind(arg) != nullptr && !std::filesystem::exists(arg)) {
+        if (arg == "rules") {
+            throw core::UsageError("--strategies: rules has no built-in graph: give a rules "
+                                   "strategy file (see the rules kind in select-strategy(1))");
+        }
         return defaults(arg);
     }
     if (!std::filesystem::exists(arg)) {
@@ -221,6 +225,10 @@ SelectOptions select_options(const core::Options& o) {
         if (kind && find_kind(*kind) == nullptr) {
             throw core::UsageError(node.where() + ": [strategy.pin." + name + "]: kind " +
                                    core::excerpt(*kind) + " is not " + kind_list());
+        }
+        if (kind && *kind == "rules") {
+            throw core::UsageError(node.where() + ": [strategy.pin." + name +
+                                   R"(]: a rules strategy comes from its file: file = "...")");
         }
         try {
             s.pinned[*inst] = kind ? defaults(*kind) : load_file(core::expand_home(*file));

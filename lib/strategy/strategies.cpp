@@ -1,4 +1,4 @@
-// The four strategy kinds.
+// The strategy kinds (rules is in rules.cpp).
 #include "strategy/strategies.hpp"
 
 #include "core/json_out.hpp"
@@ -542,6 +542,9 @@ std::unique_ptr<Strategy> make_strategy(const StrategyConfig& c) {
     }
     if (c.kind == "ml") {
         return std::make_unique<Ml>(c);
+    }
+    if (c.kind == "rules") {
+        return make_rules_strategy(c);
     }
     throw std::logic_error("no strategy kind " + c.kind);
 }

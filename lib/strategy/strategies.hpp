@@ -104,6 +104,8 @@ protected:
 };
 
 std::unique_ptr<Strategy> make_strategy(const StrategyConfig& config);
+// The rules kind's strategy (strategy/rules.cpp); config.rules must hold its graph.
+std::unique_ptr<Strategy> make_rules_strategy(const StrategyConfig& config);
 
 // The grid's price levels from lower to upper inclusive: levels equally spaced in price
 // (arithmetic) or in ratio (geometric). levels >= 2, 0 < lower < upper.

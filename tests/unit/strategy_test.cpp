@@ -178,11 +178,28 @@ TEST(StrategyFiles, TemplatesAreValidAndHoldTheDefaults) {
         StrategyConfig c;
         const auto problems = check_file(path, &c);
         ASSERT_TRUE(problems.empty()) << problems.front().text();
+        if (k.kind == "rules") {
+            EXPECT_TRUE(c.rules); // a graph only a file gives: no defaults to compare with
+            continue;
+        }
         const StrategyConfig d = defaults(k.kind);
         EXPECT_EQ(c.kind, d.kind);
         EXPECT_EQ(c.name, d.name);
         EXPECT_EQ(c.params_json(), d.params_json()) << path;
     }
+}
+
+TEST(StrategyFiles, EveryShippedFileIsValid) {
+    int n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(
+             std::filesystem::path(OKXKIT_SOURCE_DIR) / "share/okxkit/strategies")) {
+        if (e.path().extension() == ".toml") {
+            const auto problems = check_file(e.path().string(), nullptr);
+            EXPECT_TRUE(problems.empty()) << problems.front().text();
+            ++n;
+        }
+    }
+    EXPECT_GE(n, static_cast<int>(kinds().size()));
 }
 
 TEST(StrategyFiles, EveryProblemNamesFileLineAndKey) {
@@ -236,7 +253,8 @@ TEST(StrategyFiles, SchemaIsJsonAndCoversEveryKey) {
         for (const ParamSpec& p : kinds()[i].params) {
             EXPECT_TRUE(props.contains(std::string(p.key))) << p.key;
         }
-        EXPECT_EQ(props.size(), kinds()[i].params.size() + 2);
+        // rules: fits, indicators, conditions, actions (strategy_rules_test.cpp)
+        EXPECT_EQ(props.size(), kinds()[i].params.size() + (kinds()[i].kind == "rules" ? 6 : 2));
     }
 }
 
