@@ -403,12 +403,13 @@ no_extra_options() { # TOOL PAGE
                 fail "STRATEGY FILES, ## $kind: no entry headed '$entry'"
         done < <(jq -r --arg k "$kind" '.oneOf[] | select(.properties.kind.const == $k) |
             .properties | to_entries[] | select(.key != "kind" and .key != "name") |
-            "*\(.key)* (\(.value.type), " +
-            (if .value.type == "string" then
+            "*\(.key)* (\(if .value.type == "object" then "table" else .value.type end)" +
+            (if .value.type == "object" then ""
+             elif .value.type == "string" then ", " +
                 (.value.enum | map("*" + . + "*") |
                  if length > 1 then (.[:-1] | join(", ")) + " or " + .[-1] else .[0] end) +
                 "; default *\(.value.default)*"
-             else "\(.value.minimum) to \(.value.maximum); default \(.value.default)" end) + ")"' \
+             else ", \(.value.minimum) to \(.value.maximum); default \(.value.default)" end) + ")"' \
             <<<"$schema")
         # And no key the kind lacks.
         for key in $(grep -oE '^\*[a-z_]+\* \(' <<<"$entries" | tr -d '*( '); do

@@ -62,10 +62,10 @@ setup() {
     assert_output --partial "and 2 more: select-strategy --validate"
 }
 
-@test "--schema is a JSON Schema of the four kinds; --compile prints the pipeline and crontab" {
+@test "--schema is a JSON Schema of the five kinds; --compile prints the pipeline and crontab" {
     run -0 select-strategy --schema
     run jq -r '.oneOf[].properties.kind.const' <<<"$output"
-    assert_output "$(printf 'grid\ntrend\nmean_reversion\nml')"
+    assert_output "$(printf 'grid\ntrend\nmean_reversion\nml\nrules')"
     run -0 select-strategy --compile "$OKXKIT_SOURCE_DIR/share/okxkit/strategies/trend.toml" \
         --store /srv/okx.db --run live1
     assert_output --partial "| select-strategy --strategies $OKXKIT_SOURCE_DIR/share/okxkit/strategies/trend.toml --bar 5m --store /srv/okx.db --run live1"
@@ -77,6 +77,43 @@ setup() {
     assert_output --partial "train --symbols"
     # The printed pipeline parses as shell.
     select-strategy --compile "$OKXKIT_SOURCE_DIR/share/okxkit/strategies/ml.toml" | bash -n
+}
+
+@test "a rules file: its graph decides, its problems name dotted keys, its pipeline compiles" {
+    local rules=$OKXKIT_SOURCE_DIR/share/okxkit/strategies/rules.toml
+    select-strategy --strategies "$rules" <"$IN" >"$T/out"
+    run jq -r 'select(.type == "signal") | .strategy' "$T/out"
+    [ "${#lines[@]}" -gt 20 ]
+    assert_line --index 0 ema_cross
+    refute_output --partial trend
+    # Every buy comes from the golden cross, every sell from the death cross; targets alternate.
+    run jq -r 'select(.type == "signal" and .inst == "ETH-USDT") | "\(.side) \(.reason)"' "$T/out"
+    assert_line --index 0 --regexp '^buy enter: golden \(ema_12 [0-9.]+ crossed above ema_26 [0-9.]+\), hold 0.25 of the equity$'
+    assert_line --index 1 --regexp '^sell exit: death \(ema_12 [0-9.]+ crossed below ema_26 [0-9.]+\), hold 0 of the equity$'
+    run jq -s -r '[.[] | select(.type == "signal" and .inst == "ETH-USDT") | .side]
+                  | [range(1; length) as $i | select(.[$i] == .[$i - 1])] | length' "$T/out"
+    assert_output 0
+    # Among the built-in kinds, it is one more candidate.
+    run -0 --separate-stderr select-strategy --strategies trend,grid,"$rules" --explain <"$IN"
+    [[ $stderr =~ $'\n'"  ema_cross "+"fit 0."[0-9]+"  signal P&L " ]] || fail "$stderr"
+    # Problems: dotted keys, file order; a bare "rules" has no graph to run.
+    cat >"$T/bad.toml" <<'TOML'
+kind = "rules"
+[indicators]
+fast = "ema_012"
+[conditions]
+up = { op = "cross_above", a = "fast", b = "slow" }
+[actions]
+go = { when = "up", do = "target", equity_frac = 1.5 }
+TOML
+    run -2 select-strategy --validate "$T/bad.toml" --format json
+    run jq -c '[.errors[] | [.line, .key]]' <<<"$output"
+    assert_output '[[3,"indicators.fast"],[5,"conditions.up.b"],[7,"actions.go.equity_frac"]]'
+    run -2 select-strategy --strategies rules </dev/null
+    assert_output --partial "rules has no built-in graph: give a rules strategy file"
+    run -0 select-strategy --compile "$rules"
+    assert_output --partial "# okxkit pipeline for the rules strategy \"ema_cross\""
+    select-strategy --compile "$rules" | bash -n
 }
 
 @test "--status: strategy, since, suitability, regime and switches per instrument" {
