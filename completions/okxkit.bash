@@ -4,7 +4,7 @@
 # needs no change here beyond the tool list.
 
 # The tools completed by this file (those not installed yet are skipped at TAB time).
-_okxkit_tools=(okx-stream featurize train predict select-strategy risk-guard execute audit news)
+_okxkit_tools=(okx-stream featurize train predict select-strategy risk-guard execute audit news okx-builder)
 
 # Options that take several files in one go (`--replay a.csv b.csv`): after one of them,
 # every word that does not start with '-' is completed as a file.

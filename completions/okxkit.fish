@@ -4,7 +4,7 @@
 # here when fish loads this file, so a new option needs no change here; a new tool only
 # needs adding to the list below.
 
-set -g __okxkit_tools okx-stream featurize train predict select-strategy risk-guard execute audit news
+set -g __okxkit_tools okx-stream featurize train predict select-strategy risk-guard execute audit news okx-builder
 
 function __okxkit_register --argument-names tool
     command -q $tool; or return 0

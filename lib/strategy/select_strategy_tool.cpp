@@ -293,10 +293,11 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
     return s;
 }
 
-int compile(const core::Options& o) {
-    const std::string file = o.str("compile");
-    const StrategyConfig c = load_file(file);
-    const core::Bar bar = *o.bar("bar");
+} // namespace
+
+std::string compile_pipeline(const StrategyConfig& c, const std::string& file, const core::Bar& bar,
+                             const std::string& symbols, const std::string& store,
+                             const std::string& run) {
     // Warm-up: the slowest of the regime score and the strategy's indicators, with room.
     auto strat = make_strategy(c);
     std::vector<std::string> names = RegimeScorer::feature_names();
@@ -311,14 +312,6 @@ int compile(const core::Options& o) {
     }
     const std::int64_t hours =
         (static_cast<std::int64_t>(bars) * 3 / 2 * bar.ms + 3599999) / 3600000;
-    const std::string symbols = join(
-        o.config()
-            .get("symbols", core::ConfigType::kStrings)
-            .value_or(std::vector<std::string>{"BTC-USDT", "ETH-USDT", "ADA-USDT", "BNB-USDT",
-                                               "DOT-USDT", "LINK-USDT", "LTC-USDT", "XRP-USDT"}),
-        ",");
-    const std::string store = o.has("store") ? o.str("store") : store::default_store_path();
-    const std::string run = o.str("run");
     const std::string common = " --store " + store;
     std::string p;
     p += "# okxkit pipeline for the " + c.kind + " strategy \"" + c.name + "\" of " + file + "\n";
@@ -340,6 +333,22 @@ int compile(const core::Options& o) {
     }
     p += "*/15 * * * * select-strategy --status --format json" + common + " --run " + run +
          " > \"${XDG_STATE_HOME:-$HOME/.local/state}/okxkit-status.json\"\n";
+    return p;
+}
+
+namespace {
+
+int compile(const core::Options& o) {
+    const std::string file = o.str("compile");
+    const StrategyConfig c = load_file(file);
+    const std::string symbols = join(
+        o.config()
+            .get("symbols", core::ConfigType::kStrings)
+            .value_or(std::vector<std::string>{"BTC-USDT", "ETH-USDT", "ADA-USDT", "BNB-USDT",
+                                               "DOT-USDT", "LINK-USDT", "LTC-USDT", "XRP-USDT"}),
+        ",");
+    const std::string store = o.has("store") ? o.str("store") : store::default_store_path();
+    const std::string p = compile_pipeline(c, file, *o.bar("bar"), symbols, store, o.str("run"));
     std::fwrite(p.data(), 1, p.size(), stdout);
     return 0;
 }

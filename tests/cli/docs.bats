@@ -22,9 +22,10 @@ setup() {
     EXECUTE=${OKXKIT_BIN:-}/execute
     GUARD=${OKXKIT_BIN:-}/risk-guard
     NEWS=${OKXKIT_BIN:-}/news
+    BUILDER=${OKXKIT_BIN:-}/okx-builder
     AUDIT=${OKXKIT_BIN:-}/audit
     PAGES=(okx-stream.1 featurize.1 train.1 predict.1 select-strategy.1 risk-guard.1 execute.1
-        audit.1 news.1 okxkit-config.5
+        audit.1 news.1 okx-builder.1 okxkit-config.5
         okxkit.7)
 }
 
@@ -469,6 +470,28 @@ no_extra_options() { # TOOL PAGE
     run_examples "$MAN/news.1.scd" "$(sample_dir)"
 }
 
+# --- okx-builder(1) ------------------------------------------------------------------------
+
+@test "okx-builder(1): every option of --complete-options is documented" {
+    options_documented "$BUILDER" okx-builder.1
+}
+
+@test "okx-builder(1): documents no option the tool lacks" {
+    no_extra_options "$BUILDER" okx-builder.1
+}
+
+@test "okx-builder(1): NAME matches the tool's own summary" {
+    run "$BUILDER" --help
+    assert_success
+    local summary=${lines[0]}
+    run section "$MAN/okx-builder.1.scd" NAME
+    assert_output --partial "$summary"
+}
+
+@test "okx-builder(1): the examples run and print what the page shows" {
+    run_examples "$MAN/okx-builder.1.scd" "$(sample_dir)"
+}
+
 # --- execute(1) ----------------------------------------------------------------------------
 
 @test "execute(1): every option of --complete-options is documented" {
@@ -859,7 +882,8 @@ audit_command() { # COMMAND -> prints the path of an executable
 
 @test "bash completion: registered for every okxkit tool" {
     source "$SRC/completions/okxkit.bash"
-    for tool in okx-stream featurize train predict select-strategy risk-guard execute audit news; do
+    for tool in okx-stream featurize train predict select-strategy risk-guard execute audit news \
+        okx-builder; do
         run complete -p "$tool"
         assert_success
         assert_output --partial "_okxkit_complete"

@@ -1,0 +1,506 @@
+// okx-builder: its option table, the request guard and the API over one folder of strategy
+// files. cpp-httplib (Debian's libcpp-httplib-dev) carries the HTTP.
+#include "builder/builder_tool.hpp"
+
+#include "core/bar.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/json_out.hpp"
+#include "core/log.hpp"
+#include "core/signals.hpp"
+#include "store/store.hpp"
+#include "strategy/params.hpp"
+#include "strategy/select_strategy_tool.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <httplib.h>
+#include <mutex>
+#include <sstream>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+#ifndef OKXKIT_DATA_DIRS
+#define OKXKIT_DATA_DIRS ""
+#endif
+
+namespace okxkit::builder {
+
+namespace fs = std::filesystem;
+using core::Log;
+using core::OptType;
+
+namespace {
+
+constexpr std::size_t kMaxBody = 1 << 20; // a strategy file is a few kB
+
+core::ToolSpec make_spec() {
+    core::ToolSpec spec{
+        "okx-builder",
+        "a local server for building strategy files in the browser, over one folder of them",
+        "okx-builder [--dir DIR] [--port N] [--data DIR] [OPTIONS]",
+        "Serves the strategy builder page and its API on 127.0.0.1 only, over the strategy\n"
+        "files (TOML) of --dir: list, read, save, validate (as select-strategy --validate)\n"
+        "and the deploy pipeline (as select-strategy --compile). Every API call needs the\n"
+        "session's token, printed with the address at start; requests with a foreign Host or\n"
+        "Origin are refused, and names are file names in --dir, never paths. Nothing it does\n"
+        "reaches an exchange. Stops on SIGINT or SIGTERM.\n"
+        "Example: okx-builder --dir ~/strategies   # then open the printed address\n",
+        {},
+    };
+    const core::OptionSpec own[] = {
+        {"dir", 0, OptType::kPath, "DIR",
+         "the folder of strategy files it reads and saves (made when missing; default: "
+         "${XDG_CONFIG_HOME:-~/.config}/okxkit/strategies)"},
+        {"port",
+         0,
+         OptType::kInt,
+         "N",
+         "the port on 127.0.0.1 (0: any free one; the address is printed)",
+         "8765",
+         {},
+         {},
+         {},
+         {},
+         0,
+         65535},
+        {"data", 0, OptType::kPath, "DIR",
+         "the folder holding builder/ (the page) and strategies/ (the templates) (default: the "
+         "installed share/okxkit)"},
+        {"bar", 0, OptType::kString, "BAR", "the bar of the deploy pipeline", "5m"},
+        {"store", 0, OptType::kPath, "FILE",
+         "the store the deploy pipeline names (default: the tools' default store)"},
+    };
+    spec.options.assign(std::begin(own), std::end(own));
+    for (const auto& o : core::common_options()) {
+        spec.options.push_back(o);
+    }
+    return spec;
+}
+
+std::string random_token() {
+    unsigned char b[16];
+    std::ifstream in("/dev/urandom", std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(b), sizeof b)) {
+        throw core::RuntimeError("cannot read /dev/urandom for the session token");
+    }
+    static const char* hex = "0123456789abcdef";
+    std::string t;
+    for (unsigned char c : b) {
+        t += hex[c >> 4];
+        t += hex[c & 15];
+    }
+    return t;
+}
+
+std::string default_dir() {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    if (xdg != nullptr && *xdg != '\0') {
+        return std::string(xdg) + "/okxkit/strategies";
+    }
+    return core::expand_home("~/.config/okxkit/strategies");
+}
+
+// share/okxkit: --data, else the installed one, else the source tree's (a build not installed).
+fs::path data_dir(const core::Options& o) {
+    if (o.has("data")) {
+        return o.str("data");
+    }
+    std::string dirs = OKXKIT_DATA_DIRS;
+    while (!dirs.empty()) {
+        const auto colon = dirs.find(':');
+        fs::path d = dirs.substr(0, colon);
+        if (fs::is_directory(d / "strategies")) {
+            return d;
+        }
+        dirs = colon == std::string::npos ? "" : dirs.substr(colon + 1);
+    }
+    throw core::UsageError("cannot find share/okxkit: give it with --data DIR");
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// The answer of select-strategy --validate --format json for one file shown as `shown`.
+std::string validate_json(const std::string& path, const std::string& shown) {
+    const auto problems = strategy::check_file(path, nullptr);
+    std::string out = R"({"valid":)";
+    out += problems.empty() ? "true" : "false";
+    out += R"(,"files":1,"errors":[)";
+    for (std::size_t i = 0; i < problems.size(); ++i) {
+        out += i ? ",{" : "{";
+        out += R"("file":)";
+        core::append_json_string(out, shown);
+        out += R"(,"line":)" + std::to_string(problems[i].line) + R"(,"key":)";
+        core::append_json_string(out, problems[i].key);
+        out += R"(,"message":)";
+        // The message names the temporary file in places: show the name the page knows.
+        std::string m = problems[i].message;
+        for (auto at = m.find(path); at != std::string::npos; at = m.find(path)) {
+            m.replace(at, path.size(), shown);
+        }
+        core::append_json_string(out, m);
+        out += '}';
+    }
+    out += "]}";
+    return out;
+}
+
+std::string error_json(const std::string& message) {
+    std::string out = R"({"error":)";
+    core::append_json_string(out, message);
+    out += '}';
+    return out;
+}
+
+class Server {
+public:
+    Server(const core::Options& o, fs::path dir, fs::path data)
+        : dir_(std::move(dir)), data_(std::move(data)), bar_(o.str("bar")),
+          store_(o.has("store") ? o.str("store") : std::string()) {
+        if (!core::parse_bar(bar_)) {
+            throw core::UsageError("--bar " + bar_ + ": not a bar (1m 5m 15m 1H ...)");
+        }
+        guard_.token = random_token();
+        routes();
+    }
+
+    int run(int port) {
+        svr_.set_payload_max_length(kMaxBody);
+        // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server
+        // could bind the same port and take half of the connections.
+        svr_.set_socket_options([](socket_t sock) {
+            int yes = 1;
+            ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        });
+        svr_.set_read_timeout(5, 0);
+        int bound = port;
+        if (port == 0) {
+            bound = svr_.bind_to_any_port("127.0.0.1");
+        } else if (!svr_.bind_to_port("127.0.0.1", port)) {
+            bound = -1;
+        }
+        if (bound <= 0) {
+            throw core::RuntimeError("cannot listen on 127.0.0.1:" + std::to_string(port) +
+                                     " (in use? try --port 0 for any free port)");
+        }
+        guard_.port = bound;
+        const std::string url =
+            "http://127.0.0.1:" + std::to_string(bound) + "/#token=" + guard_.token;
+        // The one place the token is written: the person who started the server opens it.
+        std::fprintf(stderr, "okx-builder: serving %s (strategies in %s)\n", url.c_str(),
+                     dir_.c_str());
+        std::fflush(stderr);
+        std::atomic<bool> done{false};
+        std::thread watch([&] {
+            while (!done.load() && !core::interrupted()) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            svr_.stop();
+        });
+        svr_.listen_after_bind();
+        done = true;
+        watch.join();
+        return core::interrupted() ? 0 : 1;
+    }
+
+private:
+    using Req = httplib::Request;
+    using Res = httplib::Response;
+
+    static void json(Res& res, int status, const std::string& body) {
+        res.status = status;
+        res.set_content(body + "\n", "application/json");
+    }
+
+    // Host and Origin on every request; the token on every API call.
+    httplib::Server::HandlerResponse guard(const Req& req, Res& res) const {
+        res.set_header("Cache-Control", "no-store");
+        res.set_header("X-Content-Type-Options", "nosniff");
+        if (!guard_.host_ok(req.get_header_value("Host"))) {
+            json(res, 403,
+                 error_json("forbidden: the Host header must be 127.0.0.1:" +
+                            std::to_string(guard_.port)));
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.has_header("Origin") && !guard_.origin_ok(req.get_header_value("Origin"))) {
+            json(res, 403, error_json("forbidden: requests from another origin"));
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (req.path.rfind("/api/", 0) == 0 &&
+            !guard_.token_ok(req.get_header_value("X-Okxkit-Token"))) {
+            json(res, 403,
+                 error_json("forbidden: no session token (the X-Okxkit-Token header; it is in "
+                            "the address okx-builder printed)"));
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    }
+
+    // The name of a request's file, or a 400 answer.
+    std::optional<std::string> name_of(const Req& req, Res& res) const {
+        auto n = file_name(req.matches[1].str());
+        if (!n) {
+            json(res, 400,
+                 error_json("not a strategy file name: letters, digits, _ - and ., ending in "
+                            ".toml, in the folder (no paths)"));
+        }
+        return n;
+    }
+
+    void routes() {
+        svr_.set_pre_routing_handler([this](const Req& q, Res& r) { return guard(q, r); });
+        svr_.Get("/", [this](const Req&, Res& res) { page(res, "index.html"); });
+        svr_.Get(R"(/([A-Za-z0-9_-]+\.(?:html|css|js|svg)))",
+                 [this](const Req& req, Res& res) { page(res, req.matches[1].str()); });
+        svr_.Get("/api/schema",
+                 [](const Req&, Res& res) { json(res, 200, strategy::schema_json()); });
+        svr_.Get("/api/files", [this](const Req&, Res& res) { list(res); });
+        svr_.Get(R"(/api/files/(.*))", [this](const Req& req, Res& res) {
+            if (auto n = name_of(req, res)) {
+                send_toml(res, dir_ / *n);
+            }
+        });
+        svr_.Put(R"(/api/files/(.*))", [this](const Req& req, Res& res) { save(req, res); });
+        svr_.Get(R"(/api/templates/(.*))", [this](const Req& req, Res& res) {
+            if (auto n = name_of(req, res)) {
+                send_toml(res, data_ / "strategies" / *n);
+            }
+        });
+        svr_.Post("/api/validate", [this](const Req& req, Res& res) {
+            const std::string shown =
+                req.has_param("name") ? req.get_param_value("name") : std::string("strategy.toml");
+            with_temp(req.body, [&](const std::string& path) {
+                json(res, 200, validate_json(path, file_name(shown).value_or("strategy.toml")));
+            });
+        });
+        svr_.Get(R"(/api/compile/(.*))", [this](const Req& req, Res& res) { compile(req, res); });
+        // Anything else under /api: a JSON 404, not the page.
+        svr_.set_error_handler([](const Req&, Res& res) {
+            if (res.body.empty()) {
+                json(res, res.status,
+                     error_json(res.status == 404 ? "no such resource" : "request refused"));
+            }
+        });
+    }
+
+    void page(Res& res, const std::string& name) const {
+        const fs::path p = data_ / "builder" / name;
+        if (!fs::is_regular_file(p)) {
+            res.status = 404;
+            res.set_content("okx-builder: the page is not installed (" + p.string() + ")\n",
+                            "text/plain; charset=utf-8");
+            return;
+        }
+        const std::string ext = p.extension().string();
+        const char* type = ext == ".html"  ? "text/html; charset=utf-8"
+                           : ext == ".css" ? "text/css; charset=utf-8"
+                           : ext == ".js"  ? "text/javascript; charset=utf-8"
+                                           : "image/svg+xml";
+        res.set_header("Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+        res.set_content(read_file(p), type);
+    }
+
+    static void send_toml(Res& res, const fs::path& p) {
+        if (!fs::is_regular_file(p)) {
+            json(res, 404, error_json("no such file: " + p.filename().string()));
+            return;
+        }
+        res.set_content(read_file(p), "application/toml; charset=utf-8");
+    }
+
+    void list(Res& res) const {
+        auto names = [](const fs::path& d) {
+            std::vector<std::string> v;
+            std::error_code ec;
+            for (const auto& e : fs::directory_iterator(d, ec)) {
+                const std::string n = e.path().filename().string();
+                if (e.is_regular_file() && file_name(n)) {
+                    v.push_back(n);
+                }
+            }
+            std::sort(v.begin(), v.end());
+            return v;
+        };
+        std::string out = R"({"dir":)";
+        core::append_json_string(out, dir_.string());
+        for (const auto& [key, d] :
+             {std::pair{"files", dir_}, {"templates", data_ / "strategies"}}) {
+            out += ",\"";
+            out += key;
+            out += "\":[";
+            bool first = true;
+            for (const std::string& n : names(d)) {
+                out += first ? "" : ",";
+                first = false;
+                core::append_json_string(out, n);
+            }
+            out += ']';
+        }
+        out += '}';
+        json(res, 200, out);
+    }
+
+    // Saves the body as the file (whatever its problems: work in progress is kept), atomically,
+    // and answers with its validation.
+    void save(const Req& req, Res& res) {
+        auto n = name_of(req, res);
+        if (!n) {
+            return;
+        }
+        std::lock_guard<std::mutex> lock(save_mutex_);
+        const fs::path target = dir_ / *n;
+        std::string tmp_name = ".";
+        tmp_name += *n;
+        tmp_name += ".saving";
+        const fs::path tmp = dir_ / tmp_name;
+        {
+            std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+            out.write(req.body.data(), static_cast<std::streamsize>(req.body.size()));
+            out.flush();
+            if (!out) {
+                json(res, 500, error_json("cannot write " + tmp.string()));
+                return;
+            }
+        }
+        std::error_code ec;
+        fs::rename(tmp, target, ec);
+        if (ec) {
+            json(res, 500, error_json("cannot save " + target.string() + ": " + ec.message()));
+            return;
+        }
+        Log::note("saved " + target.string());
+        json(res, 200, validate_json(target.string(), *n));
+    }
+
+    void compile(const Req& req, Res& res) const {
+        auto n = name_of(req, res);
+        if (!n) {
+            return;
+        }
+        const fs::path p = dir_ / *n;
+        if (!fs::is_regular_file(p)) {
+            json(res, 404, error_json("no such file: " + *n));
+            return;
+        }
+        strategy::StrategyConfig c;
+        const auto problems = strategy::check_file(p.string(), &c);
+        if (!problems.empty()) {
+            json(res, 422, validate_json(p.string(), *n));
+            return;
+        }
+        const std::string text = strategy::compile_pipeline(
+            c, p.string(), *core::parse_bar(bar_),
+            "BTC-USDT,ETH-USDT,ADA-USDT,BNB-USDT,DOT-USDT,LINK-USDT,LTC-USDT,XRP-USDT",
+            store_.empty() ? store::default_store_path() : store_, "default");
+        res.set_content(text, "text/plain; charset=utf-8");
+    }
+
+    // Runs f on a private temporary file holding body.
+    template <class F> void with_temp(const std::string& body, F f) const {
+        std::string path = (fs::temp_directory_path() / "okx-builder-XXXXXX").string();
+        const int fd = ::mkstemp(path.data());
+        if (fd < 0) {
+            throw core::RuntimeError("cannot make a temporary file");
+        }
+        const bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size());
+        ::close(fd);
+        if (ok) {
+            f(path);
+        }
+        fs::remove(path);
+    }
+
+    httplib::Server svr_;
+    Guard guard_;
+    fs::path dir_;
+    fs::path data_;
+    std::string bar_;
+    std::string store_;
+    std::mutex save_mutex_;
+};
+
+} // namespace
+
+namespace {
+
+// Whether s is prefix, ':' and the port, exactly.
+bool names_port(std::string_view s, std::string_view prefix, int port) {
+    if (s.substr(0, prefix.size()) != prefix) {
+        return false;
+    }
+    s.remove_prefix(prefix.size());
+    return !s.empty() && s.front() == ':' && s.substr(1) == std::to_string(port);
+}
+
+} // namespace
+
+bool Guard::host_ok(std::string_view host) const {
+    return names_port(host, "127.0.0.1", port) || names_port(host, "localhost", port);
+}
+
+bool Guard::origin_ok(std::string_view origin) const {
+    return names_port(origin, "http://127.0.0.1", port) ||
+           names_port(origin, "http://localhost", port);
+}
+
+bool Guard::token_ok(std::string_view given) const {
+    if (token.empty() || given.size() != token.size()) {
+        return false;
+    }
+    unsigned diff = 0;
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        diff |= static_cast<unsigned char>(given[i]) ^ static_cast<unsigned char>(token[i]);
+    }
+    return diff == 0;
+}
+
+std::optional<std::string> file_name(std::string_view name) {
+    if (name.size() < 6 || name.size() > 64 || name.substr(name.size() - 5) != ".toml" ||
+        name.find("..") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    const char first = name.front();
+    if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') ||
+          (first >= '0' && first <= '9'))) {
+        return std::nullopt;
+    }
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+        if (!ok) {
+            return std::nullopt;
+        }
+    }
+    return std::string(name);
+}
+
+const core::ToolSpec& builder_spec() {
+    static const core::ToolSpec spec = make_spec();
+    return spec;
+}
+
+int builder_main(const core::Options& o) {
+    const fs::path dir = o.has("dir") ? fs::path(o.str("dir")) : fs::path(default_dir());
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (!fs::is_directory(dir)) {
+        throw core::RuntimeError("--dir " + dir.string() + ": cannot make the folder" +
+                                 (ec ? ": " + ec.message() : std::string()));
+    }
+    Server server(o, fs::absolute(dir), data_dir(o));
+    return server.run(static_cast<int>(o.integer("port")));
+}
+
+} // namespace okxkit::builder
