@@ -6,6 +6,7 @@
 # at every candle) against the default 6h, the extra time divided by the extra evaluation
 # rounds. The store is written in both: a temporary file, created and migrated once
 # beforehand (as a store in use is), copied afresh for every run.
+# Last, the same with the rules template (share/okxkit/strategies/rules.toml) alone.
 # Usage: bench/select_strategy.sh [CPU]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,3 +50,13 @@ awk -v a="$base" -v b="$every_t" -v e0="$evals" -v e1="$evals_every" 'BEGIN {
     per = (b - a) / (e1 - e0) * 8
     printf "one evaluation of all 8 symbols (store row included): %.1f us (%d evaluations in %.3f s against %d in %.3f s)\n", per * 1e6, e1, b, e0, a
 }'
+
+# The rules kind: the ema_cross template alone as the candidate (its graph evaluated on every
+# candle of every symbol), 5 runs.
+rates=()
+for _ in 1 2 3 4 5; do
+    t=$(cpu_seconds --strategies "$root/share/okxkit/strategies/rules.toml")
+    rates+=("$(awk -v n="$lines" -v t="$t" 'BEGIN { printf "%.0f", n / t }')")
+done
+read -r -a s <<<"$(printf '%s\n' "${rates[@]}" | sort -n | tr '\n' ' ')"
+echo "select-strategy --strategies rules.toml: input messages per second: p10 ${s[0]}  median ${s[2]}  p90 ${s[4]}"

@@ -177,6 +177,7 @@ public:
 
     int run(int port) {
         svr_.set_payload_max_length(kMaxBody);
+        svr_.set_tcp_nodelay(true); // headers and body go in two writes: no Nagle wait
         // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server
         // could bind the same port and take half of the connections.
         svr_.set_socket_options([](socket_t sock) {
