@@ -8,9 +8,12 @@
 #include "core/json_out.hpp"
 #include "core/log.hpp"
 #include "core/signals.hpp"
+#include "features/engine.hpp"
 #include "store/store.hpp"
 #include "strategy/params.hpp"
+#include "strategy/rules.hpp"
 #include "strategy/select_strategy_tool.hpp"
+#include "strategy/strategies.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -132,8 +135,66 @@ std::string read_file(const fs::path& p) {
 }
 
 // The answer of select-strategy --validate --format json for one file shown as `shown`.
+// Bars before each node of a valid file can first be true, by its key ("indicators.fast",
+// "conditions.golden", "actions.enter"), and "" for the strategy as a whole: an indicator's
+// feature warm-up, a price 1, a number 0, a comparison the most of its inputs, a cross one more
+// (it reads the candle before), an action that of its condition. A built-in kind is one node:
+// the slowest of its features.
+std::string warmup_json(const strategy::StrategyConfig& c) {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    std::uint64_t all = 0;
+    auto feature_warmup = [](const std::string& name) {
+        const std::vector<std::string> one{name};
+        return features::FeatureSet::from_names(one).describe().front().warmup;
+    };
+    if (c.rules) {
+        const strategy::Rules& r = *c.rules;
+        std::vector<std::uint64_t> ind;
+        for (const auto& i : r.indicators) {
+            ind.push_back(feature_warmup(i.feature));
+            out.emplace_back("indicators." + i.id, ind.back());
+        }
+        std::vector<std::uint64_t> cond;
+        for (const auto& k : r.conditions) {
+            std::uint64_t w = 0;
+            for (const auto& a : k.args) {
+                using K = strategy::Operand::Kind;
+                const std::uint64_t x = a.kind == K::kNumber      ? 0
+                                        : a.kind == K::kPrice     ? 1
+                                        : a.kind == K::kIndicator ? ind.at(a.index)
+                                                                  : cond.at(a.index);
+                w = std::max(w, x);
+            }
+            if (k.op == strategy::RuleOp::kCrossAbove || k.op == strategy::RuleOp::kCrossBelow) {
+                ++w;
+            }
+            cond.push_back(w);
+            out.emplace_back("conditions." + k.id, w);
+        }
+        for (const auto& a : r.actions) {
+            out.emplace_back("actions." + a.id, cond.at(a.when));
+            all = std::max(all, cond.at(a.when));
+        }
+    } else {
+        for (const auto& n : strategy::make_strategy(c)->feature_names()) {
+            all = std::max(all, feature_warmup(n));
+        }
+    }
+    std::string o = R"({"":)" + std::to_string(all);
+    for (const auto& [key, w] : out) {
+        o += ',';
+        core::append_json_string(o, key);
+        o += ':';
+        o += std::to_string(w);
+    }
+    o += '}';
+    return o;
+}
+
+// select-strategy --validate --format json's answer, and for a valid file the warm-ups.
 std::string validate_json(const std::string& path, const std::string& shown) {
-    const auto problems = strategy::check_file(path, nullptr);
+    strategy::StrategyConfig config;
+    const auto problems = strategy::check_file(path, &config);
     std::string out = R"({"valid":)";
     out += problems.empty() ? "true" : "false";
     out += R"(,"files":1,"errors":[)";
@@ -152,7 +213,11 @@ std::string validate_json(const std::string& path, const std::string& shown) {
         core::append_json_string(out, m);
         out += '}';
     }
-    out += "]}";
+    out += ']';
+    if (problems.empty()) {
+        out += R"(,"warmup":)" + warmup_json(config);
+    }
+    out += '}';
     return out;
 }
 

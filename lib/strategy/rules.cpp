@@ -1066,7 +1066,28 @@ std::string rules_schema_properties() {
     o +=
         R"("indicators":{"type":"object","description":"series: id = a feature name of featurize --list (fast = \"ema_12\"); the prices open, high, low, close and volume need no entry",)";
     o += R"("propertyNames":{"pattern":)" + id + "},";
-    o += R"("additionalProperties":{"type":"string","x-okxkit-port":"series"}},)";
+    o += R"("additionalProperties":{"type":"string","x-okxkit-port":"series"},)";
+    // The default set's features (news excepted) with their warm-ups, for the builder's
+    // palette; other parameters of a family (ema_7) are valid too.
+    o += R"("x-okxkit-features":[)";
+    bool first_feature = true;
+    for (const features::FeatureInfo& f : features::FeatureSet::default_set().describe()) {
+        if (f.group == "news") {
+            continue;
+        }
+        o += first_feature ? "{" : ",{";
+        first_feature = false;
+        o += R"("name":)";
+        core::append_json_string(o, f.name);
+        o += R"(,"group":)";
+        core::append_json_string(o, f.group);
+        o += R"(,"warmup":)";
+        o += std::to_string(f.warmup);
+        o += R"(,"description":)";
+        core::append_json_string(o, f.definition);
+        o += '}';
+    }
+    o += "]},";
     o +=
         R"("conditions":{"type":"object","description":"conditions, true or false on each closed candle: id = { op = ..., ... }",)";
     o += R"("propertyNames":{"pattern":)" + id + R"(},"additionalProperties":{"oneOf":[)";

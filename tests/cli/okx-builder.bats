@@ -125,7 +125,13 @@ TOML
         <(cd "$T" && select-strategy --validate bad.toml --format json | jq -c '[.valid, [.errors[] | [.line, .key, .message]]]')
     # Saving: the bytes as sent, the answer its validation, atomically (no temporary left).
     run api /api/files/mine.toml -X PUT --data-binary @"$rules"
-    assert_output '{"valid":true,"files":1,"errors":[]}'
+    assert_output --partial '{"valid":true,"files":1,"errors":[],"warmup":{'
+    # Warm-ups: ema_12 gives a value from the 12th candle, ema_26 from the 26th, a cross reads
+    # the candle before as well, an action waits for its condition; "" is the whole strategy.
+    [[ $(jq -c .warmup <<<"$output") == '{"":27,"indicators.fast":12,"indicators.slow":26,"conditions.golden":27,"conditions.death":27,"actions.enter":27,"actions.exit":27}' ]] ||
+        fail "warm-ups: $(jq -c .warmup <<<"$output")"
+    run api /api/validate -X POST --data-binary @"$OKXKIT_SOURCE_DIR/share/okxkit/strategies/trend.toml"
+    [[ $(jq -c .warmup <<<"$output") =~ ^\{\"\":[0-9]+\}$ ]] || fail "a built-in kind's warm-up: $output"
     cmp "$T/s/mine.toml" "$rules"
     cmp <(api /api/files/mine.toml) "$rules"
     [[ $(ls -A "$T/s") == mine.toml ]] || fail "left: $(ls -A "$T/s")"
