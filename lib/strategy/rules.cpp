@@ -1087,6 +1087,17 @@ std::string rules_schema_properties() {
         core::append_json_string(o, f.definition);
         o += '}';
     }
+    // Every family as its synopsis (ema_N, bb_width_N_X): any parameters are valid names.
+    o += R"(],"x-okxkit-families":[)";
+    bool first_family = true;
+    for (const std::string& f : features::family_synopses()) {
+        if (f.starts_with("news_")) {
+            continue;
+        }
+        o += first_family ? "" : ",";
+        first_family = false;
+        core::append_json_string(o, f);
+    }
     o += "]},";
     o +=
         R"("conditions":{"type":"object","description":"conditions, true or false on each closed candle: id = { op = ..., ... }",)";
