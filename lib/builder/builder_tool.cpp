@@ -51,13 +51,13 @@ core::ToolSpec make_spec() {
         "a local server for building strategy files in the browser, over one folder of them",
         "okx-builder [--dir DIR] [--port N] [--data DIR] [OPTIONS]",
         "Serves the strategy builder page and its API on 127.0.0.1 only, over the strategy\n"
-        "files (TOML) of --dir: list, read, save, validate (as select-strategy --validate)\n"
-        "and the deploy pipeline (as select-strategy --compile); backtest a saved file in paper\n"
-        "mode on the bundled samples (POST /api/backtest/NAME: audit report's JSON, cached\n"
-        "in DIR/.okx-builder/backtests/). Every API call needs the\n"
-        "session's token, printed with the address at start; requests with a foreign Host or\n"
-        "Origin are refused, and names are file names in --dir, never paths. Nothing it does\n"
-        "reaches an exchange. Stops on SIGINT or SIGTERM.\n"
+        "files (TOML) of --dir: list, read, save, validate (as select-strategy --validate),\n"
+        "the deploy pipeline (as select-strategy --compile), and the backtest of a saved file\n"
+        "on the bundled samples in paper mode (POST /api/backtest/NAME: audit report's JSON,\n"
+        "cached in DIR/.okx-builder/backtests/). Every API call needs the session's token,\n"
+        "printed with the address at start; requests with a foreign Host or Origin are\n"
+        "refused, and names are file names in --dir, never paths. Nothing it does reaches an\n"
+        "exchange. Stops on SIGINT or SIGTERM.\n"
         "Example: okx-builder --dir ~/strategies   # then open the printed address\n",
         {},
     };
@@ -78,8 +78,8 @@ core::ToolSpec make_spec() {
          0,
          65535},
         {"data", 0, OptType::kPath, "DIR",
-         "the folder holding builder/ (the page) and strategies/ (the templates) (default: the "
-         "installed share/okxkit)"},
+         "the folder holding builder/ (the page), strategies/ (the templates) and samples/ (the "
+         "backtest's candles) (default: the installed share/okxkit)"},
         {"bar", 0, OptType::kString, "BAR", "the bar of the deploy pipeline", "5m"},
         {"store", 0, OptType::kPath, "FILE",
          "the store the deploy pipeline names (default: the tools' default store)"},
