@@ -154,17 +154,18 @@ code() {
 }
 
 # A copy of okx-builder in $T/bin whose siblings are wrappers of the real tools: each records
-# its argv and environment in $T/children.log, then runs the tool. A wrapper okx-stream waits
+# its argv and environment in $T/children/TOOL (a file each: the stages run at once, and their
+# writes to one file would interleave), then runs the tool. A wrapper okx-stream waits
 # while the FIFO $T/gate exists, and a wrapper risk-guard fails while $T/fail-risk exists.
 wrap_tools() {
-    mkdir -p "$T/bin"
+    mkdir -p "$T/bin" "$T/children"
     cp "$OKXKIT_BIN/okx-builder" "$T/bin/"
     local t
     for t in okx-stream select-strategy risk-guard execute audit; do
         {
             printf '#!/bin/bash\n'
             printf '{ printf "argv:"; printf " %%q" "$0" "$@"; echo; env | sed "s/^/env: /"; } >>%q\n' \
-                "$T/children.log"
+                "$T/children/$t"
             case $t in
             okx-stream) printf 'if [[ -p %q ]]; then : >%q; read -r _ <%q; fi\n' "$T/gate" "$T/held" "$T/gate" ;;
             risk-guard) printf 'if [[ -e %q ]]; then echo "risk-guard: error: injected failure" >&2; exit 2; fi\n' "$T/fail-risk" ;;
@@ -189,6 +190,7 @@ wrap_tools() {
     local id dir
     id=$(jq -r .id "$T/body")
     dir=$T/s/.okx-builder/backtests/$id
+    cat "$T/children"/* >"$T/children.log"
     # Five children, each run by its absolute path, execute with --mode paper, none demo or live.
     [[ $(grep -c '^argv:' "$T/children.log") == 5 ]] || fail "$(grep '^argv:' "$T/children.log")"
     grep -q "^argv: $T/bin/execute .*--mode paper" "$T/children.log"
