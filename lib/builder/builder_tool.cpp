@@ -2,6 +2,8 @@
 // files. cpp-httplib (Debian's libcpp-httplib-dev) carries the HTTP.
 #include "builder/builder_tool.hpp"
 
+#include "builder/backtest.hpp"
+
 #include "core/bar.hpp"
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -49,11 +51,13 @@ core::ToolSpec make_spec() {
         "a local server for building strategy files in the browser, over one folder of them",
         "okx-builder [--dir DIR] [--port N] [--data DIR] [OPTIONS]",
         "Serves the strategy builder page and its API on 127.0.0.1 only, over the strategy\n"
-        "files (TOML) of --dir: list, read, save, validate (as select-strategy --validate)\n"
-        "and the deploy pipeline (as select-strategy --compile). Every API call needs the\n"
-        "session's token, printed with the address at start; requests with a foreign Host or\n"
-        "Origin are refused, and names are file names in --dir, never paths. Nothing it does\n"
-        "reaches an exchange. Stops on SIGINT or SIGTERM.\n"
+        "files (TOML) of --dir: list, read, save, validate (as select-strategy --validate),\n"
+        "the deploy pipeline (as select-strategy --compile), and the backtest of a saved file\n"
+        "on the bundled samples in paper mode (POST /api/backtest/NAME: audit report's JSON,\n"
+        "cached in DIR/.okx-builder/backtests/). Every API call needs the session's token,\n"
+        "printed with the address at start; requests with a foreign Host or Origin are\n"
+        "refused, and names are file names in --dir, never paths. Nothing it does reaches an\n"
+        "exchange. Stops on SIGINT or SIGTERM.\n"
         "Example: okx-builder --dir ~/strategies   # then open the printed address\n",
         {},
     };
@@ -74,8 +78,8 @@ core::ToolSpec make_spec() {
          0,
          65535},
         {"data", 0, OptType::kPath, "DIR",
-         "the folder holding builder/ (the page) and strategies/ (the templates) (default: the "
-         "installed share/okxkit)"},
+         "the folder holding builder/ (the page), strategies/ (the templates) and samples/ (the "
+         "backtest's candles) (default: the installed share/okxkit)"},
         {"bar", 0, OptType::kString, "BAR", "the bar of the deploy pipeline", "5m"},
         {"store", 0, OptType::kPath, "FILE",
          "the store the deploy pipeline names (default: the tools' default store)"},
@@ -232,7 +236,9 @@ class Server {
 public:
     Server(const core::Options& o, fs::path dir, fs::path data)
         : dir_(std::move(dir)), data_(std::move(data)), bar_(o.str("bar")),
-          store_(o.has("store") ? o.str("store") : std::string()) {
+          store_(o.has("store") ? o.str("store") : std::string()),
+          backtests_(dir_ / ".okx-builder" / "backtests", tools_dir(), data_ / "samples",
+                     std::chrono::seconds(300)) {
         if (!core::parse_bar(bar_)) {
             throw core::UsageError("--bar " + bar_ + ": not a bar (1m 5m 15m 1H ...)");
         }
@@ -351,6 +357,12 @@ private:
             });
         });
         svr_.Get(R"(/api/compile/(.*))", [this](const Req& req, Res& res) { compile(req, res); });
+        svr_.Post(R"(/api/backtest/(.*))",
+                  [this](const Req& req, Res& res) { backtest(req, res); });
+        svr_.Get(R"(/api/backtests/(.*))", [this](const Req& req, Res& res) {
+            const Answer a = backtests_.saved(req.matches[1].str());
+            json(res, a.status, a.body);
+        });
         // Anything else under /api: a JSON 404, not the page.
         svr_.set_error_handler([](const Req&, Res& res) {
             if (res.body.empty()) {
@@ -473,6 +485,33 @@ private:
         res.set_content(text, "text/plain; charset=utf-8");
     }
 
+    // The backtest of the saved file NAME (backtest.hpp): 404 when there is none, 422 with the
+    // validation when it has problems.
+    void backtest(const Req& req, Res& res) {
+        auto n = name_of(req, res);
+        if (!n) {
+            return;
+        }
+        const fs::path p = dir_ / *n;
+        if (!fs::is_regular_file(p)) {
+            json(res, 404, error_json("no such file: " + *n));
+            return;
+        }
+        strategy::StrategyConfig c;
+        if (!strategy::check_file(p.string(), &c).empty()) {
+            json(res, 422, validate_json(p.string(), *n));
+            return;
+        }
+        const Answer a = backtests_.run(p, c.kind);
+        json(res, a.status, a.body);
+    }
+
+    // The folder of the other tools: okx-builder's own (they are installed side by side).
+    static fs::path tools_dir() {
+        std::error_code ec;
+        return fs::read_symlink("/proc/self/exe", ec).parent_path();
+    }
+
     // Runs f on a private temporary file holding body.
     template <class F> void with_temp(const std::string& body, F f) const {
         std::string path = (fs::temp_directory_path() / "okx-builder-XXXXXX").string();
@@ -495,6 +534,7 @@ private:
     std::string bar_;
     std::string store_;
     std::mutex save_mutex_;
+    Backtests backtests_;
 };
 
 } // namespace
