@@ -1229,6 +1229,125 @@
     });
   }
 
+  // --- Backtest --------------------------------------------------------------------------------
+
+  // The figures shown, in order: key of audit report's JSON, label, format.
+  var FIGURES = [
+    ["total_return", "Total return", "pct"],
+    ["cagr", "CAGR", "pct"],
+    ["max_drawdown", "Max drawdown", "pct"],
+    ["sharpe", "Sharpe (annualised, 365-day years)", "num"],
+    ["sortino", "Sortino", "num"],
+    ["calmar", "Calmar", "num"],
+    ["trades", "Round-trip trades", "int"],
+    ["win_rate", "Win rate", "pct"],
+    ["profit_factor", "Profit factor", "num"],
+    ["expectancy", "Expectancy per trade (USDT)", "usd"],
+    ["fills", "Fills", "int"],
+    ["fees", "Fees (USDT)", "usd"],
+    ["turnover", "Turnover (x equity)", "num"],
+    ["exposure_time", "Time in the market", "pct"],
+    ["start_equity", "Start equity (USDT)", "usd"],
+    ["end_equity", "End equity (USDT)", "usd"],
+    ["bars", "Bars", "int"],
+  ];
+
+  function figure(v, how) {
+    if (v === null || v === undefined) return "\u2014";
+    if (how === "pct") return (v * 100).toFixed(2) + " %";
+    if (how === "int") return String(v);
+    if (how === "usd") return v.toFixed(2);
+    return v.toFixed(2);
+  }
+
+  function day(ms) {
+    return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  }
+
+  // A stage's argv as one would type it in a shell.
+  function shellWord(w) {
+    return /^[A-Za-z0-9_.,:/=+-]+$/.test(w) ? w : "'" + w.replace(/'/g, "'\\''") + "'";
+  }
+
+  function backtestView(name, a) {
+    var r = a.report;
+    var box = el("div", { class: "backtest", "data-id": a.id, "data-cached": String(a.cached) });
+    box.appendChild(
+      el("p", {
+        text:
+          (a.cached ? "From the cache: the run of " + name + " made earlier with these bytes, this data and this version. " : "") +
+          "Paper fills (" + r.fill_models.join(", ") + " model" + (r.optimistic ? ", labelled optimistic" : ": a pessimistic bound") + ") on the bundled samples, " +
+          day(r.from) + " to " + day(r.to) + " UTC.",
+      })
+    );
+    var t = el("table", { class: "figures" }, [el("caption", { text: "Figures (audit report)" })]);
+    FIGURES.forEach(function (f) {
+      t.appendChild(
+        el("tr", {}, [
+          el("th", { scope: "row", text: f[1] }),
+          el("td", { "data-figure": f[0], "data-value": r[f[0]] === null || r[f[0]] === undefined ? "" : String(r[f[0]]), text: figure(r[f[0]], f[2]) }),
+        ])
+      );
+    });
+    box.appendChild(t);
+    var syms = Object.keys(r.by_symbol || {}).sort();
+    if (syms.length) {
+      var bt = el("table", { class: "figures by-symbol" }, [
+        el("caption", { text: "By symbol" }),
+        el("tr", {}, [el("th", { scope: "col", text: "Symbol" }), el("th", { scope: "col", text: "P&L (USDT)" }), el("th", { scope: "col", text: "Trades" }), el("th", { scope: "col", text: "Fees" })]),
+      ]);
+      syms.forEach(function (sym) {
+        var x = r.by_symbol[sym];
+        bt.appendChild(
+          el("tr", { "data-symbol": sym }, [
+            el("th", { scope: "row", text: sym }),
+            el("td", { "data-value": String(x.pnl), text: x.pnl.toFixed(2) }),
+            el("td", { "data-value": String(x.trades), text: String(x.trades) }),
+            el("td", { "data-value": String(x.fees), text: x.fees.toFixed(2) }),
+          ])
+        );
+      });
+      box.appendChild(bt);
+    }
+    box.appendChild(el("h3", { text: "Run it yourself" }));
+    box.appendChild(
+      el("pre", {
+        class: "deploy",
+        // Four stages in a pipe, then audit report of the store they wrote.
+        text: a.command
+          .map(function (argv, i) {
+            return argv.map(shellWord).join(" ") + (i < a.command.length - 2 ? " |" : "");
+          })
+          .join("\n"),
+      })
+    );
+    return box;
+  }
+
+  function backtest() {
+    if (!S.online) return say("The backtest needs okx-builder: start it and open the address it prints.");
+    if (S.text !== S.saved) return say("Save first: the backtest runs the saved file.");
+    var name = S.name;
+    var button = $("backtest");
+    button.disabled = true;
+    say("Backtesting " + name + " on the bundled samples\u2026");
+    api("POST", "/api/backtest/" + encodeURIComponent(name), "")
+      .then(function (r) {
+        if (r.status !== 200) {
+          say("No backtest: " + (r.body.error || "the file has problems (listed below)."));
+          return;
+        }
+        showOutput("Backtest of " + name, backtestView(name, r.body));
+        say("Backtest of " + name + ": total return " + figure(r.body.report.total_return, "pct") + (r.body.cached ? " (from the cache)." : "."));
+      })
+      .catch(function (e) {
+        say("No backtest: " + e.message);
+      })
+      .then(function () {
+        button.disabled = false;
+      });
+  }
+
   // --- Start ---------------------------------------------------------------------------------
 
   function wire() {
@@ -1251,9 +1370,7 @@
     $("save").addEventListener("click", save);
     $("show-diff").addEventListener("click", showDiff);
     $("deploy").addEventListener("click", deploy);
-    $("backtest").addEventListener("click", function () {
-      say("Backtests come with okx-builder's backtest API.");
-    });
+    $("backtest").addEventListener("click", backtest);
     $("output-close").addEventListener("click", function () {
       $("output").hidden = true;
     });
