@@ -157,6 +157,10 @@ void Log::emit_at(Level level, std::string_view file, std::uint64_t line, std::s
 }
 
 void Log::explain(std::string_view msg) {
+    explain(msg, {});
+}
+
+void Log::explain(std::string_view msg, std::string_view fields) {
     if (g_verbosity < 0) {
         return;
     }
@@ -169,6 +173,10 @@ void Log::explain(std::string_view msg) {
         append_json_string(out, g_tool);
         out += R"(,"level":"explain","msg":)";
         append_json_string(out, msg);
+        if (!fields.empty()) {
+            out += ',';
+            out += fields;
+        }
         out += "}\n";
     } else {
         out += g_tool;

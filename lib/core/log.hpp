@@ -24,6 +24,9 @@ public:
     // Output a person asked for on stderr (select-strategy --explain): "tool: msg", shown at
     // any verbosity but -q; with --log-json one JSON line at level "explain".
     static void explain(std::string_view msg);
+    // The same with members for --log-json's line: fields is JSON object members without
+    // braces ("inst":"BTC-USDT","holds":["golden"]), written after "msg".
+    static void explain(std::string_view msg, std::string_view fields);
     static void warning(std::string_view msg) { emit(Level::kWarning, msg); }
     static void note(std::string_view msg) { emit(Level::kNote, msg); }
     static void debug(std::string_view msg) { emit(Level::kDebug, msg); }

@@ -713,6 +713,7 @@ public:
 
     void on_bar(const BarInput& b, const Regime& regime) override {
         prices_ = {b.o, b.h, b.l, b.c, b.v};
+        fires_.clear();
         bool finite_now = true;
         for (std::size_t i = 0; i < index_.size(); ++i) {
             value_[i] = b.f[index_[i]];
@@ -777,16 +778,17 @@ public:
         }
     }
 
-    // The conditions that hold on the last candle, for --explain.
-    [[nodiscard]] std::string holding() const {
-        std::string s;
+    [[nodiscard]] BarTrace trace() const override {
+        BarTrace t;
+        t.traced = true;
+        t.warm = warm_;
         for (std::size_t k = 0; k < r_.conditions.size(); ++k) {
             if (holds_[k] != 0) {
-                s += s.empty() ? "" : " ";
-                s += r_.conditions[k].id;
+                t.holds.push_back(r_.conditions[k].id);
             }
         }
-        return s;
+        t.fires = fires_;
+        return t;
     }
 
 private:
@@ -891,6 +893,7 @@ private:
         if (fired == nullptr) {
             return;
         }
+        fires_.push_back(fired->id);
         const double want = fired->act == RuleAct::kClose ? 0.0 : fired->equity_frac;
         if (want == held_) {
             return;
@@ -914,6 +917,7 @@ private:
             if (holds_[a.when] == 0) {
                 continue;
             }
+            fires_.push_back(a.id);
             Leg leg;
             leg.id = a.id;
             leg.side = a.side;
@@ -961,6 +965,7 @@ private:
     std::vector<double> value_;
     std::array<double, 5> prices_{};
     std::vector<char> holds_;
+    std::vector<std::string> fires_; // the actions that fired on the last candle
     std::vector<double> prev_a_, prev_b_;
 };
 

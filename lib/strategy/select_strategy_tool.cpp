@@ -86,7 +86,9 @@ core::ToolSpec make_spec() {
          "keep|flatten"},
         {"fee", 0, OptType::kNumber, "RATE",
          "fee per unit of position change in the signal P&L (0.001 = 0.1%)", "0.001", "fees.taker"},
-        {"explain", 0, OptType::kFlag, "", "print the decision path of every evaluation on stderr"},
+        {"explain", 0, OptType::kFlag, "",
+         "print the decision path of every evaluation on stderr, and per candle what a rules "
+         "strategy's conditions and actions did"},
         {"status", 0, OptType::kFlag, "",
          "print per instrument the strategy, since when, suitability, regime and switches from "
          "the store, and exit"},

@@ -198,6 +198,55 @@ private:
             mark(c, ret);
         }
         decide(s, k.ts, regime);
+        if (opts_.explain) {
+            explain_bar(s, k.ts);
+        }
+    }
+
+    // Per candle, what each rules candidate saw: the conditions that held and the actions that
+    // fired (an intent goes out for the assigned one only).
+    void explain_bar(const Symbol& s, std::int64_t ts) {
+        for (std::size_t i = 0; i < s.cands.size(); ++i) {
+            const BarTrace t = s.cands[i].s->trace();
+            if (!t.traced) {
+                continue;
+            }
+            const bool active = static_cast<int>(i) == s.active;
+            std::string text = s.inst + " " + opts_.bar + " " +
+                               core::format_iso_ms(ts + opts_.bar_ms) + ": " +
+                               s.cands[i].s->name() + (active ? " (assigned)" : "");
+            auto words = [](const std::vector<std::string>& v) {
+                std::string w;
+                for (const std::string& x : v) {
+                    w += (w.empty() ? "" : ", ") + x;
+                }
+                return w;
+            };
+            if (!t.warm) {
+                text += " warming up";
+            } else {
+                text += t.holds.empty() ? " no condition holds" : " holds " + words(t.holds);
+                text += t.fires.empty() ? "" : "; fires " + words(t.fires);
+            }
+            auto list = [](const std::vector<std::string>& v) {
+                std::string j = "[";
+                for (const std::string& x : v) {
+                    j += j.size() > 1 ? "," : "";
+                    core::append_json_string(j, x);
+                }
+                return j + "]";
+            };
+            std::string fields = R"("inst":)";
+            core::append_json_string(fields, s.inst);
+            fields += R"(,"bar":)";
+            core::append_json_string(fields, opts_.bar);
+            fields += R"(,"ts":)" + std::to_string(ts) + R"(,"strategy":)";
+            core::append_json_string(fields, s.cands[i].s->name());
+            fields += std::string(R"(,"assigned":)") + (active ? "true" : "false") + R"(,"warm":)" +
+                      (t.warm ? "true" : "false") + R"(,"holds":)" + list(t.holds) +
+                      R"(,"fires":)" + list(t.fires);
+            core::Log::explain(text, fields);
+        }
     }
 
     // The candidate's signal P&L for this bar: what its exposure before the bar earned, less

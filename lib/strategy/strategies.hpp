@@ -43,6 +43,15 @@ struct SignalView {
     std::string reason;
 };
 
+// What a strategy drawn as rules saw on the last candle, for --explain: the conditions that
+// held and the actions that fired (the one that took effect, or every placed leg).
+struct BarTrace {
+    bool traced = false; // false for the built-in kinds, which have no conditions
+    bool warm = false;
+    std::vector<std::string> holds;
+    std::vector<std::string> fires;
+};
+
 using IndexFn = std::function<std::size_t(const std::string&)>;
 
 class Strategy {
@@ -84,6 +93,8 @@ public:
     [[nodiscard]] std::uint64_t legs_seq() const { return legs_seq_; }
     // Forgets its state (after a gap in the candles).
     virtual void reset();
+    // The last candle's conditions and actions (rules strategies only).
+    [[nodiscard]] virtual BarTrace trace() const { return {}; }
 
 protected:
     void set_signal(std::string side, double strength, double confidence, std::string reason);

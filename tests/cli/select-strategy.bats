@@ -116,6 +116,37 @@ TOML
     select-strategy --compile "$rules" | bash -n
 }
 
+@test "--explain traces a rules file per candle: what held, what fired, and which candle sent it" {
+    local rules=$OKXKIT_SOURCE_DIR/share/okxkit/strategies/rules.toml
+    select-strategy --strategies "$rules" --explain --log-json <"$IN" >"$T/out" 2>"$T/err"
+    jq -c 'select(.level == "explain" and has("holds"))' "$T/err" >"$T/trace"
+    # One line per confirmed candle and instrument.
+    [[ $(wc -l <"$T/trace") == $(jq -c 'select(.type == "candle" and .confirm)' "$IN" | wc -l) ]]
+    # Warming up until both averages are finite and the cross has a candle before (27 bars).
+    run jq -s -r '[.[] | select(.inst == "ETH-USDT")] | (map(.warm) | index(true))' "$T/trace"
+    assert_output 26
+    # Each signal is a candle where the assigned file's action fired with its condition
+    # holding, and the other way round, except a view carried over at the assignment: the
+    # first signal of an instrument, at its first assigned candle.
+    jq -r 'select(.type == "signal") | "\(.inst) \(.ts) \(.reason | split(":")[0])"' "$T/out" >"$T/signals"
+    jq -r 'select(.assigned) | "\(.inst) \(.ts)"' "$T/trace" | awk '!seen[$1]++' >"$T/assigned_at"
+    awk 'NR == FNR { first[$1 " " $2] = 1; next } !(($1 " " $2) in first)' "$T/assigned_at" "$T/signals" >"$T/want"
+    [[ $(wc -l <"$T/want") -gt 20 ]]
+    jq -r 'select(.assigned and (.fires | length) > 0)
+           | select(.fires[0] as $a | ($a == "enter" and (.holds | index("golden"))) or ($a == "exit" and (.holds | index("death"))))
+           | "\(.inst) \(.ts) \(.fires[0])"' "$T/trace" |
+        # an action that fires again while its target is held sends no new signal
+        awk 'NR == FNR { held[$1] = $3; next } { if (held[$1] != $3) print; held[$1] = $3 }' \
+            <(awk 'NR == FNR { first[$1 " " $2] = 1; next } (($1 " " $2) in first)' "$T/assigned_at" "$T/signals") - |
+        grep -vFf <(cut -d' ' -f1,2 "$T/assigned_at") >"$T/got" || true
+    diff "$T/want" "$T/got"
+    # In words without --log-json; none of it with -q.
+    run -0 --separate-stderr select-strategy --strategies "$rules" --explain <"$IN"
+    [[ $stderr =~ "ETH-USDT 5m "[-0-9T:]+"Z: ema_cross (assigned) holds golden; fires enter" ]] || fail "${stderr:0:2000}"
+    run -0 --separate-stderr select-strategy --strategies "$rules" --explain -q <"$IN"
+    [[ -z $stderr ]]
+}
+
 @test "--status: strategy, since, suitability, regime and switches per instrument" {
     select-strategy --run r1 <"$IN" >/dev/null
     run -0 select-strategy --status --run r1
