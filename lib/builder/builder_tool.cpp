@@ -3,6 +3,7 @@
 #include "builder/builder_tool.hpp"
 
 #include "builder/backtest.hpp"
+#include "builder/dryrun.hpp"
 
 #include "core/bar.hpp"
 #include "core/config.hpp"
@@ -13,6 +14,7 @@
 #include "features/engine.hpp"
 #include "store/store.hpp"
 #include "strategy/params.hpp"
+#include "strategy/regime.hpp"
 #include "strategy/rules.hpp"
 #include "strategy/select_strategy_tool.hpp"
 #include "strategy/strategies.hpp"
@@ -25,7 +27,9 @@
 #include <filesystem>
 #include <fstream>
 #include <httplib.h>
+#include <memory>
 #include <mutex>
+#include <regex>
 #include <sstream>
 #include <sys/socket.h>
 #include <thread>
@@ -34,6 +38,8 @@
 #ifndef OKXKIT_DATA_DIRS
 #define OKXKIT_DATA_DIRS ""
 #endif
+
+extern char** environ; // NOLINT(readability-identifier-naming): POSIX's name
 
 namespace okxkit::builder {
 
@@ -54,7 +60,9 @@ core::ToolSpec make_spec() {
         "files (TOML) of --dir: list, read, save, validate (as select-strategy --validate),\n"
         "the deploy pipeline (as select-strategy --compile), and the backtest of a saved file\n"
         "on the bundled samples in paper mode (POST /api/backtest/NAME: audit report's JSON,\n"
-        "cached in DIR/.okx-builder/backtests/). Every API call needs the session's token,\n"
+        "cached in DIR/.okx-builder/backtests/), and its live dry run on OKX's public candles\n"
+        "(GET /api/dryrun/NAME: select-strategy --explain per candle as server-sent events, no\n"
+        "order anywhere). Every API call needs the session's token,\n"
         "printed with the address at start; requests with a foreign Host or Origin are\n"
         "refused, and names are file names in --dir, never paths. Nothing it does reaches an\n"
         "exchange. Stops on SIGINT or SIGTERM.\n"
@@ -83,6 +91,10 @@ core::ToolSpec make_spec() {
         {"bar", 0, OptType::kString, "BAR", "the bar of the deploy pipeline", "5m"},
         {"store", 0, OptType::kPath, "FILE",
          "the store the deploy pipeline names (default: the tools' default store)"},
+        {"rest-url", 0, OptType::kString, "URL",
+         "OKX REST base URL of the dry run's public candles (default: okx-stream's)"},
+        {"ws-business-url", 0, OptType::kString, "URL",
+         "OKX business WebSocket URL of the dry run's live candles (default: okx-stream's)"},
     };
     spec.options.assign(std::begin(own), std::end(own));
     for (const auto& o : core::common_options()) {
@@ -144,9 +156,15 @@ std::string read_file(const fs::path& p) {
 // feature warm-up, a price 1, a number 0, a comparison the most of its inputs, a cross one more
 // (it reads the candle before), an action that of its condition. A built-in kind is one node:
 // the slowest of its features.
-std::string warmup_json(const strategy::StrategyConfig& c) {
-    std::vector<std::pair<std::string, std::uint64_t>> out;
+struct Warmups {
     std::uint64_t all = 0;
+    std::vector<std::pair<std::string, std::uint64_t>> nodes;
+};
+
+Warmups warmups(const strategy::StrategyConfig& c) {
+    Warmups w;
+    auto& out = w.nodes;
+    std::uint64_t& all = w.all;
     auto feature_warmup = [](const std::string& name) {
         const std::vector<std::string> one{name};
         return features::FeatureSet::from_names(one).describe().front().warmup;
@@ -184,8 +202,13 @@ std::string warmup_json(const strategy::StrategyConfig& c) {
             all = std::max(all, feature_warmup(n));
         }
     }
-    std::string o = R"({"":)" + std::to_string(all);
-    for (const auto& [key, w] : out) {
+    return w;
+}
+
+std::string warmup_json(const strategy::StrategyConfig& c) {
+    const Warmups ws = warmups(c);
+    std::string o = R"({"":)" + std::to_string(ws.all);
+    for (const auto& [key, w] : ws.nodes) {
         o += ',';
         core::append_json_string(o, key);
         o += ':';
@@ -238,7 +261,9 @@ public:
         : dir_(std::move(dir)), data_(std::move(data)), bar_(o.str("bar")),
           store_(o.has("store") ? o.str("store") : std::string()),
           backtests_(dir_ / ".okx-builder" / "backtests", tools_dir(), data_ / "samples",
-                     std::chrono::seconds(300)) {
+                     std::chrono::seconds(300)),
+          rest_url_(o.has("rest-url") ? o.str("rest-url") : std::string()),
+          ws_business_url_(o.has("ws-business-url") ? o.str("ws-business-url") : std::string()) {
         if (!core::parse_bar(bar_)) {
             throw core::UsageError("--bar " + bar_ + ": not a bar (1m 5m 15m 1H ...)");
         }
@@ -359,6 +384,7 @@ private:
         svr_.Get(R"(/api/compile/(.*))", [this](const Req& req, Res& res) { compile(req, res); });
         svr_.Post(R"(/api/backtest/(.*))",
                   [this](const Req& req, Res& res) { backtest(req, res); });
+        svr_.Get(R"(/api/dryrun/(.*))", [this](const Req& req, Res& res) { dryrun(req, res); });
         svr_.Get(R"(/api/backtests/(.*))", [this](const Req& req, Res& res) {
             const Answer a = backtests_.saved(req.matches[1].str());
             json(res, a.status, a.body);
@@ -506,6 +532,80 @@ private:
         json(res, a.status, a.body);
     }
 
+    // The live dry run of the saved file NAME (dryrun.hpp) as server-sent events, for
+    // ?inst=INST (default BTC-USDT) and &bar=BAR (default 1m): 404 when there is no such file,
+    // 422 with the validation when it has problems or for an ml file, 400 for a bad instrument
+    // or bar, 409 while another dry run goes on. The file's bytes are read once, at the start.
+    void dryrun(const Req& req, Res& res) {
+        auto n = name_of(req, res);
+        if (!n) {
+            return;
+        }
+        const std::string inst = req.has_param("inst") ? req.get_param_value("inst") : "BTC-USDT";
+        const std::string bar = req.has_param("bar") ? req.get_param_value("bar") : "1m";
+        static const std::regex inst_pattern("^[A-Z0-9]{1,15}-[A-Z0-9]{1,15}(-SWAP)?$");
+        if (!std::regex_match(inst, inst_pattern)) {
+            json(res, 400, error_json("inst: an OKX instrument such as BTC-USDT"));
+            return;
+        }
+        const auto b = core::parse_bar(bar);
+        if (!b) {
+            json(res, 400, error_json("bar: one of " + core::bar_names()));
+            return;
+        }
+        const fs::path p = dir_ / *n;
+        if (!fs::is_regular_file(p)) {
+            json(res, 404, error_json("no such file: " + *n));
+            return;
+        }
+        strategy::StrategyConfig c;
+        if (!strategy::check_file(p.string(), &c).empty()) {
+            json(res, 422, validate_json(p.string(), *n));
+            return;
+        }
+        if (c.kind == "ml") {
+            json(res, 422,
+                 error_json("an ml strategy needs predict's models: run its pipeline "
+                            "by hand (Deploy shows it)"));
+            return;
+        }
+        auto lock = std::make_shared<std::unique_lock<std::mutex>>(dry_mutex_, std::try_to_lock);
+        if (!lock->owns_lock()) {
+            json(res, 409, error_json("a dry run is going on: one at a time (close the other)"));
+            return;
+        }
+        auto spec = std::make_shared<DryRunSpec>();
+        spec->tools = tools_dir();
+        spec->work = dir_ / ".okx-builder" / "dryrun";
+        std::ifstream in(p, std::ios::binary);
+        spec->strategy.assign(std::istreambuf_iterator<char>(in), {});
+        spec->inst = inst;
+        spec->bar = std::string(b->name);
+        // Warm when the live candles come: the strategy's and the selector's regime warm-up.
+        const std::uint64_t warm = std::max<std::uint64_t>(
+            warmups(c).all, strategy::RegimeScorer::warmup(strategy::RegimeConfig{}));
+        spec->warm_bars = static_cast<long long>(warm) + 10;
+        spec->rest_url = rest_url_;
+        spec->ws_business_url = ws_business_url_;
+        spec->env = child_environment(environ, (spec->work / "config").string());
+        res.set_header("X-Accel-Buffering", "no");
+        res.set_chunked_content_provider(
+            "text/event-stream", [spec, lock](std::size_t, httplib::DataSink& sink) {
+                dry_run(*spec, [&sink](std::string_view event, std::string_view data) {
+                    std::string e;
+                    if (event.empty()) {
+                        e = ": " + std::string(data) + "\n\n";
+                    } else {
+                        e = "event: " + std::string(event) + "\ndata: " + std::string(data) +
+                            "\n\n";
+                    }
+                    return sink.write(e.data(), e.size());
+                });
+                sink.done();
+                return true;
+            });
+    }
+
     // The folder of the other tools: okx-builder's own (they are installed side by side).
     static fs::path tools_dir() {
         std::error_code ec;
@@ -535,6 +635,9 @@ private:
     std::string store_;
     std::mutex save_mutex_;
     Backtests backtests_;
+    std::string rest_url_;
+    std::string ws_business_url_;
+    std::mutex dry_mutex_;
 };
 
 } // namespace
