@@ -15,6 +15,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import time
 import traceback
 import urllib.request
 
@@ -516,6 +517,70 @@ def main():
                            ".map(td => [td.dataset.figure, td.dataset.value]))")
             expect(again == shown, "the cached figures differ")
             expect("(from the cache)" in status(b), f"status: {status(b)}")
+            no_console_errors(b)
+
+        @check("the dry run shows per candle what select-strategy --explain says of the same "
+               "candles; Stop ends its processes")
+        def _():
+            fake = os.environ.get("FAKE_URL", "")
+            expect(fake != "", "no FAKE_URL: the dry run needs tests/fake-okx")
+            open_page(b)
+            open_saved(b, "bt.toml")
+            b.eval("document.getElementById('dry-inst').value = 'BTC-USDT'")
+            b.eval("document.getElementById('dry-bar').value = '1m'")
+            b.click("#dryrun")
+            expect(b.eval("document.getElementById('dryrun').getAttribute('aria-pressed')") == "true",
+                   "the button does not say it is running")
+            # Until it is live: warm rows and an action fired with an intent sent.
+            b.wait_for("document.querySelectorAll('.dry-table tr[data-warm=\"true\"]').length >= 60 && "
+                       "!!document.querySelector('.dry-table tr.sent')", timeout=120)
+            if SHOTS:
+                b.eval("document.querySelector('.dry-table tr.sent').scrollIntoView({block: 'center'})")
+                b.screenshot(os.path.join(SHOTS, "builder-dryrun.png"))
+            b.click("#dryrun")  # Stop
+            expect(b.eval("document.getElementById('dryrun').textContent") == "Dry run", "not stopped")
+            # The rows whose candle and explanation both came before the stop.
+            rows = b.eval("[...document.querySelectorAll('.dry-table tbody tr')]"
+                          ".filter(tr => tr.dataset.warm !== undefined && tr.querySelector('.c').textContent !== '')"
+                          ".map(tr => [Number(tr.dataset.ts), tr.dataset.warm === 'true', "
+                          "tr.dataset.assigned === 'true', tr.dataset.holds, tr.dataset.fires, "
+                          "tr.querySelector('.c').textContent])")
+            rows.sort()
+            first = int(b.eval("document.querySelector('.dry-table tbody').dataset.first"))
+            last = rows[-1][0]
+            # By hand: the same bars from the fake's REST, through select-strategy --explain.
+            work = pathlib.Path(DIR).parent / "dry-by-hand"
+            work.mkdir(exist_ok=True)
+            (work / "empty.toml").write_text("")
+            c = ["--config", str(work / "empty.toml")]
+            stream = subprocess.run([os.path.join(BIN, "okx-stream"), *c, "-q", "--rest-url", fake,
+                                     "--symbols", "BTC-USDT", "--bar", "1m", "--since", str(first),
+                                     "--until", str(last + 60000)], capture_output=True, check=True)
+            sel = subprocess.run([os.path.join(BIN, "select-strategy"), *c, "--strategies",
+                                  str(pathlib.Path(DIR) / "bt.toml"), "--bar", "1m", "--store",
+                                  str(work / "hand.db"), "--explain", "--log-json"],
+                                 input=stream.stdout, capture_output=True, check=True)
+            closes = {json.loads(ln)["ts"]: json.loads(ln)["c"] for ln in stream.stdout.decode().splitlines()}
+            want = []
+            for ln in sel.stderr.decode().splitlines():
+                m = json.loads(ln)
+                if "holds" in m:
+                    want.append([m["ts"], m["warm"], m["assigned"], " ".join(m["holds"]),
+                                 " ".join(m["fires"]), str(closes[m["ts"]])])
+            # The table keeps the newest rows; each one shown is the run by hand's, in order.
+            expect(len(rows) >= 60, f"{len(rows)} rows")
+            by_ts = {w[0]: w for w in want}
+            diff = [(r, by_ts.get(r[0])) for r in rows if by_ts.get(r[0]) != r]
+            expect(not diff, f"{len(diff)} rows differ, e.g. page {diff[:2]}")
+            expect(rows[-1] == want[-1], "the last row is not the run's last candle")
+            # Stopped: okx-builder saw the page go and ended its children (waited for, bounded).
+            for _ in range(100):
+                busy = subprocess.run(["pgrep", "-f", str(pathlib.Path(DIR) / ".okx-builder" / "dryrun")],
+                                      capture_output=True).returncode == 0
+                if not busy:
+                    break
+                time.sleep(0.1)
+            expect(not busy, "dry run processes still running after Stop")
             no_console_errors(b)
 
     print(f"1..{len(results)}")

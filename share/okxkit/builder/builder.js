@@ -1198,6 +1198,7 @@
   }
 
   function showOutput(title, body) {
+    stopDryRun(); // the panel shows one thing: a dry run ends with its view
     $("output").hidden = false;
     $("output-title").textContent = title;
     var b = $("output-body");
@@ -1348,6 +1349,193 @@
       });
   }
 
+  // --- Live dry run ----------------------------------------------------------------------------
+
+  var DRY_INSTS = ["BTC-USDT", "ETH-USDT", "ADA-USDT", "BNB-USDT", "DOT-USDT", "LINK-USDT", "LTC-USDT", "XRP-USDT"];
+  var DRY_BARS = ["1m", "3m", "5m", "15m", "30m", "1H", "4H"];
+  var DRY_ROWS = 300; // rows kept in the table, newest first
+
+  function utc(ms) {
+    return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+  }
+
+  function intentText(m) {
+    var t = m.action || m.leg || "intent";
+    if (m.side) t += " " + m.side;
+    if (m.equity_frac !== undefined) t += " " + m.equity_frac;
+    if (m.px !== undefined) t += " at " + m.px;
+    if (m.ord_type) t += " " + m.ord_type;
+    return t;
+  }
+
+  function dryRow(ts) {
+    var d = S.dry;
+    if (d.rows[ts]) return d.rows[ts];
+    // The first bar of the run, older rows dropped or not: where a run by hand starts.
+    if (d.body.dataset.first === undefined || ts < Number(d.body.dataset.first)) d.body.dataset.first = String(ts);
+    var tr = el("tr", { "data-ts": String(ts) }, [
+      el("td", { class: "t", text: utc(ts + d.barMs) }),
+      el("td", { class: "c" }),
+      el("td", { class: "holds" }),
+      el("td", { class: "fires" }),
+      el("td", { class: "intent" }),
+    ]);
+    d.rows[ts] = tr;
+    // Newest first: a later bar goes on top, a late event of an older one to its place.
+    var body = d.body;
+    var at = body.firstChild;
+    while (at && Number(at.dataset.ts) > ts) at = at.nextSibling;
+    body.insertBefore(tr, at);
+    while (body.childNodes.length > DRY_ROWS) {
+      var last = body.lastChild;
+      delete d.rows[last.dataset.ts];
+      body.removeChild(last);
+    }
+    return tr;
+  }
+
+  function dryEvent(event, data) {
+    var d = S.dry;
+    var m;
+    try {
+      m = JSON.parse(data);
+    } catch (e) {
+      return;
+    }
+    if (event === "start") {
+      d.barMs = (BAR_MS[m.bar] || 60000);
+      d.state.textContent = "Fetching " + m.warm_bars + " closed candles of " + m.inst + " " + m.bar + " from OKX's REST to warm up, then live\u2026";
+    } else if (event === "candle") {
+      dryRow(m.ts).querySelector(".c").textContent = String(m.c);
+      d.candles++;
+      d.state.textContent = d.candles + " closed candles so far, the last closing " + utc(m.ts + d.barMs) + " UTC.";
+    } else if (event === "explain") {
+      var tr = dryRow(m.ts);
+      tr.dataset.warm = String(m.warm);
+      tr.dataset.assigned = String(m.assigned);
+      tr.querySelector(".holds").textContent = m.warm ? m.holds.join(", ") || "\u2014" : "warming up";
+      tr.querySelector(".fires").textContent = m.fires.join(", ") + (m.fires.length && !m.assigned ? " (not assigned yet)" : "");
+      tr.dataset.holds = m.holds.join(" ");
+      tr.dataset.fires = m.fires.join(" ");
+    } else if (event === "intent") {
+      var cell = dryRow(m.ts).querySelector(".intent");
+      cell.textContent = (cell.textContent ? cell.textContent + "; " : "") + intentText(m);
+      cell.parentNode.classList.add("sent");
+    } else if (event === "evaluation") {
+      d.evaluation.textContent = m.msg;
+    } else if (event === "log") {
+      if (m.level === "error" || m.level === "warn" || !m.level) d.log.textContent = (m.tool ? m.tool + ": " : "") + m.msg;
+    } else if (event === "end") {
+      d.state.textContent = "Ended: " + m.why + ".";
+      dryStopped();
+    }
+  }
+
+  var BAR_MS = { "1m": 60000, "3m": 180000, "5m": 300000, "15m": 900000, "30m": 1800000, "1H": 3600000, "2H": 7200000, "4H": 14400000 };
+
+  function dryStopped() {
+    var b = $("dryrun");
+    b.textContent = "Dry run";
+    b.setAttribute("aria-pressed", "false");
+    if (S.dry) S.dry.running = false;
+  }
+
+  function stopDryRun() {
+    if (S.dry && S.dry.running) {
+      S.dry.ctrl.abort(); // the server sees the page go and stops the children
+      S.dry.state.textContent = "Stopped.";
+      dryStopped();
+      return true;
+    }
+    return false;
+  }
+
+  function dryRun() {
+    if (stopDryRun()) return;
+    if (!S.online) return say("The dry run needs okx-builder: start it and open the address it prints.");
+    if (S.text !== S.saved) return say("Save first: the dry run runs the saved file.");
+    var name = S.name;
+    var inst = $("dry-inst").value;
+    var bar = $("dry-bar").value;
+    var ctrl = new AbortController();
+    var body = el("tbody");
+    var d = (S.dry = {
+      running: true,
+      ctrl: ctrl,
+      rows: {},
+      body: body,
+      candles: 0,
+      barMs: BAR_MS[bar] || 60000,
+      state: el("p", { class: "dry-state", role: "status", text: "Starting\u2026" }),
+      log: el("p", { class: "dry-log" }),
+      evaluation: el("pre", { class: "dry-eval" }),
+    });
+    var box = el("div", { class: "dryrun" }, [
+      el("p", { text: "Live on OKX's public candles of " + inst + " " + bar + ": each closed candle through select-strategy --explain. Nothing runs after it: no order is sent, in any mode." }),
+      d.state,
+      d.log,
+      el("div", { class: "dry-scroll" }, [el("table", { class: "figures dry-table" }, [
+        el("caption", { text: "Per candle, newest first" }),
+        el("thead", {}, [el("tr", {}, ["Candle close (UTC)", "Close", "Conditions holding", "Actions fired", "Intent it would send"].map(function (h) {
+          return el("th", { scope: "col", text: h });
+        }))]),
+        body,
+      ])]),
+      el("h3", { text: "Last evaluation of the assignment" }),
+      d.evaluation,
+    ]);
+    d.running = false;
+    showOutput("Dry run of " + name, box);
+    d.running = true;
+    var b = $("dryrun");
+    b.textContent = "Stop dry run";
+    b.setAttribute("aria-pressed", "true");
+    say("Dry run of " + name + " on " + inst + " " + bar + ".");
+    var url = "/api/dryrun/" + encodeURIComponent(name) + "?inst=" + encodeURIComponent(inst) + "&bar=" + encodeURIComponent(bar);
+    fetch(url, { headers: { "X-Okxkit-Token": S.token }, signal: ctrl.signal })
+      .then(function (r) {
+        if (!r.ok) {
+          return r.json().then(function (e) {
+            d.state.textContent = "No dry run: " + (e.error || "the file has problems (listed below).");
+            dryStopped();
+          });
+        }
+        var reader = r.body.getReader();
+        var dec = new TextDecoder();
+        var buf = "";
+        function pump() {
+          return reader.read().then(function (x) {
+            if (x.done) {
+              if (d.running) {
+                d.state.textContent += " The server closed the stream.";
+                dryStopped();
+              }
+              return;
+            }
+            buf += dec.decode(x.value, { stream: true });
+            var blocks = buf.split("\n\n");
+            buf = blocks.pop();
+            blocks.forEach(function (block) {
+              var ev = "";
+              var data = "";
+              block.split("\n").forEach(function (line) {
+                if (line.indexOf("event: ") === 0) ev = line.slice(7);
+                else if (line.indexOf("data: ") === 0) data += line.slice(6);
+              });
+              if (ev && S.dry === d) dryEvent(ev, data);
+            });
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(function (e) {
+        if (e.name === "AbortError") return;
+        d.state.textContent = "The dry run stopped: " + e.message;
+        dryStopped();
+      });
+  }
+
   // --- Start ---------------------------------------------------------------------------------
 
   function wire() {
@@ -1371,7 +1559,11 @@
     $("show-diff").addEventListener("click", showDiff);
     $("deploy").addEventListener("click", deploy);
     $("backtest").addEventListener("click", backtest);
+    fillSelect($("dry-inst"), DRY_INSTS);
+    fillSelect($("dry-bar"), DRY_BARS);
+    $("dryrun").addEventListener("click", dryRun);
     $("output-close").addEventListener("click", function () {
+      stopDryRun();
       $("output").hidden = true;
     });
     $("feature-search").addEventListener("input", renderFeatures);
