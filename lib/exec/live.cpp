@@ -413,9 +413,22 @@ private:
                     rest_.get_private("/api/v5/account/balance", {{"ccy", o_.paper.quote_ccy}});
                 if (data.is_array() && !data.empty() && data[0].contains("details")) {
                     for (const auto& d : data[0]["details"]) {
-                        if (d.value("ccy", "") == o_.paper.quote_ccy) {
-                            cash = std::stod(d.value("cashBal", "0"));
+                        const auto ccy = d.is_object() ? d.find("ccy") : d.end();
+                        if (ccy == d.end() || !ccy->is_string() || *ccy != o_.paper.quote_ccy) {
+                            continue;
                         }
+                        // A string of a number, as OKX writes it; anything else is refused.
+                        const auto bal = d.find("cashBal");
+                        const std::string t =
+                            bal != d.end() && bal->is_string() ? bal->get<std::string>() : "";
+                        char* end = nullptr;
+                        const double v = std::strtod(t.c_str(), &end);
+                        if (t.empty() || *end != '\0' || !std::isfinite(v)) {
+                            throw core::RuntimeError(
+                                "OKX's balance answer: cashBal of " + o_.paper.quote_ccy +
+                                " is not a number");
+                        }
+                        cash = v;
                     }
                 }
             }

@@ -709,6 +709,20 @@ std::optional<OpAnswer> parse_op_answer(std::string_view text) {
     return a;
 }
 
+namespace {
+
+// Whether a push's "arg" names this channel; an arg of another shape (a channel that is not
+// a string) is another push, not an error.
+bool is_channel(const nlohmann::json& arg, std::string_view channel) {
+    if (!arg.is_object()) {
+        return false;
+    }
+    const auto c = arg.find("channel");
+    return c != arg.end() && c->is_string() && c->get_ref<const std::string&>() == channel;
+}
+
+} // namespace
+
 std::optional<std::vector<OrderUpdate>> parse_orders_push(std::string_view text) {
     if (text.substr(0, 7) != "{\"arg\":") {
         return std::nullopt;
@@ -718,7 +732,7 @@ std::optional<std::vector<OrderUpdate>> parse_orders_push(std::string_view text)
         return std::nullopt;
     }
     const auto arg = doc.find("arg");
-    if (arg == doc.end() || !arg->is_object() || arg->value("channel", "") != "orders") {
+    if (arg == doc.end() || !is_channel(*arg, "orders")) {
         return std::nullopt;
     }
     constexpr std::string_view kEp = "the orders channel";
@@ -770,7 +784,7 @@ std::optional<std::vector<BalanceDetail>> parse_account_push(std::string_view te
         return std::nullopt;
     }
     const auto arg = doc.find("arg");
-    if (arg == doc.end() || !arg->is_object() || arg->value("channel", "") != "account") {
+    if (arg == doc.end() || !is_channel(*arg, "account")) {
         return std::nullopt;
     }
     constexpr std::string_view kEp = "the account channel";

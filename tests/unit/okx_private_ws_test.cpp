@@ -131,6 +131,9 @@ TEST(PrivateWs, OtherFramesAreNotOrdersPushesAndABrokenRowSaysWhichField) {
         R"({"arg":{"channel":"candle1m","instId":"BTC-USDT"},"data":[["1","2","3","4","5","6","7","8","0"]]})"));
     EXPECT_FALSE(parse_orders_push(R"({"event":"subscribe","arg":{"channel":"orders"}})"));
     EXPECT_FALSE(parse_orders_push("pong"));
+    // Found by fuzz_ws: an arg whose channel is not a string threw the JSON library's error.
+    EXPECT_FALSE(parse_orders_push(R"({"arg":{"channel":true},"data":[["1951.083.61","0"]]})"));
+    EXPECT_FALSE(parse_account_push(R"({"arg":{"channel":7},"data":[]})"));
     nlohmann::json doc = nlohmann::json::parse(kFillPush);
     doc["data"][0].erase("fillTime");
     try {
