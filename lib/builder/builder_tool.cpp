@@ -360,8 +360,10 @@ private:
         svr_.Get("/", [this](const Req&, Res& res) { page(res, "index.html"); });
         svr_.Get(R"(/([A-Za-z0-9_-]+\.(?:html|css|js|svg)))",
                  [this](const Req& req, Res& res) { page(res, req.matches[1].str()); });
-        svr_.Get("/api/schema",
-                 [](const Req&, Res& res) { json(res, 200, strategy::schema_json()); });
+        // Made once: it lists every feature with its warm-up (about 60 kB).
+        svr_.Get("/api/schema", [schema = strategy::schema_json()](const Req&, Res& res) {
+            json(res, 200, schema);
+        });
         svr_.Get("/api/files", [this](const Req&, Res& res) { list(res); });
         svr_.Get(R"(/api/files/(.*))", [this](const Req& req, Res& res) {
             if (auto n = name_of(req, res)) {
