@@ -424,9 +424,8 @@ private:
                         char* end = nullptr;
                         const double v = std::strtod(t.c_str(), &end);
                         if (t.empty() || *end != '\0' || !std::isfinite(v)) {
-                            throw core::RuntimeError(
-                                "OKX's balance answer: cashBal of " + o_.paper.quote_ccy +
-                                " is not a number");
+                            throw core::RuntimeError("OKX's balance answer: cashBal of " +
+                                                     o_.paper.quote_ccy + " is not a number");
                         }
                         cash = v;
                     }
