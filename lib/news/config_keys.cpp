@@ -9,7 +9,7 @@ namespace {
 
 using T = core::ConfigType;
 
-constexpr std::array<core::ConfigKey, 11> kKeys{{
+constexpr std::array<core::ConfigKey, 12> kKeys{{
     {"news.assume_delay", T::kString,
      "replay: how long after its published time a CSV item is taken as seen, e.g. \"5m\" "
      "(like --assume-delay)"},
@@ -29,6 +29,8 @@ constexpr std::array<core::ConfigKey, 11> kKeys{{
     {"news.host_gap", T::kString,
      "the pause between two requests to one host, e.g. \"1s\" (like --host-gap)"},
     {"news.max_size", T::kInteger, "the largest feed answer read, in bytes (like --max-size)"},
+    {"news.forget", T::kString,
+     "how long an item no feed carries any more is remembered, e.g. \"90d\" (like --forget)"},
 }};
 
 } // namespace

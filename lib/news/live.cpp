@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <map>
 #include <memory>
+#include <sqlite3.h>
 
 namespace okxkit::news {
 
@@ -33,6 +34,8 @@ public:
 
 // The longest a server's Retry-After is honoured.
 constexpr std::int64_t kMaxRetryAfterMs = 24 * 3'600'000LL;
+// How often a long run forgets the items no feed carries any more.
+constexpr std::int64_t kForgetEveryMs = 86'400'000;
 // How long the loop sleeps at most, so that it notices SIGINT/SIGTERM soon.
 constexpr std::int64_t kTickMs = 100;
 
@@ -55,6 +58,7 @@ struct Feed {
     int polls = 0;
     std::int64_t due = 0; // steady ms
     bool busy = false;
+    bool answered = false; // at least once in this run
 
     Feed() = default;
     Feed(const Feed&) = delete;
@@ -238,8 +242,10 @@ void append_record_line(std::string& out, const Item& item) {
 
 SeenItems::SeenItems(store::Store& store)
     : store_(store), find_(store.prepare("SELECT 1 FROM news_seen WHERE key = ?1")),
-      insert_(store.prepare("INSERT OR IGNORE INTO news_seen(key, first_seen, headline, url, "
-                            "source, feed) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) {}
+      insert_(store.prepare("INSERT OR IGNORE INTO news_seen(key, first_seen, last_seen, "
+                            "headline, url, source, feed) VALUES(?1, ?2, ?2, ?3, ?4, ?5, ?6)")),
+      touch_(store.prepare("UPDATE news_seen SET last_seen = ?2 WHERE key = ?1 AND "
+                           "last_seen < ?2")) {}
 
 bool SeenItems::known(const std::string& key) {
     find_.bind(1, std::string_view(key));
@@ -252,6 +258,12 @@ bool SeenItems::admit(const Item& item, std::string_view feed_url) {
     const std::string h = headline_key(item.headline);
     const std::optional<std::string> u = url_key(item.url);
     if (known(h) || (u && known(*u))) {
+        for (const std::string* key : {&h, u ? &*u : nullptr}) {
+            if (key != nullptr) {
+                touch_.bind(1, std::string_view(*key)).bind(2, item.ts);
+                touch_.exec();
+            }
+        }
         return false;
     }
     for (const std::string* key : {&h, u ? &*u : nullptr}) {
@@ -271,6 +283,18 @@ bool SeenItems::admit(const Item& item, std::string_view feed_url) {
         insert_.exec();
     }
     return true;
+}
+
+void SeenItems::carried_all(std::string_view feed_url, std::int64_t at_ms) {
+    store_.prepare("UPDATE news_seen SET last_seen = ?2 WHERE feed = ?1 AND last_seen < ?2")
+        .bind(1, feed_url)
+        .bind(2, at_ms)
+        .exec();
+}
+
+std::int64_t SeenItems::forget(std::int64_t before_ms) {
+    store_.prepare("DELETE FROM news_seen WHERE last_seen < ?1").bind(1, before_ms).exec();
+    return sqlite3_changes(store_.handle());
 }
 
 SeenItems::Validators SeenItems::validators(std::string_view feed_url) {
@@ -471,7 +495,16 @@ private:
         } else if (code == 304) {
             ++stats_.answered;
             ++stats_.not_modified;
-            seen_.answered(f.url, std::nullopt, clock_.wall_ms(), 0);
+            const std::int64_t at = clock_.wall_ms();
+            store_.begin();
+            try {
+                seen_.answered(f.url, std::nullopt, at, 0);
+                seen_.carried_all(f.url, at);
+                store_.commit();
+            } catch (...) {
+                store_.rollback();
+                throw;
+            }
             core::Log::debug("feed " + f.url + ": not modified");
         } else if (code < 200 || code > 299) {
             why = "HTTP " + std::to_string(code);
@@ -488,6 +521,8 @@ private:
         std::int64_t delay = o_.every_ms;
         if (why.empty()) {
             f.errors = 0;
+            f.answered = true;
+            forget_if_due();
         } else {
             ++stats_.failed;
             ++f.errors;
@@ -542,6 +577,25 @@ private:
         return {};
     }
 
+    // Once every feed has answered in this run, every item a feed still carries has had its
+    // last_seen moved on: the others can be forgotten. Then once a day.
+    void forget_if_due() {
+        if (!std::all_of(feeds_.begin(), feeds_.end(), [](const auto& f) { return f->answered; })) {
+            return;
+        }
+        const std::int64_t now = clock_.wall_ms();
+        if (last_forget_ms_ && now - *last_forget_ms_ < kForgetEveryMs) {
+            return;
+        }
+        last_forget_ms_ = now;
+        const std::int64_t n = seen_.forget(now - o_.forget_ms);
+        stats_.forgotten += static_cast<std::uint64_t>(n);
+        if (n > 0) {
+            core::Log::debug("forgot " + std::to_string(n) + " keys of items no feed carried for " +
+                             duration_text(o_.forget_ms));
+        }
+    }
+
     void release() {
         for (auto& f : feeds_) {
             if (f->busy) {
@@ -562,6 +616,7 @@ private:
     std::vector<std::unique_ptr<Feed>> feeds_;
     std::map<std::string, Host> hosts_;
     std::int64_t last_ts_ = 0;
+    std::optional<std::int64_t> last_forget_ms_; // wall ms
 };
 
 } // namespace

@@ -40,8 +40,17 @@ public:
     explicit SeenItems(store::Store& store);
 
     // Whether item is new: neither its headline key nor its URL key was seen, by this run or
-    // an earlier one. When new, its keys are remembered (first_seen = item.ts). O(log n).
+    // an earlier one. When new, its keys are remembered (first_seen = last_seen = item.ts);
+    // when not, the known keys' last_seen moves on to item.ts (a feed still carries it).
+    // O(log n).
     bool admit(const Item& item, std::string_view feed_url);
+
+    // A 304 from feed_url: every item it brought is still carried (last_seen = at_ms).
+    void carried_all(std::string_view feed_url, std::int64_t at_ms);
+
+    // Forgets the items that no feed has carried since before_ms (last_seen < before_ms): a
+    // feed that brings one again makes it new. Returns how many keys were deleted.
+    std::int64_t forget(std::int64_t before_ms);
 
     // The validators a feed sent with its last 200 ("" when none).
     struct Validators {
@@ -59,6 +68,7 @@ private:
     store::Store& store_;
     store::Statement find_;
     store::Statement insert_;
+    store::Statement touch_;
 };
 
 // The new items of a parsed feed, oldest published first (items without a date after, in
@@ -68,15 +78,17 @@ std::vector<Item> new_items(const ParsedFeed& feed, std::string_view feed_url, s
                             SeenItems& seen, std::uint64_t& repeats);
 
 struct LiveOptions {
-    std::vector<std::string> feeds;           // http(s) URLs
-    std::int64_t every_ms = 300'000;          // between two polls of a feed that answered
-    std::int64_t connect_timeout_ms = 10'000; // to set up a connection
-    std::int64_t timeout_ms = 30'000;         // for a whole request
-    std::int64_t host_gap_ms = 1000;          // from one answer of a host to the next request
-    std::int64_t max_bytes = 10'485'760;      // largest answer read (after decompression)
-    std::int64_t max_backoff_ms = 3'600'000;  // longest wait after errors
-    int rounds = 0;                           // polls of each feed before returning; 0: until
-                                              // stopped
+    std::vector<std::string> feeds;             // http(s) URLs
+    std::int64_t every_ms = 300'000;            // between two polls of a feed that answered
+    std::int64_t connect_timeout_ms = 10'000;   // to set up a connection
+    std::int64_t timeout_ms = 30'000;           // for a whole request
+    std::int64_t host_gap_ms = 1000;            // from one answer of a host to the next request
+    std::int64_t max_bytes = 10'485'760;        // largest answer read (after decompression)
+    std::int64_t max_backoff_ms = 3'600'000;    // longest wait after errors
+    std::int64_t forget_ms = 90LL * 86'400'000; // items no feed carried for this long are
+                                                // forgotten
+    int rounds = 0;                             // polls of each feed before returning; 0: until
+                                                // stopped
 };
 
 struct LiveStats {
@@ -86,6 +98,7 @@ struct LiveStats {
     std::uint64_t failed = 0;       // errors of any kind (network, HTTP, size, XML)
     std::uint64_t items = 0;        // new items emitted
     std::uint64_t repeats = 0;      // items dropped as seen before
+    std::uint64_t forgotten = 0;    // keys of items no feed carried for forget_ms, deleted
 };
 
 // Polls options.feeds until stopped (SIGINT/SIGTERM) or, with options.rounds, until each feed
@@ -97,7 +110,10 @@ struct LiveStats {
 // abandoned when the limit is reached. A failed poll (network, timeout, HTTP status, size, XML)
 // is one warning naming the feed; the others go on. For each answer, its new items are
 // remembered in the store (one transaction) and then passed to emit, in order; after them
-// batch_done() is called (the caller flushes there). Returns 0, or 130/143 when interrupted.
+// batch_done() is called (the caller flushes there). Once every feed has answered in this
+// run (so that each item still carried was marked so), and then at most once a day, the items
+// no feed carried for forget_ms are forgotten (stats.forgotten keys); a run in which a feed
+// never answers forgets nothing. Returns 0, or 130/143 when interrupted.
 // Throws core::Error with exit 5 when rounds were given and no poll was answered.
 int poll_feeds(const LiveOptions& options, store::Store& store, Clock& clock,
                const std::function<void(Item&)>& emit, const std::function<void()>& batch_done,

@@ -94,6 +94,10 @@ core::ToolSpec make_spec() {
          "live: wait this long after an answer from a host before the next request to it "
          "(one request at a time per host)",
          "1s", "news.host_gap"},
+        {"forget", 0, OptType::kDuration, "TIME",
+         "live: forget an item once no feed has carried it for TIME (a feed that brings it "
+         "again then makes it new)",
+         "90d", "news.forget"},
         {"max-size",
          0,
          OptType::kInt,
@@ -334,6 +338,7 @@ int live(const core::Options& o, const std::vector<std::string>& feeds, Vader& v
     lo.timeout_ms = o.duration_ms("timeout").value_or(lo.timeout_ms);
     lo.connect_timeout_ms = o.duration_ms("connect-timeout").value_or(lo.connect_timeout_ms);
     lo.host_gap_ms = o.duration_ms("host-gap").value_or(lo.host_gap_ms);
+    lo.forget_ms = o.duration_ms("forget").value_or(lo.forget_ms);
     lo.max_bytes = o.integer("max-size");
     lo.rounds = o.flag("once") ? 1 : o.has("rounds") ? static_cast<int>(o.integer("rounds")) : 0;
     const bool explain = o.flag("explain");
@@ -367,6 +372,9 @@ int live(const core::Options& o, const std::vector<std::string>& feeds, Vader& v
                           std::to_string(stats.failed) + " failed)";
     if (stats.repeats > 0) {
         summary += ", " + std::to_string(stats.repeats) + " seen before";
+    }
+    if (stats.forgotten > 0) {
+        summary += ", " + std::to_string(stats.forgotten) + " forgotten";
     }
     core::Log::summary(summary);
     return code;

@@ -19,7 +19,7 @@ namespace okxkit::store {
 // The schema version this build writes; migrations 1..kSchemaVersion are applied on open.
 // Adding a migration file (lib/<module>/migrations/NNNN_name.sql) means raising this too; the
 // build checks that the two agree.
-inline constexpr int kSchemaVersion = 13;
+inline constexpr int kSchemaVersion = 14;
 
 // One numbered step of the schema, owned by the module whose tables it makes.
 struct Migration {

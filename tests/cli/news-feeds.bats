@@ -120,6 +120,38 @@ EOF
     [[ ${#lines[@]} -eq 4 ]]
 }
 
+@test "--forget: what no feed carried for that long is forgotten once every feed answered; what a feed still carries stays" {
+    run --separate-stderr news --feeds "$B/plain/coins.rss" "$B/feeds/markets.atom" --once \
+        --host-gap 10ms --store "$S"
+    assert_success
+    [[ ${#lines[@]} -eq 6 ]] || fail "expected 6 items, got: $output"
+    # As if every item was last carried in 2001, plus an item that no feed lists any more.
+    sqlite3 "$S" "UPDATE news_seen SET last_seen = 1000000000000;
+        INSERT INTO news_seen(key, first_seen, last_seen, headline, source, feed)
+        VALUES('h:gone', 1000000000000, 1000000000000, 'Gone', 'Old', '$B/plain/coins.rss')"
+    # A run in which a feed never answers forgets nothing.
+    run --separate-stderr news --feeds "$B/plain/coins.rss" "$B/no-such-thing" --once \
+        --host-gap 10ms --store "$S" -v
+    assert_success
+    assert_output ''
+    [[ $stderr != *forgotten* ]] || fail "stderr: $stderr"
+    run sqlite3 "$S" "SELECT count(*) FROM news_seen WHERE last_seen = 1000000000000"
+    assert_output 5 # markets.atom's 2 items under 2 keys each, and Gone
+    # Both feeds answer (coins.rss listing its items again, markets.atom with a 304): only
+    # Gone is forgotten, and nothing comes out again.
+    run --separate-stderr news --feeds "$B/plain/coins.rss" "$B/feeds/markets.atom" --once \
+        --host-gap 10ms --store "$S" -v
+    assert_success
+    assert_output ''
+    [[ $stderr == *"0 new items from 2 feeds in 2 requests (1 not modified, 0 failed), 4 seen before, 1 forgotten"* ]] ||
+        fail "stderr: $stderr"
+    run sqlite3 "$S" "SELECT count(*), count(*) FILTER (WHERE last_seen > 1000000000000),
+        count(*) FILTER (WHERE key = 'h:gone') FROM news_seen"
+    assert_output '12|12|0'
+    run --separate-stderr news --feeds "$B/plain/coins.rss" --once --store "$S" --forget 0s
+    assert_failure 2
+}
+
 @test "--record then --replay of that file writes the same lines as the live run" {
     local opts=(--symbols BTC-USDT,ETH-USDT,ADA-USDT,SOL-USDT --alias ADA=cardano --explain)
     run --separate-stderr news --feeds "$B/feeds/coins.rss" "$B/feeds/markets.atom" --once \

@@ -377,6 +377,55 @@ TEST_F(NewsSeen, ValidatorsKeptAcrossRunsAndNotForgottenBy304s) {
     EXPECT_EQ(q.column_int(1), 3);
 }
 
+TEST_F(NewsSeen, WhatAFeedStillCarriesIsKeptWhatNoFeedCarriesIsForgottenThenNewAgain) {
+    store::Store st(db());
+    SeenItems seen(st);
+    std::uint64_t repeats = 0;
+    const std::string a = "https://a.test/rss";
+    const std::string b = "https://b.test/rss";
+    ASSERT_EQ(new_items(feed({{"Kept", "https://a.test/k", 1}, {"Dropped", "https://a.test/d", 2}}),
+                        a, 1000, seen, repeats)
+                  .size(),
+              2U);
+    ASSERT_EQ(
+        new_items(feed({{"Also on b", "https://b.test/x", 3}}), b, 1000, seen, repeats).size(), 1U);
+    // At 5000, feed a lists Kept but no longer Dropped; feed b answers 304 (it still carries
+    // what it brought).
+    EXPECT_TRUE(new_items(feed({{"Kept", "https://a.test/k", 1}}), a, 5000, seen, repeats).empty());
+    EXPECT_EQ(repeats, 1U);
+    seen.carried_all(b, 5000);
+    const auto last_seen = [&](const std::string& key) {
+        store::Statement q = st.prepare("SELECT last_seen FROM news_seen WHERE key = ?1");
+        q.bind(1, key);
+        return q.step() ? q.column_int(0) : -1;
+    };
+    EXPECT_EQ(last_seen(headline_key("Kept")), 5000);
+    EXPECT_EQ(last_seen(*url_key("https://a.test/k")), 5000);
+    EXPECT_EQ(last_seen(headline_key("Also on b")), 5000);
+    EXPECT_EQ(last_seen(headline_key("Dropped")), 1000);
+    // A repeat under its URL only (another title) also says the item is still carried, and an
+    // earlier time never moves last_seen back.
+    EXPECT_TRUE(new_items(feed({{"Kept, retitled", "https://a.test/k", 1}}), a, 6000, seen, repeats)
+                    .empty());
+    EXPECT_EQ(last_seen(*url_key("https://a.test/k")), 6000);
+    EXPECT_TRUE(new_items(feed({{"Kept", "", 1}}), a, 4000, seen, repeats).empty());
+    EXPECT_EQ(last_seen(headline_key("Kept")), 5000);
+
+    EXPECT_EQ(seen.forget(1000), 0); // strictly before
+    EXPECT_EQ(seen.forget(5000), 2); // Dropped's headline and URL keys
+    EXPECT_EQ(last_seen(headline_key("Dropped")), -1);
+    EXPECT_EQ(last_seen(headline_key("Kept")), 5000);
+    // Forgotten: new when a feed brings it again; the others are still repeats.
+    repeats = 0;
+    const std::vector<Item> again =
+        new_items(feed({{"Dropped", "https://a.test/d", 2}, {"Kept", "https://a.test/k", 1}}), a,
+                  7000, seen, repeats);
+    ASSERT_EQ(again.size(), 1U);
+    EXPECT_EQ(again[0].headline, "Dropped");
+    EXPECT_EQ(repeats, 1U);
+    EXPECT_EQ(last_seen(headline_key("Dropped")), 7000);
+}
+
 // --- --record and --replay ---------------------------------------------------------------
 
 TEST(NewsRecord, TheRecordLineReadsBackAsTheSameItem) {
